@@ -1,0 +1,105 @@
+import { cdk8s, javascript } from 'projen';
+
+// One source of truth for the build: edit this file, then run `npx projen`.
+const project = new cdk8s.ConstructLibraryCdk8s({
+  name: 'cdk8s-mesh-ladder',
+  description: 'Describe each service once; synthesize Kubernetes manifests for every phase of service-mesh adoption (NetworkPolicy + cert-manager, Cilium, Linkerd, Istio), with proof that the emitted policies allow exactly the declared flows.',
+  author: 'cdk8s-mesh-ladder developers',
+  authorAddress: 'dev@example.com',
+  repositoryUrl: 'https://example.invalid/cdk8s-mesh-ladder.git',
+  defaultReleaseBranch: 'main',
+  keywords: ['cdk8s', 'kubernetes', 'service-mesh', 'networkpolicy', 'cilium', 'linkerd', 'istio', 'cert-manager'],
+
+  cdk8sVersion: '2.70.0',
+  constructsVersion: '10.8.0',
+  jsiiVersion: '~5.9.0',
+  typescriptVersion: '~5.9.0',
+  minNodeVersion: '20.16.0',
+  packageManager: javascript.NodePackageManager.NPM,
+  projenrcTs: true,
+
+  // No GitHub here: CI is `.ci/run`.
+  github: false,
+  release: false,
+  depsUpgrade: false,
+  pullRequestTemplate: false,
+
+  peerDeps: ['cdk8s-plus-28@^2.5.6'],
+  // Runtime dependencies that are not jsii libraries are bundled.
+  bundledDeps: ['yaml@^2.8.0', 'ajv@^8.17.0'],
+  devDeps: [
+    'cdk8s-cli@~2.207.0',
+    'fast-check@^4.3.0',
+    'kubernetes-models@^5.1.0',
+    '@kubernetes-models/cert-manager@^6.0.0',
+    '@kubernetes-models/prometheus-operator@^6.0.0',
+    'ts-json-schema-generator@^2.4.0',
+  ],
+
+  entrypoint: 'lib/src/index.js',
+  entrypointTypes: 'lib/src/index.d.ts',
+  bin: { 'mesh-ladder': 'bin/mesh-ladder' },
+
+  tsconfig: {
+    compilerOptions: { rootDir: '.' },
+    include: ['imports/**/*.ts'],
+  },
+  // The dev tsconfig lives in test/ (jsii projects keep the root one for jsii).
+  tsconfigDev: {
+    compilerOptions: { rootDir: '..' },
+    include: ['../src/**/*.ts', '../imports/**/*.ts', '../examples/**/*.ts', '../scripts/**/*.ts'],
+  },
+  jestOptions: {
+    jestConfig: {
+      testMatch: ['<rootDir>/test/**/*.test.ts'],
+      testTimeout: 60_000,
+    },
+  },
+  eslintOptions: {
+    dirs: ['src'],
+    devdirs: ['test', 'examples', 'scripts'],
+    ignorePatterns: ['imports/', 'lib/', 'dist/', 'node_modules/', '*.generated.ts'],
+  },
+  gitignore: ['/synth-out/', '/catalog.schema.json', 'src/model/catalog-schema.generated.ts', '/.tmp/'],
+  npmignoreEnabled: true,
+});
+
+// jsii prints a banner on Node 20; keep CI output readable.
+project.tasks.addEnvironment('JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION', '20');
+
+// The catalog's JSON Schema is generated from the model's TypeScript types.
+const genSchema = project.addTask('gen:schema', {
+  description: 'Generate the catalog JSON Schema from src/model/types.ts',
+  exec: 'ts-node --project test/tsconfig.json scripts/gen-schema.ts',
+});
+project.preCompileTask.spawn(genSchema);
+
+// Typed bindings for the CRDs we emit, from ../shared/crds (not committed).
+project.addTask('import:crds', {
+  description: 'Regenerate imports/ from ../shared/crds with cdk8s import',
+  exec: 'ts-node --project test/tsconfig.json scripts/import-crds.ts',
+});
+
+// Tests: generate the schema, type-check tests (ts-jest here does not), then jest.
+project.testTask.reset();
+project.testTask.spawn(genSchema);
+project.testTask.exec('tsc --noEmit -p test/tsconfig.json');
+project.testTask.exec('jest --passWithNoTests', { receiveArgs: true });
+project.testTask.spawn(project.tasks.tryFind('eslint')!);
+
+// The main job: synthesize the examples with the CLI and the cdk8s app.
+project.addTask('synth:example', {
+  description: 'Synthesize the shop example for every phase (CLI) and as a cdk8s app',
+  steps: [
+    { spawn: 'compile' },
+    { exec: 'node bin/mesh-ladder synth examples/shop/catalog.yaml --phase baseline --out synth-out/shop' },
+    { exec: 'node bin/mesh-ladder check examples/shop/catalog.yaml --phase baseline' },
+    { exec: 'cdk8s synth --no-check-upgrade --app "ts-node --project test/tsconfig.json examples/shop/app.ts" --output synth-out/cdk8s-app', cwd: '.' },
+  ],
+});
+
+project.npmignore?.exclude('/synth-out/', '/examples/', '/scripts/', '/.ci/', '/imports/', '/.tmp/');
+project.npmignore?.include('/catalog.schema.json', '/bin/');
+project.package.addField('types', 'lib/src/index.d.ts');
+
+project.synth();

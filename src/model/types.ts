@@ -1,0 +1,460 @@
+/**
+ * The service description: plain readonly data shared by the TypeScript API and the YAML
+ * catalog. The catalog's JSON Schema is generated from these interfaces
+ * (scripts/gen-schema.ts), so a field added here is a catalog key too.
+ *
+ * Durations are strings in Go/Kubernetes notation (`500ms`, `2s`, `1h30m`, `2160h`),
+ * because that is what both YAML authors and the emitted manifests use.
+ */
+
+/** Application protocol spoken on a port. */
+export enum PortProtocol {
+  /** HTTP/1.1 (L7 rules possible). */
+  HTTP = 'http',
+  /** HTTP/2 cleartext (L7 rules possible). */
+  HTTP2 = 'http2',
+  /** gRPC over HTTP/2 (L7 rules possible). */
+  GRPC = 'grpc',
+  /** Opaque TCP. */
+  TCP = 'tcp',
+  /** UDP. */
+  UDP = 'udp',
+  /** TLS terminated by the application (opaque to the mesh). */
+  TLS = 'tls',
+}
+
+/** HTTP request methods (RFC 9110 §9). */
+export enum HttpMethod {
+  GET = 'GET',
+  HEAD = 'HEAD',
+  POST = 'POST',
+  PUT = 'PUT',
+  DELETE = 'DELETE',
+  PATCH = 'PATCH',
+  OPTIONS = 'OPTIONS',
+  TRACE = 'TRACE',
+  CONNECT = 'CONNECT',
+}
+
+/**
+ * Conditions under which a request may be retried.
+ *
+ * Only `connect-failure`, `refused-stream` and `reset-before-request` fire before the
+ * server has seen the request; they are the only ones allowed on non-idempotent routes.
+ */
+export enum RetryCondition {
+  /** The connection could not be established. Safe for any request. */
+  CONNECT_FAILURE = 'connect-failure',
+  /** The server refused the HTTP/2 stream (REFUSED_STREAM). Safe for any request. */
+  REFUSED_STREAM = 'refused-stream',
+  /** The connection was reset before the request was sent. Safe for any request. */
+  RESET_BEFORE_REQUEST = 'reset-before-request',
+  /** Any reset, including after the request was sent. Idempotent routes only. */
+  RESET = 'reset',
+  /** 502, 503 and 504 responses. Idempotent routes only. */
+  GATEWAY_ERROR = 'gateway-error',
+  /** Any 5xx response. Idempotent routes only. */
+  SERVER_ERROR = '5xx',
+  /** gRPC status UNAVAILABLE. Idempotent routes only. */
+  UNAVAILABLE = 'unavailable',
+  /** gRPC status CANCELLED. Idempotent routes only. */
+  CANCELLED = 'cancelled',
+  /** gRPC status DEADLINE_EXCEEDED. Idempotent routes only. */
+  DEADLINE_EXCEEDED = 'deadline-exceeded',
+  /** gRPC status RESOURCE_EXHAUSTED. Idempotent routes only. */
+  RESOURCE_EXHAUSTED = 'resource-exhausted',
+}
+
+/** A port of a service. */
+export interface PortSpec {
+  /**
+   * Port name (DNS-1123 label, at most 15 characters). Calls and routes refer to a port
+   * by this name or by its number.
+   * @default - unnamed: referred to by number
+   */
+  readonly name?: string;
+  /** Service port that clients dial (1-65535). */
+  readonly port: number;
+  /**
+   * Container port the pods listen on. Policies are written against this port.
+   * @default - same as `port`
+   */
+  readonly targetPort?: number;
+  /**
+   * Application protocol.
+   * @default PortProtocol.TCP
+   */
+  readonly protocol?: PortProtocol;
+}
+
+/** HTTP request match of a route. Give at most one of `path`, `pathPrefix`, `pathRegex`. */
+export interface HttpMatchSpec {
+  /**
+   * Request method. Decides whether the route is idempotent (RFC 9110 §9.2.2).
+   * @default - any method (the route is then non-idempotent unless declared)
+   */
+  readonly method?: HttpMethod;
+  /**
+   * Exact request path.
+   * @default - no exact path
+   */
+  readonly path?: string;
+  /**
+   * Path prefix (segment-wise, like Gateway API `PathPrefix`).
+   * @default - no prefix
+   */
+  readonly pathPrefix?: string;
+  /**
+   * Path regular expression (RE2 syntax, matched against the whole path).
+   * @default - no regular expression
+   */
+  readonly pathRegex?: string;
+}
+
+/** gRPC request match of a route. */
+export interface GrpcMatchSpec {
+  /** Fully qualified gRPC service, e.g. `shop.Checkout`. */
+  readonly service: string;
+  /**
+   * Method name, e.g. `PlaceOrder`.
+   * @default - every method of the service
+   */
+  readonly method?: string;
+}
+
+/** Retry policy of a route. */
+export interface RetrySpec {
+  /** Number of retries after the first try (0 disables retries). */
+  readonly attempts: number;
+  /**
+   * Timeout of each try.
+   * @default - the route timeout
+   */
+  readonly perTryTimeout?: string;
+  /**
+   * Conditions that trigger a retry.
+   * @default - idempotent routes: connect-failure, refused-stream, unavailable, cancelled, gateway-error; others: connect-failure, refused-stream, reset-before-request
+   */
+  readonly on?: RetryCondition[];
+}
+
+/** A named request class of a service: HTTP method and path, or gRPC service/method. */
+export interface RouteSpec {
+  /** Route name (DNS-1123 label), unique within the service. */
+  readonly name: string;
+  /**
+   * HTTP match. Give exactly one of `http` and `grpc`.
+   * @default - not an HTTP route
+   */
+  readonly http?: HttpMatchSpec;
+  /**
+   * gRPC match. Give exactly one of `http` and `grpc`.
+   * @default - not a gRPC route
+   */
+  readonly grpc?: GrpcMatchSpec;
+  /**
+   * Port (name or number) that serves this route.
+   * @default - every HTTP, HTTP/2 or gRPC port of the service that fits the route kind
+   */
+  readonly port?: string | number;
+  /**
+   * Whether repeating the request is harmless.
+   * @default - derived from the HTTP method (GET, HEAD, OPTIONS, TRACE, PUT, DELETE are idempotent); gRPC and method-less routes are not
+   */
+  readonly idempotent?: boolean;
+  /**
+   * Overall request timeout.
+   * @default - no route timeout (mesh phases apply their own default)
+   */
+  readonly timeout?: string;
+  /**
+   * Retry policy.
+   * @default - no retries
+   */
+  readonly retries?: RetrySpec;
+}
+
+/**
+ * An outgoing call. Give exactly one of `service`, `host` and `cidr`.
+ */
+export interface CallSpec {
+  /**
+   * Callee service in this catalog: `name` (in the caller's namespace) or `namespace/name`.
+   * @default - not a service call
+   */
+  readonly service?: string;
+  /**
+   * External DNS name (e.g. `api.stripe.com`, `*.example.com`). Needs `port` or `ports`.
+   * @default - not a host call
+   */
+  readonly host?: string;
+  /**
+   * IPv4 or IPv6 CIDR outside the cluster. Needs `port` or `ports`.
+   * @default - not a CIDR call
+   */
+  readonly cidr?: string;
+  /**
+   * CIDRs excluded from `cidr`.
+   * @default - none
+   */
+  readonly except?: string[];
+  /**
+   * One port: a callee port name or number for service calls, a number otherwise.
+   * @default - all ports of the callee service
+   */
+  readonly port?: string | number;
+  /**
+   * Several ports, like `port`.
+   * @default - all ports of the callee service
+   */
+  readonly ports?: Array<string | number>;
+  /**
+   * Protocol of `host` and `cidr` calls.
+   * @default PortProtocol.TCP
+   */
+  readonly protocol?: PortProtocol;
+  /**
+   * Limit the call to these routes of the callee (names).
+   * @default - every route (and any request) on the called ports
+   */
+  readonly routes?: string[];
+}
+
+/** A version of a service's pods, for canaries. */
+export interface VersionSpec {
+  /** Version name (DNS-1123 label). */
+  readonly name: string;
+  /**
+   * Extra pod labels that select this version's pods.
+   * @default - `{ version: <name> }`
+   */
+  readonly labels?: Record<string, string>;
+  /** Share of traffic in percent; the weights of a service sum to 100. */
+  readonly weight: number;
+}
+
+/** Per-service certificate options. */
+export interface ServiceCertificateSpec {
+  /**
+   * Issue a certificate for this service.
+   * @default true (not for client-only workloads, which get a client certificate only when enabled explicitly)
+   */
+  readonly enabled?: boolean;
+  /**
+   * Secret to store the key pair in.
+   * @default `<name>-tls`
+   */
+  readonly secretName?: string;
+  /**
+   * Extra DNS names.
+   * @default - none
+   */
+  readonly extraDnsNames?: string[];
+  /**
+   * Certificate lifetime.
+   * @default - the catalog's certificate duration
+   */
+  readonly duration?: string;
+  /**
+   * How long before expiry to renew.
+   * @default - the catalog's renewBefore
+   */
+  readonly renewBefore?: string;
+}
+
+/** A workload: a Service and the pods behind it (or only pods, when `clientOnly`). */
+export interface ServiceSpec {
+  /** Service name (DNS-1035 label). */
+  readonly name: string;
+  /**
+   * Namespace.
+   * @default - the catalog's `namespace`
+   */
+  readonly namespace?: string;
+  /**
+   * Pod labels that select the service's pods.
+   * @default `{ app: <name> }`
+   */
+  readonly selector?: Record<string, string>;
+  /**
+   * Service account of the pods (the mesh identity).
+   * @default - the service name
+   */
+  readonly serviceAccount?: string;
+  /**
+   * Ports. Required unless `clientOnly`.
+   * @default - none
+   */
+  readonly ports?: PortSpec[];
+  /**
+   * Routes served by the service.
+   * @default - none
+   */
+  readonly routes?: RouteSpec[];
+  /**
+   * Outgoing calls.
+   * @default - none
+   */
+  readonly calls?: CallSpec[];
+  /**
+   * Reachable from the ingress controller on all ports.
+   * @default false
+   */
+  readonly exposed?: boolean;
+  /**
+   * Canary versions with weights summing to 100.
+   * @default - one unversioned set of pods
+   */
+  readonly versions?: VersionSpec[];
+  /**
+   * A workload with no Service (a load generator, a job): it only calls.
+   * @default false
+   */
+  readonly clientOnly?: boolean;
+  /**
+   * Certificate options.
+   * @default - a certificate with the catalog defaults
+   */
+  readonly certificate?: ServiceCertificateSpec;
+}
+
+/** Where a cluster component runs: a namespace and pod labels. */
+export interface WorkloadLocationSpec {
+  /** Namespace. */
+  readonly namespace: string;
+  /** Pod labels. */
+  readonly selector: Record<string, string>;
+}
+
+/** A reference to an existing cert-manager issuer. */
+export interface IssuerRefSpec {
+  /** Issuer name. */
+  readonly name: string;
+  /**
+   * `ClusterIssuer` or `Issuer`.
+   * @default 'ClusterIssuer'
+   */
+  readonly kind?: string;
+  /**
+   * API group of the issuer.
+   * @default 'cert-manager.io'
+   */
+  readonly group?: string;
+}
+
+/** Catalog-wide certificate settings. */
+export interface CertificateDefaultsSpec {
+  /**
+   * Issue certificates at all.
+   * @default true
+   */
+  readonly enabled?: boolean;
+  /**
+   * Use this existing issuer instead of generating a CA chain.
+   * @default - a generated chain: self-signed ClusterIssuer, CA Certificate, CA ClusterIssuer
+   */
+  readonly issuerRef?: IssuerRefSpec;
+  /**
+   * Leaf certificate lifetime.
+   * @default '2160h'
+   */
+  readonly duration?: string;
+  /**
+   * Renew leaf certificates this long before expiry.
+   * @default '720h'
+   */
+  readonly renewBefore?: string;
+  /**
+   * Lifetime of the generated CA; it must exceed the leaf duration plus renewBefore.
+   * @default '43800h' (5 years)
+   */
+  readonly caDuration?: string;
+  /**
+   * Renew the generated CA this long before expiry.
+   * @default '8760h'
+   */
+  readonly caRenewBefore?: string;
+  /**
+   * Namespace of cert-manager (where the CA secret lives).
+   * @default 'cert-manager'
+   */
+  readonly caNamespace?: string;
+  /**
+   * Name prefix of the generated issuers and CA.
+   * @default 'mesh-ladder'
+   */
+  readonly caName?: string;
+  /**
+   * Distribute the CA with a trust-manager Bundle.
+   * @default true
+   */
+  readonly trustBundle?: boolean;
+  /**
+   * Emit a PrometheusRule alerting on certificates close to expiry.
+   * @default false
+   */
+  readonly expiryAlert?: boolean;
+  /**
+   * With `expiryAlert`: alert when a certificate expires within this time.
+   * @default '168h'
+   */
+  readonly expiryAlertBefore?: string;
+}
+
+/** A namespace the catalog uses. */
+export interface NamespaceSpec {
+  /** Namespace name. */
+  readonly name: string;
+  /**
+   * Extra labels for the namespace.
+   * @default - none
+   */
+  readonly labels?: Record<string, string>;
+  /**
+   * Whether the platform team owns this namespace: owned namespaces get a Namespace
+   * object and namespace-wide default-deny; others only per-service policies.
+   * @default true
+   */
+  readonly owned?: boolean;
+}
+
+/** The whole description: cluster facts plus the services. */
+export interface CatalogSpec {
+  /**
+   * Default namespace of services.
+   * @default 'default'
+   */
+  readonly namespace?: string;
+  /**
+   * Cluster DNS domain.
+   * @default 'cluster.local'
+   */
+  readonly clusterDomain?: string;
+  /**
+   * Mesh trust domain (SPIFFE).
+   * @default 'cluster.local'
+   */
+  readonly trustDomain?: string;
+  /**
+   * Where cluster DNS runs.
+   * @default - namespace kube-system, pods `k8s-app: kube-dns`
+   */
+  readonly dns?: WorkloadLocationSpec;
+  /**
+   * Where the ingress controller runs (the peer of `exposed` services).
+   * @default - namespace ingress-nginx, pods `app.kubernetes.io/name: ingress-nginx`
+   */
+  readonly ingressController?: WorkloadLocationSpec;
+  /**
+   * Certificate settings.
+   * @default - generated CA chain, 2160h leaves renewed 720h before expiry
+   */
+  readonly certificates?: CertificateDefaultsSpec;
+  /**
+   * Namespace settings; namespaces used by services and not listed here are owned.
+   * @default - none
+   */
+  readonly namespaces?: NamespaceSpec[];
+  /** The services. */
+  readonly services: ServiceSpec[];
+}
