@@ -90,6 +90,8 @@ export interface ResolvedHostCall {
   readonly host: string;
   /** True for `*.example.com` patterns. */
   readonly wildcard: boolean;
+  /** Address ranges declared for phases without DNS matching; may be empty. */
+  readonly cidrs: string[];
   readonly ports: ExternalPort[];
 }
 

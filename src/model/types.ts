@@ -194,6 +194,12 @@ export interface CallSpec {
    */
   readonly cidr?: string;
   /**
+   * Address ranges behind `host`, for phases that cannot match DNS names (baseline
+   * NetworkPolicy): the call becomes an ipBlock there and a DNS match elsewhere.
+   * @default - none: phases without DNS matching refuse the call
+   */
+  readonly cidrs?: string[];
+  /**
    * CIDRs excluded from `cidr`.
    * @default - none
    */

@@ -1,0 +1,76 @@
+import * as fs from 'fs';
+import { parseCatalogYaml, checkCatalogShape, formatProblem, LocatedProblem } from './catalog-loader';
+import { resolveCatalog } from './resolve';
+import { ResolvedCatalog } from './resolved';
+import { CatalogSpec } from './types';
+
+/**
+ * Thrown when a catalog is invalid. `problems` lists every error, each naming the field
+ * path (and file:line:column for YAML).
+ */
+export class CatalogValidationError extends Error {
+  public constructor(public readonly problems: LocatedProblem[]) {
+    super(`invalid catalog (${problems.length} error${problems.length === 1 ? '' : 's'}):\n` + problems.map(p => '  ' + formatProblem(p)).join('\n'));
+    this.name = 'CatalogValidationError';
+  }
+}
+
+/**
+ * A validated service catalog: the one description every phase synthesizes from.
+ *
+ * Build it from a TypeScript object (`ServiceCatalog.fromSpec`) or a YAML file
+ * (`ServiceCatalog.fromFile`). Both validate everything at once and throw an error that
+ * lists every problem with its field path.
+ */
+export class ServiceCatalog {
+  /** Validate a catalog given as data. */
+  public static fromSpec(spec: CatalogSpec): ServiceCatalog {
+    const shape = checkCatalogShape(spec);
+    if (shape.some(p => p.severity === 'error')) {
+      throw new CatalogValidationError(shape.filter(p => p.severity === 'error'));
+    }
+    const { catalog, issues } = resolveCatalog(spec);
+    const errors = issues.filter(i => i.severity === 'error');
+    if (!catalog || errors.length > 0) {
+      throw new CatalogValidationError(errors.map(i => ({ ...i })));
+    }
+    return new ServiceCatalog(spec, catalog, issues.filter(i => i.severity === 'warning').map(i => formatProblem(i)));
+  }
+
+  /**
+   * Parse and validate a YAML catalog.
+   * @param text the YAML text
+   * @param fileName name used in error messages
+   */
+  public static fromYaml(text: string, fileName?: string): ServiceCatalog {
+    const parsed = parseCatalogYaml(text, fileName ?? '<catalog>');
+    const errors = parsed.problems.filter(p => p.severity === 'error');
+    if (!parsed.spec || !parsed.catalog || errors.length > 0) {
+      throw new CatalogValidationError(errors);
+    }
+    return new ServiceCatalog(parsed.spec, parsed.catalog, parsed.problems.filter(p => p.severity === 'warning').map(p => formatProblem(p)));
+  }
+
+  /** Read, parse and validate a YAML catalog file. */
+  public static fromFile(path: string): ServiceCatalog {
+    return ServiceCatalog.fromYaml(fs.readFileSync(path, 'utf8'), path);
+  }
+
+  /** The catalog as given. */
+  public readonly spec: CatalogSpec;
+  /** Warnings found while validating (not fatal). */
+  public readonly warnings: string[];
+  /** @internal */
+  public readonly _resolved: ResolvedCatalog;
+
+  private constructor(spec: CatalogSpec, resolved: ResolvedCatalog, warnings: string[]) {
+    this.spec = spec;
+    this._resolved = resolved;
+    this.warnings = warnings;
+  }
+
+  /** `namespace/name` of every service, sorted. */
+  public get serviceIds(): string[] {
+    return this._resolved.services.map(s => s.id);
+  }
+}
