@@ -27,12 +27,13 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   peerDeps: ['cdk8s-plus-28@^2.5.6'],
   // Runtime dependencies that are not jsii libraries are bundled.
   bundledDeps: ['yaml@^2.8.0', 'ajv@^8.17.0'],
+  // kubernetes-models 5+ is ESM-only; 4.x loads under ts-jest (CommonJS).
   devDeps: [
     'cdk8s-cli@~2.207.0',
     'fast-check@^4.3.0',
-    'kubernetes-models@^5.1.0',
-    '@kubernetes-models/cert-manager@^6.0.0',
-    '@kubernetes-models/prometheus-operator@^6.0.0',
+    'kubernetes-models@^4.5.1',
+    '@kubernetes-models/cert-manager@^4.4.4',
+    '@kubernetes-models/prometheus-operator@^4.0.0',
     'ts-json-schema-generator@^2.4.0',
   ],
 

@@ -1,0 +1,889 @@
+/**
+ * Validation and resolution of a catalog: every error at once, each naming its field
+ * path; then defaults applied, references bound, and everything in canonical order so
+ * that the output does not depend on the order of the input.
+ */
+import { cidrContains, parseCidr, ParsedCidr } from './cidr';
+import { parseDuration } from './duration';
+import {
+  DEFAULT_GRPC_RETRY_ON,
+  DEFAULT_HTTP_RETRY_ON,
+  DEFAULT_NON_IDEMPOTENT_RETRY_ON,
+  isIdempotentMethod,
+  unsafeConditions,
+} from './idempotency';
+import {
+  checkDns1035Label,
+  checkDns1123Label,
+  checkDns1123Subdomain,
+  checkHostName,
+  checkLabelKey,
+  checkLabelValue,
+  checkPortName,
+  suggest,
+} from './names';
+import {
+  ExternalPort,
+  IdempotencySource,
+  ModelIssue,
+  ResolvedCall,
+  ResolvedCatalog,
+  ResolvedCertificate,
+  ResolvedCertificateDefaults,
+  ResolvedInbound,
+  ResolvedLocation,
+  ResolvedNamespace,
+  ResolvedPort,
+  ResolvedRetries,
+  ResolvedRoute,
+  ResolvedService,
+  ResolvedServiceCall,
+  ResolvedVersion,
+} from './resolved';
+import {
+  CallSpec,
+  CatalogSpec,
+  PortProtocol,
+  PortSpec,
+  RouteSpec,
+  ServiceSpec,
+  VersionSpec,
+  WorkloadLocationSpec,
+} from './types';
+
+type Path = Array<string | number>;
+
+/** Defaults of the catalog-level fields. */
+export const CATALOG_DEFAULTS = {
+  namespace: 'default',
+  clusterDomain: 'cluster.local',
+  trustDomain: 'cluster.local',
+  dns: { namespace: 'kube-system', selector: { 'k8s-app': 'kube-dns' } },
+  ingressController: { namespace: 'ingress-nginx', selector: { 'app.kubernetes.io/name': 'ingress-nginx' } },
+  certificateDuration: '2160h',
+  certificateRenewBefore: '720h',
+  caDuration: '43800h',
+  caRenewBefore: '8760h',
+  caNamespace: 'cert-manager',
+  caName: 'mesh-ladder',
+  expiryAlertBefore: '168h',
+} as const;
+
+/** cert-manager refuses renewBefore below five minutes. */
+const MIN_RENEW_BEFORE_MS = 5 * 60_000;
+
+const L7_PROTOCOLS: ReadonlySet<PortProtocol> = new Set([PortProtocol.HTTP, PortProtocol.HTTP2, PortProtocol.GRPC]);
+
+class Issues {
+  public readonly list: ModelIssue[] = [];
+  public error(path: Path, message: string): void {
+    this.list.push({ severity: 'error', path, message });
+  }
+  public warn(path: Path, message: string): void {
+    this.list.push({ severity: 'warning', path, message });
+  }
+  public get hasErrors(): boolean {
+    return this.list.some(i => i.severity === 'error');
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Like isRecord, without narrowing (for values already typed by the schema check). */
+function isMapping(value: unknown): boolean {
+  return isRecord(value);
+}
+
+function sortedRecord(record: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const key of Object.keys(record).sort()) {
+    out[key] = record[key];
+  }
+  return out;
+}
+
+function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function checkLabels(issues: Issues, path: Path, labels: unknown, what: string): Record<string, string> {
+  if (labels === undefined) {
+    return {};
+  }
+  if (!isRecord(labels)) {
+    issues.error(path, `${what} must be a map of label keys to values`);
+    return {};
+  }
+  for (const [key, value] of Object.entries(labels)) {
+    const keyProblem = checkLabelKey(key);
+    if (keyProblem) {
+      issues.error([...path, key], keyProblem);
+    }
+    const valueProblem = checkLabelValue(value as string);
+    if (valueProblem) {
+      issues.error([...path, key], valueProblem);
+    }
+  }
+  return sortedRecord(labels as Record<string, string>);
+}
+
+function duration(issues: Issues, path: Path, value: string | undefined, fallback: string): number {
+  const text = value ?? fallback;
+  const ms = parseDuration(text);
+  if (ms === undefined) {
+    issues.error(path, `"${text}" is not a duration (use Go notation such as 500ms, 2s, 1h30m, 2160h)`);
+    return 0;
+  }
+  return ms;
+}
+
+function optionalDuration(issues: Issues, path: Path, value: string | undefined, what: string): number | undefined {
+  if (value === undefined) {
+    return undefined;
+  }
+  const ms = parseDuration(value);
+  if (ms === undefined) {
+    issues.error(path, `"${value}" is not a duration (use Go notation such as 500ms, 2s, 1h30m)`);
+    return undefined;
+  }
+  if (ms <= 0) {
+    issues.error(path, `${what} must be greater than zero`);
+    return undefined;
+  }
+  return ms;
+}
+
+function location(issues: Issues, path: Path, spec: WorkloadLocationSpec | undefined, fallback: ResolvedLocation): ResolvedLocation {
+  if (!spec) {
+    return { namespace: fallback.namespace, selector: { ...fallback.selector } };
+  }
+  const nsProblem = checkDns1123Label(spec.namespace ?? '');
+  if (nsProblem) {
+    issues.error([...path, 'namespace'], nsProblem);
+  }
+  const selector = checkLabels(issues, [...path, 'selector'], spec.selector, 'selector');
+  if (Object.keys(selector).length === 0) {
+    issues.error([...path, 'selector'], 'selector must name at least one label (an empty selector would match every pod in the namespace)');
+  }
+  return { namespace: spec.namespace, selector };
+}
+
+/** Everything about one service that does not depend on other services. */
+interface ServiceDraft {
+  readonly index: number;
+  readonly spec: ServiceSpec;
+  readonly id: string;
+  readonly name: string;
+  readonly namespace: string;
+  readonly selector: Record<string, string>;
+  readonly serviceAccount: string;
+  readonly ports: ResolvedPort[];
+  readonly routes: ResolvedRoute[];
+  readonly versions: ResolvedVersion[];
+  readonly clientOnly: boolean;
+  readonly exposed: boolean;
+  readonly certificate?: ResolvedCertificate;
+}
+
+/** Finds a port by reference: its name, or its (service) port number. */
+function findPort(ports: readonly ResolvedPort[], ref: string | number): ResolvedPort | undefined {
+  if (typeof ref === 'number') {
+    return ports.find(p => p.port === ref);
+  }
+  return ports.find(p => p.name === ref) ?? (/^\d+$/.test(ref) ? ports.find(p => p.port === Number(ref)) : undefined);
+}
+
+function describePorts(ports: readonly ResolvedPort[]): string {
+  return ports.map(p => (p.name ? `${p.name} (${p.port})` : String(p.port))).join(', ') || 'none';
+}
+
+function resolvePorts(issues: Issues, path: Path, specs: PortSpec[] | undefined): ResolvedPort[] {
+  const ports: ResolvedPort[] = [];
+  const names = new Map<string, number>();
+  const numbers = new Map<number, number>();
+  (specs ?? []).forEach((spec, i) => {
+    const p = [...path, i];
+    let ok = true;
+    for (const field of ['port', 'targetPort'] as const) {
+      const value = spec[field];
+      if (value !== undefined && (!Number.isInteger(value) || value < 1 || value > 65535)) {
+        issues.error([...p, field], `${field} ${JSON.stringify(value)} is out of range (1-65535)`);
+        ok = false;
+      }
+    }
+    if (spec.name !== undefined) {
+      const problem = checkPortName(spec.name);
+      if (problem) {
+        issues.error([...p, 'name'], problem);
+      }
+      if (names.has(spec.name)) {
+        issues.error([...p, 'name'], `duplicate port name "${spec.name}" (also ports[${names.get(spec.name)}])`);
+      }
+      names.set(spec.name, i);
+    }
+    if (numbers.has(spec.port)) {
+      issues.error([...p, 'port'], `duplicate port ${spec.port} (also ports[${numbers.get(spec.port)}])`);
+    }
+    numbers.set(spec.port, i);
+    if (ok) {
+      ports.push({
+        name: spec.name,
+        port: spec.port,
+        targetPort: spec.targetPort ?? spec.port,
+        protocol: spec.protocol ?? PortProtocol.TCP,
+        ref: spec.name ?? String(spec.port),
+      });
+    }
+  });
+  return ports.sort((a, b) => a.port - b.port);
+}
+
+function resolveRoute(issues: Issues, path: Path, spec: RouteSpec, ports: readonly ResolvedPort[]): ResolvedRoute | undefined {
+  const nameProblem = checkDns1123Label(spec.name ?? '');
+  if (nameProblem) {
+    issues.error([...path, 'name'], nameProblem);
+  }
+  if ((spec.http === undefined) === (spec.grpc === undefined)) {
+    issues.error(path, `route "${spec.name}" needs exactly one of "http" and "grpc"`);
+    return undefined;
+  }
+  const kind: 'http' | 'grpc' = spec.http ? 'http' : 'grpc';
+  if (spec.http) {
+    const given = (['path', 'pathPrefix', 'pathRegex'] as const).filter(k => spec.http![k] !== undefined);
+    if (given.length > 1) {
+      issues.error([...path, 'http'], `give at most one of path, pathPrefix and pathRegex (got ${given.join(', ')})`);
+    }
+    for (const k of ['path', 'pathPrefix'] as const) {
+      const value = spec.http[k];
+      if (value !== undefined && !value.startsWith('/')) {
+        issues.error([...path, 'http', k], `"${value}" must start with "/"`);
+      }
+    }
+    if (spec.http.pathRegex !== undefined) {
+      try {
+        new RegExp(spec.http.pathRegex);
+      } catch (e) {
+        issues.error([...path, 'http', 'pathRegex'], `invalid regular expression: ${(e as Error).message}`);
+      }
+    }
+  } else if (spec.grpc) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/.test(spec.grpc.service ?? '')) {
+      issues.error([...path, 'grpc', 'service'], `"${spec.grpc.service}" is not a fully qualified gRPC service name (e.g. shop.Checkout)`);
+    }
+    if (spec.grpc.method !== undefined && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(spec.grpc.method)) {
+      issues.error([...path, 'grpc', 'method'], `"${spec.grpc.method}" is not a gRPC method name`);
+    }
+  }
+
+  // Ports that can carry the route: gRPC needs HTTP/2 framing.
+  const fits = (p: ResolvedPort) => (kind === 'grpc' ? p.protocol === PortProtocol.GRPC || p.protocol === PortProtocol.HTTP2 : p.protocol === PortProtocol.HTTP || p.protocol === PortProtocol.HTTP2);
+  let served: ResolvedPort[];
+  if (spec.port !== undefined) {
+    const port = findPort(ports, spec.port);
+    if (!port) {
+      issues.error([...path, 'port'], `unknown port "${spec.port}" (ports: ${describePorts(ports)})`);
+      return undefined;
+    }
+    if (!L7_PROTOCOLS.has(port.protocol)) {
+      issues.error([...path, 'port'], `port "${spec.port}" speaks ${port.protocol}; routes need an http, http2 or grpc port`);
+      return undefined;
+    }
+    served = [port];
+  } else {
+    served = ports.filter(fits);
+    if (served.length === 0) {
+      issues.error(path, `route "${spec.name}" is ${kind === 'grpc' ? 'a gRPC' : 'an HTTP'} route but the service has no ${kind === 'grpc' ? 'grpc or http2' : 'http or http2'} port`);
+      return undefined;
+    }
+  }
+
+  let idempotent: boolean;
+  let idempotentSource: IdempotencySource;
+  if (spec.idempotent !== undefined) {
+    idempotent = spec.idempotent;
+    idempotentSource = 'declared';
+  } else if (spec.http?.method !== undefined) {
+    idempotent = isIdempotentMethod(spec.http.method);
+    idempotentSource = 'method';
+  } else {
+    idempotent = false;
+    idempotentSource = 'default';
+  }
+
+  const timeoutMs = optionalDuration(issues, [...path, 'timeout'], spec.timeout, 'timeout');
+  let retries: ResolvedRetries | undefined;
+  if (spec.retries) {
+    const r = spec.retries;
+    if (!Number.isInteger(r.attempts) || r.attempts < 0 || r.attempts > 10) {
+      issues.error([...path, 'retries', 'attempts'], `attempts ${JSON.stringify(r.attempts)} must be an integer from 0 to 10`);
+    }
+    const perTryTimeoutMs = optionalDuration(issues, [...path, 'retries', 'perTryTimeout'], r.perTryTimeout, 'perTryTimeout');
+    const on = r.on ?? (idempotent ? (kind === 'grpc' ? DEFAULT_GRPC_RETRY_ON : DEFAULT_HTTP_RETRY_ON) : DEFAULT_NON_IDEMPOTENT_RETRY_ON);
+    if (r.on !== undefined && r.on.length === 0 && r.attempts > 0) {
+      issues.error([...path, 'retries', 'on'], 'retries with attempts > 0 need at least one condition');
+    }
+    if (!idempotent && r.attempts > 0) {
+      const unsafe = unsafeConditions(on);
+      if (unsafe.length > 0) {
+        const why = idempotentSource === 'method' ? `${spec.http!.method} is not idempotent` : idempotentSource === 'declared' ? 'it is declared non-idempotent' : `${kind === 'grpc' ? 'gRPC' : 'method-less'} routes are non-idempotent unless declared`;
+        issues.error([...path, 'retries', 'on'], `route "${spec.name}" is not idempotent (${why}): retrying on ${unsafe.join(', ')} can repeat a request the server already processed; use only connect-failure, refused-stream, reset-before-request, or declare "idempotent: true" if repeating it is harmless`);
+      }
+    }
+    retries = { attempts: r.attempts, perTryTimeoutMs, on: [...new Set(on)].sort() };
+  }
+
+  return {
+    name: spec.name,
+    kind,
+    http: spec.http ? { ...spec.http } : undefined,
+    grpc: spec.grpc ? { ...spec.grpc } : undefined,
+    ports: served,
+    idempotent,
+    idempotentSource,
+    timeoutMs,
+    retries,
+  };
+}
+
+function resolveVersions(issues: Issues, path: Path, specs: VersionSpec[] | undefined, selector: Record<string, string>): ResolvedVersion[] {
+  if (!specs || specs.length === 0) {
+    return [];
+  }
+  const versions: ResolvedVersion[] = [];
+  const names = new Set<string>();
+  const labelSets = new Map<string, string>();
+  let total = 0;
+  specs.forEach((spec, i) => {
+    const p = [...path, i];
+    const problem = checkDns1123Label(spec.name ?? '');
+    if (problem) {
+      issues.error([...p, 'name'], problem);
+    }
+    if (names.has(spec.name)) {
+      issues.error([...p, 'name'], `duplicate version "${spec.name}"`);
+    }
+    names.add(spec.name);
+    if (!Number.isInteger(spec.weight) || spec.weight < 0 || spec.weight > 100) {
+      issues.error([...p, 'weight'], `weight ${JSON.stringify(spec.weight)} must be an integer from 0 to 100`);
+    } else {
+      total += spec.weight;
+    }
+    const labels = spec.labels === undefined ? { version: spec.name } : checkLabels(issues, [...p, 'labels'], spec.labels, 'labels');
+    if (Object.keys(labels).length === 0) {
+      issues.error([...p, 'labels'], 'a version needs at least one label that tells its pods apart');
+    }
+    for (const [k, v] of Object.entries(labels)) {
+      if (selector[k] !== undefined && selector[k] !== v) {
+        issues.error([...p, 'labels', k], `label "${k}" conflicts with the service selector (${k}=${selector[k]}): no pod could match both`);
+      }
+    }
+    const key = JSON.stringify(sortedRecord(labels));
+    if (labelSets.has(key)) {
+      issues.error([...p, 'labels'], `same labels as version "${labelSets.get(key)}": the versions' pods could not be told apart`);
+    }
+    labelSets.set(key, spec.name);
+    versions.push({ name: spec.name, labels: sortedRecord(labels), weight: spec.weight });
+  });
+  if (total !== 100 && !issues.list.some(i => i.path.length > path.length && String(i.path[path.length + 1]) === 'weight')) {
+    issues.error(path, `version weights sum to ${total}, not 100`);
+  }
+  return versions.sort((a, b) => compareStrings(a.name, b.name));
+}
+
+function externalPorts(issues: Issues, path: Path, call: CallSpec, what: string): ExternalPort[] {
+  const refs = [...(call.port !== undefined ? [call.port] : []), ...(call.ports ?? [])];
+  if (refs.length === 0) {
+    issues.error(path, `a ${what} call needs "port" or "ports"`);
+    return [];
+  }
+  const protocol = call.protocol ?? PortProtocol.TCP;
+  const out: ExternalPort[] = [];
+  refs.forEach((ref, i) => {
+    const field: Path = call.port !== undefined && i === 0 ? [...path, 'port'] : [...path, 'ports', call.port !== undefined ? i - 1 : i];
+    const n = typeof ref === 'number' ? ref : /^\d+$/.test(ref) ? Number(ref) : NaN;
+    if (!Number.isInteger(n) || n < 1 || n > 65535) {
+      issues.error(field, `${what} calls need port numbers (1-65535), got ${JSON.stringify(ref)}`);
+      return;
+    }
+    if (!out.some(p => p.port === n)) {
+      out.push({ port: n, protocol });
+    }
+  });
+  return out.sort((a, b) => a.port - b.port);
+}
+
+function checkCidr(issues: Issues, path: Path, text: string): ParsedCidr | undefined {
+  const parsed = parseCidr(text);
+  if (!parsed) {
+    issues.error(path, `"${text}" is not a CIDR block (e.g. 10.20.0.0/16 or 2001:db8::/32)`);
+    return undefined;
+  }
+  if (parsed.hadHostBits) {
+    issues.error(path, `"${text}" has host bits set; did you mean ${parsed.text}?`);
+    return undefined;
+  }
+  return parsed;
+}
+
+function checkCidrList(issues: Issues, path: Path, cidrs: string[]): string[] {
+  const out = cidrs.map((text, i) => checkCidr(issues, [...path, i], text)?.text).filter((t): t is string => t !== undefined);
+  return [...new Set(out)].sort();
+}
+
+function callKey(call: ResolvedCall): string {
+  switch (call.kind) {
+    case 'service':
+      return `1|${call.targetId}|${call.ports.map(p => p.port).join(',')}|${call.routes.map(r => r.name).join(',')}`;
+    case 'host':
+      return `2|${call.host}|${call.ports.map(p => `${p.port}/${p.protocol}`).join(',')}`;
+    case 'cidr':
+      return `3|${call.cidr}|${call.ports.map(p => `${p.port}/${p.protocol}`).join(',')}`;
+  }
+}
+
+/**
+ * Validates a catalog and resolves it. Returns every issue found; `catalog` is set only
+ * when there are no errors.
+ */
+export function resolveCatalog(spec: CatalogSpec): { catalog?: ResolvedCatalog; issues: ModelIssue[] } {
+  const issues = new Issues();
+  if (!isMapping(spec)) {
+    issues.error([], 'the catalog must be a mapping with a "services" list');
+    return { issues: issues.list };
+  }
+  if (!Array.isArray(spec.services)) {
+    issues.error(['services'], 'is required (a list of services)');
+    return { issues: issues.list };
+  }
+
+  const defaultNamespace = spec.namespace ?? CATALOG_DEFAULTS.namespace;
+  const nsProblem = checkDns1123Label(defaultNamespace);
+  if (nsProblem) {
+    issues.error(['namespace'], nsProblem);
+  }
+  const clusterDomain = spec.clusterDomain ?? CATALOG_DEFAULTS.clusterDomain;
+  if (checkDns1123Subdomain(clusterDomain)) {
+    issues.error(['clusterDomain'], checkDns1123Subdomain(clusterDomain)!);
+  }
+  const trustDomain = spec.trustDomain ?? CATALOG_DEFAULTS.trustDomain;
+  if (checkDns1123Subdomain(trustDomain)) {
+    issues.error(['trustDomain'], checkDns1123Subdomain(trustDomain)!);
+  }
+  const dns = location(issues, ['dns'], spec.dns, CATALOG_DEFAULTS.dns);
+  const ingressController = location(issues, ['ingressController'], spec.ingressController, CATALOG_DEFAULTS.ingressController);
+  const certificates = resolveCertificateDefaults(issues, spec);
+
+  // Pass 1: each service on its own.
+  const drafts: ServiceDraft[] = [];
+  const byId = new Map<string, ServiceDraft>();
+  spec.services.forEach((service, index) => {
+    const path: Path = ['services', index];
+    if (!isMapping(service)) {
+      issues.error(path, 'each service must be a mapping');
+      return;
+    }
+    const name = service.name;
+    const nameProblem = checkDns1035Label(name ?? '');
+    if (nameProblem) {
+      issues.error([...path, 'name'], nameProblem);
+    }
+    const namespace = service.namespace ?? defaultNamespace;
+    if (service.namespace !== undefined) {
+      const problem = checkDns1123Label(service.namespace);
+      if (problem) {
+        issues.error([...path, 'namespace'], problem);
+      }
+    }
+    const selector = service.selector === undefined ? { app: name } : checkLabels(issues, [...path, 'selector'], service.selector, 'selector');
+    if (service.selector !== undefined && Object.keys(selector).length === 0) {
+      issues.error([...path, 'selector'], 'selector must name at least one label (an empty selector would select every pod in the namespace)');
+    }
+    const serviceAccount = service.serviceAccount ?? name;
+    if (service.serviceAccount !== undefined && checkDns1123Subdomain(service.serviceAccount)) {
+      issues.error([...path, 'serviceAccount'], checkDns1123Subdomain(service.serviceAccount)!);
+    }
+    const clientOnly = service.clientOnly ?? false;
+    const ports = resolvePorts(issues, [...path, 'ports'], service.ports);
+    if (!clientOnly && (service.ports ?? []).length === 0) {
+      issues.error([...path, 'ports'], `service "${name}" has no ports; declare its ports, or set "clientOnly: true" for a workload without a Service`);
+    }
+    if (clientOnly && (service.routes ?? []).length > 0) {
+      issues.error([...path, 'routes'], 'a client-only workload serves no routes');
+    }
+    if (clientOnly && service.exposed) {
+      issues.error([...path, 'exposed'], 'a client-only workload has no Service to expose');
+    }
+    const routes: ResolvedRoute[] = [];
+    const routeNames = new Map<string, number>();
+    (service.routes ?? []).forEach((route, r) => {
+      if (routeNames.has(route.name)) {
+        issues.error([...path, 'routes', r, 'name'], `duplicate route name "${route.name}" (also routes[${routeNames.get(route.name)}])`);
+      }
+      routeNames.set(route.name, r);
+      const resolved = resolveRoute(issues, [...path, 'routes', r], route, ports);
+      if (resolved) {
+        routes.push(resolved);
+      }
+    });
+    const versions = resolveVersions(issues, [...path, 'versions'], service.versions, selector);
+    const certificate = resolveServiceCertificate(issues, [...path, 'certificate'], service, namespace, clusterDomain, certificates);
+
+    const draft: ServiceDraft = {
+      index,
+      spec: service,
+      id: `${namespace}/${name}`,
+      name,
+      namespace,
+      selector,
+      serviceAccount,
+      ports,
+      routes: routes.sort((a, b) => compareStrings(a.name, b.name)),
+      versions,
+      clientOnly,
+      exposed: service.exposed ?? false,
+      certificate,
+    };
+    const previous = byId.get(draft.id);
+    if (previous) {
+      issues.error([...path, 'name'], `duplicate service "${draft.id}" (also services[${previous.index}])`);
+    } else {
+      byId.set(draft.id, draft);
+    }
+    drafts.push(draft);
+  });
+
+  checkOverlappingSelectors(issues, drafts);
+  checkSharedServiceAccounts(issues, drafts);
+
+  // Pass 2: calls, which bind services to each other.
+  const callsById = new Map<string, ResolvedCall[]>();
+  for (const draft of byId.values()) {
+    const calls: ResolvedCall[] = [];
+    (draft.spec.calls ?? []).forEach((call, c) => {
+      const resolved = resolveCall(issues, ['services', draft.index, 'calls', c], call, draft, byId);
+      if (resolved) {
+        calls.push(resolved);
+      }
+    });
+    const unique = new Map<string, ResolvedCall>();
+    for (const call of calls) {
+      unique.set(callKey(call), call);
+    }
+    callsById.set(draft.id, [...unique.entries()].sort(([a], [b]) => compareStrings(a, b)).map(([, call]) => call));
+  }
+
+  // Namespaces: declared ones plus every namespace a service lives in.
+  const namespaces = new Map<string, ResolvedNamespace>();
+  (spec.namespaces ?? []).forEach((ns, i) => {
+    const problem = checkDns1123Label(ns.name ?? '');
+    if (problem) {
+      issues.error(['namespaces', i, 'name'], problem);
+    }
+    if (namespaces.has(ns.name)) {
+      issues.error(['namespaces', i, 'name'], `duplicate namespace "${ns.name}"`);
+    }
+    const labels = checkLabels(issues, ['namespaces', i, 'labels'], ns.labels, 'labels');
+    if (labels['kubernetes.io/metadata.name'] !== undefined && labels['kubernetes.io/metadata.name'] !== ns.name) {
+      issues.error(['namespaces', i, 'labels', 'kubernetes.io/metadata.name'], 'is set by the API server to the namespace name and cannot be changed');
+    }
+    namespaces.set(ns.name, { name: ns.name, labels, owned: ns.owned ?? true });
+  });
+  for (const draft of byId.values()) {
+    if (!namespaces.has(draft.namespace)) {
+      namespaces.set(draft.namespace, { name: draft.namespace, labels: {}, owned: true });
+    }
+  }
+
+  if (issues.hasErrors) {
+    return { issues: issues.list };
+  }
+
+  // Build the final objects in canonical order.
+  const inbound = new Map<string, ResolvedInbound[]>();
+  for (const [fromId, calls] of callsById) {
+    for (const call of calls) {
+      if (call.kind === 'service') {
+        const list = inbound.get(call.targetId) ?? [];
+        list.push({ fromId, call });
+        inbound.set(call.targetId, list);
+      }
+    }
+  }
+  const services: ResolvedService[] = [...byId.values()]
+    .sort((a, b) => compareStrings(a.id, b.id))
+    .map(d => ({
+      name: d.name,
+      namespace: d.namespace,
+      id: d.id,
+      selector: d.selector,
+      serviceAccount: d.serviceAccount,
+      ports: d.ports,
+      routes: d.routes,
+      calls: callsById.get(d.id) ?? [],
+      inbound: (inbound.get(d.id) ?? []).sort((a, b) => compareStrings(a.fromId, b.fromId) || compareStrings(callKey(a.call), callKey(b.call))),
+      exposed: d.exposed,
+      versions: d.versions,
+      clientOnly: d.clientOnly,
+      certificate: d.certificate,
+    }));
+  const index = new Map(services.map(s => [s.id, s]));
+  const catalog: ResolvedCatalog = {
+    defaultNamespace,
+    clusterDomain,
+    trustDomain,
+    dns,
+    ingressController,
+    certificates,
+    namespaces: [...namespaces.values()].sort((a, b) => compareStrings(a.name, b.name)),
+    services,
+    service(id: string): ResolvedService {
+      const found = index.get(id);
+      if (!found) {
+        throw new Error(`no service "${id}" in the catalog`);
+      }
+      return found;
+    },
+  };
+  return { catalog, issues: issues.list };
+}
+
+function resolveCall(issues: Issues, path: Path, call: CallSpec, caller: ServiceDraft, byId: Map<string, ServiceDraft>): ResolvedCall | undefined {
+  if (!isMapping(call)) {
+    issues.error(path, 'each call must be a mapping');
+    return undefined;
+  }
+  const kinds = (['service', 'host', 'cidr'] as const).filter(k => call[k] !== undefined);
+  if (kinds.length !== 1) {
+    issues.error(path, kinds.length === 0 ? 'a call needs one of "service", "host" or "cidr"' : `a call names one peer; got ${kinds.join(' and ')}`);
+    return undefined;
+  }
+  if (kinds[0] !== 'service' && call.routes !== undefined) {
+    issues.error([...path, 'routes'], `routes limit calls to catalog services; a ${kinds[0]} call has none`);
+  }
+  if (kinds[0] !== 'cidr' && call.except !== undefined) {
+    issues.error([...path, 'except'], '"except" applies to cidr calls only');
+  }
+  if (kinds[0] !== 'host' && call.cidrs !== undefined) {
+    issues.error([...path, 'cidrs'], '"cidrs" applies to host calls only (use "cidr" for an address range)');
+  }
+
+  if (call.host !== undefined) {
+    const problem = checkHostName(call.host);
+    if (problem) {
+      issues.error([...path, 'host'], problem);
+    }
+    const ports = externalPorts(issues, path, call, 'host');
+    const cidrs = checkCidrList(issues, [...path, 'cidrs'], call.cidrs ?? []);
+    return { kind: 'host', host: call.host.toLowerCase(), wildcard: call.host.startsWith('*.'), cidrs, ports };
+  }
+
+  if (call.cidr !== undefined) {
+    const cidr = checkCidr(issues, [...path, 'cidr'], call.cidr);
+    const except = checkCidrList(issues, [...path, 'except'], call.except ?? []);
+    if (cidr) {
+      except.forEach((text, i) => {
+        const inner = parseCidr(text)!;
+        if (!cidrContains(cidr, inner) || inner.prefix === cidr.prefix) {
+          issues.error([...path, 'except', i], `"${text}" must lie strictly inside ${cidr.text}`);
+        }
+      });
+    }
+    const ports = externalPorts(issues, path, call, 'cidr');
+    return cidr ? { kind: 'cidr', cidr: cidr.text, except, ports } : undefined;
+  }
+
+  // A catalog service: `name` or `namespace/name`.
+  const ref = call.service!;
+  const parts = ref.split('/');
+  if (parts.length > 2 || parts.some(p => p === '')) {
+    issues.error([...path, 'service'], `"${ref}" is not a service reference (use "name" or "namespace/name")`);
+    return undefined;
+  }
+  const targetId = parts.length === 2 ? ref : `${caller.namespace}/${ref}`;
+  const target = byId.get(targetId);
+  if (!target) {
+    const hint = suggest(targetId, byId.keys()) ?? suggest(ref, [...byId.values()].map(d => d.name));
+    issues.error([...path, 'service'], `unknown service "${ref}" (resolved as ${targetId})${hint ? `; did you mean "${hint}"?` : ''}`);
+    return undefined;
+  }
+  if (target.clientOnly) {
+    issues.error([...path, 'service'], `"${targetId}" is client-only (no Service): it cannot be called`);
+    return undefined;
+  }
+  if (call.protocol !== undefined) {
+    issues.error([...path, 'protocol'], 'the protocol of a service call comes from the callee\'s port; remove "protocol"');
+  }
+
+  const ports: ResolvedPort[] = [];
+  const refs = [...(call.port !== undefined ? [call.port] : []), ...(call.ports ?? [])];
+  refs.forEach((portRef, i) => {
+    const field: Path = call.port !== undefined && i === 0 ? [...path, 'port'] : [...path, 'ports', call.port !== undefined ? i - 1 : i];
+    const port = findPort(target.ports, portRef);
+    if (!port) {
+      issues.error(field, `unknown port "${portRef}" on ${targetId} (ports: ${describePorts(target.ports)})`);
+      return;
+    }
+    if (!ports.includes(port)) {
+      ports.push(port);
+    }
+  });
+
+  const routes: ResolvedRoute[] = [];
+  (call.routes ?? []).forEach((routeName, i) => {
+    const route = target.routes.find(r => r.name === routeName);
+    if (!route) {
+      const hint = suggest(routeName, target.routes.map(r => r.name));
+      issues.error([...path, 'routes', i], `unknown route "${routeName}" on ${targetId} (routes: ${target.routes.map(r => r.name).join(', ') || 'none'})${hint ? `; did you mean "${hint}"?` : ''}`);
+      return;
+    }
+    if (refs.length > 0 && !route.ports.some(p => ports.includes(p))) {
+      issues.error([...path, 'routes', i], `route "${routeName}" is served on ${describePorts(route.ports)}, not on the called port(s) ${describePorts(ports)}`);
+      return;
+    }
+    routes.push(route);
+  });
+
+  let callPorts: ResolvedPort[];
+  if (refs.length > 0) {
+    callPorts = ports;
+  } else if ((call.routes ?? []).length > 0) {
+    // Only the ports that serve the named routes.
+    callPorts = target.ports.filter(p => routes.some(r => r.ports.includes(p)));
+  } else {
+    callPorts = [...target.ports];
+  }
+  if (callPorts.length === 0) {
+    return undefined;
+  }
+  const result: ResolvedServiceCall = {
+    kind: 'service',
+    targetId,
+    ports: [...callPorts].sort((a, b) => a.port - b.port),
+    routes: routes.sort((a, b) => compareStrings(a.name, b.name)),
+  };
+  return result;
+}
+
+function resolveCertificateDefaults(issues: Issues, spec: CatalogSpec): ResolvedCertificateDefaults {
+  const c = spec.certificates ?? {};
+  const path: Path = ['certificates'];
+  const durationMs = duration(issues, [...path, 'duration'], c.duration, CATALOG_DEFAULTS.certificateDuration);
+  const renewBeforeMs = duration(issues, [...path, 'renewBefore'], c.renewBefore, CATALOG_DEFAULTS.certificateRenewBefore);
+  const caDurationMs = duration(issues, [...path, 'caDuration'], c.caDuration, CATALOG_DEFAULTS.caDuration);
+  const caRenewBeforeMs = duration(issues, [...path, 'caRenewBefore'], c.caRenewBefore, CATALOG_DEFAULTS.caRenewBefore);
+  const expiryAlertBeforeMs = duration(issues, [...path, 'expiryAlertBefore'], c.expiryAlertBefore, CATALOG_DEFAULTS.expiryAlertBefore);
+  checkRenewal(issues, path, durationMs, renewBeforeMs, 'duration');
+  checkRenewal(issues, [...path, 'ca'], caDurationMs, caRenewBeforeMs, 'caDuration', 'caRenewBefore');
+  if (!c.issuerRef && durationMs > 0 && caDurationMs > 0 && caDurationMs <= durationMs + renewBeforeMs) {
+    issues.error([...path, 'caDuration'], `the CA (${c.caDuration ?? CATALOG_DEFAULTS.caDuration}) must outlive the leaves it signs (duration + renewBefore = ${c.duration ?? CATALOG_DEFAULTS.certificateDuration} + ${c.renewBefore ?? CATALOG_DEFAULTS.certificateRenewBefore})`);
+  }
+  const caNamespace = c.caNamespace ?? CATALOG_DEFAULTS.caNamespace;
+  if (checkDns1123Label(caNamespace)) {
+    issues.error([...path, 'caNamespace'], checkDns1123Label(caNamespace)!);
+  }
+  const caName = c.caName ?? CATALOG_DEFAULTS.caName;
+  if (checkDns1123Label(caName)) {
+    issues.error([...path, 'caName'], checkDns1123Label(caName)!);
+  }
+  let issuerRef: ResolvedCertificateDefaults['issuerRef'];
+  if (c.issuerRef) {
+    const kind = c.issuerRef.kind ?? 'ClusterIssuer';
+    const group = c.issuerRef.group ?? 'cert-manager.io';
+    if (checkDns1123Subdomain(c.issuerRef.name ?? '')) {
+      issues.error([...path, 'issuerRef', 'name'], checkDns1123Subdomain(c.issuerRef.name ?? '')!);
+    }
+    if (group === 'cert-manager.io' && kind !== 'ClusterIssuer' && kind !== 'Issuer') {
+      issues.error([...path, 'issuerRef', 'kind'], `cert-manager.io issuers are "ClusterIssuer" or "Issuer", got "${kind}"`);
+    }
+    if (kind === 'Issuer') {
+      issues.warn([...path, 'issuerRef', 'kind'], `an Issuer is namespaced: "${c.issuerRef.name}" must exist in every namespace that has certificates`);
+    }
+    issuerRef = { name: c.issuerRef.name, kind, group };
+  }
+  return {
+    enabled: c.enabled ?? true,
+    issuerRef,
+    durationMs,
+    renewBeforeMs,
+    caDurationMs,
+    caRenewBeforeMs,
+    caNamespace,
+    caName,
+    trustBundle: c.trustBundle ?? true,
+    expiryAlert: c.expiryAlert ?? false,
+    expiryAlertBeforeMs,
+  };
+}
+
+function checkRenewal(issues: Issues, path: Path, durationMs: number, renewBeforeMs: number, durationField: string, renewField = 'renewBefore'): void {
+  const base = path[path.length - 1] === 'ca' ? path.slice(0, -1) : path;
+  if (durationMs === 0 || renewBeforeMs === 0) {
+    return;
+  }
+  if (renewBeforeMs >= durationMs) {
+    issues.error([...base, renewField], `${renewField} must be shorter than ${durationField}`);
+  } else if (renewBeforeMs < MIN_RENEW_BEFORE_MS) {
+    issues.error([...base, renewField], `${renewField} must be at least 5m (cert-manager's minimum)`);
+  }
+}
+
+function resolveServiceCertificate(
+  issues: Issues,
+  path: Path,
+  service: ServiceSpec,
+  namespace: string,
+  clusterDomain: string,
+  defaults: ResolvedCertificateDefaults,
+): ResolvedCertificate | undefined {
+  const c = service.certificate ?? {};
+  const enabled = defaults.enabled && (c.enabled ?? !(service.clientOnly ?? false));
+  const durationMs = c.duration === undefined ? defaults.durationMs : duration(issues, [...path, 'duration'], c.duration, '');
+  const renewBeforeMs = c.renewBefore === undefined ? defaults.renewBeforeMs : duration(issues, [...path, 'renewBefore'], c.renewBefore, '');
+  if (c.duration !== undefined || c.renewBefore !== undefined) {
+    checkRenewal(issues, path, durationMs, renewBeforeMs, 'duration');
+  }
+  const secretName = c.secretName ?? `${service.name}-tls`;
+  if (checkDns1123Subdomain(secretName)) {
+    issues.error([...path, 'secretName'], checkDns1123Subdomain(secretName)!);
+  }
+  (c.extraDnsNames ?? []).forEach((name, i) => {
+    const problem = checkHostName(name);
+    if (problem) {
+      issues.error([...path, 'extraDnsNames', i], problem);
+    }
+  });
+  if (!enabled) {
+    return undefined;
+  }
+  const base = [service.name, `${service.name}.${namespace}`, `${service.name}.${namespace}.svc`, `${service.name}.${namespace}.svc.${clusterDomain}`];
+  const extras = [...new Set(c.extraDnsNames ?? [])].filter(n => !base.includes(n)).sort();
+  return { secretName, dnsNames: [...base, ...extras], durationMs, renewBeforeMs };
+}
+
+/** Two services whose selectors select the same pods cannot be told apart by any policy. */
+function checkOverlappingSelectors(issues: Issues, drafts: ServiceDraft[]): void {
+  const seen = new Map<string, ServiceDraft>();
+  for (const d of drafts) {
+    const key = `${d.namespace}|${JSON.stringify(d.selector)}`;
+    const other = seen.get(key);
+    if (other && other.id !== d.id) {
+      issues.error(['services', d.index, 'selector'], `same pod selector as services[${other.index}] (${other.id}): policies could not tell the two apart`);
+    }
+    seen.set(key, d);
+  }
+}
+
+/** A shared service account is one mesh identity: mesh policies cannot separate them. */
+function checkSharedServiceAccounts(issues: Issues, drafts: ServiceDraft[]): void {
+  const seen = new Map<string, ServiceDraft>();
+  for (const d of drafts) {
+    const key = `${d.namespace}/${d.serviceAccount}`;
+    const other = seen.get(key);
+    if (other && other.id !== d.id) {
+      issues.warn(['services', d.index, 'serviceAccount'], `shares service account "${d.serviceAccount}" with ${other.id}: mesh identity cannot tell them apart (the L4 layer still does)`);
+    }
+    seen.set(key, d);
+  }
+}

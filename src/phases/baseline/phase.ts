@@ -1,0 +1,39 @@
+import { Construct } from 'constructs';
+import { ServiceCatalog } from '../../model/catalog';
+import { BaselineCertificates } from './certificates';
+import { BaselineNamespaces } from './namespaces';
+import { BaselineNetworkPolicies } from './network-policies';
+import { BaselinePhaseOptions } from './options';
+
+/** Properties of `BaselinePhase`. */
+export interface BaselinePhaseProps extends BaselinePhaseOptions {
+  /** The validated service catalog. */
+  readonly catalog: ServiceCatalog;
+}
+
+/**
+ * Phase 1 of the ladder: Kubernetes NetworkPolicy (deny by default, one allow-list per
+ * service) and app-level TLS from cert-manager. Needs no mesh.
+ */
+export class BaselinePhase extends Construct {
+  /** The Namespace objects, when emitted. */
+  public readonly namespaces?: BaselineNamespaces;
+  /** The NetworkPolicies. */
+  public readonly networkPolicies: BaselineNetworkPolicies;
+  /** The cert-manager objects, when emitted. */
+  public readonly certificates?: BaselineCertificates;
+
+  public constructor(scope: Construct, id: string, props: BaselinePhaseProps) {
+    super(scope, id);
+    if (props.namespaces ?? true) {
+      this.namespaces = new BaselineNamespaces(this, 'namespaces', { catalog: props.catalog });
+    }
+    this.networkPolicies = new BaselineNetworkPolicies(this, 'network-policies', {
+      catalog: props.catalog,
+      defaultDeny: props.defaultDeny,
+    });
+    if (props.certificates ?? props.catalog._resolved.certificates.enabled) {
+      this.certificates = new BaselineCertificates(this, 'certificates', { catalog: props.catalog });
+    }
+  }
+}

@@ -1,0 +1,38 @@
+/**
+ * Small helpers every backend may use. Not a backend: it knows no mesh and imports
+ * only the model, so backends stay independent of each other.
+ */
+import { ResolvedService } from '../model/resolved';
+import { PortProtocol } from '../model/types';
+
+/** Label put on every object the library emits. */
+export const MANAGED_BY_LABELS: Readonly<Record<string, string>> = { 'app.kubernetes.io/managed-by': 'cdk8s-mesh-ladder' };
+
+/** Label naming the catalog service an object belongs to. */
+export const SERVICE_LABEL = 'mesh-ladder.dev/service';
+
+/** The L4 protocol Kubernetes APIs use for a port. */
+export function l4Protocol(protocol: PortProtocol): 'TCP' | 'UDP' {
+  return protocol === PortProtocol.UDP ? 'UDP' : 'TCP';
+}
+
+/** Labels of an object that belongs to a service. */
+export function serviceLabels(service: ResolvedService): Record<string, string> {
+  return { ...MANAGED_BY_LABELS, [SERVICE_LABEL]: service.name };
+}
+
+/** Construct ids must be unique per scope; `/` is not allowed in them. */
+export function constructId(...parts: string[]): string {
+  return parts.join('-').replace(/\//g, '--');
+}
+
+/**
+ * Thrown when a phase cannot express something the catalog declares (e.g. a DNS-name
+ * call under plain NetworkPolicy). Input error, not a bug: the CLI exits 2.
+ */
+export class PhaseCapabilityError extends Error {
+  public constructor(message: string) {
+    super(message);
+    this.name = 'PhaseCapabilityError';
+  }
+}
