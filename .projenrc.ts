@@ -1,4 +1,4 @@
-import { cdk8s, javascript } from 'projen';
+import { cdk8s, javascript, JsonFile } from 'projen';
 
 // One source of truth for the build: edit this file, then run `npx projen`.
 const project = new cdk8s.ConstructLibraryCdk8s({
@@ -98,6 +98,14 @@ project.addTask('synth:example', {
     { exec: 'cdk8s synth --no-check-upgrade --app "ts-node --project test/tsconfig.json examples/shop/app.ts" --output synth-out/cdk8s-app', cwd: '.' },
   ],
 });
+
+// eslint's project service looks for the nearest tsconfig.json: give scripts/ and
+// examples/ one that extends the test config (which type-checks them).
+for (const dir of ['scripts', 'examples']) {
+  new JsonFile(project, `${dir}/tsconfig.json`, {
+    obj: { extends: '../test/tsconfig.json', include: ['**/*.ts'] },
+  });
+}
 
 project.npmignore?.exclude('/synth-out/', '/examples/', '/scripts/', '/.ci/', '/imports/', '/.tmp/');
 project.npmignore?.include('/catalog.schema.json', '/bin/');

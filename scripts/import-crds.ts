@@ -21,6 +21,32 @@ export const IMPORTED_GROUPS: Record<string, string[]> = {
   ],
   'trust.cert-manager.io': ['trust-manager/bundles.trust.cert-manager.io.yaml'],
   'monitoring.coreos.com': ['prometheus-operator/prometheusrules.monitoring.coreos.com.yaml'],
+  'cilium.io': [
+    'cilium/ciliumnetworkpolicies.cilium.io.yaml',
+    'cilium/ciliumclusterwidenetworkpolicies.cilium.io.yaml',
+  ],
+  'policy.linkerd.io': [
+    'linkerd/servers.policy.linkerd.io.yaml',
+    'linkerd/authorizationpolicies.policy.linkerd.io.yaml',
+    'linkerd/meshtlsauthentications.policy.linkerd.io.yaml',
+    'linkerd/networkauthentications.policy.linkerd.io.yaml',
+    'linkerd/httproutes.policy.linkerd.io.yaml',
+  ],
+  'gateway.networking.k8s.io': [
+    'gateway-api/httproutes.gateway.networking.k8s.io.yaml',
+    'gateway-api/grpcroutes.gateway.networking.k8s.io.yaml',
+  ],
+  'networking.istio.io': [
+    'istio/virtualservices.networking.istio.io.yaml',
+    'istio/destinationrules.networking.istio.io.yaml',
+    'istio/sidecars.networking.istio.io.yaml',
+    'istio/serviceentries.networking.istio.io.yaml',
+  ],
+  'security.istio.io': [
+    'istio/peerauthentications.security.istio.io.yaml',
+    'istio/authorizationpolicies.security.istio.io.yaml',
+  ],
+  'telemetry.istio.io': ['istio/telemetries.telemetry.istio.io.yaml'],
 };
 
 function stripDescriptions(source: string): string {

@@ -1,6 +1,6 @@
 export * from './model/types';
 export { ServiceCatalog } from './model/catalog';
-export { ServiceDescription, ServiceFromDeploymentOptions } from './model/kplus';
+export * from './model/kplus';
 export { Phase } from './phases/phase';
 export * from './phases/baseline';
 export * from './chart';

@@ -1,3 +1,4 @@
+/* eslint-disable no-bitwise */ // address arithmetic is bit arithmetic
 /** IPv4/IPv6 addresses and CIDR blocks as BigInt ranges (shared by validation and analysis). */
 
 export interface ParsedCidr {

@@ -75,7 +75,11 @@ describe('resolveCatalog on the issue example', () => {
   test('is independent of input order', () => {
     const reversed: CatalogSpec = {
       ...issueExample,
-      services: [...issueExample.services].reverse().map(s => ({ ...s, calls: s.calls ? [...s.calls].reverse() : undefined, routes: s.routes ? [...s.routes].reverse() : undefined })),
+      services: [...issueExample.services].reverse().map(s => ({
+        ...s,
+        calls: s.calls ? [...s.calls].reverse() : undefined,
+        routes: s.routes ? [...s.routes].reverse() : undefined,
+      })),
     };
     expect(JSON.stringify(resolveCatalog(reversed).catalog!.services)).toEqual(JSON.stringify(catalog!.services));
   });

@@ -113,7 +113,9 @@ function dnsRule(dns: ResolvedLocation): k8s.NetworkPolicyEgressRule {
 }
 
 /** Merges the ports of several calls between the same pair into one rule. */
-function mergePorts(groups: Map<string, { peer: k8s.NetworkPolicyPeer; ports: ResolvedPort[] }>, key: string, p: k8s.NetworkPolicyPeer, ports: readonly ResolvedPort[]): void {
+type PeerPorts = Map<string, { peer: k8s.NetworkPolicyPeer; ports: ResolvedPort[] }>;
+
+function mergePorts(groups: PeerPorts, key: string, p: k8s.NetworkPolicyPeer, ports: readonly ResolvedPort[]): void {
   const entry = groups.get(key) ?? { peer: p, ports: [] };
   entry.ports.push(...ports);
   groups.set(key, entry);
@@ -124,7 +126,7 @@ function ingressRules(model: ResolvedCatalog, service: ResolvedService): k8s.Net
   if (service.exposed) {
     rules.push({ from: [peer(model.ingressController)], ports: podPorts(service.ports) });
   }
-  const callers = new Map<string, { peer: k8s.NetworkPolicyPeer; ports: ResolvedPort[] }>();
+  const callers: PeerPorts = new Map();
   for (const inbound of service.inbound) {
     mergePorts(callers, inbound.fromId, servicePeer(model.service(inbound.fromId)), inbound.call.ports);
   }
@@ -135,7 +137,7 @@ function ingressRules(model: ResolvedCatalog, service: ResolvedService): k8s.Net
 }
 
 function egressRules(model: ResolvedCatalog, service: ResolvedService): k8s.NetworkPolicyEgressRule[] {
-  const callees = new Map<string, { peer: k8s.NetworkPolicyPeer; ports: ResolvedPort[] }>();
+  const callees: PeerPorts = new Map();
   const rules: k8s.NetworkPolicyEgressRule[] = [];
   for (const call of service.calls) {
     switch (call.kind) {
@@ -143,7 +145,10 @@ function egressRules(model: ResolvedCatalog, service: ResolvedService): k8s.Netw
         mergePorts(callees, call.targetId, servicePeer(model.service(call.targetId)), call.ports);
         break;
       case 'cidr':
-        rules.push({ to: [{ ipBlock: { cidr: call.cidr, except: call.except.length > 0 ? [...call.except] : undefined } }], ports: externalPorts(call.ports) });
+        rules.push({
+          to: [{ ipBlock: { cidr: call.cidr, except: call.except.length > 0 ? [...call.except] : undefined } }],
+          ports: externalPorts(call.ports),
+        });
         break;
       case 'host':
         rules.push({ to: call.cidrs.map(cidr => ({ ipBlock: { cidr } })), ports: externalPorts(call.ports) });

@@ -1,0 +1,386 @@
+/**
+ * The shop example as a cdk8s app: the same catalog as catalog.yaml, written with the
+ * TypeScript API (a test keeps the two equal).
+ *
+ *   cd examples/shop && npx cdk8s synth
+ */
+import { App } from 'cdk8s';
+import { CatalogSpec, HttpMethod, MeshLadderChart, Phase, PortProtocol, PortSpec, RetryCondition, ServiceCatalog } from '../../src';
+
+/** Service port 80 in front of pods listening on 8080: the usual shape here. */
+const httpOn8080: PortSpec = { name: 'http', port: 80, targetPort: 8080, protocol: PortProtocol.HTTP };
+
+/** The shop: storefront services in `shop`, the card-payment stack in `payments`. */
+export const shopCatalog: CatalogSpec = {
+  namespace: 'shop',
+  clusterDomain: 'cluster.local',
+  trustDomain: 'cluster.local',
+  dns: { namespace: 'kube-system', selector: { 'k8s-app': 'kube-dns' } },
+  ingressController: { namespace: 'ingress-nginx', selector: { 'app.kubernetes.io/name': 'ingress-nginx' } },
+  certificates: {
+    enabled: true,
+    duration: '2160h',
+    renewBefore: '720h',
+    caName: 'shop-mesh',
+    caNamespace: 'cert-manager',
+    caDuration: '43800h',
+    caRenewBefore: '8760h',
+    trustBundle: true,
+    expiryAlert: true,
+    expiryAlertBefore: '168h',
+  },
+  namespaces: [
+    { name: 'shop', labels: { team: 'storefront' } },
+    { name: 'payments', labels: { team: 'payments', compliance: 'pci-dss' }, owned: true },
+  ],
+  services: [
+    {
+      name: 'frontend',
+      ports: [httpOn8080],
+      exposed: true,
+      routes: [
+        { name: 'home', http: { method: HttpMethod.GET, path: '/' } },
+        {
+          name: 'static',
+          http: { method: HttpMethod.GET, pathPrefix: '/static' },
+          timeout: '5s',
+        },
+        { name: 'cors-preflight', http: { method: HttpMethod.OPTIONS, pathPrefix: '/api' } },
+      ],
+      calls: [
+        { service: 'catalog', port: 'http', routes: ['list-products', 'get-product'] },
+        { service: 'cart' },
+        { service: 'checkout', port: 'grpc', routes: ['place-order', 'get-order'] },
+        { service: 'recommendations' },
+        { service: 'reviews', port: 'h2c', routes: ['list-reviews', 'post-review'] },
+        { service: 'search', ports: ['http'] },
+      ],
+    },
+    {
+      name: 'catalog',
+      ports: [httpOn8080],
+      routes: [
+        {
+          name: 'list-products',
+          http: { method: HttpMethod.GET, pathPrefix: '/products' },
+          port: 'http',
+          timeout: '1s',
+          retries: {
+            attempts: 2,
+            perTryTimeout: '400ms',
+            on: [RetryCondition.CONNECT_FAILURE, RetryCondition.GATEWAY_ERROR],
+          },
+        },
+        {
+          name: 'get-product',
+          http: { method: HttpMethod.GET, pathRegex: '/products/[a-z0-9-]+' },
+          timeout: '1s',
+          retries: { attempts: 3 },
+        },
+        {
+          name: 'update-product',
+          http: { method: HttpMethod.PUT, pathRegex: '/products/[a-z0-9-]+' },
+          port: 80,
+          timeout: '3s',
+        },
+      ],
+      versions: [
+        { name: 'v1', labels: { version: 'v1' }, weight: 90 },
+        { name: 'v2', weight: 10 },
+      ],
+      calls: [{ service: 'inventory', port: 50051, routes: ['get-stock'] }],
+    },
+    {
+      name: 'cart',
+      serviceAccount: 'cart-api',
+      ports: [httpOn8080],
+      routes: [
+        {
+          name: 'get-cart',
+          http: { method: HttpMethod.GET, path: '/cart' },
+          timeout: '500ms',
+          retries: {
+            attempts: 3,
+            on: [
+              RetryCondition.CONNECT_FAILURE,
+              RetryCondition.REFUSED_STREAM,
+              RetryCondition.GATEWAY_ERROR,
+            ],
+          },
+        },
+        {
+          name: 'add-item',
+          http: { method: HttpMethod.POST, path: '/cart/items' },
+          timeout: '2s',
+          retries: {
+            attempts: 2,
+            on: [
+              RetryCondition.CONNECT_FAILURE,
+              RetryCondition.REFUSED_STREAM,
+              RetryCondition.RESET_BEFORE_REQUEST,
+            ],
+          },
+        },
+        {
+          name: 'update-item',
+          http: { method: HttpMethod.PATCH, pathRegex: '/cart/items/[^/]+' },
+          timeout: '2s',
+        },
+        {
+          name: 'remove-item',
+          http: { method: HttpMethod.DELETE, pathRegex: '/cart/items/[^/]+' },
+          retries: { attempts: 2, on: [RetryCondition.SERVER_ERROR] },
+        },
+      ],
+      calls: [{ service: 'catalog', routes: ['get-product'] }],
+    },
+    {
+      name: 'checkout',
+      ports: [{ name: 'grpc', port: 5050, protocol: PortProtocol.GRPC }],
+      routes: [
+        {
+          name: 'place-order',
+          grpc: { service: 'shop.Checkout', method: 'PlaceOrder' },
+          timeout: '10s',
+        },
+        {
+          name: 'get-order',
+          grpc: { service: 'shop.Checkout', method: 'GetOrder' },
+          idempotent: true,
+          timeout: '2s',
+          retries: { attempts: 3, perTryTimeout: '500ms' },
+        },
+      ],
+      calls: [
+        { service: 'cart', port: 'http', routes: ['get-cart'] },
+        { service: 'inventory', port: 'grpc', routes: ['reserve-stock'] },
+        { service: 'shipping', routes: ['get-quote', 'create-shipment'] },
+        { service: 'notifications', routes: ['order-confirmation'] },
+        { service: 'payments/charge', port: 'http', routes: ['create-charge', 'get-charge'] },
+      ],
+    },
+    {
+      name: 'recommendations',
+      ports: [{ name: 'grpc', port: 8080, protocol: PortProtocol.GRPC }],
+      routes: [
+        {
+          name: 'recommend',
+          grpc: { service: 'shop.Recommendations' },
+          idempotent: true,
+          timeout: '300ms',
+          retries: { attempts: 1, on: [RetryCondition.UNAVAILABLE, RetryCondition.DEADLINE_EXCEEDED] },
+        },
+      ],
+      calls: [{ service: 'catalog', routes: ['list-products'] }],
+    },
+    {
+      name: 'reviews',
+      ports: [{ name: 'h2c', port: 80, targetPort: 8080, protocol: PortProtocol.HTTP2 }],
+      routes: [
+        {
+          name: 'list-reviews',
+          http: { method: HttpMethod.GET, pathPrefix: '/reviews' },
+          timeout: '1s',
+          retries: { attempts: 2, on: [RetryCondition.RESET, RetryCondition.GATEWAY_ERROR] },
+        },
+        {
+          name: 'post-review',
+          http: { method: HttpMethod.POST, path: '/reviews' },
+          timeout: '3s',
+        },
+        { name: 'review-exists', http: { method: HttpMethod.HEAD, pathPrefix: '/reviews' } },
+      ],
+      calls: [{ service: 'catalog', routes: ['get-product'] }],
+    },
+    {
+      name: 'search',
+      selector: { 'app.kubernetes.io/name': 'search', 'app.kubernetes.io/component': 'api' },
+      ports: [httpOn8080],
+      routes: [
+        {
+          name: 'query',
+          http: { method: HttpMethod.GET, path: '/search' },
+          timeout: '800ms',
+          retries: {
+            attempts: 2,
+            perTryTimeout: '300ms',
+            on: [RetryCondition.CONNECT_FAILURE, RetryCondition.SERVER_ERROR],
+          },
+        },
+      ],
+      calls: [{ service: 'catalog', routes: ['list-products'] }],
+    },
+    {
+      name: 'inventory',
+      ports: [
+        { name: 'grpc', port: 50051, protocol: PortProtocol.GRPC },
+        { name: 'admin', port: 9000, protocol: PortProtocol.TCP },
+      ],
+      routes: [
+        {
+          name: 'get-stock',
+          grpc: { service: 'shop.Inventory', method: 'GetStock' },
+          port: 'grpc',
+          idempotent: true,
+          timeout: '500ms',
+          retries: {
+            attempts: 2,
+            on: [
+              RetryCondition.UNAVAILABLE,
+              RetryCondition.RESOURCE_EXHAUSTED,
+              RetryCondition.CANCELLED,
+            ],
+          },
+        },
+        {
+          name: 'reserve-stock',
+          grpc: { service: 'shop.Inventory', method: 'ReserveStock' },
+          port: 50051,
+          timeout: '1s',
+          retries: { attempts: 1, on: [RetryCondition.REFUSED_STREAM] },
+        },
+      ],
+      calls: [{ cidr: '10.20.0.0/16', port: 5432 }],
+    },
+    {
+      name: 'shipping',
+      ports: [{ name: 'grpc', port: 7000, protocol: PortProtocol.GRPC }],
+      routes: [
+        {
+          name: 'get-quote',
+          grpc: { service: 'shop.Shipping', method: 'GetQuote' },
+          idempotent: true,
+          timeout: '1s',
+          retries: { attempts: 2, on: [RetryCondition.UNAVAILABLE, RetryCondition.CANCELLED] },
+        },
+        {
+          name: 'create-shipment',
+          grpc: { service: 'shop.Shipping', method: 'CreateShipment' },
+          timeout: '5s',
+        },
+      ],
+      calls: [
+        {
+          host: 'api.carrier.example.com',
+          port: 443,
+          protocol: PortProtocol.TLS,
+          cidrs: ['203.0.113.0/24'],
+        },
+      ],
+    },
+    {
+      name: 'notifications',
+      ports: [httpOn8080],
+      routes: [
+        {
+          name: 'order-confirmation',
+          http: { method: HttpMethod.POST, path: '/v1/order-confirmations' },
+          timeout: '5s',
+        },
+      ],
+      certificate: { extraDnsNames: ['notifications.shop.example.com'] },
+      calls: [
+        {
+          host: '*.smtp.example.net',
+          ports: [465, 587],
+          cidrs: ['198.51.100.32/28', '198.51.100.48/28'],
+        },
+        {
+          cidr: '192.0.2.0/24',
+          except: ['192.0.2.128/25'],
+          port: 514,
+          protocol: PortProtocol.UDP,
+        },
+      ],
+    },
+    {
+      name: 'loadgen',
+      clientOnly: true,
+      certificate: { enabled: true },
+      calls: [{ service: 'frontend' }],
+    },
+    {
+      name: 'charge',
+      namespace: 'payments',
+      serviceAccount: 'payments-charge',
+      ports: [{ name: 'http', port: 8080, protocol: PortProtocol.HTTP }],
+      routes: [
+        {
+          name: 'create-charge',
+          http: { method: HttpMethod.POST, path: '/v1/charges' },
+          timeout: '15s',
+          retries: { attempts: 1, on: [RetryCondition.CONNECT_FAILURE] },
+        },
+        {
+          name: 'get-charge',
+          http: { method: HttpMethod.GET, pathRegex: '/v1/charges/[A-Za-z0-9_]+' },
+          timeout: '2s',
+          retries: { attempts: 3, perTryTimeout: '500ms' },
+        },
+        {
+          name: 'refund',
+          http: { method: HttpMethod.POST, pathPrefix: '/v1/refunds' },
+          idempotent: true,
+          timeout: '15s',
+          retries: { attempts: 2, on: [RetryCondition.GATEWAY_ERROR] },
+        },
+      ],
+      certificate: { secretName: 'charge-mtls', duration: '720h', renewBefore: '240h' },
+      calls: [
+        { service: 'fraud', port: 9090, routes: ['score'] },
+        { service: 'ledger', routes: ['append-entry'] },
+        {
+          host: 'api.stripe.com',
+          port: 443,
+          protocol: PortProtocol.TLS,
+          cidrs: ['198.51.100.0/27'],
+        },
+      ],
+    },
+    {
+      name: 'fraud',
+      namespace: 'payments',
+      ports: [{ port: 9090, protocol: PortProtocol.GRPC }],
+      routes: [
+        {
+          name: 'score',
+          grpc: { service: 'payments.Fraud', method: 'Score' },
+          idempotent: true,
+          timeout: '250ms',
+          retries: { attempts: 1, perTryTimeout: '200ms', on: [RetryCondition.UNAVAILABLE] },
+        },
+      ],
+    },
+    {
+      name: 'ledger',
+      namespace: 'payments',
+      ports: [httpOn8080],
+      routes: [
+        {
+          name: 'append-entry',
+          http: { method: HttpMethod.POST, path: '/entries' },
+          timeout: '5s',
+        },
+        {
+          name: 'get-balance',
+          http: { method: HttpMethod.GET, pathRegex: '/accounts/[0-9]+/balance' },
+          timeout: '1s',
+          retries: { attempts: 2 },
+        },
+      ],
+      calls: [{ cidr: '10.20.0.0/16', except: ['10.20.255.0/24'], port: 5432 }],
+    },
+  ],
+};
+
+/** Synthesizes the baseline phase of the shop into `app`. */
+export function synthesizeShop(app: App): MeshLadderChart {
+  const catalog = ServiceCatalog.fromSpec(shopCatalog);
+  return new MeshLadderChart(app, 'shop-baseline', { catalog, phase: Phase.BASELINE });
+}
+
+if (require.main === module) {
+  const app = new App();
+  synthesizeShop(app);
+  app.synth();
+}

@@ -1,0 +1,424 @@
+/**
+ * The endpoint universe: every party a flow can start or end at, derived from the model
+ * (the declaration), never from the emitted manifests. Evaluators of any backend decide
+ * which flows between these endpoints the manifests allow.
+ *
+ * Besides the declared workloads it contains probes that expose over-permission:
+ * an unlabelled pod in every relevant namespace, a pod in a namespace the catalog does
+ * not know, look-alike pods (a workload's labels in that foreign namespace, which catch a
+ * peer that forgot its namespace selector), addresses inside every declared range and
+ * inside every `except`, and public "world" addresses.
+ */
+import { CidrBlock, cidrContains, formatIp, IpAddress, parseCidr, parseIp, sampleAddress, addressAt } from './cidr';
+import { comparePortProbes, PortProbe, Transport } from './flows';
+import { ResolvedCatalog, ResolvedService } from '../model/resolved';
+import { PortProtocol } from '../model/types';
+
+/** Label every namespace carries (set by the API server, immutable). */
+export const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
+
+/** How an endpoint is addressed: a pod (labels, namespace), an IP address, or a DNS name. */
+export type EndpointKind = 'pod' | 'ip' | 'fqdn';
+
+export type EndpointRole =
+  /** A service's pods (one endpoint per version) or a client-only workload. */
+  | 'workload'
+  | 'ingress-controller'
+  | 'dns'
+  /** An unlabelled pod that no declaration mentions. */
+  | 'other-pod'
+  /** A pod carrying the labels of another endpoint, in the foreign namespace. */
+  | 'lookalike'
+  /** An address inside a declared CIDR (cidr call or host-call cidrs). */
+  | 'cidr'
+  /** An address inside an `except` of a cidr call. */
+  | 'except'
+  /** A public address outside every declared CIDR. */
+  | 'world'
+  /** A DNS name of a host call. */
+  | 'host';
+
+export interface ContainerPort {
+  readonly name?: string;
+  readonly port: number;
+  readonly protocol: Transport;
+}
+
+export interface WorkloadRef {
+  /** `namespace/name` of the service or client-only workload. */
+  readonly serviceId: string;
+  readonly version?: string;
+  readonly clientOnly: boolean;
+}
+
+export interface Endpoint {
+  /** Unique, human-readable id used in reports: `shop/frontend`, `shop/catalog@v2`, `world`. */
+  readonly id: string;
+  readonly kind: EndpointKind;
+  readonly role: EndpointRole;
+  /** Namespace of a pod. */
+  readonly namespace?: string;
+  /** Pod labels (empty for non-pods). */
+  readonly labels: Readonly<Record<string, string>>;
+  /** Service account of a pod (mesh identity), when the model knows it. */
+  readonly serviceAccount?: string;
+  /** Named container ports of a pod (what named policy ports resolve against). */
+  readonly containerPorts: ReadonlyArray<ContainerPort>;
+  /** Address of an `ip` endpoint; of a pod only with the `podCidr` option. */
+  readonly ip?: IpAddress;
+  /** DNS name of a `host` endpoint. */
+  readonly host?: string;
+  /** The declared workload this pod set is. */
+  readonly workload?: WorkloadRef;
+  /** The pod lives in a namespace of the catalog. */
+  readonly inCatalogNamespace: boolean;
+  /**
+   * The catalog makes promises about this endpoint's traffic: a declared workload, or any
+   * pod in a namespace the catalog owns (default-deny). Other endpoints are probes whose
+   * traffic nothing in the catalog governs.
+   */
+  readonly governed: boolean;
+}
+
+export interface UniverseNamespace {
+  readonly name: string;
+  /** Display name (`(other namespace)` for the foreign one). */
+  readonly displayName: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly inCatalog: boolean;
+  readonly owned: boolean;
+}
+
+export interface UniverseOptions {
+  /**
+   * Pod address range. When given, every pod gets an address inside it, and `ipBlock`
+   * rules match pods too (as most CNIs do for in-cluster addresses). By default pods have
+   * no address: the analysis assumes pod IPs lie outside every declared external CIDR.
+   * @default - pods do not match ipBlocks
+   */
+  readonly podCidr?: string;
+}
+
+export interface Universe {
+  /** Canonical order: workloads, ingress controller, DNS, other pods, look-alikes, external. */
+  readonly endpoints: ReadonlyArray<Endpoint>;
+  readonly namespaces: ReadonlyArray<UniverseNamespace>;
+  /** Ports probed on every destination, both protocols each. */
+  readonly probes: ReadonlyArray<PortProbe>;
+  /** Things the universe could not represent (e.g. a range fully excluded by `except`). */
+  readonly notes: ReadonlyArray<string>;
+  /** Position of every endpoint id in `endpoints`. */
+  readonly order: ReadonlyMap<string, number>;
+  endpoint(id: string): Endpoint;
+  namespace(name: string): UniverseNamespace | undefined;
+  /** The endpoints (one per version) of a service or client-only workload. */
+  workloadEndpoints(serviceId: string): Endpoint[];
+  /** Ports probed on `destination`. */
+  probesFor(destination: Endpoint): ReadonlyArray<PortProbe>;
+}
+
+/** Port probed on every destination that nothing declares (catches "all ports" rules). */
+export const UNUSED_PROBE_PORT = 65000;
+/** Candidate "world" addresses (documentation ranges, RFC 5737 / RFC 3849). */
+const WORLD_V4 = '203.0.113.10';
+const WORLD_V6 = '2001:db8:ffff::10';
+const FOREIGN_NAMESPACE = 'mesh-ladder-foreign';
+const DNS_CONTAINER_PORTS: ContainerPort[] = [
+  { name: 'dns', port: 53, protocol: 'UDP' },
+  { name: 'dns-tcp', port: 53, protocol: 'TCP' },
+];
+
+export function transportOf(protocol: PortProtocol): Transport {
+  return protocol === PortProtocol.UDP ? 'UDP' : 'TCP';
+}
+
+/** Endpoint id of a service's pods, or of one version of them. */
+export function workloadId(serviceId: string, version?: string): string {
+  return version === undefined ? serviceId : `${serviceId}@${version}`;
+}
+export const INGRESS_CONTROLLER_NAME = 'ingress-controller';
+export const DNS_NAME = 'dns';
+export const FOREIGN_POD_ID = '(other namespace)';
+export function otherPodId(namespace: string): string {
+  return `${namespace}/(other pod)`;
+}
+export function lookalikeId(of: string): string {
+  return `${FOREIGN_POD_ID} like ${of}`;
+}
+export function cidrEndpointId(cidr: string, except: ReadonlyArray<string> = []): string {
+  return except.length === 0 ? `cidr:${cidr}` : `cidr:${cidr} (except ${except.join(',')})`;
+}
+export function exceptEndpointId(cidr: string): string {
+  return `except:${cidr}`;
+}
+export function hostEndpointId(host: string): string {
+  return `host:${host}`;
+}
+export const WORLD_ID = 'world';
+export const WORLD6_ID = 'world6';
+
+type MutableEndpoint = { -readonly [K in keyof Endpoint]: Endpoint[K] };
+
+function containerPortsOf(service: ResolvedService): ContainerPort[] {
+  const seen = new Set<string>();
+  const ports: ContainerPort[] = [];
+  for (const p of service.ports) {
+    const port: ContainerPort = { name: p.name, port: p.targetPort, protocol: transportOf(p.protocol) };
+    const key = `${port.name ?? ''}/${port.port}/${port.protocol}`;
+    if (!seen.has(key)) {
+      seen.add(key);
+      ports.push(port);
+    }
+  }
+  return ports;
+}
+
+/** Builds the endpoint universe of a catalog. */
+export function buildUniverse(catalog: ResolvedCatalog, options: UniverseOptions = {}): Universe {
+  const notes: string[] = [];
+
+  // Namespaces: the catalog's, then the DNS and ingress ones, then a foreign one.
+  const namespaces = new Map<string, UniverseNamespace>();
+  for (const ns of catalog.namespaces) {
+    namespaces.set(ns.name, {
+      name: ns.name,
+      displayName: ns.name,
+      labels: { ...ns.labels, [NAMESPACE_NAME_LABEL]: ns.name },
+      inCatalog: true,
+      owned: ns.owned,
+    });
+  }
+  for (const name of [catalog.ingressController.namespace, catalog.dns.namespace]) {
+    if (!namespaces.has(name)) {
+      namespaces.set(name, { name, displayName: name, labels: { [NAMESPACE_NAME_LABEL]: name }, inCatalog: false, owned: false });
+    }
+  }
+  let foreign = FOREIGN_NAMESPACE;
+  while (namespaces.has(foreign)) {
+    foreign += '-x';
+  }
+  namespaces.set(foreign, {
+    name: foreign,
+    displayName: FOREIGN_POD_ID,
+    labels: { [NAMESPACE_NAME_LABEL]: foreign },
+    inCatalog: false,
+    owned: false,
+  });
+
+  const nsInfo = (name: string) => namespaces.get(name)!;
+  type PodExtras = Partial<MutableEndpoint>;
+  const pod = (id: string, role: EndpointRole, namespace: string, labels: Record<string, string>, extra: PodExtras = {}): MutableEndpoint => {
+    const info = nsInfo(namespace);
+    return {
+      id,
+      kind: 'pod',
+      role,
+      namespace,
+      labels,
+      containerPorts: [],
+      inCatalogNamespace: info.inCatalog,
+      governed: role === 'workload' || (info.inCatalog && info.owned),
+      ...extra,
+    };
+  };
+
+  const pods: MutableEndpoint[] = [];
+  for (const service of catalog.services) {
+    const base = {
+      serviceAccount: service.serviceAccount,
+      containerPorts: containerPortsOf(service),
+    };
+    if (service.versions.length === 0) {
+      pods.push(pod(workloadId(service.id), 'workload', service.namespace, { ...service.selector }, {
+        ...base,
+        workload: { serviceId: service.id, clientOnly: service.clientOnly },
+      }));
+    } else {
+      for (const version of service.versions) {
+        pods.push(pod(workloadId(service.id, version.name), 'workload', service.namespace, { ...service.selector, ...version.labels }, {
+          ...base,
+          workload: { serviceId: service.id, version: version.name, clientOnly: service.clientOnly },
+        }));
+      }
+    }
+  }
+  const ingress = pod(`${catalog.ingressController.namespace}/${INGRESS_CONTROLLER_NAME}`, 'ingress-controller',
+    catalog.ingressController.namespace, { ...catalog.ingressController.selector });
+  const dns = pod(`${catalog.dns.namespace}/${DNS_NAME}`, 'dns', catalog.dns.namespace, { ...catalog.dns.selector }, {
+    containerPorts: DNS_CONTAINER_PORTS,
+  });
+  const specials = [ingress, dns];
+  const workloadsAndSpecials = [...pods, ...specials];
+  pods.push(...specials);
+
+  for (const ns of namespaces.values()) {
+    if (ns.name !== foreign) {
+      pods.push(pod(otherPodId(ns.name), 'other-pod', ns.name, {}));
+    }
+  }
+  pods.push(pod(FOREIGN_POD_ID, 'other-pod', foreign, {}));
+  for (const original of workloadsAndSpecials) {
+    pods.push(pod(lookalikeId(original.id), 'lookalike', foreign, { ...original.labels }, {
+      containerPorts: original.containerPorts,
+      serviceAccount: original.serviceAccount,
+    }));
+  }
+
+  if (options.podCidr !== undefined) {
+    const block = parseCidr(options.podCidr);
+    if (!block) {
+      throw new Error(`podCidr: not a CIDR: ${options.podCidr}`);
+    }
+    pods.forEach((p, i) => {
+      const ip = addressAt(block, BigInt(i + 1));
+      if (!ip) {
+        throw new Error(`podCidr ${options.podCidr} is too small for ${pods.length} pods`);
+      }
+      p.ip = ip;
+    });
+  }
+
+  // External endpoints.
+  const external: MutableEndpoint[] = [];
+  const externalIds = new Set<string>();
+  const declaredBlocks: CidrBlock[] = [];
+  const addIp = (id: string, role: EndpointRole, ip: IpAddress) => {
+    if (!externalIds.has(id)) {
+      externalIds.add(id);
+      external.push({ id, kind: 'ip', role, labels: {}, containerPorts: [], ip, inCatalogNamespace: false, governed: false });
+    }
+  };
+  const hosts = new Set<string>();
+  for (const service of catalog.services) {
+    for (const call of service.calls) {
+      if (call.kind === 'cidr') {
+        const block = parseCidr(call.cidr);
+        const excepts = call.except.map(e => parseCidr(e)).filter((b): b is CidrBlock => b !== undefined);
+        if (!block) {
+          notes.push(`${service.id}: cannot parse cidr ${call.cidr}`);
+          continue;
+        }
+        declaredBlocks.push(block);
+        const sample = sampleAddress(block, excepts);
+        if (sample) {
+          addIp(cidrEndpointId(call.cidr, call.except), 'cidr', sample);
+        } else {
+          notes.push(`${service.id}: every address of ${call.cidr} is excluded by except`);
+        }
+        for (const e of excepts) {
+          addIp(exceptEndpointId(e.text), 'except', sampleAddress(e, [])!);
+        }
+      } else if (call.kind === 'host') {
+        hosts.add(call.host);
+        for (const cidr of call.cidrs) {
+          const block = parseCidr(cidr);
+          if (!block) {
+            notes.push(`${service.id}: cannot parse cidr ${cidr} of host ${call.host}`);
+            continue;
+          }
+          declaredBlocks.push(block);
+          addIp(cidrEndpointId(cidr), 'cidr', sampleAddress(block, [])!);
+        }
+      }
+    }
+  }
+  const worldAddress = (preferred: string, everything: string): IpAddress | undefined => {
+    const candidate = parseIp(preferred)!;
+    if (!declaredBlocks.some(b => cidrContains(b, candidate))) {
+      return candidate;
+    }
+    return sampleAddress(parseCidr(everything)!, declaredBlocks);
+  };
+  const world4 = worldAddress(WORLD_V4, '0.0.0.0/0');
+  if (world4) {
+    addIp(WORLD_ID, 'world', world4);
+  }
+  const world6 = worldAddress(WORLD_V6, '::/0');
+  if (world6) {
+    addIp(WORLD6_ID, 'world', world6);
+  }
+  for (const host of [...hosts].sort()) {
+    external.push({ id: hostEndpointId(host), kind: 'fqdn', role: 'host', labels: {}, containerPorts: [], host, inCatalogNamespace: false, governed: false });
+  }
+
+  // Addresses: declared ranges, then exclusions, then the world; by family and address.
+  const roleRank: Partial<Record<EndpointRole, number>> = { cidr: 0, except: 1, world: 2, host: 3 };
+  external.sort((a, b) => (roleRank[a.role]! - roleRank[b.role]!)
+    || ((a.ip?.family ?? 0) - (b.ip?.family ?? 0))
+    || (a.ip && b.ip && a.ip.value !== b.ip.value ? (a.ip.value < b.ip.value ? -1 : 1) : 0)
+    || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const endpoints: Endpoint[] = [...pods, ...external];
+  const order = new Map<string, number>();
+  endpoints.forEach((e, i) => {
+    if (order.has(e.id)) {
+      throw new Error(`duplicate endpoint id ${e.id}`);
+    }
+    order.set(e.id, i);
+  });
+
+  // Probe ports: every declared pod and service port, every external call port, DNS, and
+  // one unused port; each on both protocols so a protocol mix-up shows too.
+  const portNumbers = new Set<number>([53]);
+  for (const service of catalog.services) {
+    for (const p of service.ports) {
+      portNumbers.add(p.port);
+      portNumbers.add(p.targetPort);
+    }
+    for (const call of service.calls) {
+      if (call.kind !== 'service') {
+        call.ports.forEach(p => portNumbers.add(p.port));
+      }
+    }
+  }
+  let unused = UNUSED_PROBE_PORT;
+  while (portNumbers.has(unused)) {
+    unused++;
+  }
+  portNumbers.add(unused);
+  const probes: PortProbe[] = [];
+  for (const port of portNumbers) {
+    probes.push({ port, protocol: 'TCP' }, { port, protocol: 'UDP' });
+  }
+  probes.sort(comparePortProbes);
+
+  const byWorkload = new Map<string, Endpoint[]>();
+  for (const e of endpoints) {
+    if (e.workload) {
+      const list = byWorkload.get(e.workload.serviceId) ?? [];
+      list.push(e);
+      byWorkload.set(e.workload.serviceId, list);
+    }
+  }
+  const nsList = [...namespaces.values()];
+  return {
+    endpoints,
+    namespaces: nsList,
+    probes,
+    notes,
+    order,
+    endpoint(id: string): Endpoint {
+      const index = order.get(id);
+      if (index === undefined) {
+        throw new Error(`unknown endpoint ${id}`);
+      }
+      return endpoints[index];
+    },
+    namespace(name: string) {
+      return namespaces.get(name);
+    },
+    workloadEndpoints(serviceId: string) {
+      return byWorkload.get(serviceId) ?? [];
+    },
+    probesFor() {
+      return probes;
+    },
+  };
+}
+
+/** Display name of an IP for messages. */
+export function describeAddress(endpoint: Endpoint): string {
+  if (endpoint.ip) {
+    return formatIp(endpoint.ip);
+  }
+  return endpoint.host ?? endpoint.id;
+}

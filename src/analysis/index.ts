@@ -1,0 +1,14 @@
+/**
+ * Reachability analysis of emitted manifests against the catalog's declared flows.
+ *
+ * Internal to the library (plain TypeScript, not part of the jsii API): the CLI and the
+ * tests use it; backends never do.
+ */
+export * from './cidr';
+export * from './endpoints';
+export * from './flows';
+export * from './intent';
+export * from './networkpolicy';
+export * from './reachability';
+export * from './report';
+export * from './selectors';

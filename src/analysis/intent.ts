@@ -1,0 +1,176 @@
+/**
+ * The declared intent: the flows the catalog says must work, computed from the model over
+ * the endpoint universe. Independent of any backend.
+ *
+ * - service call: every caller pod set -> every callee pod set, on each called port's
+ *   pod port (targetPort) and transport;
+ * - `exposed`: ingress controller -> the service's pod sets on every pod port;
+ * - cidr call: caller -> every address endpoint inside the range (minus `except`);
+ * - host call: by its `cidrs` (NetworkPolicy) or by its DNS name (`hostCalls: 'fqdn'`);
+ * - DNS: every workload -> the DNS pod on 53/UDP and 53/TCP.
+ *
+ * Some flows are tolerated rather than declared: they may be allowed or not without being
+ * a problem (e.g. DNS from unlabelled pods of an owned namespace, which a namespace-wide
+ * DNS allow permits by design).
+ */
+import { cidrContains, CidrBlock, parseCidr } from './cidr';
+import { Endpoint, transportOf, Universe } from './endpoints';
+import { Flow, flowComparator, flowKey, PortProbe } from './flows';
+import { ExternalPort, ResolvedCatalog } from '../model/resolved';
+
+export interface DeclaredFlow extends Flow {
+  /** Why the flow is declared, e.g. `call shop/frontend -> shop/checkout`, `dns`. */
+  readonly reasons: ReadonlyArray<string>;
+  /**
+   * L7 routes (names on the callee) the flow is limited to; undefined means any request.
+   * Carried for L7-capable evaluators; L4 evaluators ignore it.
+   */
+  readonly routes?: ReadonlyArray<string>;
+}
+
+export interface IntentOptions {
+  /**
+   * How host calls are reached: `cidrs` (the address ranges given with the call; a host
+   * call without any then needs its DNS name, which NetworkPolicy cannot express) or
+   * `fqdn` (by DNS name, for evaluators that match names, e.g. Cilium `toFQDNs`).
+   * @default 'cidrs'
+   */
+  readonly hostCalls?: 'cidrs' | 'fqdn';
+}
+
+export interface Intent {
+  /** Flows that must be allowed, in canonical order. */
+  readonly declared: ReadonlyArray<DeclaredFlow>;
+  /** Flows that may be allowed or denied without being a problem. */
+  readonly tolerated: ReadonlyArray<Flow>;
+}
+
+interface MutableDeclared {
+  readonly flow: Flow;
+  readonly reasons: Set<string>;
+  /** undefined: any request. */
+  routes?: Set<string>;
+}
+
+export function declaredIntent(catalog: ResolvedCatalog, universe: Universe, options: IntentOptions = {}): Intent {
+  const hostCalls = options.hostCalls ?? 'cidrs';
+  const declared = new Map<string, MutableDeclared>();
+  const tolerated = new Map<string, Flow>();
+
+  const declare = (from: Endpoint, to: Endpoint, probe: PortProbe, reason: string, routes?: ReadonlyArray<string>) => {
+    const flow: Flow = { from: from.id, to: to.id, port: probe.port, protocol: probe.protocol };
+    const key = flowKey(flow);
+    const unrestricted = routes === undefined || routes.length === 0;
+    const existing = declared.get(key);
+    if (!existing) {
+      declared.set(key, { flow, reasons: new Set([reason]), routes: unrestricted ? undefined : new Set(routes) });
+      return;
+    }
+    existing.reasons.add(reason);
+    if (unrestricted) {
+      existing.routes = undefined;
+    } else if (existing.routes) {
+      routes.forEach(r => existing.routes!.add(r));
+    }
+  };
+  const tolerate = (from: Endpoint, to: Endpoint, probe: PortProbe) => {
+    const flow: Flow = { from: from.id, to: to.id, port: probe.port, protocol: probe.protocol };
+    tolerated.set(flowKey(flow), flow);
+  };
+
+  const addressEndpoints = universe.endpoints.filter(e => e.kind === 'ip');
+  const inRange = (block: CidrBlock, except: ReadonlyArray<CidrBlock>) =>
+    addressEndpoints.filter(e => e.ip && cidrContains(block, e.ip) && !except.some(x => cidrContains(x, e.ip!)));
+  const blocks = (texts: ReadonlyArray<string>) => texts.map(t => parseCidr(t)).filter((b): b is CidrBlock => b !== undefined);
+  const dnsEndpoint = universe.endpoints.find(e => e.role === 'dns')!;
+  const ingressEndpoint = universe.endpoints.find(e => e.role === 'ingress-controller')!;
+  const dnsProbes: PortProbe[] = [{ port: 53, protocol: 'TCP' }, { port: 53, protocol: 'UDP' }];
+  const externalProbes = (ports: ReadonlyArray<ExternalPort>): PortProbe[] => ports.map(p => ({ port: p.port, protocol: transportOf(p.protocol) }));
+
+  for (const service of catalog.services) {
+    const callers = universe.workloadEndpoints(service.id);
+    for (const call of service.calls) {
+      if (call.kind === 'service') {
+        const callees = universe.workloadEndpoints(call.targetId);
+        const reason = `call ${service.id} -> ${call.targetId}`;
+        const routes = call.routes.map(r => r.name);
+        for (const from of callers) {
+          for (const to of callees) {
+            for (const port of call.ports) {
+              declare(from, to, { port: port.targetPort, protocol: transportOf(port.protocol) }, reason, routes);
+            }
+          }
+        }
+      } else if (call.kind === 'cidr') {
+        const block = parseCidr(call.cidr);
+        if (!block) {
+          continue;
+        }
+        const targets = inRange(block, blocks(call.except));
+        for (const from of callers) {
+          for (const to of targets) {
+            for (const probe of externalProbes(call.ports)) {
+              declare(from, to, probe, `cidr ${call.cidr}`);
+            }
+          }
+        }
+      } else {
+        const byName = universe.endpoints.find(e => e.role === 'host' && e.host === call.host);
+        const addressTargets = blocks(call.cidrs).flatMap(b => inRange(b, []));
+        // In `cidrs` mode the addresses carry the call and the name is tolerated (an
+        // allow-all egress reaching the name is not over-permission for this caller);
+        // without cidrs the name itself is declared, so NetworkPolicy reports it missing
+        // instead of the call disappearing silently.
+        const nameDeclared = hostCalls === 'fqdn' || call.cidrs.length === 0;
+        for (const from of callers) {
+          for (const probe of externalProbes(call.ports)) {
+            for (const to of addressTargets) {
+              if (hostCalls === 'cidrs') {
+                declare(from, to, probe, `host ${call.host}`);
+              } else {
+                tolerate(from, to, probe);
+              }
+            }
+            if (byName) {
+              if (nameDeclared) {
+                declare(from, byName, probe, `host ${call.host}`);
+              } else {
+                tolerate(from, byName, probe);
+              }
+            }
+          }
+        }
+      }
+    }
+    if (service.exposed) {
+      for (const to of callers) {
+        for (const port of service.ports) {
+          declare(ingressEndpoint, to, { port: port.targetPort, protocol: transportOf(port.protocol) }, `exposed ${service.id}`);
+        }
+      }
+    }
+    for (const from of callers) {
+      for (const probe of dnsProbes) {
+        declare(from, dnsEndpoint, probe, 'dns');
+      }
+    }
+  }
+
+  // Owned namespaces get a namespace-wide DNS allow: DNS from their other pods is fine.
+  for (const e of universe.endpoints) {
+    if (e.role === 'other-pod' && e.governed) {
+      dnsProbes.forEach(p => tolerate(e, dnsEndpoint, p));
+    }
+  }
+
+  const compare = flowComparator(universe.order);
+  const declaredFlows: DeclaredFlow[] = [...declared.values()]
+    .map(d => ({
+      ...d.flow,
+      reasons: [...d.reasons].sort(),
+      ...(d.routes ? { routes: [...d.routes].sort() } : {}),
+    }))
+    .sort(compare);
+  const toleratedFlows = [...tolerated.entries()].filter(([k]) => !declared.has(k)).map(([, f]) => f).sort(compare);
+  return { declared: declaredFlows, tolerated: toleratedFlows };
+}

@@ -1,0 +1,18 @@
+/**
+ * Which evaluator proves which phase. Reads only emitted manifests and the declared
+ * model; adding a phase adds its evaluator here.
+ */
+import { checkNetworkPolicyReachability, ReachabilityOptions, ReachabilityReport } from './reachability';
+import { ResolvedCatalog } from '../model/resolved';
+import { Phase } from '../phases/phase';
+
+type PhaseCheck = (catalog: ResolvedCatalog, manifests: ReadonlyArray<unknown>, options?: ReachabilityOptions) => ReachabilityReport;
+
+const PHASE_CHECKS: Record<Phase, PhaseCheck> = {
+  [Phase.BASELINE]: checkNetworkPolicyReachability,
+};
+
+/** Proves that the manifests of `phase` allow exactly the flows the catalog declares. */
+export function checkPhaseReachability(catalog: ResolvedCatalog, phase: Phase, manifests: ReadonlyArray<unknown>, options?: ReachabilityOptions): ReachabilityReport {
+  return PHASE_CHECKS[phase](catalog, manifests, options);
+}

@@ -1,0 +1,186 @@
+/**
+ * Renders a reachability report: a flow matrix (text or Markdown), a list of problems, and
+ * a JSON-friendly object. All output is deterministic.
+ *
+ * Matrix cells list ports; a mark before a port tells its verdict:
+ *   `8080/TCP` declared and allowed, `+8080/TCP` allowed but not declared (unexpected),
+ *   `-5050/TCP` declared but not allowed (missing), `~53/UDP` allowed and tolerated.
+ */
+import { AnalysisDiagnostic, comparePortProbes, Flow, flowKey, formatFlow } from './flows';
+import { DeclaredFlow } from './intent';
+import { ReachabilityReport } from './reachability';
+
+export const MATRIX_LEGEND = 'legend: 8080/TCP declared and allowed; +port allowed, not declared; -port declared, not allowed; ~port tolerated';
+
+type Mark = '' | '+' | '-' | '~';
+
+interface Matrix {
+  readonly rows: string[];
+  readonly columns: string[];
+  /** cell text by `row\0column` */
+  readonly cells: Map<string, string>;
+}
+
+function buildMatrix(report: ReachabilityReport): Matrix {
+  const unexpectedKeys = new Set(report.unexpected.map(flowKey));
+  const toleratedKeys = new Set(report.tolerated.map(flowKey));
+  const entries = new Map<string, Array<{ flow: Flow; mark: Mark }>>();
+  const add = (flow: Flow, mark: Mark) => {
+    const cell = `${flow.from}\u0000${flow.to}`;
+    const list = entries.get(cell) ?? [];
+    list.push({ flow, mark });
+    entries.set(cell, list);
+  };
+  for (const flow of report.allowed) {
+    const key = flowKey(flow);
+    add(flow, unexpectedKeys.has(key) ? '+' : toleratedKeys.has(key) ? '~' : '');
+  }
+  report.missing.forEach(flow => add(flow, '-'));
+  const used = (pick: (f: Flow) => string) => {
+    const ids = new Set<string>();
+    for (const list of entries.values()) {
+      list.forEach(e => ids.add(pick(e.flow)));
+    }
+    return report.endpoints.filter(id => ids.has(id));
+  };
+  const cells = new Map<string, string>();
+  for (const [cell, list] of entries) {
+    list.sort((a, b) => comparePortProbes(a.flow, b.flow));
+    cells.set(cell, list.map(e => `${e.mark}${e.flow.port}/${e.flow.protocol}`).join(' '));
+  }
+  return { rows: used(f => f.from), columns: used(f => f.to), cells };
+}
+
+const CORNER = 'from \\ to';
+
+/** The flow matrix as an aligned text table (rows: sources, columns: destinations). */
+export function formatMatrixText(report: ReachabilityReport): string {
+  const matrix = buildMatrix(report);
+  if (matrix.rows.length === 0) {
+    return '(no flows)\n';
+  }
+  const table = [[CORNER, ...matrix.columns]];
+  for (const row of matrix.rows) {
+    table.push([row, ...matrix.columns.map(col => matrix.cells.get(`${row}\u0000${col}`) ?? '.')]);
+  }
+  const widths = table[0].map((_, i) => Math.max(...table.map(r => r[i].length)));
+  const lines = table.map(r => r.map((cell, i) => cell.padEnd(widths[i])).join('  ').trimEnd());
+  return [...lines, '', MATRIX_LEGEND].join('\n') + '\n';
+}
+
+function escapeMarkdown(text: string): string {
+  return text.replace(/\|/g, '\\|').replace(/\\(?!\|)/g, '\\\\');
+}
+
+/** The flow matrix as a GitHub-flavoured Markdown table. */
+export function formatMatrixMarkdown(report: ReachabilityReport): string {
+  const matrix = buildMatrix(report);
+  if (matrix.rows.length === 0) {
+    return '_no flows_\n';
+  }
+  const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
+  const out = [
+    line([CORNER, ...matrix.columns].map(escapeMarkdown)),
+    line([CORNER, ...matrix.columns].map(() => '---')),
+    ...matrix.rows.map(row => line([`**${escapeMarkdown(row)}**`, ...matrix.columns.map(col => {
+      const cell = matrix.cells.get(`${row}\u0000${col}`);
+      return cell === undefined ? '' : '`' + cell + '`';
+    })])),
+  ];
+  return [...out, '', `_${MATRIX_LEGEND}_`].join('\n') + '\n';
+}
+
+function formatDiagnostic(d: AnalysisDiagnostic): string {
+  return `${d.severity === 'error' ? 'ERROR' : 'WARNING'} ${d.subject}: ${d.message}`;
+}
+
+/**
+ * One line per problem: `MISSING shop/frontend -> shop/checkout 5050/TCP`,
+ * `UNEXPECTED ...`, then `ERROR`/`WARNING` diagnostics about the inputs.
+ */
+export function formatProblems(report: ReachabilityReport): string[] {
+  return [
+    ...report.missing.map(f => `MISSING ${formatFlow(f)}`),
+    ...report.unexpected.map(f => `UNEXPECTED ${formatFlow(f)}`),
+    ...report.diagnostics.map(formatDiagnostic),
+  ];
+}
+
+/** `NetworkPolicy: 42 declared, 44 allowed, 0 missing, 1 unexpected, 1 tolerated: FAIL` */
+export function formatSummary(report: ReachabilityReport): string {
+  const errors = report.diagnostics.filter(d => d.severity === 'error').length;
+  return `${report.evaluator}: ${report.declared.length} declared, ${report.allowed.length} allowed, ${report.missing.length} missing, `
+    + `${report.unexpected.length} unexpected, ${report.tolerated.length} tolerated`
+    + (errors > 0 ? `, ${errors} invalid` : '')
+    + `: ${report.ok ? 'OK' : 'FAIL'}`;
+}
+
+/** Matrix, problems and summary as one text block (what a `check` command prints). */
+export function formatReportText(report: ReachabilityReport): string {
+  const problems = formatProblems(report);
+  return formatMatrixText(report) + (problems.length > 0 ? '\n' + problems.join('\n') + '\n' : '') + '\n' + formatSummary(report) + '\n';
+}
+
+export interface FlowJson {
+  readonly from: string;
+  readonly to: string;
+  readonly port: number;
+  readonly protocol: string;
+  readonly reasons?: string[];
+  readonly routes?: string[];
+}
+
+export interface ReachabilityJson {
+  readonly evaluator: string;
+  readonly ok: boolean;
+  readonly summary: {
+    readonly declared: number;
+    readonly allowed: number;
+    readonly missing: number;
+    readonly unexpected: number;
+    readonly tolerated: number;
+    readonly errors: number;
+    readonly warnings: number;
+  };
+  readonly missing: FlowJson[];
+  readonly unexpected: FlowJson[];
+  readonly tolerated: FlowJson[];
+  readonly declared: FlowJson[];
+  readonly allowed: FlowJson[];
+  readonly diagnostics: Array<{ severity: string; subject: string; message: string }>;
+}
+
+function flowJson(flow: Flow | DeclaredFlow): FlowJson {
+  const declared = flow as DeclaredFlow;
+  return {
+    from: flow.from,
+    to: flow.to,
+    port: flow.port,
+    protocol: flow.protocol,
+    ...(declared.reasons ? { reasons: [...declared.reasons] } : {}),
+    ...(declared.routes ? { routes: [...declared.routes] } : {}),
+  };
+}
+
+/** A plain, stable object for `JSON.stringify`. */
+export function reportToJson(report: ReachabilityReport): ReachabilityJson {
+  return {
+    evaluator: report.evaluator,
+    ok: report.ok,
+    summary: {
+      declared: report.declared.length,
+      allowed: report.allowed.length,
+      missing: report.missing.length,
+      unexpected: report.unexpected.length,
+      tolerated: report.tolerated.length,
+      errors: report.diagnostics.filter(d => d.severity === 'error').length,
+      warnings: report.diagnostics.filter(d => d.severity === 'warning').length,
+    },
+    missing: report.missing.map(flowJson),
+    unexpected: report.unexpected.map(flowJson),
+    tolerated: report.tolerated.map(flowJson),
+    declared: report.declared.map(flowJson),
+    allowed: report.allowed.map(flowJson),
+    diagnostics: report.diagnostics.map(d => ({ severity: d.severity, subject: d.subject, message: d.message })),
+  };
+}

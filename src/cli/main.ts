@@ -1,0 +1,198 @@
+/**
+ * `mesh-ladder`: a thin shell over the library. Exit codes: 0 ok, 1 a check failed (or
+ * an internal error), 2 invalid input — nothing is written then.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { parseArgs } from 'util';
+import { renderPhaseFiles, writeDirectoryAtomically } from './output';
+import { MeshLadderChart } from '../chart';
+import { CatalogValidationError, ServiceCatalog } from '../model/catalog';
+import { ALL_PHASES, Phase, parsePhase } from '../phases/phase';
+import { PhaseCapabilityError } from '../phases/common';
+import { runCheck } from './check';
+
+/** Where the CLI writes; replaceable in tests. */
+export interface CliIo {
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+}
+
+const PROCESS_IO: CliIo = {
+  stdout: text => process.stdout.write(text),
+  stderr: text => process.stderr.write(text),
+};
+
+/** Bad command-line usage or input: exit code 2. */
+export class UsageError extends Error {}
+
+export const EXIT_OK = 0;
+export const EXIT_FAILED = 1;
+export const EXIT_INVALID = 2;
+
+const PHASES = ALL_PHASES.join(', ');
+
+export const HELP = `mesh-ladder — describe services once, synthesize every phase of service-mesh adoption
+
+Usage:
+  mesh-ladder synth <catalog.yaml> [--phase <phase>] [--out <dir>]
+  mesh-ladder check <catalog.yaml> [--phase <phase>] [--format text|json]
+  mesh-ladder validate <catalog.yaml>
+  mesh-ladder schema
+  mesh-ladder --help | --version
+
+Commands:
+  synth     Validate the catalog and write <dir>/<phase>/: one YAML file per object
+            (<namespace>/<kind>-<name>.yaml, cluster-scoped objects under _cluster/)
+            and a kustomization.yaml, so 'kubectl apply -k <dir>/<phase>' works.
+            The directory is replaced atomically: on any error the previous output
+            stays exactly as it was.
+  check     Synthesize the phase in memory, evaluate the emitted policies over the
+            pods the catalog declares, print the flow matrix and every flow that is
+            declared but not allowed (MISSING) or allowed but not declared
+            (UNEXPECTED). Exits 1 if there is any.
+  validate  Only validate the catalog; print warnings.
+  schema    Print the catalog's JSON Schema (for editors and CI).
+
+Options:
+  --phase <phase>   One of: ${PHASES}. Default: baseline.
+  --out <dir>       Output root for synth. Default: dist.
+  --format <f>      check output: text (default) or json.
+  -h, --help        Show this help.
+  -v, --version     Show the version.
+
+Exit codes:
+  0  success
+  1  check found over- or under-permitted flows (or an internal error)
+  2  invalid input: unreadable or invalid catalog (every error is listed with its
+     field path and file:line:column), a call the phase cannot express, bad usage
+
+Catalog: see README.md; editors validate it with
+  # yaml-language-server: $schema=./node_modules/cdk8s-mesh-ladder/catalog.schema.json
+`;
+
+function version(): string {
+  for (const candidate of [path.join(__dirname, '..', '..', 'package.json'), path.join(__dirname, '..', '..', '..', 'package.json')]) {
+    if (fs.existsSync(candidate)) {
+      return JSON.parse(fs.readFileSync(candidate, 'utf8')).version;
+    }
+  }
+  return 'unknown';
+}
+
+function loadCatalog(file: string, io: CliIo): ServiceCatalog {
+  if (!fs.existsSync(file)) {
+    throw new UsageError(`catalog file not found: ${file}`);
+  }
+  if (fs.statSync(file).isDirectory()) {
+    throw new UsageError(`${file} is a directory; give the catalog YAML file`);
+  }
+  const catalog = ServiceCatalog.fromFile(file);
+  for (const warning of catalog.warnings) {
+    io.stderr(`warning: ${warning}\n`);
+  }
+  return catalog;
+}
+
+function phaseOption(value: string | undefined): Phase {
+  const phase = parsePhase(value ?? Phase.BASELINE);
+  if (!phase) {
+    throw new UsageError(`unknown phase "${value}" (phases: ${PHASES})`);
+  }
+  return phase;
+}
+
+function onePositional(positionals: string[], command: string): string {
+  if (positionals.length !== 1) {
+    throw new UsageError(`${command} takes exactly one catalog file (got ${positionals.length === 0 ? 'none' : positionals.join(' ')})`);
+  }
+  return positionals[0];
+}
+
+function synth(args: string[], io: CliIo): number {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { phase: { type: 'string' }, out: { type: 'string', default: 'dist' } },
+  });
+  const file = onePositional(positionals, 'synth');
+  const phase = phaseOption(values.phase);
+  const catalog = loadCatalog(file, io);
+  const objects = MeshLadderChart.manifests(catalog, phase);
+  const target = path.join(values.out!, phase);
+  writeDirectoryAtomically(target, renderPhaseFiles(objects));
+  io.stdout(`${phase}: wrote ${objects.length} objects to ${target}/ (kubectl apply -k ${target})\n`);
+  return EXIT_OK;
+}
+
+function check(args: string[], io: CliIo): number {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { phase: { type: 'string' }, format: { type: 'string', default: 'text' } },
+  });
+  const file = onePositional(positionals, 'check');
+  const phase = phaseOption(values.phase);
+  if (values.format !== 'text' && values.format !== 'json') {
+    throw new UsageError(`unknown format "${values.format}" (text or json)`);
+  }
+  const catalog = loadCatalog(file, io);
+  const objects = MeshLadderChart.manifests(catalog, phase);
+  return runCheck(catalog, phase, objects, values.format, io);
+}
+
+function validate(args: string[], io: CliIo): number {
+  const { positionals } = parseArgs({ args, allowPositionals: true, options: {} });
+  const file = onePositional(positionals, 'validate');
+  const catalog = loadCatalog(file, io);
+  io.stdout(`${file}: valid (${catalog.serviceIds.length} services)\n`);
+  return EXIT_OK;
+}
+
+function schema(io: CliIo): number {
+  // Loaded lazily: it is generated at build time.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { CATALOG_SCHEMA } = require('../model/catalog-schema.generated');
+  io.stdout(JSON.stringify(CATALOG_SCHEMA, null, 2) + '\n');
+  return EXIT_OK;
+}
+
+/** Runs the CLI with the given arguments; resolves to the exit code. */
+export async function main(argv: string[], io: CliIo = PROCESS_IO): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case undefined:
+      case '-h':
+      case '--help':
+      case 'help':
+        io.stdout(HELP);
+        return command === undefined ? EXIT_INVALID : EXIT_OK;
+      case '-v':
+      case '--version':
+        io.stdout(`${version()}\n`);
+        return EXIT_OK;
+      case 'synth':
+        return rest.includes('--help') || rest.includes('-h') ? (io.stdout(HELP), EXIT_OK) : synth(rest, io);
+      case 'check':
+        return rest.includes('--help') || rest.includes('-h') ? (io.stdout(HELP), EXIT_OK) : check(rest, io);
+      case 'validate':
+        return validate(rest, io);
+      case 'schema':
+        return schema(io);
+      default:
+        throw new UsageError(`unknown command "${command}" (synth, check, validate, schema; see --help)`);
+    }
+  } catch (e) {
+    if (e instanceof CatalogValidationError || e instanceof PhaseCapabilityError || e instanceof UsageError) {
+      io.stderr(`mesh-ladder: ${e.message}\n`);
+      return EXIT_INVALID;
+    }
+    if (String((e as NodeJS.ErrnoException).code ?? '').startsWith('ERR_PARSE_ARGS')) {
+      io.stderr(`mesh-ladder: ${e.message} (see --help)\n`);
+      return EXIT_INVALID;
+    }
+    io.stderr(`mesh-ladder: internal error: ${(e as Error).stack ?? e}\n`);
+    return EXIT_FAILED;
+  }
+}

@@ -1,0 +1,545 @@
+/**
+ * The YAML front door of the model: parse a catalog file, check its shape against the
+ * generated JSON Schema, resolve it, and report every problem at once with its field path
+ * and file:line:column.
+ *
+ * Internal (not re-exported from the package index): plain TypeScript, unions allowed.
+ */
+import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
+import { Document, LineCounter, Node as YamlNode, isAlias, isCollection, isMap, isPair, isScalar, isSeq, parseDocument, visit } from 'yaml';
+import { CATALOG_SCHEMA } from './catalog-schema.generated';
+import { resolveCatalog } from './resolve';
+import { ResolvedCatalog, formatPath } from './resolved';
+import { CatalogSpec } from './types';
+
+/** A problem with a catalog, located by field path and, for YAML input, by file position. */
+export interface LocatedProblem {
+  readonly severity: 'error' | 'warning';
+  /** Field path, e.g. `['services', 2, 'calls', 0, 'service']`; empty for the whole file. */
+  readonly path: Array<string | number>;
+  readonly message: string;
+  readonly file?: string;
+  /** 1-based. */
+  readonly line?: number;
+  /** 1-based. */
+  readonly column?: number;
+}
+
+export interface CatalogParseResult {
+  /** The catalog data, when the YAML parsed and had the right shape. */
+  readonly spec?: CatalogSpec;
+  /** The resolved catalog, when there are no errors. */
+  readonly catalog?: ResolvedCatalog;
+  /** Every error and warning, sorted by line then path. */
+  readonly problems: LocatedProblem[];
+}
+
+/** Catalogs are small; anything bigger is a mistake or an attack on the parser. */
+export const MAX_CATALOG_BYTES = 5 * 1024 * 1024;
+/** Deepest collection nesting accepted (the schema itself needs fewer than 10 levels). */
+export const MAX_CATALOG_DEPTH = 64;
+/** Alias expansions allowed while converting YAML to data (guards against "billion laughs"). */
+const MAX_ALIAS_COUNT = 100;
+/** YAML syntax errors listed before the rest are summarized. */
+const MAX_YAML_ERRORS = 50;
+
+/** `file:line:col: error: services[2].calls[0].service: unknown service ...` */
+export function formatProblem(p: LocatedProblem): string {
+  let location = '';
+  if (p.file !== undefined) {
+    location = p.file;
+    if (p.line !== undefined) {
+      location += `:${p.line}`;
+      if (p.column !== undefined) {
+        location += `:${p.column}`;
+      }
+    }
+    location += ': ';
+  }
+  const where = p.path.length > 0 ? `${formatPath(p.path)}: ` : '';
+  return `${location}${p.severity}: ${where}${p.message}`;
+}
+
+// ---------------------------------------------------------------------------------------
+// Shape check (JSON Schema)
+// ---------------------------------------------------------------------------------------
+
+/**
+ * Value ranges (ports 1-65535, weights 0-100, ...) are in the schema for editors, but the
+ * shape check leaves them to resolveCatalog, which reports them with its own messages: a
+ * range error is not a shape error and must not hide the semantic errors of the same file.
+ */
+const RANGE_KEYWORDS = new Set(['minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum']);
+
+/**
+ * A shape checker for a JSON Schema (draft-07): returns one clear message per problem,
+ * sorted by path. The schema is compiled on first use.
+ */
+export function createShapeChecker(schema: object): (value: unknown) => LocatedProblem[] {
+  let validate: ValidateFunction | undefined;
+  return (value: unknown) => {
+    // verbose: errors carry the failing data and schema, which the messages need.
+    validate ??= new Ajv({ allErrors: true, strict: false, verbose: true }).compile(schema);
+    if (validate(value)) {
+      return [];
+    }
+    return sortByPath(dedupe(translateErrors(validate.errors ?? [], value)));
+  };
+}
+
+const catalogShapeChecker = createShapeChecker(CATALOG_SCHEMA);
+
+/**
+ * Check a catalog value (parsed YAML or a TypeScript object) against the catalog schema.
+ * Returns one clear message per problem, sorted by path; empty when the shape is right.
+ */
+export function checkCatalogShape(value: unknown): LocatedProblem[] {
+  return catalogShapeChecker(value);
+}
+
+function translateErrors(errors: ErrorObject[], root: unknown): LocatedProblem[] {
+  const out: LocatedProblem[] = [];
+  // ajv reports a failing anyOf/oneOf as the combinator error plus one error per branch;
+  // those branch errors are consumed by the combinator and not reported on their own.
+  const combinators = errors.filter(e => e.keyword === 'anyOf' || e.keyword === 'oneOf');
+  const consumed = new Set<ErrorObject>();
+  for (const combinator of combinators) {
+    const prefix = combinator.schemaPath + '/';
+    const branchErrors = errors.filter(e => e !== combinator && e.schemaPath.startsWith(prefix));
+    branchErrors.forEach(e => consumed.add(e));
+    out.push(...translateCombinator(combinator, branchErrors, root));
+  }
+  for (const error of errors) {
+    if (consumed.has(error) || combinators.includes(error) || RANGE_KEYWORDS.has(error.keyword)) {
+      continue;
+    }
+    out.push(translateError(error, root));
+  }
+  return out;
+}
+
+function translateCombinator(combinator: ErrorObject, branchErrors: ErrorObject[], root: unknown): LocatedProblem[] {
+  const path = instancePath(combinator.instancePath, root);
+  const branches = (combinator.parentSchema?.[combinator.keyword] ?? []) as any[];
+  // Branches whose type fits the value but that failed deeper: report those failures.
+  const fitting = branches
+    .map((_, i) => branchErrors.filter(e => e.schemaPath.startsWith(`${combinator.schemaPath}/${i}/`)))
+    .filter(errs => errs.length > 0 && !errs.some(e => e.keyword === 'type' && e.instancePath === combinator.instancePath));
+  if (fitting.length === 1) {
+    return translateErrors(fitting[0], root);
+  }
+  const expected = uniq(branches.flatMap(b => schemaTypeNames(b)));
+  const message = expected.length > 0
+    ? `expected ${joinOr(expected)}, got ${describeValue(combinator.data)}`
+    : `does not match any allowed form (got ${describeValue(combinator.data)})`;
+  return [{ severity: 'error', path, message }];
+}
+
+function translateError(error: ErrorObject, root: unknown): LocatedProblem {
+  const path = instancePath(error.instancePath, root);
+  const params = error.params as Record<string, any>;
+  const parent = (error.parentSchema ?? {}) as Record<string, any>;
+  switch (error.keyword) {
+    case 'additionalProperties': {
+      const key = String(params.additionalProperty);
+      const allowed = Object.keys(parent.properties ?? {});
+      const suggestion = closestMatch(key, allowed);
+      const hint = suggestion !== undefined
+        ? ` (did you mean "${suggestion}"?)`
+        : allowed.length > 0 ? ` (allowed: ${allowed.join(', ')})` : '';
+      return { severity: 'error', path: [...path, key], message: `unknown field "${key}"${hint}` };
+    }
+    case 'required':
+      return { severity: 'error', path: [...path, String(params.missingProperty)], message: 'is required' };
+    case 'type': {
+      const expected = typeof params.type === 'string' ? params.type.split(',') : (params.type as string[]);
+      return { severity: 'error', path, message: `expected ${joinOr(expected.map(typeName))}, got ${describeValue(error.data)}` };
+    }
+    case 'enum': {
+      const allowed = (params.allowedValues as unknown[]).map(String);
+      const suggestion = typeof error.data === 'string' ? closestMatch(error.data, allowed) : undefined;
+      const hint = suggestion !== undefined ? `; did you mean "${suggestion}"?` : '';
+      return { severity: 'error', path, message: `must be one of ${allowed.join(', ')} (got ${describeValue(error.data)}${hint})` };
+    }
+    default:
+      return { severity: 'error', path, message: error.message ?? `fails ${error.keyword}` };
+  }
+}
+
+/** JSON pointer → field path; numeric segments become numbers only inside lists. */
+function instancePath(pointer: string, root: unknown): Array<string | number> {
+  if (pointer === '') {
+    return [];
+  }
+  const path: Array<string | number> = [];
+  let current: any = root;
+  for (const raw of pointer.slice(1).split('/')) {
+    const segment = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    if (Array.isArray(current) && /^\d+$/.test(segment)) {
+      const index = Number(segment);
+      path.push(index);
+      current = current[index];
+    } else {
+      path.push(segment);
+      current = current !== null && typeof current === 'object' ? current[segment] : undefined;
+    }
+  }
+  return path;
+}
+
+function typeName(type: string): string {
+  switch (type) {
+    case 'array': return 'list';
+    case 'object': return 'mapping';
+    default: return type;
+  }
+}
+
+function schemaTypeNames(schema: any): string[] {
+  if (!schema || typeof schema !== 'object') {
+    return [];
+  }
+  if (typeof schema.type === 'string') {
+    return [typeName(schema.type)];
+  }
+  if (Array.isArray(schema.type)) {
+    return schema.type.map(typeName);
+  }
+  if (Array.isArray(schema.enum)) {
+    return schema.enum.map((v: unknown) => JSON.stringify(v));
+  }
+  if (typeof schema.$ref === 'string') {
+    return [schema.$ref.split('/').pop()!];
+  }
+  return [];
+}
+
+function describeValue(value: unknown): string {
+  if (value === null || value === undefined) {
+    return 'an empty value';
+  }
+  if (Array.isArray(value)) {
+    return 'a list';
+  }
+  switch (typeof value) {
+    case 'string': {
+      const shown = value.length > 40 ? `${value.slice(0, 40)}…` : value;
+      return `string ${JSON.stringify(shown)}`;
+    }
+    case 'number': return `number ${value}`;
+    case 'boolean': return `boolean ${value}`;
+    case 'object': return 'a mapping';
+    default: return typeof value;
+  }
+}
+
+function joinOr(items: string[]): string {
+  return items.length <= 1 ? items.join('') : `${items.slice(0, -1).join(', ')} or ${items[items.length - 1]}`;
+}
+
+function uniq<T>(items: T[]): T[] {
+  return [...new Set(items)];
+}
+
+/**
+ * The allowed word closest to `word`, if it is close enough to be a likely typo: a
+ * different case, a few edits (a transposition counts as one), or a truncation.
+ */
+function closestMatch(word: string, candidates: string[]): string | undefined {
+  const lower = word.toLowerCase();
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const candidate of [...candidates].sort()) {
+    const other = candidate.toLowerCase();
+    const distance = other === lower ? 0 : editDistance(lower, other);
+    if (distance < bestDistance) {
+      best = candidate;
+      bestDistance = distance;
+    }
+  }
+  if (best !== undefined && bestDistance <= Math.max(1, Math.floor(word.length / 3))) {
+    return best;
+  }
+  if (word.length >= 3) {
+    const truncated = [...candidates].sort().filter(c => c.toLowerCase().startsWith(lower));
+    if (truncated.length === 1) {
+      return truncated[0];
+    }
+  }
+  return undefined;
+}
+
+/** Levenshtein distance with adjacent transpositions (optimal string alignment). */
+function editDistance(a: string, b: string): number {
+  const rows: number[][] = [];
+  for (let i = 0; i <= a.length; i++) {
+    rows.push([i]);
+    for (let j = 1; j <= b.length; j++) {
+      if (i === 0) {
+        rows[i].push(j);
+        continue;
+      }
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let d = Math.min(rows[i - 1][j] + 1, rows[i][j - 1] + 1, rows[i - 1][j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+        d = Math.min(d, rows[i - 2][j - 2] + 1);
+      }
+      rows[i].push(d);
+    }
+  }
+  return rows[a.length][b.length];
+}
+
+// ---------------------------------------------------------------------------------------
+// Ordering
+// ---------------------------------------------------------------------------------------
+
+function comparePaths(a: ReadonlyArray<string | number>, b: ReadonlyArray<string | number>): number {
+  for (let i = 0; i < Math.min(a.length, b.length); i++) {
+    const x = a[i];
+    const y = b[i];
+    if (x === y) {
+      continue;
+    }
+    if (typeof x === 'number' && typeof y === 'number') {
+      return x - y;
+    }
+    return String(x) < String(y) ? -1 : 1;
+  }
+  return a.length - b.length;
+}
+
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function sortByPath(problems: LocatedProblem[]): LocatedProblem[] {
+  return [...problems].sort((a, b) => comparePaths(a.path, b.path) || compareText(a.severity, b.severity) || compareText(a.message, b.message));
+}
+
+function sortByLine(problems: LocatedProblem[]): LocatedProblem[] {
+  const far = Number.MAX_SAFE_INTEGER;
+  return [...problems].sort((a, b) =>
+    (a.line ?? far) - (b.line ?? far) ||
+    (a.column ?? far) - (b.column ?? far) ||
+    comparePaths(a.path, b.path) ||
+    compareText(a.severity, b.severity) ||
+    compareText(a.message, b.message));
+}
+
+function dedupe(problems: LocatedProblem[]): LocatedProblem[] {
+  const seen = new Set<string>();
+  return problems.filter(p => {
+    const key = JSON.stringify([p.severity, p.path, p.message, p.line, p.column]);
+    if (seen.has(key)) {
+      return false;
+    }
+    seen.add(key);
+    return true;
+  });
+}
+
+// ---------------------------------------------------------------------------------------
+// YAML
+// ---------------------------------------------------------------------------------------
+
+/**
+ * Parse, shape-check and resolve a YAML catalog. Never throws on bad input: every problem
+ * (YAML syntax, shape, semantics) comes back in `problems`, with file:line:column.
+ * Syntax errors stop before the shape check (the data would be partial); shape errors
+ * stop before resolving (resolution assumes the right shape).
+ */
+export function parseCatalogYaml(text: string, fileName: string): CatalogParseResult {
+  const at = (line?: number, column?: number) => (line === undefined ? { file: fileName } : { file: fileName, line, column });
+  const bytes = Buffer.byteLength(text, 'utf8');
+  if (bytes > MAX_CATALOG_BYTES) {
+    return { problems: [{ severity: 'error', path: [], message: `file is ${bytes} bytes; catalogs are limited to ${MAX_CATALOG_BYTES} bytes (5 MiB)`, ...at() }] };
+  }
+
+  const lineCounter = new LineCounter();
+  const position = (offset: number) => {
+    const { line, col } = lineCounter.linePos(offset);
+    return at(line, col);
+  };
+
+  let doc: Document.Parsed;
+  try {
+    doc = parseDocument(text, { lineCounter, prettyErrors: false, merge: true, uniqueKeys: true });
+  } catch (e) {
+    // Pathological nesting can exhaust the parser's stack before any depth check runs.
+    if (e instanceof RangeError) {
+      return { problems: [{ severity: 'error', path: [], message: `nesting is deeper than ${MAX_CATALOG_DEPTH} levels`, ...at() }] };
+    }
+    throw e;
+  }
+
+  // The composer recovers from stack exhaustion node by node, so absurd nesting shows up as
+  // thousands of identical errors: report it once.
+  const overflow = doc.errors.find(e => /call stack/i.test(e.message));
+  if (overflow) {
+    return { problems: [{ severity: 'error', path: [], message: `nesting is deeper than ${MAX_CATALOG_DEPTH} levels`, ...position(overflow.pos[0]) }] };
+  }
+
+  const yamlProblems: LocatedProblem[] = [];
+  for (const error of doc.errors.slice(0, MAX_YAML_ERRORS)) {
+    yamlProblems.push({ severity: 'error', path: [], message: yamlErrorMessage(doc, error.code, error.message, text, error.pos), ...position(error.pos[0]) });
+  }
+  if (doc.errors.length > MAX_YAML_ERRORS) {
+    const rest = doc.errors.length - MAX_YAML_ERRORS;
+    yamlProblems.push({ severity: 'error', path: [], message: `${rest} more YAML error${rest === 1 ? '' : 's'} not shown`, ...position(doc.errors[MAX_YAML_ERRORS].pos[0]) });
+  }
+  for (const warning of doc.warnings) {
+    yamlProblems.push({ severity: 'warning', path: [], message: yamlErrorMessage(doc, warning.code, warning.message, text, warning.pos), ...position(warning.pos[0]) });
+  }
+  if (doc.errors.length > 0) {
+    return { problems: sortByLine(dedupe(yamlProblems)) };
+  }
+
+  const contents = doc.contents;
+  if (contents === null || (isScalar(contents) && (contents.value === null || contents.value === undefined))) {
+    return { problems: sortByLine([...yamlProblems, { severity: 'error', path: [], message: 'the catalog is empty: expected a mapping with a "services" list', ...at(1, 1) }]) };
+  }
+  if (!isMap(contents)) {
+    const got = isSeq(contents) ? 'a list' : isAlias(contents) ? 'an alias' : `a scalar (${JSON.stringify(isScalar(contents) ? contents.value : null)})`;
+    const start = contents.range ? position(contents.range[0]) : at(1, 1);
+    return { problems: sortByLine([...yamlProblems, { severity: 'error', path: [], message: `the top level must be a mapping with a "services" list, got ${got}`, ...start }]) };
+  }
+
+  const deep = findTooDeep(contents);
+  if (deep) {
+    const start = deep.range ? position(deep.range[0]) : at();
+    return { problems: sortByLine([...yamlProblems, { severity: 'error', path: [], message: `nesting is deeper than ${MAX_CATALOG_DEPTH} levels`, ...start }]) };
+  }
+
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (e) {
+    if (e instanceof ReferenceError || e instanceof RangeError) {
+      return { problems: sortByLine([...yamlProblems, { severity: 'error', path: [], message: `aliases expand too much (${(e as Error).message})`, ...at() }]) };
+    }
+    throw e;
+  }
+
+  const locate = (p: { severity: 'error' | 'warning'; path: Array<string | number>; message: string }): LocatedProblem => {
+    const offset = locatePath(doc, p.path, p.message.startsWith('unknown field'));
+    return { severity: p.severity, path: p.path, message: p.message, ...(offset === undefined ? at() : position(offset)) };
+  };
+
+  const shape = checkCatalogShape(value).map(locate);
+  if (shape.some(p => p.severity === 'error')) {
+    return { problems: sortByLine(dedupe([...yamlProblems, ...shape])) };
+  }
+
+  const spec = value as CatalogSpec;
+  const { catalog, issues } = resolveCatalog(spec);
+  const problems = sortByLine(dedupe([...yamlProblems, ...shape, ...issues.map(locate)]));
+  const hasErrors = problems.some(p => p.severity === 'error');
+  return { spec, catalog: hasErrors ? undefined : catalog, problems };
+}
+
+function yamlErrorMessage(doc: Document.Parsed, code: string, message: string, text: string, pos: [number, number]): string {
+  if (code === 'DUPLICATE_KEY') {
+    const key = keyAt(doc, pos[0]) ?? text.slice(pos[0]).split(/[:\n]/, 1)[0].trim();
+    return key.length > 0 && key.length <= 60 ? `duplicate key ${JSON.stringify(key)}` : 'duplicate key';
+  }
+  if (code === 'MULTIPLE_DOCS') {
+    return 'a catalog is one YAML document; remove the "---" separator and what follows it, or merge the documents';
+  }
+  // yaml appends " at line L, column C" in some messages; the location is reported separately.
+  return message.replace(/ at line \d+, column \d+.*$/s, '').trim();
+}
+
+/** The scalar key that starts at `offset`, if any. */
+function keyAt(doc: Document.Parsed, offset: number): string | undefined {
+  let found: string | undefined;
+  visit(doc, {
+    Pair(_, pair) {
+      if (isScalar(pair.key) && pair.key.range?.[0] === offset) {
+        found = String(pair.key.value);
+        return visit.BREAK;
+      }
+      return undefined;
+    },
+  });
+  return found;
+}
+
+/** The first node nested deeper than the limit, walking without recursion. */
+function findTooDeep(root: YamlNode): YamlNode | undefined {
+  const stack: Array<{ node: unknown; depth: number }> = [{ node: root, depth: 1 }];
+  while (stack.length > 0) {
+    const { node, depth } = stack.pop()!;
+    if (!isCollection(node)) {
+      continue;
+    }
+    if (depth > MAX_CATALOG_DEPTH) {
+      return node;
+    }
+    for (const item of node.items as unknown[]) {
+      if (isPair(item)) {
+        stack.push({ node: item.key, depth: depth + 1 });
+        stack.push({ node: item.value, depth: depth + 1 });
+      } else {
+        stack.push({ node: item, depth: depth + 1 });
+      }
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Source offset of a field path in the document: the value node when it exists (or its key,
+ * for unknown fields), else the nearest ancestor that exists (a missing required field
+ * points at the mapping that lacks it).
+ */
+function locatePath(doc: Document.Parsed, path: ReadonlyArray<string | number>, preferKey: boolean): number | undefined {
+  let node: unknown = doc.contents;
+  let best: number | undefined = startOf(node);
+  for (let i = 0; i < path.length; i++) {
+    if (isAlias(node)) {
+      node = node.resolve(doc);
+    }
+    const segment = path[i];
+    const last = i === path.length - 1;
+    if (isMap(node)) {
+      const pair = node.items.find(item => keyMatches(item.key, segment));
+      if (!pair) {
+        return best;
+      }
+      const keyStart = startOf(pair.key);
+      const valueStart = startOf(pair.value);
+      if (last) {
+        // Unknown fields and whole lists/mappings are named by their key; scalars by value.
+        const atKey = preferKey || isCollection(pair.value) || isAlias(pair.value);
+        return (atKey ? keyStart : valueStart ?? keyStart) ?? best;
+      }
+      best = valueStart ?? keyStart ?? best;
+      node = pair.value;
+    } else if (isSeq(node) && typeof segment === 'number') {
+      const item = node.items[segment];
+      const itemStart = startOf(item);
+      if (item === undefined || item === null) {
+        return best;
+      }
+      best = itemStart ?? best;
+      node = item;
+    } else {
+      return best;
+    }
+  }
+  return best;
+}
+
+function keyMatches(key: unknown, segment: string | number): boolean {
+  const value = isScalar(key) ? key.value : key;
+  return value === segment || String(value) === String(segment);
+}
+
+function startOf(node: unknown): number | undefined {
+  if (node && typeof node === 'object' && 'range' in node) {
+    const range = (node as { range?: [number, number, number] | null }).range;
+    return range ? range[0] : undefined;
+  }
+  return undefined;
+}
