@@ -61,7 +61,7 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     devdirs: ['test', 'examples', 'scripts'],
     ignorePatterns: ['imports/', 'lib/', 'dist/', 'node_modules/', '*.generated.ts'],
   },
-  gitignore: ['/synth-out/', '/catalog.schema.json', 'src/model/catalog-schema.generated.ts', '/.tmp/'],
+  gitignore: ['/synth-out/', '/examples/*/dist/', '/catalog.schema.json', 'src/model/catalog-schema.generated.ts', '/.tmp/'],
   npmignoreEnabled: true,
 });
 

@@ -1,10 +1,10 @@
 import { App, Testing } from 'cdk8s';
 import { Namespace } from 'kubernetes-models/v1/Namespace';
 import { MeshLadderChart } from '../src/chart';
+import { issueExample } from './support/fixtures';
 import { ServiceCatalog } from '../src/model/catalog';
 import { BaselinePhase } from '../src/phases/baseline';
 import { Phase } from '../src/phases/phase';
-import { issueExample } from './support/fixtures';
 
 const catalog = ServiceCatalog.fromSpec(issueExample);
 

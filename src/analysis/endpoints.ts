@@ -9,8 +9,8 @@
  * peer that forgot its namespace selector), addresses inside every declared range and
  * inside every `except`, and public "world" addresses.
  */
-import { CidrBlock, cidrContains, formatIp, IpAddress, parseCidr, parseIp, sampleAddress, addressAt } from './cidr';
 import { comparePortProbes, PortProbe, Transport } from './flows';
+import { addressAt, CidrBlock, cidrContains, IpAddress, parseCidr, parseIp, sampleAddress } from '../model/cidr';
 import { ResolvedCatalog, ResolvedService } from '../model/resolved';
 import { PortProtocol } from '../model/types';
 
@@ -60,7 +60,11 @@ export interface Endpoint {
   readonly namespace?: string;
   /** Pod labels (empty for non-pods). */
   readonly labels: Readonly<Record<string, string>>;
-  /** Service account of a pod (mesh identity), when the model knows it. */
+  /**
+   * Service account of a pod (its mesh identity with the namespace): the workload's, the
+   * original's for a look-alike, `default` for other pods; unknown for the ingress
+   * controller and DNS.
+   */
   readonly serviceAccount?: string;
   /** Named container ports of a pod (what named policy ports resolve against). */
   readonly containerPorts: ReadonlyArray<ContainerPort>;
@@ -253,10 +257,10 @@ export function buildUniverse(catalog: ResolvedCatalog, options: UniverseOptions
 
   for (const ns of namespaces.values()) {
     if (ns.name !== foreign) {
-      pods.push(pod(otherPodId(ns.name), 'other-pod', ns.name, {}));
+      pods.push(pod(otherPodId(ns.name), 'other-pod', ns.name, {}, { serviceAccount: 'default' }));
     }
   }
-  pods.push(pod(FOREIGN_POD_ID, 'other-pod', foreign, {}));
+  pods.push(pod(FOREIGN_POD_ID, 'other-pod', foreign, {}, { serviceAccount: 'default' }));
   for (const original of workloadsAndSpecials) {
     pods.push(pod(lookalikeId(original.id), 'lookalike', foreign, { ...original.labels }, {
       containerPorts: original.containerPorts,
@@ -413,12 +417,4 @@ export function buildUniverse(catalog: ResolvedCatalog, options: UniverseOptions
       return probes;
     },
   };
-}
-
-/** Display name of an IP for messages. */
-export function describeAddress(endpoint: Endpoint): string {
-  if (endpoint.ip) {
-    return formatIp(endpoint.ip);
-  }
-  return endpoint.host ?? endpoint.id;
 }

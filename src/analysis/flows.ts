@@ -44,20 +44,6 @@ export function flowComparator(endpointOrder: ReadonlyMap<string, number>): (a: 
   return (a, b) => byId(a.from, b.from) || byId(a.to, b.to) || comparePortProbes(a, b);
 }
 
-/** Removes duplicate flows (by key), keeping the first occurrence. */
-export function uniqueFlows<T extends Flow>(flows: Iterable<T>): T[] {
-  const seen = new Set<string>();
-  const out: T[] = [];
-  for (const flow of flows) {
-    const key = flowKey(flow);
-    if (!seen.has(key)) {
-      seen.add(key);
-      out.push(flow);
-    }
-  }
-  return out;
-}
-
 /** Something the analysis noticed about its inputs. Errors make the report fail. */
 export interface AnalysisDiagnostic {
   readonly severity: 'error' | 'warning';

@@ -4,7 +4,7 @@
  * Internal to the library (plain TypeScript, not part of the jsii API): the CLI and the
  * tests use it; backends never do.
  */
-export * from './cidr';
+export * from '../model/cidr';
 export * from './endpoints';
 export * from './flows';
 export * from './intent';

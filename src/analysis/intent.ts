@@ -13,9 +13,9 @@
  * a problem (e.g. DNS from unlabelled pods of an owned namespace, which a namespace-wide
  * DNS allow permits by design).
  */
-import { cidrContains, CidrBlock, parseCidr } from './cidr';
 import { Endpoint, transportOf, Universe } from './endpoints';
 import { Flow, flowComparator, flowKey, PortProbe } from './flows';
+import { cidrContains, CidrBlock, parseCidr } from '../model/cidr';
 import { ExternalPort, ResolvedCatalog } from '../model/resolved';
 
 export interface DeclaredFlow extends Flow {
@@ -157,8 +157,9 @@ export function declaredIntent(catalog: ResolvedCatalog, universe: Universe, opt
   }
 
   // Owned namespaces get a namespace-wide DNS allow: DNS from their other pods is fine.
+  // The ingress controller resolves names wherever it runs.
   for (const e of universe.endpoints) {
-    if (e.role === 'other-pod' && e.governed) {
+    if (e.kind === 'pod' && ((e.governed && !e.workload) || e.role === 'ingress-controller')) {
       dnsProbes.forEach(p => tolerate(e, dnsEndpoint, p));
     }
   }

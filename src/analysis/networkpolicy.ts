@@ -27,10 +27,10 @@
  * - Traffic from the node (kubelet probes) is always allowed and is not modelled.
  * - A policy the API server would reject is left out (and reported as an error).
  */
-import { CidrBlock, cidrContains, cidrWithin, parseCidr } from './cidr';
 import { Endpoint, Universe } from './endpoints';
 import { AnalysisDiagnostic, PortProbe } from './flows';
 import { LabelSelector, MATCH_ALL, matchesSelector, parseLabelSelector } from './selectors';
+import { CidrBlock, cidrContains, cidrWithin, parseCidr } from '../model/cidr';
 
 export type PolicyProtocol = 'TCP' | 'UDP' | 'SCTP';
 

@@ -13,6 +13,11 @@ const PHASE_CHECKS: Record<Phase, PhaseCheck> = {
 };
 
 /** Proves that the manifests of `phase` allow exactly the flows the catalog declares. */
-export function checkPhaseReachability(catalog: ResolvedCatalog, phase: Phase, manifests: ReadonlyArray<unknown>, options?: ReachabilityOptions): ReachabilityReport {
+export function checkPhaseReachability(
+  catalog: ResolvedCatalog,
+  phase: Phase,
+  manifests: ReadonlyArray<unknown>,
+  options?: ReachabilityOptions,
+): ReachabilityReport {
   return PHASE_CHECKS[phase](catalog, manifests, options);
 }

@@ -7,10 +7,10 @@ import * as path from 'path';
 import { parseArgs } from 'util';
 import { renderPhaseFiles, writeDirectoryAtomically } from './output';
 import { MeshLadderChart } from '../chart';
-import { CatalogValidationError, ServiceCatalog } from '../model/catalog';
-import { ALL_PHASES, Phase, parsePhase } from '../phases/phase';
-import { PhaseCapabilityError } from '../phases/common';
 import { runCheck } from './check';
+import { CatalogValidationError, ServiceCatalog } from '../model/catalog';
+import { PhaseCapabilityError } from '../phases/common';
+import { ALL_PHASES, Phase, parsePhase } from '../phases/phase';
 
 /** Where the CLI writes; replaceable in tests. */
 export interface CliIo {
@@ -189,7 +189,7 @@ export async function main(argv: string[], io: CliIo = PROCESS_IO): Promise<numb
       return EXIT_INVALID;
     }
     if (String((e as NodeJS.ErrnoException).code ?? '').startsWith('ERR_PARSE_ARGS')) {
-      io.stderr(`mesh-ladder: ${e.message} (see --help)\n`);
+      io.stderr(`mesh-ladder: ${(e as Error).message} (see --help)\n`);
       return EXIT_INVALID;
     }
     io.stderr(`mesh-ladder: internal error: ${(e as Error).stack ?? e}\n`);

@@ -1,150 +1,218 @@
-/* eslint-disable no-bitwise */ // address arithmetic is bit arithmetic
-/** IPv4/IPv6 addresses and CIDR blocks as BigInt ranges (shared by validation and analysis). */
+/**
+ * IPv4 and IPv6 address and CIDR arithmetic on BigInt, for `ipBlock` matching and for
+ * picking sample addresses inside declared ranges.
+ *
+ * Plain arithmetic instead of bit operations (the lint config forbids bitwise operators);
+ * a prefix of length p over a b-bit family is the block of size 2^(b-p).
+ */
 
-export interface ParsedCidr {
-  readonly family: 4 | 6;
-  /** First address of the block (host bits cleared). */
-  readonly network: bigint;
+export type IpFamily = 4 | 6;
+
+export interface IpAddress {
+  readonly family: IpFamily;
+  readonly value: bigint;
+}
+
+/** A CIDR block: the addresses `start` to `end` inclusive. */
+export interface CidrBlock {
+  readonly family: IpFamily;
   readonly prefix: number;
-  /** The block in canonical text form (host bits cleared). */
+  readonly start: bigint;
+  readonly end: bigint;
+  /** Canonical text (host bits cleared, IPv6 compressed). */
   readonly text: string;
-  /** True when the given text had host bits set (e.g. 10.0.0.1/8). */
+  /** True when the given text had host bits set (Kubernetes masks them). */
   readonly hadHostBits: boolean;
 }
 
-export function parseIp(text: string): { family: 4 | 6; value: bigint } | undefined {
-  if (text.includes(':')) {
-    const value = parseIpv6(text);
-    return value === undefined ? undefined : { family: 6, value };
-  }
-  const value = parseIpv4(text);
-  return value === undefined ? undefined : { family: 4, value };
+function familyBits(family: IpFamily): number {
+  return family === 4 ? 32 : 128;
 }
 
-function parseIpv4(text: string): bigint | undefined {
+function blockSize(family: IpFamily, prefix: number): bigint {
+  return 2n ** BigInt(familyBits(family) - prefix);
+}
+
+const DECIMAL_OCTET = /^(0|[1-9][0-9]{0,2})$/;
+const HEX_GROUP = /^[0-9a-fA-F]{1,4}$/;
+
+function parseIpv4Value(text: string): bigint | undefined {
   const parts = text.split('.');
   if (parts.length !== 4) {
     return undefined;
   }
   let value = 0n;
-  for (const p of parts) {
-    if (!/^(0|[1-9]\d{0,2})$/.test(p) || Number(p) > 255) {
+  for (const part of parts) {
+    // Leading zeros are rejected (Go's parser does too: they used to mean octal).
+    if (!DECIMAL_OCTET.test(part) || Number(part) > 255) {
       return undefined;
     }
-    value = (value << 8n) | BigInt(p);
+    value = value * 256n + BigInt(part);
   }
   return value;
 }
 
-function parseIpv6(text: string): bigint | undefined {
-  let head = text;
-  let tailV4: bigint | undefined;
-  const lastColon = text.lastIndexOf(':');
-  if (text.slice(lastColon + 1).includes('.')) {
-    tailV4 = parseIpv4(text.slice(lastColon + 1));
-    if (tailV4 === undefined) {
-      return undefined;
-    }
-    head = text.slice(0, lastColon + 1) + '0:0';
-  }
-  const halves = head.split('::');
+function parseIpv6Value(text: string): bigint | undefined {
+  const halves = text.split('::');
   if (halves.length > 2) {
     return undefined;
   }
-  const parse = (s: string) => (s === '' ? [] : s.split(':'));
-  const left = parse(halves[0]);
-  const right = halves.length === 2 ? parse(halves[1]) : [];
-  const missing = 8 - left.length - right.length;
-  if ((halves.length === 1 && missing !== 0) || (halves.length === 2 && missing < 1)) {
+  const groupsOf = (half: string): bigint[] | undefined => {
+    if (half === '') {
+      return [];
+    }
+    const parts = half.split(':');
+    const groups: bigint[] = [];
+    for (let i = 0; i < parts.length; i++) {
+      const part = parts[i];
+      if (i === parts.length - 1 && part.includes('.')) {
+        // Embedded IPv4 in the last 32 bits (e.g. ::ffff:192.0.2.1).
+        const v4 = parseIpv4Value(part);
+        if (v4 === undefined) {
+          return undefined;
+        }
+        groups.push(v4 / 65536n, v4 % 65536n);
+      } else if (HEX_GROUP.test(part)) {
+        groups.push(BigInt('0x' + part));
+      } else {
+        return undefined;
+      }
+    }
+    return groups;
+  };
+  const head = groupsOf(halves[0]);
+  const tail = halves.length === 2 ? groupsOf(halves[1]) : [];
+  if (!head || !tail) {
     return undefined;
   }
-  const groups = [...left, ...Array(halves.length === 2 ? missing : 0).fill('0'), ...right];
-  let value = 0n;
-  for (const g of groups) {
-    if (!/^[0-9a-fA-F]{1,4}$/.test(g)) {
-      return undefined;
-    }
-    value = (value << 16n) | BigInt(parseInt(g, 16));
+  // An embedded IPv4 part is only allowed at the very end.
+  if (halves.length === 2 && halves[0].includes('.')) {
+    return undefined;
   }
-  if (tailV4 !== undefined) {
-    value = (value & ~0xffffffffn) | tailV4;
+  const count = head.length + tail.length;
+  if (halves.length === 1 ? count !== 8 : count > 7) {
+    return undefined;
   }
-  return value;
+  const groups = [...head, ...new Array<bigint>(8 - count).fill(0n), ...tail];
+  return groups.reduce((acc, g) => acc * 65536n + g, 0n);
 }
 
-export function formatIp(family: 4 | 6, value: bigint): string {
-  if (family === 4) {
-    return [24n, 16n, 8n, 0n].map(s => String((value >> s) & 0xffn)).join('.');
+/** Parses an IPv4 or IPv6 address; undefined when invalid. Zones (`%eth0`) are not accepted. */
+export function parseIp(text: string): IpAddress | undefined {
+  if (text.includes(':')) {
+    const value = parseIpv6Value(text);
+    return value === undefined ? undefined : { family: 6, value };
   }
-  const groups: string[] = [];
-  for (let i = 7; i >= 0; i--) {
-    groups.push(((value >> BigInt(i * 16)) & 0xffffn).toString(16));
+  const value = parseIpv4Value(text);
+  return value === undefined ? undefined : { family: 4, value };
+}
+
+/** Formats an address: dotted quad, or RFC 5952 IPv6 (lowercase, longest zero run as `::`). */
+export function formatIp(ip: IpAddress): string {
+  if (ip.family === 4) {
+    const octets: string[] = [];
+    let v = ip.value;
+    for (let i = 0; i < 4; i++) {
+      octets.unshift(String(v % 256n));
+      v = v / 256n;
+    }
+    return octets.join('.');
   }
-  // Compress the longest run of zero groups (RFC 5952).
+  const groups: number[] = [];
+  let v = ip.value;
+  for (let i = 0; i < 8; i++) {
+    groups.unshift(Number(v % 65536n));
+    v = v / 65536n;
+  }
+  // Longest run of at least two zero groups; the first one wins a tie.
   let bestStart = -1;
-  let bestLen = 0;
+  let bestLength = 1;
   for (let i = 0; i < 8;) {
-    if (groups[i] !== '0') {
+    if (groups[i] !== 0) {
       i++;
       continue;
     }
     let j = i;
-    while (j < 8 && groups[j] === '0') j++;
-    if (j - i > bestLen && j - i > 1) {
+    while (j < 8 && groups[j] === 0) {
+      j++;
+    }
+    if (j - i > bestLength) {
       bestStart = i;
-      bestLen = j - i;
+      bestLength = j - i;
     }
     i = j;
   }
+  const hex = (gs: number[]) => gs.map(g => g.toString(16)).join(':');
   if (bestStart < 0) {
-    return groups.join(':');
+    return hex(groups);
   }
-  return `${groups.slice(0, bestStart).join(':')}::${groups.slice(bestStart + bestLen).join(':')}`;
+  return hex(groups.slice(0, bestStart)) + '::' + hex(groups.slice(bestStart + bestLength));
 }
 
-export function parseCidr(text: string): ParsedCidr | undefined {
-  if (typeof text !== 'string') {
-    return undefined;
-  }
+/** Parses `address/prefix`; host bits are cleared (as Kubernetes does). Undefined when invalid. */
+export function parseCidr(text: string): CidrBlock | undefined {
   const slash = text.indexOf('/');
   if (slash < 0) {
     return undefined;
   }
   const ip = parseIp(text.slice(0, slash));
   const prefixText = text.slice(slash + 1);
-  if (!ip || !/^\d{1,3}$/.test(prefixText)) {
+  if (!ip || !/^(0|[1-9][0-9]{0,2})$/.test(prefixText)) {
     return undefined;
   }
-  const bits = ip.family === 4 ? 32 : 128;
   const prefix = Number(prefixText);
-  if (prefix > bits) {
+  if (prefix > familyBits(ip.family)) {
     return undefined;
   }
-  const hostMask = (1n << BigInt(bits - prefix)) - 1n;
-  const network = ip.value & ~hostMask;
+  const size = blockSize(ip.family, prefix);
+  const start = ip.value - (ip.value % size);
   return {
     family: ip.family,
-    network,
     prefix,
-    text: `${formatIp(ip.family, network)}/${prefix}`,
-    hadHostBits: (ip.value & hostMask) !== 0n,
+    start,
+    end: start + size - 1n,
+    text: `${formatIp({ family: ip.family, value: start })}/${prefix}`,
+    hadHostBits: start !== ip.value,
   };
 }
 
-/** Number of addresses in the block's family. */
-export function familyBits(family: 4 | 6): number {
-  return family === 4 ? 32 : 128;
+export function cidrContains(block: CidrBlock, ip: IpAddress): boolean {
+  return block.family === ip.family && ip.value >= block.start && ip.value <= block.end;
 }
 
-export function cidrContainsIp(cidr: ParsedCidr, family: 4 | 6, value: bigint): boolean {
-  if (cidr.family !== family) {
-    return false;
-  }
-  const shift = BigInt(familyBits(family) - cidr.prefix);
-  return value >> shift === cidr.network >> shift;
+/** True when `inner` lies entirely inside `outer` (same family). */
+export function cidrWithin(inner: CidrBlock, outer: CidrBlock): boolean {
+  return inner.family === outer.family && inner.start >= outer.start && inner.end <= outer.end;
 }
 
-/** Whether `inner` lies entirely inside `outer`. */
-export function cidrContains(outer: ParsedCidr, inner: ParsedCidr): boolean {
-  return outer.family === inner.family && inner.prefix >= outer.prefix && cidrContainsIp(outer, inner.family, inner.network);
+/**
+ * The first address of `block` that is in none of `excluded`, preferring the address after
+ * the network address (the network address itself only for /32 and /128 blocks, or when
+ * it is the only one left). Undefined when `excluded` covers the whole block.
+ */
+export function sampleAddress(block: CidrBlock, excluded: ReadonlyArray<CidrBlock>): IpAddress | undefined {
+  const sameFamily = excluded.filter(e => e.family === block.family);
+  const firstFree = (from: bigint): bigint | undefined => {
+    let current = from;
+    let moved = true;
+    while (moved && current <= block.end) {
+      moved = false;
+      for (const e of sameFamily) {
+        if (current >= e.start && current <= e.end) {
+          current = e.end + 1n;
+          moved = true;
+        }
+      }
+    }
+    return current <= block.end ? current : undefined;
+  };
+  const preferred = block.start === block.end ? block.start : block.start + 1n;
+  const value = firstFree(preferred) ?? firstFree(block.start);
+  return value === undefined ? undefined : { family: block.family, value };
+}
+
+/** The address `offset` places after the start of `block`, if it is inside. */
+export function addressAt(block: CidrBlock, offset: bigint): IpAddress | undefined {
+  const value = block.start + offset;
+  return value <= block.end ? { family: block.family, value } : undefined;
 }

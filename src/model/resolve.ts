@@ -3,7 +3,7 @@
  * path; then defaults applied, references bound, and everything in canonical order so
  * that the output does not depend on the order of the input.
  */
-import { cidrContains, parseCidr, ParsedCidr } from './cidr';
+import { CidrBlock, cidrWithin, parseCidr } from './cidr';
 import { parseDuration } from './duration';
 import {
   DEFAULT_GRPC_RETRY_ON,
@@ -414,7 +414,7 @@ function externalPorts(issues: Issues, path: Path, call: CallSpec, what: string)
   return out.sort((a, b) => a.port - b.port);
 }
 
-function checkCidr(issues: Issues, path: Path, text: string): ParsedCidr | undefined {
+function checkCidr(issues: Issues, path: Path, text: string): CidrBlock | undefined {
   const parsed = parseCidr(text);
   if (!parsed) {
     issues.error(path, `"${text}" is not a CIDR block (e.g. 10.20.0.0/16 or 2001:db8::/32)`);
@@ -596,6 +596,15 @@ export function resolveCatalog(spec: CatalogSpec): { catalog?: ResolvedCatalog; 
     }
   }
 
+  // Default-deny in the namespace of DNS or the ingress controller would cut them off
+  // (their own traffic is not described by the catalog).
+  for (const [field, where] of [['dns', dns], ['ingressController', ingressController]] as const) {
+    const ns = namespaces.get(where.namespace);
+    if (ns?.owned) {
+      issues.error([field, 'namespace'], `${field} runs in namespace "${where.namespace}", which the catalog owns: its default-deny would cut ${field === 'dns' ? 'cluster DNS' : 'the ingress controller'} off. Declare it in "namespaces" with "owned: false", or run ${field === 'dns' ? 'DNS' : 'the controller'} in its own namespace`);
+    }
+  }
+
   if (issues.hasErrors) {
     return { issues: issues.list };
   }
@@ -685,7 +694,7 @@ function resolveCall(issues: Issues, path: Path, call: CallSpec, caller: Service
     if (cidr) {
       except.forEach((text, i) => {
         const inner = parseCidr(text)!;
-        if (!cidrContains(cidr, inner) || inner.prefix === cidr.prefix) {
+        if (!cidrWithin(inner, cidr) || inner.prefix === cidr.prefix) {
           issues.error([...path, 'except', i], `"${text}" must lie strictly inside ${cidr.text}`);
         }
       });

@@ -1,6 +1,6 @@
-import { formatIp } from '../../src/analysis/cidr';
 import { buildUniverse } from '../../src/analysis/endpoints';
 import { ServiceCatalog } from '../../src/model/catalog';
+import { formatIp } from '../../src/model/cidr';
 import { PortProtocol } from '../../src/model/types';
 import { issueExample } from '../support/fixtures';
 
@@ -64,9 +64,14 @@ describe('endpoint universe', () => {
       governed: false,
     });
     expect(universe.endpoint('kube-system/dns').containerPorts).toEqual([{ name: 'dns', port: 53, protocol: 'UDP' }, { name: 'dns-tcp', port: 53, protocol: 'TCP' }]);
-    expect(universe.endpoint('shop/(other pod)')).toMatchObject({ labels: {}, inCatalogNamespace: true, governed: true });
+    expect(universe.endpoint('shop/(other pod)')).toMatchObject({ labels: {}, serviceAccount: 'default', inCatalogNamespace: true, governed: true });
     const foreign = universe.endpoint('(other namespace) like shop/frontend');
-    expect(foreign).toMatchObject({ labels: { app: 'frontend' }, containerPorts: [{ name: 'http', port: 8080, protocol: 'TCP' }], governed: false });
+    expect(foreign).toMatchObject({
+      labels: { app: 'frontend' },
+      serviceAccount: 'frontend',
+      containerPorts: [{ name: 'http', port: 8080, protocol: 'TCP' }],
+      governed: false,
+    });
     expect(universe.namespace(foreign.namespace!)).toMatchObject({ displayName: '(other namespace)', inCatalog: false });
     expect(universe.namespace('shop')!.labels).toEqual({ 'kubernetes.io/metadata.name': 'shop' });
   });
@@ -121,5 +126,32 @@ describe('endpoint universe', () => {
     expect(new Set(pods.map(p => formatIp(p.ip!))).size).toBe(pods.length);
     expect(() => buildUniverse(catalog, { podCidr: '10.244.0.0/30' })).toThrow(/too small/);
     expect(() => buildUniverse(catalog, { podCidr: 'pods' })).toThrow(/not a CIDR/);
+  });
+});
+
+describe('universe corner cases', () => {
+  test('a range fully excluded by except has no sample, and the report warns', () => {
+    const u = buildUniverse(ServiceCatalog.fromSpec({
+      namespace: 'shop',
+      services: [{ name: 'job', clientOnly: true, calls: [{ cidr: '10.0.0.0/24', except: ['10.0.0.0/25', '10.0.0.128/25'], port: 443 }] }],
+    })._resolved);
+    expect(u.notes).toEqual(['shop/job: every address of 10.0.0.0/24 is excluded by except']);
+    expect(u.endpoints.filter(e => e.role === 'cidr')).toEqual([]);
+    expect(u.endpoints.filter(e => e.role === 'except').map(e => e.id)).toEqual(['except:10.0.0.0/25', 'except:10.0.0.128/25']);
+  });
+
+  test('the foreign namespace never collides with a real one', () => {
+    const u = buildUniverse(ServiceCatalog.fromSpec({ namespace: 'mesh-ladder-foreign', services: [{ name: 'web', ports: [{ port: 80 }] }] })._resolved);
+    const foreign = u.endpoint('(other namespace)').namespace!;
+    expect(foreign).not.toBe('mesh-ladder-foreign');
+    expect(u.namespace(foreign)!.inCatalog).toBe(false);
+    expect(u.namespace('mesh-ladder-foreign')!.inCatalog).toBe(true);
+  });
+
+  test('unknown endpoints and workloads', () => {
+    const u = buildUniverse(ServiceCatalog.fromSpec(issueExample)._resolved);
+    expect(() => u.endpoint('shop/nope')).toThrow('unknown endpoint shop/nope');
+    expect(u.workloadEndpoints('shop/nope')).toEqual([]);
+    expect(u.namespace('nope')).toBeUndefined();
   });
 });

@@ -336,7 +336,7 @@ describe('DNS', () => {
 });
 
 describe('validation', () => {
-  const errorsOf = (spec: Record<string, unknown>) => parseNetworkPolicies([networkPolicy('shop', 'bad', spec)]);
+  const errorsOf = (policySpec: Record<string, unknown>) => parseNetworkPolicies([networkPolicy('shop', 'bad', policySpec)]);
 
   test.each([
     [{ podSelector: {}, egress: [{ ports: [{ port: 'http', endPort: 90 }] }] }, 'spec.egress[0].ports[0].endPort: needs a numeric port'],
@@ -354,6 +354,24 @@ describe('validation', () => {
     [{ podSelector: {}, egress: [{ to: [{ ipBlock: { cidr: 'example.com' } }] }] }, 'spec.egress[0].to[0].ipBlock.cidr: not a CIDR: "example.com"'],
     [{ podSelector: { matchExpressions: [{ key: 'a', operator: 'In' }] } }, 'spec.podSelector.matchExpressions[0]: In needs at least one value'],
     [{ podSelector: {}, policyTypes: ['Ingress', 'Both'] }, 'spec.policyTypes: must list Ingress and/or Egress'],
+    [{ podSelector: {}, policyTypes: 'Ingress' }, 'spec.policyTypes: must list Ingress and/or Egress'],
+    [{ podSelector: {}, ingress: {} }, 'spec.ingress: must be a list'],
+    [{ podSelector: {}, ingress: ['all'] }, 'spec.ingress[0]: must be an object'],
+    [{ podSelector: {}, ingress: [{ from: {} }] }, 'spec.ingress[0].from: must be a list'],
+    [{ podSelector: {}, ingress: [{ from: ['x'] }] }, 'spec.ingress[0].from[0]: must be an object'],
+    [{ podSelector: {}, ingress: [{ ports: 80 }] }, 'spec.ingress[0].ports: must be a list'],
+    [{ podSelector: {}, ingress: [{ ports: [80] }] }, 'spec.ingress[0].ports[0]: must be an object'],
+    [{ podSelector: {}, ingress: [{ ports: [{ port: true }] }] }, 'spec.ingress[0].ports[0].port: must be a number or a name'],
+    [{ podSelector: {}, ingress: [{ ports: [{ port: 'my--port' }] }] }, 'spec.ingress[0].ports[0].port: "my--port" is neither a port number nor a valid port name'],
+    [{ podSelector: {}, egress: [{ to: [{ ipBlock: '10.0.0.0/8' }] }] }, 'spec.egress[0].to[0].ipBlock: needs a cidr'],
+    [{ podSelector: {}, egress: [{ to: [{ ipBlock: { cidr: '10.0.0.0/8', except: '10.1.0.0/16' } }] }] }, 'spec.egress[0].to[0].ipBlock.except: must be a list'],
+    [{ podSelector: {}, egress: [{ to: [{ ipBlock: { cidr: '10.0.0.0/8', except: ['10.1.0.0'] } }] }] }, 'spec.egress[0].to[0].ipBlock.except[0]: not a CIDR: "10.1.0.0"'],
+    [{ podSelector: {}, egress: [{ to: [{ ipBlock: { cidr: '10.0.0.0/8', except: ['::/64'] } }] }] },
+      'spec.egress[0].to[0].ipBlock.except[0]: ::/64 must lie strictly inside 10.0.0.0/8'],
+    [{ podSelector: {}, egress: [{ to: [{ namespaceSelector: { matchLabels: 'x' } }] }] }, 'spec.egress[0].to[0].namespaceSelector.matchLabels: must be an object'],
+    [{ podSelector: {}, egress: [{ to: [{ podSelector: { matchExpressions: {} } }] }] }, 'spec.egress[0].to[0].podSelector.matchExpressions: must be a list'],
+    [{ podSelector: {}, egress: [{ to: [{ podSelector: { matchExpressions: [{ operator: 'Exists' }] } }] }] },
+      'spec.egress[0].to[0].podSelector.matchExpressions[0]: needs a key and an operator'],
   ])('rejects %j', (policySpec, message) => {
     const parsed = errorsOf(policySpec);
     expect(parsed.policies).toEqual([]);
@@ -364,6 +382,43 @@ describe('validation', () => {
     const ev = new NetworkPolicyEvaluator(universe, [networkPolicy('shop', 'bad', { podSelector: {}, ingress: [{ from: [{}] }] })]);
     expect(ev.diagnostics).toHaveLength(1);
     expect(can(ev, 'world', 'shop/web', 8080)).toBe(true);
+  });
+
+  test('null means missing, and an empty policyTypes list means the default', () => {
+    const parsed = parseNetworkPolicies([networkPolicy('shop', 'p', {
+      podSelector: {},
+      policyTypes: [],
+      ingress: [{ from: null, ports: null }],
+      egress: [{ to: [{ ipBlock: { cidr: '10.0.0.0/8', except: null } }], ports: [{ port: 443, protocol: null, endPort: null }] }],
+    })]);
+    expect(parsed.diagnostics).toEqual([]);
+    expect(parsed.policies[0]).toMatchObject({
+      isolatesIngress: true,
+      isolatesEgress: true,
+      ingress: [{ peers: undefined, ports: undefined }],
+      egress: [{ peers: [{ kind: 'ipBlock', except: [] }], ports: [{ protocol: 'TCP', port: 443 }] }],
+    });
+  });
+
+  test('objects without a name or spec', () => {
+    const parsed = parseNetworkPolicies([
+      { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { namespace: 'shop' }, spec: { podSelector: {} } },
+      { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'empty', namespace: 'shop' } },
+    ]);
+    expect(parsed.diagnostics).toEqual([
+      { severity: 'error', subject: 'NetworkPolicy #0', message: 'metadata.name is missing' },
+      { severity: 'warning', subject: 'NetworkPolicy shop/empty', message: 'spec is missing: the policy selects every pod and isolates it for ingress' },
+      { severity: 'warning', subject: 'NetworkPolicy shop/empty', message: 'spec.podSelector is missing: it selects every pod of the namespace' },
+    ]);
+    expect(parsed.policies).toEqual([{
+      namespace: 'shop',
+      name: 'empty',
+      podSelector: { matchLabels: {}, matchExpressions: [] },
+      isolatesIngress: true,
+      isolatesEgress: false,
+      ingress: [],
+      egress: [],
+    }]);
   });
 
   test('a policy without namespace lands in default, with a warning', () => {

@@ -159,3 +159,17 @@ describe('validation reports every error with its field path', () => {
     expect(issues).toEqual([{ severity: 'warning', path: ['services', 1, 'serviceAccount'], message: 'shares service account "frontend" with shop/frontend: mesh identity cannot tell them apart (the L4 layer still does)' }]);
   });
 });
+
+describe('infrastructure namespaces', () => {
+  test('DNS or the ingress controller in an owned namespace is refused with the way out', () => {
+    const spec: CatalogSpec = {
+      namespace: 'shop',
+      dns: { namespace: 'shop', selector: { app: 'dns' } },
+      services: [{ name: 'web', ports: [{ port: 80 }], exposed: true }],
+    };
+    expect(errors(spec)).toEqual([
+      'dns.namespace: dns runs in namespace "shop", which the catalog owns: its default-deny would cut cluster DNS off. Declare it in "namespaces" with "owned: false", or run DNS in its own namespace',
+    ]);
+    expect(errors({ ...spec, namespaces: [{ name: 'shop', owned: false }] })).toEqual([]);
+  });
+});

@@ -1,9 +1,9 @@
 import { Construct } from 'constructs';
-import { ServiceCatalog } from '../../model/catalog';
 import { BaselineCertificates } from './certificates';
 import { BaselineNamespaces } from './namespaces';
 import { BaselineNetworkPolicies } from './network-policies';
 import { BaselinePhaseOptions } from './options';
+import { ServiceCatalog } from '../../model/catalog';
 
 /** Properties of `BaselinePhase`. */
 export interface BaselinePhaseProps extends BaselinePhaseOptions {

@@ -1,8 +1,8 @@
 import { Testing } from 'cdk8s';
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
 import { ServiceCatalog } from '../../../src/model/catalog';
-import { BaselineNetworkPolicies } from '../../../src/phases/baseline';
 import { CatalogSpec, PortProtocol } from '../../../src/model/types';
+import { BaselineNetworkPolicies } from '../../../src/phases/baseline';
 import { issueExample } from '../../support/fixtures';
 
 function synth(spec: CatalogSpec, defaultDeny?: boolean): any[] {

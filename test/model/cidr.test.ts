@@ -1,4 +1,4 @@
-import { cidrContains, cidrWithin, formatIp, parseCidr, parseIp, sampleAddress } from '../../src/analysis/cidr';
+import { cidrContains, cidrWithin, formatIp, parseCidr, parseIp, sampleAddress } from '../../src/model/cidr';
 
 const ip = (text: string) => {
   const parsed = parseIp(text);
