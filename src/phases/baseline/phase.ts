@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import { BaselineCertificates } from './certificates';
 import { BaselineNamespaces } from './namespaces';
-import { BaselineNetworkPolicies } from './network-policies';
+import { NetworkPolicyLayer } from '../../layers/network-policy';
 import { BaselinePhaseOptions } from './options';
 import { ServiceCatalog } from '../../model/catalog';
 
@@ -19,7 +19,7 @@ export class BaselinePhase extends Construct {
   /** The Namespace objects, when emitted. */
   public readonly namespaces?: BaselineNamespaces;
   /** The NetworkPolicies. */
-  public readonly networkPolicies: BaselineNetworkPolicies;
+  public readonly networkPolicies: NetworkPolicyLayer;
   /** The cert-manager objects, when emitted. */
   public readonly certificates?: BaselineCertificates;
 
@@ -28,7 +28,7 @@ export class BaselinePhase extends Construct {
     if (props.namespaces ?? true) {
       this.namespaces = new BaselineNamespaces(this, 'namespaces', { catalog: props.catalog });
     }
-    this.networkPolicies = new BaselineNetworkPolicies(this, 'network-policies', {
+    this.networkPolicies = new NetworkPolicyLayer(this, 'network-policies', {
       catalog: props.catalog,
       defaultDeny: props.defaultDeny,
     });

@@ -1,13 +1,13 @@
 import { Testing } from 'cdk8s';
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
-import { ServiceCatalog } from '../../../src/model/catalog';
-import { CatalogSpec, PortProtocol } from '../../../src/model/types';
-import { BaselineNetworkPolicies } from '../../../src/phases/baseline';
-import { issueExample } from '../../support/fixtures';
+import { ServiceCatalog } from '../../src/model/catalog';
+import { CatalogSpec, PortProtocol } from '../../src/model/types';
+import { NetworkPolicyLayer } from '../../src/layers/network-policy';
+import { issueExample } from '../support/fixtures';
 
 function synth(spec: CatalogSpec, defaultDeny?: boolean): any[] {
   const chart = Testing.chart();
-  new BaselineNetworkPolicies(chart, 'np', { catalog: ServiceCatalog.fromSpec(spec), defaultDeny });
+  new NetworkPolicyLayer(chart, 'np', { catalog: ServiceCatalog.fromSpec(spec), defaultDeny });
   return Testing.synth(chart);
 }
 
@@ -17,7 +17,7 @@ function policy(manifests: any[], namespace: string, name: string): any {
   return found;
 }
 
-describe('BaselineNetworkPolicies on the issue example', () => {
+describe('NetworkPolicyLayer on the issue example', () => {
   const manifests = synth(issueExample);
 
   test('every object is a valid NetworkPolicy', () => {
@@ -79,7 +79,7 @@ describe('BaselineNetworkPolicies on the issue example', () => {
   });
 });
 
-describe('BaselineNetworkPolicies edge cases', () => {
+describe('NetworkPolicyLayer edge cases', () => {
   test('a host call without cidrs is refused with advice, never dropped', () => {
     const spec: CatalogSpec = {
       services: [{ name: 'api', ports: [{ port: 80 }], calls: [{ host: 'api.stripe.com', port: 443 }] }],
@@ -117,5 +117,43 @@ describe('BaselineNetworkPolicies edge cases', () => {
     expect(a.egress).toEqual([
       { to: [expect.anything()], ports: [{ protocol: 'TCP', port: 8080 }, { protocol: 'TCP', port: 9091 }] },
     ]);
+  });
+});
+
+describe('NetworkPolicyLayer under a mesh', () => {
+  function synthMesh(spec: CatalogSpec): any[] {
+    const chart = Testing.chart();
+    new NetworkPolicyLayer(chart, 'np', {
+      catalog: ServiceCatalog.fromSpec(spec),
+      mesh: { inboundProxyPorts: [4143], controlPlane: [{ namespace: 'linkerd', ports: [8090, 8086] }] },
+    });
+    return Testing.synth(chart);
+  }
+
+  test('callers may reach the proxy inbound port on both ends, next to the pod ports', () => {
+    const manifests = synthMesh(issueExample);
+    const frontend = policy(manifests, 'shop', 'frontend').spec;
+    expect(frontend.ingress.map((r: any) => r.ports)).toEqual([
+      [{ protocol: 'TCP', port: 4143 }, { protocol: 'TCP', port: 8080 }],
+      [{ protocol: 'TCP', port: 4143 }, { protocol: 'TCP', port: 8080 }],
+    ]);
+    expect(frontend.egress[1].ports).toEqual([{ protocol: 'TCP', port: 4143 }, { protocol: 'TCP', port: 5050 }]);
+    // External calls are not meshed: no proxy port there.
+    const checkout = policy(manifests, 'shop', 'checkout').spec;
+    expect(checkout.egress[2].ports).toEqual([{ protocol: 'TCP', port: 5432 }]);
+  });
+
+  test('every owned namespace may reach the control plane', () => {
+    const manifests = synthMesh(issueExample);
+    for (const ns of ['payments', 'shop']) {
+      expect(policy(manifests, ns, 'allow-mesh-control-plane').spec).toEqual({
+        podSelector: {},
+        policyTypes: ['Egress'],
+        egress: [{
+          to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'linkerd' } }, podSelector: {} }],
+          ports: [{ protocol: 'TCP', port: 8086 }, { protocol: 'TCP', port: 8090 }],
+        }],
+      });
+    }
   });
 });

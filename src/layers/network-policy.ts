@@ -1,15 +1,16 @@
 import { ApiObject } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { ServiceCatalog } from '../../model/catalog';
-import { ExternalPort, ResolvedCatalog, ResolvedLocation, ResolvedPort, ResolvedService } from '../../model/resolved';
-import { constructId, l4Protocol, MANAGED_BY_LABELS, PhaseCapabilityError, serviceLabels } from '../common';
+import { ServiceCatalog } from '../model/catalog';
+import { ExternalPort, ResolvedCatalog, ResolvedLocation, ResolvedPort, ResolvedService } from '../model/resolved';
+import { MeshDataPlaneOptions, MeshEndpointSpec } from './mesh-options';
+import { constructId, l4Protocol, MANAGED_BY_LABELS, PhaseCapabilityError, serviceLabels } from '../phases/common';
 
 /** Namespace label the API server sets on every namespace (Kubernetes 1.21+). */
 const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
 
-/** Properties of `BaselineNetworkPolicies`. */
-export interface BaselineNetworkPoliciesProps {
+/** Properties of `NetworkPolicyLayer`. */
+export interface NetworkPolicyLayerProps {
   /** The validated service catalog. */
   readonly catalog: ServiceCatalog;
   /**
@@ -17,22 +18,30 @@ export interface BaselineNetworkPoliciesProps {
    * @default true
    */
   readonly defaultDeny?: boolean;
+  /**
+   * What a mesh data plane on top needs (proxy inbound ports, control plane).
+   * @default - nothing: plain Kubernetes traffic
+   */
+  readonly mesh?: MeshDataPlaneOptions;
 }
 
 /**
- * Phase 1 policies: deny by default, then one allow-list NetworkPolicy per service.
+ * Kubernetes NetworkPolicy allow-lists: deny by default, then one NetworkPolicy per
+ * service. The baseline phase's policies, and the L4 layer under a mesh.
  *
  * A flow needs the source's egress AND the destination's ingress, so every declared
  * call is written twice: as egress on the caller and as ingress on the callee, on the
  * callee's pod port (policies never see Service ports).
  */
-export class BaselineNetworkPolicies extends Construct {
+export class NetworkPolicyLayer extends Construct {
   private readonly byService = new Map<string, k8s.KubeNetworkPolicy>();
 
-  public constructor(scope: Construct, id: string, props: BaselineNetworkPoliciesProps) {
+  public constructor(scope: Construct, id: string, props: NetworkPolicyLayerProps) {
     super(scope, id);
     const model = props.catalog._resolved;
     assertExpressible(model);
+    const proxyPorts = props.mesh?.inboundProxyPorts ?? [];
+    const controlPlane = (props.mesh?.controlPlane ?? []).map(controlPlaneRule);
 
     if (props.defaultDeny ?? true) {
       for (const ns of model.namespaces.filter(n => n.owned)) {
@@ -44,6 +53,12 @@ export class BaselineNetworkPolicies extends Construct {
           metadata: { name: 'allow-dns', namespace: ns.name, labels: { ...MANAGED_BY_LABELS } },
           spec: { podSelector: {}, policyTypes: ['Egress'], egress: [dnsRule(model.dns)] },
         });
+        if (controlPlane.length > 0) {
+          new k8s.KubeNetworkPolicy(this, constructId(ns.name, 'allow-mesh-control-plane'), {
+            metadata: { name: 'allow-mesh-control-plane', namespace: ns.name, labels: { ...MANAGED_BY_LABELS } },
+            spec: { podSelector: {}, policyTypes: ['Egress'], egress: controlPlane },
+          });
+        }
       }
     }
 
@@ -54,9 +69,12 @@ export class BaselineNetworkPolicies extends Construct {
         spec: {
           podSelector: { matchLabels: { ...service.selector } },
           policyTypes: ['Ingress', 'Egress'],
-          ingress: ingressRules(model, service),
-          // Outside owned namespaces no namespace-wide DNS allow exists: carry it here.
-          egress: [...egressRules(model, service), ...(owned.has(service.namespace) ? [] : [dnsRule(model.dns)])],
+          ingress: ingressRules(model, service, proxyPorts),
+          // Outside owned namespaces no namespace-wide allows exist: carry them here.
+          egress: [
+            ...egressRules(model, service, proxyPorts),
+            ...(owned.has(service.namespace) ? [] : [dnsRule(model.dns), ...controlPlane]),
+          ],
         },
       });
       this.byService.set(service.id, policy);
@@ -84,18 +102,32 @@ function servicePeer(service: ResolvedService): k8s.NetworkPolicyPeer {
   return peer({ namespace: service.namespace, selector: service.selector });
 }
 
-function podPorts(ports: readonly ResolvedPort[]): k8s.NetworkPolicyPort[] {
+/** Pod ports of the given service ports, plus the mesh proxy's inbound ports (TCP). */
+function podPorts(ports: readonly ResolvedPort[], proxyPorts: readonly number[]): k8s.NetworkPolicyPort[] {
+  const all = [
+    ...ports.map(p => ({ port: p.targetPort, protocol: l4Protocol(p.protocol) })),
+    ...proxyPorts.map(port => ({ port, protocol: 'TCP' as const })),
+  ].sort((a, b) => a.port - b.port || (a.protocol < b.protocol ? -1 : a.protocol > b.protocol ? 1 : 0));
   const seen = new Set<string>();
   const out: k8s.NetworkPolicyPort[] = [];
-  for (const p of [...ports].sort((a, b) => a.targetPort - b.targetPort)) {
-    const protocol = l4Protocol(p.protocol);
-    const key = `${p.targetPort}/${protocol}`;
+  for (const { port, protocol } of all) {
+    const key = `${port}/${protocol}`;
     if (!seen.has(key)) {
       seen.add(key);
-      out.push({ protocol, port: k8s.IntOrString.fromNumber(p.targetPort) });
+      out.push({ protocol, port: k8s.IntOrString.fromNumber(port) });
     }
   }
   return out;
+}
+
+function controlPlaneRule(endpoint: MeshEndpointSpec): k8s.NetworkPolicyEgressRule {
+  return {
+    to: [{
+      namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: endpoint.namespace } },
+      podSelector: endpoint.selector ? { matchLabels: { ...endpoint.selector } } : {},
+    }],
+    ports: [...endpoint.ports].sort((a, b) => a - b).map(port => ({ protocol: 'TCP', port: k8s.IntOrString.fromNumber(port) })),
+  };
 }
 
 function externalPorts(ports: readonly ExternalPort[]): k8s.NetworkPolicyPort[] {
@@ -121,22 +153,22 @@ function mergePorts(groups: PeerPorts, key: string, p: k8s.NetworkPolicyPeer, po
   groups.set(key, entry);
 }
 
-function ingressRules(model: ResolvedCatalog, service: ResolvedService): k8s.NetworkPolicyIngressRule[] {
+function ingressRules(model: ResolvedCatalog, service: ResolvedService, proxyPorts: readonly number[]): k8s.NetworkPolicyIngressRule[] {
   const rules: k8s.NetworkPolicyIngressRule[] = [];
   if (service.exposed) {
-    rules.push({ from: [peer(model.ingressController)], ports: podPorts(service.ports) });
+    rules.push({ from: [peer(model.ingressController)], ports: podPorts(service.ports, proxyPorts) });
   }
   const callers: PeerPorts = new Map();
   for (const inbound of service.inbound) {
     mergePorts(callers, inbound.fromId, servicePeer(model.service(inbound.fromId)), inbound.call.ports);
   }
   for (const [, { peer: from, ports }] of [...callers.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-    rules.push({ from: [from], ports: podPorts(ports) });
+    rules.push({ from: [from], ports: podPorts(ports, proxyPorts) });
   }
   return rules;
 }
 
-function egressRules(model: ResolvedCatalog, service: ResolvedService): k8s.NetworkPolicyEgressRule[] {
+function egressRules(model: ResolvedCatalog, service: ResolvedService, proxyPorts: readonly number[]): k8s.NetworkPolicyEgressRule[] {
   const callees: PeerPorts = new Map();
   const rules: k8s.NetworkPolicyEgressRule[] = [];
   for (const call of service.calls) {
@@ -157,7 +189,7 @@ function egressRules(model: ResolvedCatalog, service: ResolvedService): k8s.Netw
   }
   const serviceRules = [...callees.entries()]
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([, { peer: to, ports }]) => ({ to: [to], ports: podPorts(ports) }));
+    .map(([, { peer: to, ports }]) => ({ to: [to], ports: podPorts(ports, proxyPorts) }));
   return [...serviceRules, ...rules];
 }
 
