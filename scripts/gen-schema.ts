@@ -30,6 +30,8 @@ type Json = any;
 interface IntegerRule {
   readonly minimum?: number;
   readonly maximum?: number;
+  /** A share like 0.5 (percent): stays `number`, only the range applies. */
+  readonly fractional?: boolean;
 }
 
 const PORT_RANGE: IntegerRule = { minimum: 1, maximum: 65535 };
@@ -44,7 +46,20 @@ const INTEGER_FIELDS: Record<string, IntegerRule> = {
   targetPort: PORT_RANGE,
   weight: { minimum: 0, maximum: 100 },
   attempts: { minimum: 0 },
+  percent: { minimum: 0, maximum: 100, fractional: true },
+  tracingSampling: { minimum: 0, maximum: 100, fractional: true },
+  maxEjectionPercent: { minimum: 0, maximum: 100, fractional: true },
+  httpStatus: { minimum: 200, maximum: 599 },
+  maxConnections: { minimum: 1 },
+  http1MaxPendingRequests: { minimum: 1 },
+  http2MaxRequests: { minimum: 1 },
+  maxRequestsPerConnection: { minimum: 1 },
+  maxRetries: { minimum: 0 },
+  consecutive5xxErrors: { minimum: 1 },
 };
+
+/** Numeric schema nodes whose type was decided by a rule (fractional ones stay `number`). */
+const DECIDED = new WeakSet<object>();
 
 /** Plain token defaults (`2160h`, `cert-manager.io`) are real values; anything else is prose. */
 const TOKEN_DEFAULT = /^[A-Za-z0-9][A-Za-z0-9._/-]*$/;
@@ -110,7 +125,10 @@ function applyIntegerRule(schema: Json, rule: IntegerRule, where: string): void 
   if (!schema || !schema.type) {
     throw new Error(`gen-schema: ${where} has no type to make integral`);
   }
-  if (schema.type === 'number') {
+  DECIDED.add(schema);
+  if (rule.fractional && (schema.type === 'number' || (Array.isArray(schema.type) && schema.type.includes('number')))) {
+    // Keep `number`.
+  } else if (schema.type === 'number') {
     schema.type = 'integer';
   } else if (Array.isArray(schema.type) && schema.type.includes('number')) {
     schema.type = schema.type.map((t: string) => (t === 'number' ? 'integer' : t));
@@ -167,7 +185,7 @@ function findNumberTypes(node: Json, at: string[]): string[] {
   }
   const found: string[] = [];
   const type = node.type;
-  if (type === 'number' || (Array.isArray(type) && type.includes('number'))) {
+  if (!DECIDED.has(node) && (type === 'number' || (Array.isArray(type) && type.includes('number')))) {
     found.push(at.join('.'));
   }
   for (const [key, value] of Object.entries(node)) {

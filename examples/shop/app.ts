@@ -5,7 +5,9 @@
  *   cd examples/shop && npx cdk8s synth
  */
 import { App } from 'cdk8s';
-import { CatalogSpec, HttpMethod, MeshLadderChart, Phase, PortProtocol, PortSpec, RetryCondition, ServiceCatalog } from '../../src';
+import {
+  CatalogSpec, HttpMethod, L4Layer, MeshLadderChart, MeshMode, Phase, PortProtocol, PortSpec, RetryCondition, ServiceCatalog,
+} from '../../src';
 
 /** Service port 80 in front of pods listening on 8080: the usual shape here. */
 const httpOn8080: PortSpec = { name: 'http', port: 80, targetPort: 8080, protocol: PortProtocol.HTTP };
@@ -15,8 +17,12 @@ export const shopCatalog: CatalogSpec = {
   namespace: 'shop',
   clusterDomain: 'cluster.local',
   trustDomain: 'cluster.local',
-  dns: { namespace: 'kube-system', selector: { 'k8s-app': 'kube-dns' } },
-  ingressController: { namespace: 'ingress-nginx', selector: { 'app.kubernetes.io/name': 'ingress-nginx' } },
+  dns: { namespace: 'kube-system', selector: { 'k8s-app': 'kube-dns' }, serviceAccount: 'coredns' },
+  ingressController: {
+    namespace: 'ingress-nginx',
+    selector: { 'app.kubernetes.io/name': 'ingress-nginx' },
+    serviceAccount: 'ingress-nginx',
+  },
   certificates: {
     enabled: true,
     duration: '2160h',
@@ -33,6 +39,28 @@ export const shopCatalog: CatalogSpec = {
     { name: 'shop', labels: { team: 'storefront' } },
     { name: 'payments', labels: { team: 'payments', compliance: 'pci-dss' }, owned: true },
   ],
+  cilium: { mutualAuth: false, clusterwideDefaultDeny: false, defaultDeny: true, ingressFromWorld: false },
+  linkerd: { mode: MeshMode.ENFORCED, l4: L4Layer.CILIUM, controlPlaneNamespace: 'linkerd' },
+  istio: {
+    mode: MeshMode.ENFORCED,
+    l4: L4Layer.CILIUM,
+    controlPlaneNamespace: 'istio-system',
+    defaultTimeout: '15s',
+    tracingSampling: 10,
+    trafficPolicy: {
+      maxConnections: 1024,
+      connectTimeout: '2s',
+      http1MaxPendingRequests: 256,
+      http2MaxRequests: 1024,
+      maxRequestsPerConnection: 100,
+      maxRetries: 3,
+      idleTimeout: '1h',
+      consecutive5xxErrors: 5,
+      interval: '10s',
+      baseEjectionTime: '30s',
+      maxEjectionPercent: 10,
+    },
+  },
   services: [
     {
       name: 'frontend',
@@ -188,8 +216,13 @@ export const shopCatalog: CatalogSpec = {
           http: { method: HttpMethod.POST, path: '/reviews' },
           timeout: '3s',
         },
-        { name: 'review-exists', http: { method: HttpMethod.HEAD, pathPrefix: '/reviews' } },
+        {
+          name: 'review-exists',
+          http: { method: HttpMethod.HEAD, pathPrefix: '/reviews' },
+          fault: { abort: { httpStatus: 503, percent: 5 }, headers: { 'x-chaos-test': 'true' } },
+        },
       ],
+      trafficPolicy: { maxConnections: 200, consecutive5xxErrors: 3 },
       calls: [{ service: 'catalog', routes: ['get-product'] }],
     },
     {
@@ -214,7 +247,7 @@ export const shopCatalog: CatalogSpec = {
       name: 'inventory',
       ports: [
         { name: 'grpc', port: 50051, protocol: PortProtocol.GRPC },
-        { name: 'admin', port: 9000, protocol: PortProtocol.TCP },
+        { name: 'admin', port: 9000, protocol: PortProtocol.TCP, plaintext: true },
       ],
       routes: [
         {
@@ -252,6 +285,11 @@ export const shopCatalog: CatalogSpec = {
           idempotent: true,
           timeout: '1s',
           retries: { attempts: 2, on: [RetryCondition.UNAVAILABLE, RetryCondition.CANCELLED] },
+          fault: {
+            delay: { fixedDelay: '2s', percent: 50 },
+            abort: { grpcStatus: 'UNAVAILABLE', percent: 10 },
+            headers: { 'x-chaos-test': 'true' },
+          },
         },
         {
           name: 'create-shipment',

@@ -1,9 +1,9 @@
 import { ApiObject } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { MeshDataPlaneOptions, MeshEndpointSpec } from './mesh-options';
 import { ServiceCatalog } from '../model/catalog';
 import { ExternalPort, ResolvedCatalog, ResolvedLocation, ResolvedPort, ResolvedService } from '../model/resolved';
-import { MeshDataPlaneOptions, MeshEndpointSpec } from './mesh-options';
 import { constructId, l4Protocol, MANAGED_BY_LABELS, PhaseCapabilityError, serviceLabels } from '../phases/common';
 
 /** Namespace label the API server sets on every namespace (Kubernetes 1.21+). */
@@ -90,7 +90,7 @@ export class NetworkPolicyLayer extends Construct {
   }
 }
 
-function peer(location: ResolvedLocation): k8s.NetworkPolicyPeer {
+function peer(location: { readonly namespace: string; readonly selector: Record<string, string> }): k8s.NetworkPolicyPeer {
   // One peer with both selectors: namespace AND pods (two peers would mean OR).
   return {
     namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: location.namespace } },

@@ -38,15 +38,24 @@ import {
   ResolvedRoute,
   ResolvedService,
   ResolvedServiceCall,
+  ResolvedCiliumSettings,
+  ResolvedFault,
+  ResolvedIstioSettings,
+  ResolvedLinkerdSettings,
+  ResolvedTrafficPolicy,
   ResolvedVersion,
 } from './resolved';
 import {
   CallSpec,
   CatalogSpec,
+  FaultSpec,
+  L4Layer,
+  MeshMode,
   PortProtocol,
   PortSpec,
   RouteSpec,
   ServiceSpec,
+  TrafficPolicySpec,
   VersionSpec,
   WorkloadLocationSpec,
 } from './types';
@@ -58,8 +67,11 @@ export const CATALOG_DEFAULTS = {
   namespace: 'default',
   clusterDomain: 'cluster.local',
   trustDomain: 'cluster.local',
-  dns: { namespace: 'kube-system', selector: { 'k8s-app': 'kube-dns' } },
-  ingressController: { namespace: 'ingress-nginx', selector: { 'app.kubernetes.io/name': 'ingress-nginx' } },
+  dns: { namespace: 'kube-system', selector: { 'k8s-app': 'kube-dns' }, serviceAccount: 'coredns' },
+  ingressController: { namespace: 'ingress-nginx', selector: { 'app.kubernetes.io/name': 'ingress-nginx' }, serviceAccount: 'ingress-nginx' },
+  linkerdNamespace: 'linkerd',
+  istioNamespace: 'istio-system',
+  istioDefaultTimeout: '15s',
   certificateDuration: '2160h',
   certificateRenewBefore: '720h',
   caDuration: '43800h',
@@ -157,7 +169,7 @@ function optionalDuration(issues: Issues, path: Path, value: string | undefined,
 
 function location(issues: Issues, path: Path, spec: WorkloadLocationSpec | undefined, fallback: ResolvedLocation): ResolvedLocation {
   if (!spec) {
-    return { namespace: fallback.namespace, selector: { ...fallback.selector } };
+    return { namespace: fallback.namespace, selector: { ...fallback.selector }, serviceAccount: fallback.serviceAccount };
   }
   const nsProblem = checkDns1123Label(spec.namespace ?? '');
   if (nsProblem) {
@@ -167,7 +179,10 @@ function location(issues: Issues, path: Path, spec: WorkloadLocationSpec | undef
   if (Object.keys(selector).length === 0) {
     issues.error([...path, 'selector'], 'selector must name at least one label (an empty selector would match every pod in the namespace)');
   }
-  return { namespace: spec.namespace, selector };
+  if (spec.serviceAccount !== undefined && checkDns1123Subdomain(spec.serviceAccount)) {
+    issues.error([...path, 'serviceAccount'], checkDns1123Subdomain(spec.serviceAccount)!);
+  }
+  return { namespace: spec.namespace, selector, serviceAccount: spec.serviceAccount ?? fallback.serviceAccount };
 }
 
 /** Everything about one service that does not depend on other services. */
@@ -185,6 +200,7 @@ interface ServiceDraft {
   readonly clientOnly: boolean;
   readonly exposed: boolean;
   readonly certificate?: ResolvedCertificate;
+  readonly trafficPolicy: ResolvedTrafficPolicy;
 }
 
 /** Finds a port by reference: its name, or its (service) port number. */
@@ -234,6 +250,7 @@ function resolvePorts(issues: Issues, path: Path, specs: PortSpec[] | undefined)
         targetPort: spec.targetPort ?? spec.port,
         protocol: spec.protocol ?? PortProtocol.TCP,
         ref: spec.name ?? String(spec.port),
+        plaintext: spec.plaintext ?? false,
       });
     }
   });
@@ -334,9 +351,12 @@ function resolveRoute(issues: Issues, path: Path, spec: RouteSpec, ports: readon
     retries = { attempts: r.attempts, perTryTimeoutMs, on: [...new Set(on)].sort() };
   }
 
+  const fault = spec.fault ? resolveFault(issues, [...path, 'fault'], spec.fault, kind) : undefined;
+
   return {
     name: spec.name,
     kind,
+    fault,
     http: spec.http ? { ...spec.http } : undefined,
     grpc: spec.grpc ? { ...spec.grpc } : undefined,
     ports: served,
@@ -474,6 +494,7 @@ export function resolveCatalog(spec: CatalogSpec): { catalog?: ResolvedCatalog; 
   const dns = location(issues, ['dns'], spec.dns, CATALOG_DEFAULTS.dns);
   const ingressController = location(issues, ['ingressController'], spec.ingressController, CATALOG_DEFAULTS.ingressController);
   const certificates = resolveCertificateDefaults(issues, spec);
+  const phaseSettings = resolvePhaseSettings(issues, spec);
 
   // Pass 1: each service on its own.
   const drafts: ServiceDraft[] = [];
@@ -529,6 +550,7 @@ export function resolveCatalog(spec: CatalogSpec): { catalog?: ResolvedCatalog; 
     });
     const versions = resolveVersions(issues, [...path, 'versions'], service.versions, selector);
     const certificate = resolveServiceCertificate(issues, [...path, 'certificate'], service, namespace, clusterDomain, certificates);
+    const trafficPolicy = resolveTrafficPolicy(issues, [...path, 'trafficPolicy'], service.trafficPolicy);
 
     const draft: ServiceDraft = {
       index,
@@ -544,6 +566,7 @@ export function resolveCatalog(spec: CatalogSpec): { catalog?: ResolvedCatalog; 
       clientOnly,
       exposed: service.exposed ?? false,
       certificate,
+      trafficPolicy,
     };
     const previous = byId.get(draft.id);
     if (previous) {
@@ -636,6 +659,7 @@ export function resolveCatalog(spec: CatalogSpec): { catalog?: ResolvedCatalog; 
       versions: d.versions,
       clientOnly: d.clientOnly,
       certificate: d.certificate,
+      trafficPolicy: d.trafficPolicy,
     }));
   const index = new Map(services.map(s => [s.id, s]));
   const catalog: ResolvedCatalog = {
@@ -647,6 +671,7 @@ export function resolveCatalog(spec: CatalogSpec): { catalog?: ResolvedCatalog; 
     certificates,
     namespaces: [...namespaces.values()].sort((a, b) => compareStrings(a.name, b.name)),
     services,
+    ...phaseSettings,
     service(id: string): ResolvedService {
       const found = index.get(id);
       if (!found) {
@@ -895,4 +920,139 @@ function checkSharedServiceAccounts(issues: Issues, drafts: ServiceDraft[]): voi
     }
     seen.set(key, d);
   }
+}
+
+/** gRPC status names (google.rpc.Code) accepted by fault aborts. */
+const GRPC_STATUS_NAMES = new Set([
+  'OK', 'CANCELLED', 'UNKNOWN', 'INVALID_ARGUMENT', 'DEADLINE_EXCEEDED', 'NOT_FOUND', 'ALREADY_EXISTS', 'PERMISSION_DENIED',
+  'RESOURCE_EXHAUSTED', 'FAILED_PRECONDITION', 'ABORTED', 'OUT_OF_RANGE', 'UNIMPLEMENTED', 'INTERNAL', 'UNAVAILABLE',
+  'DATA_LOSS', 'UNAUTHENTICATED',
+]);
+
+/** HTTP field names are RFC 9110 tokens; meshes match them lower-cased. */
+const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9a-z]+$/;
+
+function checkPercent(issues: Issues, path: Path, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > 100) {
+    issues.error(path, `percent ${JSON.stringify(value)} must be a number from 0 to 100`);
+    return 0;
+  }
+  return value;
+}
+
+function checkHeaders(issues: Issues, path: Path, headers: Record<string, string> | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    if (!HEADER_NAME.test(name)) {
+      issues.error([...path, name], `"${name}" is not a lower-case HTTP header name`);
+    }
+    if (typeof value !== 'string') {
+      issues.error([...path, name], `header values are strings, got ${JSON.stringify(value)}`);
+    }
+    out[name] = value;
+  }
+  return sortedRecord(out);
+}
+
+function resolveFault(issues: Issues, path: Path, spec: FaultSpec, kind: 'http' | 'grpc'): ResolvedFault | undefined {
+  if (!spec.delay && !spec.abort) {
+    issues.error(path, 'a fault needs "delay" or "abort"');
+    return undefined;
+  }
+  let delay: ResolvedFault['delay'];
+  if (spec.delay) {
+    const fixedDelayMs = optionalDuration(issues, [...path, 'delay', 'fixedDelay'], spec.delay.fixedDelay, 'fixedDelay') ?? 0;
+    delay = { fixedDelayMs, percent: checkPercent(issues, [...path, 'delay', 'percent'], spec.delay.percent) };
+  }
+  let abort: ResolvedFault['abort'];
+  if (spec.abort) {
+    const a = spec.abort;
+    if ((a.httpStatus === undefined) === (a.grpcStatus === undefined)) {
+      issues.error([...path, 'abort'], 'an abort needs exactly one of "httpStatus" and "grpcStatus"');
+    } else if (a.httpStatus !== undefined && (!Number.isInteger(a.httpStatus) || a.httpStatus < 200 || a.httpStatus > 599)) {
+      issues.error([...path, 'abort', 'httpStatus'], `httpStatus ${JSON.stringify(a.httpStatus)} must be an HTTP status from 200 to 599`);
+    } else if (a.grpcStatus !== undefined && !GRPC_STATUS_NAMES.has(a.grpcStatus)) {
+      issues.error([...path, 'abort', 'grpcStatus'], `"${a.grpcStatus}" is not a gRPC status name (e.g. UNAVAILABLE, INTERNAL)`);
+    } else if (a.grpcStatus !== undefined && kind !== 'grpc') {
+      issues.error([...path, 'abort', 'grpcStatus'], 'a gRPC status can only be injected on a gRPC route');
+    }
+    abort = { httpStatus: a.httpStatus, grpcStatus: a.grpcStatus, percent: checkPercent(issues, [...path, 'abort', 'percent'], a.percent) };
+  }
+  return { delay, abort, headers: checkHeaders(issues, [...path, 'headers'], spec.headers) };
+}
+
+function resolveTrafficPolicy(issues: Issues, path: Path, spec: TrafficPolicySpec | undefined): ResolvedTrafficPolicy {
+  if (!spec) {
+    return {};
+  }
+  const count = (field: keyof TrafficPolicySpec, min: number): number | undefined => {
+    const value = spec[field];
+    if (value === undefined) {
+      return undefined;
+    }
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
+      issues.error([...path, field], `${field} ${JSON.stringify(value)} must be an integer of at least ${min}`);
+      return undefined;
+    }
+    return value;
+  };
+  const time = (field: 'connectTimeout' | 'idleTimeout' | 'interval' | 'baseEjectionTime') =>
+    optionalDuration(issues, [...path, field], spec[field], field);
+  const maxEjectionPercent = spec.maxEjectionPercent === undefined ? undefined : checkPercent(issues, [...path, 'maxEjectionPercent'], spec.maxEjectionPercent);
+  const out: ResolvedTrafficPolicy = {
+    maxConnections: count('maxConnections', 1),
+    connectTimeoutMs: time('connectTimeout'),
+    http1MaxPendingRequests: count('http1MaxPendingRequests', 1),
+    http2MaxRequests: count('http2MaxRequests', 1),
+    maxRequestsPerConnection: count('maxRequestsPerConnection', 1),
+    maxRetries: count('maxRetries', 0),
+    idleTimeoutMs: time('idleTimeout'),
+    consecutive5xxErrors: count('consecutive5xxErrors', 1),
+    intervalMs: time('interval'),
+    baseEjectionTimeMs: time('baseEjectionTime'),
+    maxEjectionPercent,
+  };
+  // Keep only the fields that were set, so spreading over defaults works.
+  return Object.fromEntries(Object.entries(out).filter(([, v]) => v !== undefined)) as ResolvedTrafficPolicy;
+}
+
+function resolvePhaseSettings(issues: Issues, spec: CatalogSpec): {
+  cilium: ResolvedCiliumSettings; linkerd: ResolvedLinkerdSettings; istio: ResolvedIstioSettings;
+} {
+  const c = spec.cilium ?? {};
+  const l = spec.linkerd ?? {};
+  const i = spec.istio ?? {};
+  const namespace = (path: Path, value: string | undefined, fallback: string): string => {
+    const ns = value ?? fallback;
+    const problem = checkDns1123Label(ns);
+    if (problem) {
+      issues.error(path, problem);
+    }
+    return ns;
+  };
+  let tracingSampling: number | undefined;
+  if (i.tracingSampling !== undefined) {
+    tracingSampling = checkPercent(issues, ['istio', 'tracingSampling'], i.tracingSampling);
+  }
+  return {
+    cilium: {
+      mutualAuth: c.mutualAuth ?? false,
+      clusterwideDefaultDeny: c.clusterwideDefaultDeny ?? false,
+      defaultDeny: c.defaultDeny ?? true,
+      ingressFromWorld: c.ingressFromWorld ?? false,
+    },
+    linkerd: {
+      mode: l.mode ?? MeshMode.ENFORCED,
+      l4: l.l4 ?? L4Layer.CILIUM,
+      controlPlaneNamespace: namespace(['linkerd', 'controlPlaneNamespace'], l.controlPlaneNamespace, CATALOG_DEFAULTS.linkerdNamespace),
+    },
+    istio: {
+      mode: i.mode ?? MeshMode.ENFORCED,
+      l4: i.l4 ?? L4Layer.CILIUM,
+      controlPlaneNamespace: namespace(['istio', 'controlPlaneNamespace'], i.controlPlaneNamespace, CATALOG_DEFAULTS.istioNamespace),
+      defaultTimeoutMs: duration(issues, ['istio', 'defaultTimeout'], i.defaultTimeout, CATALOG_DEFAULTS.istioDefaultTimeout),
+      trafficPolicy: resolveTrafficPolicy(issues, ['istio', 'trafficPolicy'], i.trafficPolicy),
+      tracingSampling,
+    },
+  };
 }

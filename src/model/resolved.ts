@@ -4,7 +4,7 @@
  *
  * Internal (not part of the jsii API): plain TypeScript types, free to use unions.
  */
-import { HttpMethod, PortProtocol, RetryCondition } from './types';
+import { HttpMethod, L4Layer, MeshMode, PortProtocol, RetryCondition } from './types';
 
 /** A service port with defaults applied. */
 export interface ResolvedPort {
@@ -17,6 +17,8 @@ export interface ResolvedPort {
   readonly protocol: PortProtocol;
   /** How the model refers to the port: its name, or its number as a string. */
   readonly ref: string;
+  /** Accepts plaintext from outside the mesh (mTLS exception in mesh phases). */
+  readonly plaintext: boolean;
 }
 
 export interface ResolvedRetries {
@@ -53,6 +55,30 @@ export interface ResolvedRoute {
   /** Route timeout in milliseconds, if set. */
   readonly timeoutMs?: number;
   readonly retries?: ResolvedRetries;
+  /** Fault injection, only when the catalog asks for it. */
+  readonly fault?: ResolvedFault;
+}
+
+export interface ResolvedFault {
+  readonly delay?: { readonly fixedDelayMs: number; readonly percent: number };
+  readonly abort?: { readonly httpStatus?: number; readonly grpcStatus?: string; readonly percent: number };
+  /** Exact header matches that scope the fault; empty = every request of the route. */
+  readonly headers: Record<string, string>;
+}
+
+/** Connection pool and outlier detection; only the fields that were set. Durations in ms. */
+export interface ResolvedTrafficPolicy {
+  readonly maxConnections?: number;
+  readonly connectTimeoutMs?: number;
+  readonly http1MaxPendingRequests?: number;
+  readonly http2MaxRequests?: number;
+  readonly maxRequestsPerConnection?: number;
+  readonly maxRetries?: number;
+  readonly idleTimeoutMs?: number;
+  readonly consecutive5xxErrors?: number;
+  readonly intervalMs?: number;
+  readonly baseEjectionTimeMs?: number;
+  readonly maxEjectionPercent?: number;
 }
 
 export interface ResolvedVersion {
@@ -132,11 +158,39 @@ export interface ResolvedService {
   readonly clientOnly: boolean;
   /** Undefined when certificates are off for this service. */
   readonly certificate?: ResolvedCertificate;
+  /** Per-service overrides (empty when none). */
+  readonly trafficPolicy: ResolvedTrafficPolicy;
 }
 
 export interface ResolvedLocation {
   readonly namespace: string;
   readonly selector: Record<string, string>;
+  /** Service account of the pods (mesh identity). */
+  readonly serviceAccount: string;
+}
+
+export interface ResolvedCiliumSettings {
+  readonly mutualAuth: boolean;
+  readonly clusterwideDefaultDeny: boolean;
+  readonly defaultDeny: boolean;
+  readonly ingressFromWorld: boolean;
+}
+
+export interface ResolvedLinkerdSettings {
+  readonly mode: MeshMode;
+  readonly l4: L4Layer;
+  readonly controlPlaneNamespace: string;
+}
+
+export interface ResolvedIstioSettings {
+  readonly mode: MeshMode;
+  readonly l4: L4Layer;
+  readonly controlPlaneNamespace: string;
+  readonly defaultTimeoutMs: number;
+  /** Catalog-wide overrides of the phase's connection pool / outlier defaults. */
+  readonly trafficPolicy: ResolvedTrafficPolicy;
+  /** Tracing sampling percentage; undefined = no Telemetry object. */
+  readonly tracingSampling?: number;
 }
 
 export interface ResolvedCertificateDefaults {
@@ -171,6 +225,9 @@ export interface ResolvedCatalog {
   readonly namespaces: ResolvedNamespace[];
   /** Sorted by id. */
   readonly services: ResolvedService[];
+  readonly cilium: ResolvedCiliumSettings;
+  readonly linkerd: ResolvedLinkerdSettings;
+  readonly istio: ResolvedIstioSettings;
   /** Look up a service by `namespace/name`. */
   service(id: string): ResolvedService;
 }

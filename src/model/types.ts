@@ -85,6 +85,12 @@ export interface PortSpec {
    * @default PortProtocol.TCP
    */
   readonly protocol?: PortProtocol;
+  /**
+   * The port must accept plaintext from outside the mesh (e.g. a metrics scrape by a
+   * non-meshed Prometheus): mesh phases make a port-level mTLS exception for it.
+   * @default false
+   */
+  readonly plaintext?: boolean;
 }
 
 /** HTTP request match of a route. Give at most one of `path`, `pathPrefix`, `pathRegex`. */
@@ -172,6 +178,54 @@ export interface RouteSpec {
    * @default - no retries
    */
   readonly retries?: RetrySpec;
+  /**
+   * Fault injection for testing (phases that support it). Never on unless set here.
+   * @default - no fault injection
+   */
+  readonly fault?: FaultSpec;
+}
+
+/** Injected delay. */
+export interface FaultDelaySpec {
+  /** Delay before forwarding the request. */
+  readonly fixedDelay: string;
+  /** Share of requests delayed, in percent (0-100). */
+  readonly percent: number;
+}
+
+/** Injected failure. Give exactly one of `httpStatus` and `grpcStatus`. */
+export interface FaultAbortSpec {
+  /**
+   * HTTP status returned.
+   * @default - not an HTTP abort
+   */
+  readonly httpStatus?: number;
+  /**
+   * gRPC status name returned (e.g. `UNAVAILABLE`).
+   * @default - not a gRPC abort
+   */
+  readonly grpcStatus?: string;
+  /** Share of requests aborted, in percent (0-100). */
+  readonly percent: number;
+}
+
+/** Fault injection of a route, for testing resilience. */
+export interface FaultSpec {
+  /**
+   * Delay some requests.
+   * @default - no delay
+   */
+  readonly delay?: FaultDelaySpec;
+  /**
+   * Fail some requests.
+   * @default - no abort
+   */
+  readonly abort?: FaultAbortSpec;
+  /**
+   * Only requests with these exact header values are affected.
+   * @default - every request of the route
+   */
+  readonly headers?: Record<string, string>;
 }
 
 /**
@@ -322,6 +376,70 @@ export interface ServiceSpec {
    * @default - a certificate with the catalog defaults
    */
   readonly certificate?: ServiceCertificateSpec;
+  /**
+   * Connection pool and outlier detection (phases with client-side load balancing).
+   * @default - the phase's defaults
+   */
+  readonly trafficPolicy?: TrafficPolicySpec;
+}
+
+/** Connection pool and outlier detection settings. Unset fields keep the phase default. */
+export interface TrafficPolicySpec {
+  /**
+   * Maximum TCP connections to the service.
+   * @default - phase default
+   */
+  readonly maxConnections?: number;
+  /**
+   * TCP connect timeout.
+   * @default - phase default
+   */
+  readonly connectTimeout?: string;
+  /**
+   * Maximum pending HTTP/1.1 requests.
+   * @default - phase default
+   */
+  readonly http1MaxPendingRequests?: number;
+  /**
+   * Maximum concurrent HTTP/2 requests.
+   * @default - phase default
+   */
+  readonly http2MaxRequests?: number;
+  /**
+   * Maximum requests per connection (1 disables keep-alive).
+   * @default - phase default
+   */
+  readonly maxRequestsPerConnection?: number;
+  /**
+   * Maximum concurrent retries to the service.
+   * @default - phase default
+   */
+  readonly maxRetries?: number;
+  /**
+   * Idle timeout of upstream connections.
+   * @default - phase default
+   */
+  readonly idleTimeout?: string;
+  /**
+   * Consecutive 5xx errors before a host is ejected.
+   * @default - phase default
+   */
+  readonly consecutive5xxErrors?: number;
+  /**
+   * Interval between ejection sweeps.
+   * @default - phase default
+   */
+  readonly interval?: string;
+  /**
+   * Minimum ejection duration.
+   * @default - phase default
+   */
+  readonly baseEjectionTime?: string;
+  /**
+   * Maximum share of hosts ejected, in percent.
+   * @default - phase default
+   */
+  readonly maxEjectionPercent?: number;
 }
 
 /** Where a cluster component runs: a namespace and pod labels. */
@@ -330,6 +448,11 @@ export interface WorkloadLocationSpec {
   readonly namespace: string;
   /** Pod labels. */
   readonly selector: Record<string, string>;
+  /**
+   * Service account of the pods: the mesh identity that mesh phases authorize.
+   * @default - ingress controller: `ingress-nginx`; DNS: `coredns`
+   */
+  readonly serviceAccount?: string;
 }
 
 /** A reference to an existing cert-manager issuer. */
@@ -424,6 +547,106 @@ export interface NamespaceSpec {
   readonly owned?: boolean;
 }
 
+/** Which L4 enforcement stays under a mesh. */
+export enum L4Layer {
+  /** CiliumNetworkPolicy at L3/L4 only (L7 is the mesh's job). */
+  CILIUM = 'cilium',
+  /** Kubernetes NetworkPolicy. */
+  NETWORK_POLICY = 'networkpolicy',
+  /** No L4 enforcement: the mesh alone. */
+  NONE = 'none',
+}
+
+/** Where a migration stands. */
+export enum MeshMode {
+  /** Observe, do not break: plaintext accepted, authorization audited. */
+  PERMISSIVE = 'permissive',
+  /** Final state: mTLS required, authorization enforced. */
+  ENFORCED = 'enforced',
+}
+
+/** Settings of the cilium phase. */
+export interface CiliumSettingsSpec {
+  /**
+   * Require mutual authentication (`authentication.mode: required`) on ingress rules
+   * between catalog services. Needs Cilium's SPIRE integration; it does not encrypt
+   * (use WireGuard or IPsec for that).
+   * @default false
+   */
+  readonly mutualAuth?: boolean;
+  /**
+   * Emit the default-deny as one CiliumClusterwideNetworkPolicy instead of one policy per
+   * owned namespace.
+   * @default false
+   */
+  readonly clusterwideDefaultDeny?: boolean;
+  /**
+   * Emit default-deny policies at all.
+   * @default true
+   */
+  readonly defaultDeny?: boolean;
+  /**
+   * Exposed services take traffic straight from outside the cluster (no ingress
+   * controller pod in between): allow `fromEntities: [world]`.
+   * @default false
+   */
+  readonly ingressFromWorld?: boolean;
+}
+
+/** Settings of the linkerd phase. */
+export interface LinkerdSettingsSpec {
+  /**
+   * PERMISSIVE: default inbound policy all-unauthenticated, authorization in audit;
+   * ENFORCED: all-authenticated, authorization enforced.
+   * @default MeshMode.ENFORCED
+   */
+  readonly mode?: MeshMode;
+  /**
+   * L4 enforcement under the mesh.
+   * @default L4Layer.CILIUM
+   */
+  readonly l4?: L4Layer;
+  /**
+   * Namespace of the Linkerd control plane.
+   * @default 'linkerd'
+   */
+  readonly controlPlaneNamespace?: string;
+}
+
+/** Settings of the istio phase. */
+export interface IstioSettingsSpec {
+  /**
+   * PERMISSIVE: PeerAuthentication PERMISSIVE; ENFORCED: STRICT.
+   * @default MeshMode.ENFORCED
+   */
+  readonly mode?: MeshMode;
+  /**
+   * L4 enforcement under the mesh.
+   * @default L4Layer.CILIUM
+   */
+  readonly l4?: L4Layer;
+  /**
+   * Namespace of istiod.
+   * @default 'istio-system'
+   */
+  readonly controlPlaneNamespace?: string;
+  /**
+   * Timeout of routes that declare none (every route gets one).
+   * @default '15s'
+   */
+  readonly defaultTimeout?: string;
+  /**
+   * Connection pool and outlier detection defaults for every service.
+   * @default - the library's defaults
+   */
+  readonly trafficPolicy?: TrafficPolicySpec;
+  /**
+   * Emit a Telemetry object with this tracing sampling percentage (0-100).
+   * @default - no Telemetry object
+   */
+  readonly tracingSampling?: number;
+}
+
 /** The whole description: cluster facts plus the services. */
 export interface CatalogSpec {
   /**
@@ -461,6 +684,21 @@ export interface CatalogSpec {
    * @default - none
    */
   readonly namespaces?: NamespaceSpec[];
+  /**
+   * Settings of the cilium phase.
+   * @default - defaults of each field
+   */
+  readonly cilium?: CiliumSettingsSpec;
+  /**
+   * Settings of the linkerd phase.
+   * @default - defaults of each field
+   */
+  readonly linkerd?: LinkerdSettingsSpec;
+  /**
+   * Settings of the istio phase.
+   * @default - defaults of each field
+   */
+  readonly istio?: IstioSettingsSpec;
   /** The services. */
   readonly services: ServiceSpec[];
 }

@@ -1,8 +1,8 @@
 import { Testing } from 'cdk8s';
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
+import { NetworkPolicyLayer } from '../../src/layers/network-policy';
 import { ServiceCatalog } from '../../src/model/catalog';
 import { CatalogSpec, PortProtocol } from '../../src/model/types';
-import { NetworkPolicyLayer } from '../../src/layers/network-policy';
 import { issueExample } from '../support/fixtures';
 
 function synth(spec: CatalogSpec, defaultDeny?: boolean): any[] {

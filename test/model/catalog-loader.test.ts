@@ -38,11 +38,13 @@ describe('generated catalog schema', () => {
 
   test('contains every CatalogSpec key, with services required', () => {
     expect(Object.keys(definitions.CatalogSpec.properties).sort()).toEqual([
-      'certificates', 'clusterDomain', 'dns', 'ingressController', 'namespace', 'namespaces', 'services', 'trustDomain',
+      'certificates', 'cilium', 'clusterDomain', 'dns', 'ingressController', 'istio', 'linkerd', 'namespace', 'namespaces', 'services',
+      'trustDomain',
     ]);
     expect(definitions.CatalogSpec.required).toEqual(['services']);
     expect(Object.keys(definitions.ServiceSpec.properties).sort()).toEqual([
-      'calls', 'certificate', 'clientOnly', 'exposed', 'name', 'namespace', 'ports', 'routes', 'selector', 'serviceAccount', 'versions',
+      'calls', 'certificate', 'clientOnly', 'exposed', 'name', 'namespace', 'ports', 'routes', 'selector', 'serviceAccount',
+      'trafficPolicy', 'versions',
     ]);
   });
 
@@ -62,7 +64,10 @@ describe('generated catalog schema', () => {
     expect(definitions.VersionSpec.properties.weight).toMatchObject({ type: 'integer', minimum: 0, maximum: 100 });
     expect(definitions.RetrySpec.properties.attempts).toMatchObject({ type: 'integer', minimum: 0 });
     expect(definitions.ServiceSpec.properties.selector).toMatchObject({ type: 'object', additionalProperties: { type: 'string' } });
-    expect(JSON.stringify(CATALOG_SCHEMA)).not.toContain('"number"');
+    // Only shares in percent stay fractional numbers.
+    const numbers = JSON.stringify(CATALOG_SCHEMA).match(/"[A-Za-z0-9]+":\{"description":"[^"]*","maximum":100,"minimum":0,"type":"number"\}/g) ?? [];
+    expect(numbers.map(n => n.slice(1, n.indexOf('"', 1))).sort()).toEqual(['maxEjectionPercent', 'percent', 'percent', 'tracingSampling']);
+    expect(JSON.stringify(CATALOG_SCHEMA).split('"number"').length - 1).toBe(4);
   });
 
   test('enums are string enums, and only real values are kept as defaults', () => {
@@ -103,7 +108,7 @@ describe('generated catalog schema', () => {
     ['certificate', { services: [{ ...MINIMAL_SERVICE, certificate: { secret: 'x' } }] }, 'services[0].certificate.secret: unknown field "secret" (did you mean "secretName"?)'],
     ['catalog certificates', { services: [], certificates: { renewbefore: '1h' } }, 'certificates.renewbefore: unknown field "renewbefore" (did you mean "renewBefore"?)'],
     ['namespace', { services: [], namespaces: [{ name: 'a', own: true }] }, 'namespaces[0].own: unknown field "own" (did you mean "owned"?)'],
-    ['dns', { services: [], dns: { namespace: 'a', selector: {}, labels: {} } }, 'dns.labels: unknown field "labels" (allowed: namespace, selector)'],
+    ['dns', { services: [], dns: { namespace: 'a', selector: {}, labels: {} } }, 'dns.labels: unknown field "labels" (allowed: namespace, selector, serviceAccount)'],
   ])('rejects an unknown field at the %s level', (_level, value, message) => {
     expect(shape(value)).toEqual([`error: ${message}`]);
   });
@@ -382,7 +387,7 @@ describe('parseCatalogYaml', () => {
       '',
     ].join('\n');
     // `x-http` is not a catalog key: anchors must live inside catalog fields.
-    expect(formatted(text)).toEqual(['catalog.yaml:1:1: error: x-http: unknown field "x-http" (allowed: certificates, clusterDomain, dns, ingressController, namespace, namespaces, services, trustDomain)']);
+    expect(formatted(text)).toEqual(['catalog.yaml:1:1: error: x-http: unknown field "x-http" (allowed: certificates, cilium, clusterDomain, dns, ingressController, istio, linkerd, namespace, namespaces, services, trustDomain)']);
     const merged = [
       'services:',
       '  - &base { name: web, ports: [{ port: 80 }], exposed: true }',

@@ -1,8 +1,8 @@
 import { Construct } from 'constructs';
 import { BaselineCertificates } from './certificates';
 import { BaselineNamespaces } from './namespaces';
-import { NetworkPolicyLayer } from '../../layers/network-policy';
 import { BaselinePhaseOptions } from './options';
+import { NetworkPolicyLayer } from '../../layers/network-policy';
 import { ServiceCatalog } from '../../model/catalog';
 
 /** Properties of `BaselinePhase`. */
