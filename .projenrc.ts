@@ -88,13 +88,22 @@ project.testTask.exec('tsc --noEmit -p test/tsconfig.json');
 project.testTask.exec('jest --passWithNoTests', { receiveArgs: true });
 project.testTask.spawn(project.tasks.tryFind('eslint')!);
 
+// Benchmark (not part of the tests): prints ratios and a JSON line; see README.
+project.addTask('bench', {
+  description: 'Benchmark synthesis against the yaml-only floor and cdk8s-plus',
+  exec: 'node --expose-gc -r ts-node/register/transpile-only scripts/bench.ts',
+  env: { TS_NODE_PROJECT: 'test/tsconfig.json' },
+  receiveArgs: true,
+});
+
 // The main job: synthesize the examples with the CLI and the cdk8s app.
 project.addTask('synth:example', {
   description: 'Synthesize the shop example for every phase (CLI) and as a cdk8s app',
   steps: [
     { spawn: 'compile' },
-    { exec: 'node bin/mesh-ladder synth examples/shop/catalog.yaml --phase baseline --out synth-out/shop' },
-    { exec: 'node bin/mesh-ladder check examples/shop/catalog.yaml --phase baseline' },
+    { exec: 'node bin/mesh-ladder synth examples/shop/catalog.yaml --phase all --out synth-out/shop' },
+    { exec: 'node bin/mesh-ladder synth examples/minimal/catalog.yaml --phase all --out synth-out/minimal' },
+    { exec: 'node scripts/check-all-phases.js examples/shop/catalog.yaml' },
     { exec: 'cdk8s synth --no-check-upgrade --app "ts-node --project test/tsconfig.json examples/shop/app.ts" --output synth-out/cdk8s-app', cwd: '.' },
   ],
 });

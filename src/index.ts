@@ -6,3 +6,4 @@ export * from './layers/mesh-options';
 export * from './layers/network-policy';
 export * from './phases/baseline';
 export * from './chart';
+export * from './reachability';

@@ -412,13 +412,16 @@ export const shopCatalog: CatalogSpec = {
 };
 
 /** Synthesizes the baseline phase of the shop into `app`. */
-export function synthesizeShop(app: App): MeshLadderChart {
+export function synthesizeShop(app: App, phase: Phase = Phase.BASELINE): MeshLadderChart {
   const catalog = ServiceCatalog.fromSpec(shopCatalog);
-  return new MeshLadderChart(app, 'shop-baseline', { catalog, phase: Phase.BASELINE });
+  return new MeshLadderChart(app, `shop-${phase}`, { catalog, phase });
 }
 
 if (require.main === module) {
+  // One chart (one output file) per rung of the ladder.
   const app = new App();
-  synthesizeShop(app);
+  for (const phase of Object.values(Phase)) {
+    synthesizeShop(app, phase);
+  }
   app.synth();
 }

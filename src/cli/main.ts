@@ -35,7 +35,7 @@ const PHASES = ALL_PHASES.join(', ');
 export const HELP = `mesh-ladder — describe services once, synthesize every phase of service-mesh adoption
 
 Usage:
-  mesh-ladder synth <catalog.yaml> [--phase <phase>] [--out <dir>]
+  mesh-ladder synth <catalog.yaml> [--phase <phase>|<p1,p2>|all] [--out <dir>]
   mesh-ladder check <catalog.yaml> [--phase <phase>] [--format text|json]
   mesh-ladder validate <catalog.yaml>
   mesh-ladder schema
@@ -55,7 +55,8 @@ Commands:
   schema    Print the catalog's JSON Schema (for editors and CI).
 
 Options:
-  --phase <phase>   One of: ${PHASES}. Default: baseline.
+  --phase <phase>   One of: ${PHASES}. Default: baseline. synth also takes
+                    a comma-separated list or 'all' (every phase, one folder each).
   --out <dir>       Output root for synth. Default: dist.
   --format <f>      check output: text (default) or json.
   -h, --help        Show this help.
@@ -102,6 +103,15 @@ function phaseOption(value: string | undefined): Phase {
   return phase;
 }
 
+/** `--phase a,b` or `--phase all`: several phases, in ladder order. */
+function phasesOption(value: string | undefined): Phase[] {
+  if (value === 'all') {
+    return [...ALL_PHASES];
+  }
+  const phases = new Set((value ?? Phase.BASELINE).split(',').map(v => phaseOption(v.trim())));
+  return ALL_PHASES.filter(p => phases.has(p));
+}
+
 function onePositional(positionals: string[], command: string): string {
   if (positionals.length !== 1) {
     throw new UsageError(`${command} takes exactly one catalog file (got ${positionals.length === 0 ? 'none' : positionals.join(' ')})`);
@@ -116,12 +126,17 @@ function synth(args: string[], io: CliIo): number {
     options: { phase: { type: 'string' }, out: { type: 'string', default: 'dist' } },
   });
   const file = onePositional(positionals, 'synth');
-  const phase = phaseOption(values.phase);
+  const phases = phasesOption(values.phase);
   const catalog = loadCatalog(file, io);
-  const objects = MeshLadderChart.manifests(catalog, phase);
-  const target = path.join(values.out!, phase);
-  writeDirectoryAtomically(target, renderPhaseFiles(objects));
-  io.stdout(`${phase}: wrote ${objects.length} objects to ${target}/ (kubectl apply -k ${target})\n`);
+  // Render every phase before writing any: one phase that cannot be expressed leaves
+  // all output untouched.
+  const rendered = phases.map(phase => ({ phase, objects: MeshLadderChart.manifests(catalog, phase) }))
+    .map(({ phase, objects }) => ({ phase, count: objects.length, files: renderPhaseFiles(objects) }));
+  for (const { phase, count, files } of rendered) {
+    const target = path.join(values.out!, phase);
+    writeDirectoryAtomically(target, files);
+    io.stdout(`${phase}: wrote ${count} objects to ${target}/ (kubectl apply -k ${target})\n`);
+  }
   return EXIT_OK;
 }
 

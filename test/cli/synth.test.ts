@@ -3,6 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as YAML from 'yaml';
 import { main } from '../../src/cli/main';
+import { ALL_PHASES } from '../../src/phases/phase';
 
 const VALID = `
 namespace: shop
@@ -114,6 +115,18 @@ describe('mesh-ladder synth', () => {
     expect(await run('synth', catalog, catalog)).toMatchObject({ code: 2, stderr: expect.stringContaining('exactly one catalog file') });
     expect(await run('synth', catalog, '--bogus')).toMatchObject({ code: 2, stderr: expect.stringContaining("Unknown option '--bogus'") });
     expect(await run('frobnicate')).toMatchObject({ code: 2, stderr: expect.stringContaining('unknown command "frobnicate"') });
+  });
+
+  test('--phase all writes one folder per phase; a bad name in a list writes nothing', async () => {
+    const dir = tmp();
+    const catalog = path.join(dir, 'catalog.yaml');
+    fs.writeFileSync(catalog, VALID);
+    const all = await run('synth', catalog, '--phase', 'all', '--out', path.join(dir, 'dist'));
+    expect(all.code).toBe(0);
+    expect(fs.readdirSync(path.join(dir, 'dist')).sort()).toEqual([...ALL_PHASES].sort());
+    const bad = await run('synth', catalog, '--phase', 'baseline,consul', '--out', path.join(dir, 'other'));
+    expect(bad).toMatchObject({ code: 2, stderr: expect.stringContaining('unknown phase "consul"') });
+    expect(fs.existsSync(path.join(dir, 'other'))).toBe(false);
   });
 
   test('--help documents every command, option and exit code', async () => {

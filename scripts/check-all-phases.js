@@ -1,0 +1,19 @@
+#!/usr/bin/env node
+// Runs `mesh-ladder check` for every phase the CLI knows; fails if any phase fails.
+const { execFileSync } = require('child_process');
+const path = require('path');
+const { ALL_PHASES } = require('../lib/src/phases/phase.js');
+
+const catalog = process.argv[2];
+let failed = 0;
+for (const phase of ALL_PHASES) {
+  try {
+    const out = execFileSync(process.execPath, [path.join(__dirname, '..', 'bin', 'mesh-ladder'), 'check', catalog, '--phase', phase], { encoding: 'utf8' });
+    // The summary is the last line of the report.
+    console.log(`${phase}: ${out.trim().split('\n').pop()}`);
+  } catch (e) {
+    failed++;
+    console.error(`${phase}: check FAILED (exit ${e.status})\n${e.stdout ?? ''}${e.stderr ?? ''}`);
+  }
+}
+process.exit(failed > 0 ? 1 : 0);
