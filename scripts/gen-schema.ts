@@ -56,6 +56,9 @@ const INTEGER_FIELDS: Record<string, IntegerRule> = {
   maxRequestsPerConnection: { minimum: 1 },
   maxRetries: { minimum: 0 },
   consecutive5xxErrors: { minimum: 1 },
+  replicas: { minimum: 0 },
+  tracedServices: { minimum: 0 },
+  proxyExperts: { minimum: 0 },
 };
 
 /** Numeric schema nodes whose type was decided by a rule (fractional ones stay `number`). */

@@ -39,6 +39,14 @@ export const shopCatalog: CatalogSpec = {
     { name: 'shop', labels: { team: 'storefront' } },
     { name: 'payments', labels: { team: 'payments', compliance: 'pci-dss' }, owned: true },
   ],
+  readiness: {
+    complianceMtls: true,
+    multiCluster: false,
+    tracedServices: 6,
+    proxyExperts: 1,
+    platformTeam: true,
+    controlPlaneRunbooks: false,
+  },
   cilium: { mutualAuth: false, clusterwideDefaultDeny: false, defaultDeny: true, ingressFromWorld: false },
   linkerd: { mode: MeshMode.ENFORCED, l4: L4Layer.CILIUM, controlPlaneNamespace: 'linkerd' },
   istio: {
@@ -64,6 +72,7 @@ export const shopCatalog: CatalogSpec = {
   services: [
     {
       name: 'frontend',
+      replicas: 4,
       ports: [httpOn8080],
       exposed: true,
       routes: [

@@ -8,6 +8,7 @@ import { parseArgs } from 'util';
 import { renderPhaseFiles, writeDirectoryAtomically } from './output';
 import { MeshLadderChart } from '../chart';
 import { runCheck } from './check';
+import { assessReport, graphReport, readReplicasFile } from './reports';
 import { CatalogValidationError, ServiceCatalog } from '../model/catalog';
 import { PhaseCapabilityError } from '../phases/common';
 import { ALL_PHASES, Phase, parsePhase } from '../phases/phase';
@@ -37,6 +38,8 @@ export const HELP = `mesh-ladder — describe services once, synthesize every ph
 Usage:
   mesh-ladder synth <catalog.yaml> [--phase <phase>|<p1,p2>|all] [--out <dir>]
   mesh-ladder check <catalog.yaml> [--phase <phase>] [--format text|json]
+  mesh-ladder assess <catalog.yaml> [--replicas-file <f>] [--format markdown|json]
+  mesh-ladder graph <catalog.yaml> [--phase <phase>] [--format mermaid|dot|markdown]
   mesh-ladder validate <catalog.yaml>
   mesh-ladder schema
   mesh-ladder --help | --version
@@ -51,6 +54,16 @@ Commands:
             pods the catalog declares, print the flow matrix and every flow that is
             declared but not allowed (MISSING) or allowed but not declared
             (UNEXPECTED). Exits 1 if there is any.
+  assess    Answer the readiness questions (the catalog's 'readiness' section plus
+            what the services show: count, L7 needs, canaries, external hosts),
+            recommend a phase with the reasons, and print a cost table per phase:
+            proxy memory (per-pod figures x pods), added latency along the
+            longest call chain, objects emitted, Istio config scope per proxy
+            with and without Sidecar scoping. --replicas-file maps
+            namespace/name (or name) to pods, overriding 'replicas'.
+  graph     The service graph as Mermaid (default), DOT, or Markdown (Mermaid,
+            legend and the flow matrix), edges coloured by what the phase
+            enforces: L4 only, L7 routes, mTLS.
   validate  Only validate the catalog; print warnings.
   schema    Print the catalog's JSON Schema (for editors and CI).
 
@@ -58,7 +71,8 @@ Options:
   --phase <phase>   One of: ${PHASES}. Default: baseline. synth also takes
                     a comma-separated list or 'all' (every phase, one folder each).
   --out <dir>       Output root for synth. Default: dist.
-  --format <f>      check output: text (default) or json.
+  --format <f>      check: text (default) or json; assess: markdown (default) or
+                    json; graph: mermaid (default), dot or markdown.
   -h, --help        Show this help.
   -v, --version     Show the version.
 
@@ -144,16 +158,60 @@ function check(args: string[], io: CliIo): number {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { phase: { type: 'string' }, format: { type: 'string', default: 'text' } },
+    options: { phase: { type: 'string' }, format: { type: 'string' } },
   });
   const file = onePositional(positionals, 'check');
   const phase = phaseOption(values.phase);
-  if (values.format !== 'text' && values.format !== 'json') {
-    throw new UsageError(`unknown format "${values.format}" (text or json)`);
-  }
+  const format = formatOption(values.format, ['text', 'json'] as const);
   const catalog = loadCatalog(file, io);
   const objects = MeshLadderChart.manifests(catalog, phase);
-  return runCheck(catalog, phase, objects, values.format, io);
+  return runCheck(catalog, phase, objects, format, io);
+}
+
+function formatOption<T extends string>(value: string | undefined, allowed: readonly T[]): T {
+  const format = (value ?? allowed[0]) as T;
+  if (!allowed.includes(format)) {
+    throw new UsageError(`unknown format "${value}" (${allowed.join(', ')})`);
+  }
+  return format;
+}
+
+function assessCommand(args: string[], io: CliIo): number {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { 'replicas-file': { type: 'string' }, 'format': { type: 'string' } },
+  });
+  const file = onePositional(positionals, 'assess');
+  const format = formatOption(values.format, ['markdown', 'json'] as const);
+  const catalog = loadCatalog(file, io);
+  let replicas: Record<string, number> | undefined;
+  if (values['replicas-file'] !== undefined) {
+    if (!fs.existsSync(values['replicas-file'])) {
+      throw new UsageError(`replicas file not found: ${values['replicas-file']}`);
+    }
+    try {
+      replicas = readReplicasFile(values['replicas-file'], catalog);
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+  }
+  io.stdout(assessReport(catalog, replicas, format));
+  return EXIT_OK;
+}
+
+function graphCommand(args: string[], io: CliIo): number {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { phase: { type: 'string' }, format: { type: 'string' } },
+  });
+  const file = onePositional(positionals, 'graph');
+  const phase = phaseOption(values.phase);
+  const format = formatOption(values.format, ['mermaid', 'dot', 'markdown'] as const);
+  const catalog = loadCatalog(file, io);
+  io.stdout(graphReport(catalog, phase, format));
+  return EXIT_OK;
 }
 
 function validate(args: string[], io: CliIo): number {
@@ -191,12 +249,16 @@ export async function main(argv: string[], io: CliIo = PROCESS_IO): Promise<numb
         return rest.includes('--help') || rest.includes('-h') ? (io.stdout(HELP), EXIT_OK) : synth(rest, io);
       case 'check':
         return rest.includes('--help') || rest.includes('-h') ? (io.stdout(HELP), EXIT_OK) : check(rest, io);
+      case 'assess':
+        return assessCommand(rest, io);
+      case 'graph':
+        return graphCommand(rest, io);
       case 'validate':
         return validate(rest, io);
       case 'schema':
         return schema(io);
       default:
-        throw new UsageError(`unknown command "${command}" (synth, check, validate, schema; see --help)`);
+        throw new UsageError(`unknown command "${command}" (synth, check, assess, graph, validate, schema; see --help)`);
     }
   } catch (e) {
     if (e instanceof CatalogValidationError || e instanceof PhaseCapabilityError || e instanceof UsageError) {

@@ -42,6 +42,7 @@ import {
   ResolvedFault,
   ResolvedIstioSettings,
   ResolvedLinkerdSettings,
+  ResolvedReadiness,
   ResolvedTrafficPolicy,
   ResolvedVersion,
 } from './resolved';
@@ -80,6 +81,9 @@ export const CATALOG_DEFAULTS = {
   caName: 'mesh-ladder',
   expiryAlertBefore: '168h',
 } as const;
+
+/** Pods per service when the catalog does not say (for the cost assessment). */
+const DEFAULT_REPLICAS = 2;
 
 /** cert-manager refuses renewBefore below five minutes. */
 const MIN_RENEW_BEFORE_MS = 5 * 60_000;
@@ -201,6 +205,7 @@ interface ServiceDraft {
   readonly exposed: boolean;
   readonly certificate?: ResolvedCertificate;
   readonly trafficPolicy: ResolvedTrafficPolicy;
+  readonly replicas: number;
 }
 
 /** Finds a port by reference: its name, or its (service) port number. */
@@ -551,6 +556,10 @@ export function resolveCatalog(spec: CatalogSpec): { catalog?: ResolvedCatalog; 
     const versions = resolveVersions(issues, [...path, 'versions'], service.versions, selector);
     const certificate = resolveServiceCertificate(issues, [...path, 'certificate'], service, namespace, clusterDomain, certificates);
     const trafficPolicy = resolveTrafficPolicy(issues, [...path, 'trafficPolicy'], service.trafficPolicy);
+    const replicas = service.replicas ?? DEFAULT_REPLICAS;
+    if (!Number.isInteger(replicas) || replicas < 0) {
+      issues.error([...path, 'replicas'], `replicas ${JSON.stringify(replicas)} must be a whole number of at least 0`);
+    }
 
     const draft: ServiceDraft = {
       index,
@@ -567,6 +576,7 @@ export function resolveCatalog(spec: CatalogSpec): { catalog?: ResolvedCatalog; 
       exposed: service.exposed ?? false,
       certificate,
       trafficPolicy,
+      replicas,
     };
     const previous = byId.get(draft.id);
     if (previous) {
@@ -660,6 +670,7 @@ export function resolveCatalog(spec: CatalogSpec): { catalog?: ResolvedCatalog; 
       clientOnly: d.clientOnly,
       certificate: d.certificate,
       trafficPolicy: d.trafficPolicy,
+      replicas: d.replicas,
     }));
   const index = new Map(services.map(s => [s.id, s]));
   const catalog: ResolvedCatalog = {
@@ -1017,7 +1028,7 @@ function resolveTrafficPolicy(issues: Issues, path: Path, spec: TrafficPolicySpe
 }
 
 function resolvePhaseSettings(issues: Issues, spec: CatalogSpec): {
-  cilium: ResolvedCiliumSettings; linkerd: ResolvedLinkerdSettings; istio: ResolvedIstioSettings;
+  readiness: ResolvedReadiness; cilium: ResolvedCiliumSettings; linkerd: ResolvedLinkerdSettings; istio: ResolvedIstioSettings;
 } {
   const c = spec.cilium ?? {};
   const l = spec.linkerd ?? {};
@@ -1034,7 +1045,24 @@ function resolvePhaseSettings(issues: Issues, spec: CatalogSpec): {
   if (i.tracingSampling !== undefined) {
     tracingSampling = checkPercent(issues, ['istio', 'tracingSampling'], i.tracingSampling);
   }
+  const r = spec.readiness ?? {};
+  const count = (field: 'tracedServices' | 'proxyExperts'): number => {
+    const value = r[field] ?? 0;
+    if (!Number.isInteger(value) || value < 0) {
+      issues.error(['readiness', field], `${field} ${JSON.stringify(value)} must be a whole number of at least 0`);
+      return 0;
+    }
+    return value;
+  };
   return {
+    readiness: {
+      complianceMtls: r.complianceMtls ?? false,
+      multiCluster: r.multiCluster ?? false,
+      tracedServices: count('tracedServices'),
+      proxyExperts: count('proxyExperts'),
+      platformTeam: r.platformTeam ?? false,
+      controlPlaneRunbooks: r.controlPlaneRunbooks ?? false,
+    },
     cilium: {
       mutualAuth: c.mutualAuth ?? false,
       clusterwideDefaultDeny: c.clusterwideDefaultDeny ?? false,

@@ -160,6 +160,8 @@ export interface ResolvedService {
   readonly certificate?: ResolvedCertificate;
   /** Per-service overrides (empty when none). */
   readonly trafficPolicy: ResolvedTrafficPolicy;
+  /** Pods of the service (all versions together). */
+  readonly replicas: number;
 }
 
 export interface ResolvedLocation {
@@ -167,6 +169,15 @@ export interface ResolvedLocation {
   readonly selector: Record<string, string>;
   /** Service account of the pods (mesh identity). */
   readonly serviceAccount: string;
+}
+
+export interface ResolvedReadiness {
+  readonly complianceMtls: boolean;
+  readonly multiCluster: boolean;
+  readonly tracedServices: number;
+  readonly proxyExperts: number;
+  readonly platformTeam: boolean;
+  readonly controlPlaneRunbooks: boolean;
 }
 
 export interface ResolvedCiliumSettings {
@@ -225,6 +236,7 @@ export interface ResolvedCatalog {
   readonly namespaces: ResolvedNamespace[];
   /** Sorted by id. */
   readonly services: ResolvedService[];
+  readonly readiness: ResolvedReadiness;
   readonly cilium: ResolvedCiliumSettings;
   readonly linkerd: ResolvedLinkerdSettings;
   readonly istio: ResolvedIstioSettings;

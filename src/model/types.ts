@@ -381,6 +381,11 @@ export interface ServiceSpec {
    * @default - the phase's defaults
    */
   readonly trafficPolicy?: TrafficPolicySpec;
+  /**
+   * Number of pods, for the cost assessment (proxy memory); `--replicas-file` overrides.
+   * @default 2
+   */
+  readonly replicas?: number;
 }
 
 /** Connection pool and outlier detection settings. Unset fields keep the phase default. */
@@ -647,6 +652,43 @@ export interface IstioSettingsSpec {
   readonly tracingSampling?: number;
 }
 
+/**
+ * Answers to the readiness questions of `mesh-ladder assess`: what the organisation
+ * has, not what the services declare (which the assessment derives itself).
+ */
+export interface ReadinessSpec {
+  /**
+   * Compliance requires encrypted, mutually authenticated service-to-service traffic.
+   * @default false
+   */
+  readonly complianceMtls?: boolean;
+  /**
+   * Services span several clusters.
+   * @default false
+   */
+  readonly multiCluster?: boolean;
+  /**
+   * Number of services with distributed tracing in place.
+   * @default 0
+   */
+  readonly tracedServices?: number;
+  /**
+   * Engineers with Envoy/xDS or service-proxy operating experience.
+   * @default 0
+   */
+  readonly proxyExperts?: number;
+  /**
+   * A platform team with dedicated capacity to run a mesh control plane.
+   * @default false
+   */
+  readonly platformTeam?: boolean;
+  /**
+   * Runbooks exist for control-plane failure (certificates, injection, xDS outages).
+   * @default false
+   */
+  readonly controlPlaneRunbooks?: boolean;
+}
+
 /** The whole description: cluster facts plus the services. */
 export interface CatalogSpec {
   /**
@@ -684,6 +726,11 @@ export interface CatalogSpec {
    * @default - none
    */
   readonly namespaces?: NamespaceSpec[];
+  /**
+   * Answers to the readiness questions (for `mesh-ladder assess`).
+   * @default - every answer "no" / 0
+   */
+  readonly readiness?: ReadinessSpec;
   /**
    * Settings of the cilium phase.
    * @default - defaults of each field
