@@ -8,6 +8,7 @@
 import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
 import { Document, LineCounter, Node as YamlNode, isAlias, isCollection, isMap, isPair, isScalar, isSeq, parseDocument, visit } from 'yaml';
 import { CATALOG_SCHEMA } from './catalog-schema.generated';
+import { suggest } from './names';
 import { resolveCatalog } from './resolve';
 import { ResolvedCatalog, formatPath } from './resolved';
 import { CatalogSpec } from './types';
@@ -143,7 +144,7 @@ function translateError(error: ErrorObject, root: unknown): LocatedProblem {
     case 'additionalProperties': {
       const key = String(params.additionalProperty);
       const allowed = Object.keys(parent.properties ?? {});
-      const suggestion = closestMatch(key, allowed);
+      const suggestion = suggest(key, allowed);
       const hint = suggestion !== undefined
         ? ` (did you mean "${suggestion}"?)`
         : allowed.length > 0 ? ` (allowed: ${allowed.join(', ')})` : '';
@@ -157,7 +158,7 @@ function translateError(error: ErrorObject, root: unknown): LocatedProblem {
     }
     case 'enum': {
       const allowed = (params.allowedValues as unknown[]).map(String);
-      const suggestion = typeof error.data === 'string' ? closestMatch(error.data, allowed) : undefined;
+      const suggestion = typeof error.data === 'string' ? suggest(error.data, allowed) : undefined;
       const hint = suggestion !== undefined ? `; did you mean "${suggestion}"?` : '';
       return { severity: 'error', path, message: `must be one of ${allowed.join(', ')} (got ${describeValue(error.data)}${hint})` };
     }
@@ -241,54 +242,6 @@ function uniq<T>(items: T[]): T[] {
   return [...new Set(items)];
 }
 
-/**
- * The allowed word closest to `word`, if it is close enough to be a likely typo: a
- * different case, a few edits (a transposition counts as one), or a truncation.
- */
-function closestMatch(word: string, candidates: string[]): string | undefined {
-  const lower = word.toLowerCase();
-  let best: string | undefined;
-  let bestDistance = Infinity;
-  for (const candidate of [...candidates].sort()) {
-    const other = candidate.toLowerCase();
-    const distance = other === lower ? 0 : editDistance(lower, other);
-    if (distance < bestDistance) {
-      best = candidate;
-      bestDistance = distance;
-    }
-  }
-  if (best !== undefined && bestDistance <= Math.max(1, Math.floor(word.length / 3))) {
-    return best;
-  }
-  if (word.length >= 3) {
-    const truncated = [...candidates].sort().filter(c => c.toLowerCase().startsWith(lower));
-    if (truncated.length === 1) {
-      return truncated[0];
-    }
-  }
-  return undefined;
-}
-
-/** Levenshtein distance with adjacent transpositions (optimal string alignment). */
-function editDistance(a: string, b: string): number {
-  const rows: number[][] = [];
-  for (let i = 0; i <= a.length; i++) {
-    rows.push([i]);
-    for (let j = 1; j <= b.length; j++) {
-      if (i === 0) {
-        rows[i].push(j);
-        continue;
-      }
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      let d = Math.min(rows[i - 1][j] + 1, rows[i][j - 1] + 1, rows[i - 1][j - 1] + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
-        d = Math.min(d, rows[i - 2][j - 2] + 1);
-      }
-      rows[i].push(d);
-    }
-  }
-  return rows[a.length][b.length];
-}
 
 // ---------------------------------------------------------------------------------------
 // Ordering

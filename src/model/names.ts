@@ -72,31 +72,51 @@ export function checkHostName(value: string): string | undefined {
   return undefined;
 }
 
-/** Levenshtein distance, for "did you mean" suggestions. */
-export function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0];
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const cur = row[j];
-      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = cur;
+/**
+ * The candidate closest to `word` (case-insensitive edit distance with transpositions,
+ * within about a third of its length), or the only candidate it is a prefix of.
+ */
+export function suggest(word: string, candidates: string[]): string | undefined {
+  const lower = word.toLowerCase();
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const candidate of [...candidates].sort()) {
+    const other = candidate.toLowerCase();
+    const distance = other === lower ? 0 : editDistance(lower, other);
+    if (distance < bestDistance) {
+      best = candidate;
+      bestDistance = distance;
     }
   }
-  return row[b.length];
+  if (best !== undefined && bestDistance <= Math.max(1, Math.floor(word.length / 3))) {
+    return best;
+  }
+  if (word.length >= 3) {
+    const truncated = [...candidates].sort().filter(c => c.toLowerCase().startsWith(lower));
+    if (truncated.length === 1) {
+      return truncated[0];
+    }
+  }
+  return undefined;
 }
 
-/** The closest candidate within a small edit distance, if any. */
-export function suggest(value: string, candidates: Iterable<string>): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Math.max(2, Math.floor(value.length / 3)) + 1;
-  for (const c of candidates) {
-    const d = editDistance(value, c);
-    if (d < bestDistance) {
-      best = c;
-      bestDistance = d;
+/** Levenshtein distance with adjacent transpositions (optimal string alignment). */
+export function editDistance(a: string, b: string): number {
+  const rows: number[][] = [];
+  for (let i = 0; i <= a.length; i++) {
+    rows.push([i]);
+    for (let j = 1; j <= b.length; j++) {
+      if (i === 0) {
+        rows[i].push(j);
+        continue;
+      }
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let d = Math.min(rows[i - 1][j] + 1, rows[i][j - 1] + 1, rows[i - 1][j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+        d = Math.min(d, rows[i - 2][j - 2] + 1);
+      }
+      rows[i].push(d);
     }
   }
-  return best;
+  return rows[a.length][b.length];
 }

@@ -749,7 +749,7 @@ function resolveCall(issues: Issues, path: Path, call: CallSpec, caller: Service
   const targetId = parts.length === 2 ? ref : `${caller.namespace}/${ref}`;
   const target = byId.get(targetId);
   if (!target) {
-    const hint = suggest(targetId, byId.keys()) ?? suggest(ref, [...byId.values()].map(d => d.name));
+    const hint = suggest(targetId, [...byId.keys()]) ?? suggest(ref, [...byId.values()].map(d => d.name));
     issues.error([...path, 'service'], `unknown service "${ref}" (resolved as ${targetId})${hint ? `; did you mean "${hint}"?` : ''}`);
     return undefined;
   }
