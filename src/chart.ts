@@ -2,6 +2,9 @@ import { App, Chart, ChartProps } from 'cdk8s';
 import { Construct } from 'constructs';
 import { ServiceCatalog } from './model/catalog';
 import { BaselinePhaseOptions } from './phases/baseline/options';
+import { CiliumPhaseOptions } from './phases/cilium/options';
+import { IstioPhaseOptions } from './phases/istio/options';
+import { LinkerdPhaseOptions } from './phases/linkerd/options';
 import { Phase } from './phases/phase';
 import { PHASE_BACKENDS } from './phases/registry';
 
@@ -12,6 +15,29 @@ export interface MeshLadderChartOptions {
    * @default - defaults of `BaselinePhase`
    */
   readonly baseline?: BaselinePhaseOptions;
+  /**
+   * Options of the cilium phase.
+   * @default - defaults of `CiliumPhase`
+   */
+  readonly cilium?: CiliumPhaseOptions;
+  /**
+   * Options of the istio phase.
+   * @default - defaults of `IstioPhase`
+   */
+  readonly istio?: IstioPhaseOptions;
+  /**
+   * Options of the linkerd phase.
+   * @default - defaults of `LinkerdPhase`
+   */
+  readonly linkerd?: LinkerdPhaseOptions;
+}
+
+/** Objects of one synthesized phase, with the backend's warnings. */
+export interface PhaseSynthesis {
+  /** Plain Kubernetes objects in emission order. */
+  readonly objects: any[];
+  /** What the backend could express only partly. */
+  readonly warnings: string[];
 }
 
 /** Properties of `MeshLadderChart`. */
@@ -32,15 +58,22 @@ export class MeshLadderChart extends Chart {
    * in emission order (what the CLI writes and the analysis reads).
    */
   public static manifests(catalog: ServiceCatalog, phase: Phase, options?: MeshLadderChartOptions): any[] {
+    return MeshLadderChart.synthesize(catalog, phase, options).objects;
+  }
+
+  /** Like `manifests`, with the backend's warnings (things it could express only partly). */
+  public static synthesize(catalog: ServiceCatalog, phase: Phase, options?: MeshLadderChartOptions): PhaseSynthesis {
     const app = new App();
     const chart = new MeshLadderChart(app, phase, { ...options, catalog, phase });
-    return chart.toJson();
+    return { objects: chart.toJson(), warnings: chart.warnings };
   }
 
   /** The phase this chart synthesizes. */
   public readonly phase: Phase;
   /** The backend construct that emitted the phase's objects. */
   public readonly backend: Construct;
+  /** Warnings of the backend: what it could express only partly (never silently). */
+  public readonly warnings: string[];
 
   public constructor(scope: Construct, id: string, props: MeshLadderChartProps) {
     super(scope, id, {
@@ -48,6 +81,13 @@ export class MeshLadderChart extends Chart {
       labels: { 'mesh-ladder.dev/phase': props.phase, ...props.labels },
     });
     this.phase = props.phase;
-    this.backend = PHASE_BACKENDS[props.phase](this, props.phase, props.catalog, { baseline: props.baseline });
+    this.backend = PHASE_BACKENDS[props.phase](this, props.phase, props.catalog, {
+      baseline: props.baseline,
+      cilium: props.cilium,
+      istio: props.istio,
+      linkerd: props.linkerd,
+    });
+    const reported = (this.backend as { warnings?: unknown }).warnings;
+    this.warnings = Array.isArray(reported) ? reported.map(String) : [];
   }
 }

@@ -3,13 +3,17 @@
  * the phase enforces on it (L4 only, L7 routes, mTLS), for pull-request review.
  */
 import { ResolvedCatalog, ResolvedService } from '../model/resolved';
-import { MeshMode } from '../model/types';
+import { L4Layer, MeshMode } from '../model/types';
 
 /** What a phase enforces on a call between catalog services. */
 export interface Enforcement {
   /** Route-limited calls are enforced per request (method and path). */
   readonly l7: boolean;
-  /** Traffic between services is mutually authenticated and encrypted. */
+  /**
+   * Traffic between services is mutually authenticated by workload identity (meshes:
+   * mTLS, also encrypted; Cilium mutual auth: authenticated, encrypted only with
+   * WireGuard/IPsec).
+   */
   readonly mtls: boolean;
   /** External hosts are matched by DNS name (not only by address). */
   readonly fqdn: boolean;
@@ -21,7 +25,8 @@ export function enforcementOf(catalog: ResolvedCatalog, phase: string): Enforcem
     case 'cilium':
       return { l7: true, mtls: catalog.cilium.mutualAuth, fqdn: true };
     case 'linkerd':
-      return { l7: true, mtls: catalog.linkerd.mode === MeshMode.ENFORCED, fqdn: false };
+      // Host names are matched only by a Cilium L4 layer underneath.
+      return { l7: true, mtls: catalog.linkerd.mode === MeshMode.ENFORCED, fqdn: catalog.linkerd.l4 === L4Layer.CILIUM };
     case 'istio':
       return { l7: true, mtls: catalog.istio.mode === MeshMode.ENFORCED, fqdn: true };
     default:
@@ -42,8 +47,8 @@ const EDGE_COLOURS: Record<EdgeClass, string> = {
 const EDGE_LEGEND: Record<EdgeClass, string> = {
   'l4': 'L4 only (address and port)',
   'l7': 'L7: limited to declared routes',
-  'mtls': 'mTLS (identity), any request on the port',
-  'mtls-l7': 'mTLS and limited to declared routes',
+  'mtls': 'mutually authenticated (identity), any request on the port',
+  'mtls-l7': 'mutually authenticated and limited to declared routes',
   'external': 'leaves the cluster',
 };
 

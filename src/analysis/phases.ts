@@ -2,6 +2,9 @@
  * Which evaluator proves which phase. Reads only emitted manifests and the declared
  * model; adding a phase adds its evaluator here.
  */
+import { checkCiliumReachability } from './cilium';
+import { checkIstioReachability } from './istio';
+import { checkLinkerdReachability } from './linkerd';
 import { checkNetworkPolicyReachability, ReachabilityOptions, ReachabilityReport } from './reachability';
 import { ResolvedCatalog } from '../model/resolved';
 import { Phase } from '../phases/phase';
@@ -10,6 +13,9 @@ type PhaseCheck = (catalog: ResolvedCatalog, manifests: ReadonlyArray<unknown>, 
 
 const PHASE_CHECKS: Record<Phase, PhaseCheck> = {
   [Phase.BASELINE]: checkNetworkPolicyReachability,
+  [Phase.CILIUM]: checkCiliumReachability,
+  [Phase.LINKERD]: checkLinkerdReachability,
+  [Phase.ISTIO]: checkIstioReachability,
 };
 
 /** Proves that the manifests of `phase` allow exactly the flows the catalog declares. */

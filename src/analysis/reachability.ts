@@ -15,6 +15,7 @@ import { buildUniverse, Endpoint, Universe, UniverseOptions } from './endpoints'
 import { AnalysisDiagnostic, Flow, flowComparator, flowKey, PortProbe } from './flows';
 import { DeclaredFlow, declaredIntent, Intent, IntentOptions } from './intent';
 import { NetworkPolicyEvaluator } from './networkpolicy';
+import { RequestReport } from './requests';
 import { ResolvedCatalog } from '../model/resolved';
 
 /** What every backend's evaluator provides. */
@@ -59,8 +60,15 @@ export interface ReachabilityReport {
   /** Allowed, not declared, but tolerated. */
   readonly tolerated: Flow[];
   readonly diagnostics: AnalysisDiagnostic[];
-  /** No missing, no unexpected flow and no error diagnostic. */
+  /** L7 request results, for evaluators that decide requests (absent otherwise). */
+  readonly requests?: RequestReport;
+  /** No missing, no unexpected flow or request and no error diagnostic. */
   readonly ok: boolean;
+}
+
+/** The report with L7 request results added; `ok` also requires no missing or unexpected request. */
+export function withRequests(report: ReachabilityReport, requests: RequestReport): ReachabilityReport {
+  return { ...report, requests, ok: report.ok && requests.missing.length === 0 && requests.unexpected.length === 0 };
 }
 
 function inScope(from: Endpoint, to: Endpoint): boolean {

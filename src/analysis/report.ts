@@ -9,6 +9,7 @@
 import { AnalysisDiagnostic, comparePortProbes, Flow, flowKey, formatFlow } from './flows';
 import { DeclaredFlow } from './intent';
 import { ReachabilityReport } from './reachability';
+import { formatRequestFlow, RequestFlow } from './requests';
 
 export const MATRIX_LEGEND = 'legend: 8080/TCP declared and allowed; +port allowed, not declared; -port declared, not allowed; ~port tolerated';
 
@@ -102,23 +103,55 @@ export function formatProblems(report: ReachabilityReport): string[] {
   return [
     ...report.missing.map(f => `MISSING ${formatFlow(f)}`),
     ...report.unexpected.map(f => `UNEXPECTED ${formatFlow(f)}`),
+    ...(report.requests?.missing ?? []).map(f => `MISSING REQUEST ${formatRequestFlow(f)}`),
+    ...(report.requests?.unexpected ?? []).map(f => `UNEXPECTED REQUEST ${formatRequestFlow(f)}`),
     ...report.diagnostics.map(formatDiagnostic),
   ];
 }
 
-/** `NetworkPolicy: 42 declared, 44 allowed, 0 missing, 1 unexpected, 1 tolerated: FAIL` */
+/**
+ * `NetworkPolicy: 42 declared, 44 allowed, 0 missing, 1 unexpected, 1 tolerated: FAIL`; with
+ * L7 results: `...; L7 requests: 12 declared, 12 allowed, 0 missing, 0 unexpected: OK`.
+ */
 export function formatSummary(report: ReachabilityReport): string {
   const errors = report.diagnostics.filter(d => d.severity === 'error').length;
+  const requests = report.requests;
   return `${report.evaluator}: ${report.declared.length} declared, ${report.allowed.length} allowed, ${report.missing.length} missing, `
     + `${report.unexpected.length} unexpected, ${report.tolerated.length} tolerated`
     + (errors > 0 ? `, ${errors} invalid` : '')
+    + (requests
+      ? `; L7 requests: ${requests.declared.length} declared, ${requests.allowed.length} allowed, `
+        + `${requests.missing.length} missing, ${requests.unexpected.length} unexpected`
+      : '')
     + `: ${report.ok ? 'OK' : 'FAIL'}`;
+}
+
+/**
+ * The L7 results as text: one line per probed request, `allowed` (declared and let
+ * through), `refused` (undeclared and refused), `MISSING` or `UNEXPECTED`, with the route
+ * it exercises. Empty without L7 results.
+ */
+export function formatRequestsText(report: ReachabilityReport): string {
+  const requests = report.requests;
+  if (!requests || requests.probed.length === 0) {
+    return '';
+  }
+  const allowed = new Set(requests.allowed.map(formatRequestFlow));
+  const declared = new Set(requests.declared.map(formatRequestFlow));
+  const lines = requests.probed.map(f => {
+    const text = formatRequestFlow(f);
+    const verdict = declared.has(text) ? (allowed.has(text) ? 'allowed   ' : 'MISSING   ') : (allowed.has(text) ? 'UNEXPECTED' : 'refused   ');
+    return `${verdict} ${text}${f.routeName ? ` (route ${f.routeName})` : ''}`;
+  });
+  return ['L7 requests:', ...lines].join('\n') + '\n';
 }
 
 /** Matrix, problems and summary as one text block (what a `check` command prints). */
 export function formatReportText(report: ReachabilityReport): string {
   const problems = formatProblems(report);
-  return formatMatrixText(report) + (problems.length > 0 ? '\n' + problems.join('\n') + '\n' : '') + '\n' + formatSummary(report) + '\n';
+  const requests = formatRequestsText(report);
+  return formatMatrixText(report) + (requests ? '\n' + requests : '')
+    + (problems.length > 0 ? '\n' + problems.join('\n') + '\n' : '') + '\n' + formatSummary(report) + '\n';
 }
 
 export interface FlowJson {
@@ -148,6 +181,34 @@ export interface ReachabilityJson {
   readonly declared: FlowJson[];
   readonly allowed: FlowJson[];
   readonly diagnostics: Array<{ severity: string; subject: string; message: string }>;
+  /** L7 results, for evaluators that decide requests. */
+  readonly requests?: RequestsJson;
+}
+
+export interface RequestFlowJson extends FlowJson {
+  readonly method: string;
+  readonly path: string;
+  readonly route?: string;
+}
+
+export interface RequestsJson {
+  readonly summary: { readonly declared: number; readonly allowed: number; readonly missing: number; readonly unexpected: number };
+  readonly missing: RequestFlowJson[];
+  readonly unexpected: RequestFlowJson[];
+  readonly declared: RequestFlowJson[];
+  readonly allowed: RequestFlowJson[];
+}
+
+function requestFlowJson(flow: RequestFlow): RequestFlowJson {
+  return {
+    from: flow.from,
+    to: flow.to,
+    port: flow.port,
+    protocol: flow.protocol,
+    method: flow.method,
+    path: flow.path,
+    ...(flow.routeName !== undefined ? { route: flow.routeName } : {}),
+  };
 }
 
 function flowJson(flow: Flow | DeclaredFlow): FlowJson {
@@ -182,5 +243,19 @@ export function reportToJson(report: ReachabilityReport): ReachabilityJson {
     declared: report.declared.map(flowJson),
     allowed: report.allowed.map(flowJson),
     diagnostics: report.diagnostics.map(d => ({ severity: d.severity, subject: d.subject, message: d.message })),
+    ...(report.requests ? {
+      requests: {
+        summary: {
+          declared: report.requests.declared.length,
+          allowed: report.requests.allowed.length,
+          missing: report.requests.missing.length,
+          unexpected: report.requests.unexpected.length,
+        },
+        missing: report.requests.missing.map(requestFlowJson),
+        unexpected: report.requests.unexpected.map(requestFlowJson),
+        declared: report.requests.declared.map(requestFlowJson),
+        allowed: report.requests.allowed.map(requestFlowJson),
+      },
+    } : {}),
   };
 }

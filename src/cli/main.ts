@@ -10,6 +10,7 @@ import { MeshLadderChart } from '../chart';
 import { runCheck } from './check';
 import { assessReport, graphReport, readReplicasFile } from './reports';
 import { CatalogValidationError, ServiceCatalog } from '../model/catalog';
+import { decodeCatalogBytes, MAX_CATALOG_BYTES } from '../model/catalog-loader';
 import { PhaseCapabilityError } from '../phases/common';
 import { ALL_PHASES, Phase, parsePhase } from '../phases/phase';
 
@@ -99,10 +100,22 @@ function loadCatalog(file: string, io: CliIo): ServiceCatalog {
   if (!fs.existsSync(file)) {
     throw new UsageError(`catalog file not found: ${file}`);
   }
-  if (fs.statSync(file).isDirectory()) {
+  const stat = fs.statSync(file);
+  if (stat.isDirectory()) {
     throw new UsageError(`${file} is a directory; give the catalog YAML file`);
   }
-  const catalog = ServiceCatalog.fromFile(file);
+  // A device or a pipe could be endless; a huge file is refused before it is read.
+  if (!stat.isFile()) {
+    throw new UsageError(`${file} is not a regular file; give the catalog YAML file`);
+  }
+  if (stat.size > MAX_CATALOG_BYTES) {
+    throw new CatalogValidationError([{ severity: 'error', path: [], message: `file is ${stat.size} bytes; catalogs are limited to ${MAX_CATALOG_BYTES} bytes (5 MiB)`, file }]);
+  }
+  const decoded = decodeCatalogBytes(fs.readFileSync(file), file);
+  if (decoded.text === undefined) {
+    throw new CatalogValidationError(decoded.problems);
+  }
+  const catalog = ServiceCatalog.fromYaml(decoded.text, file);
   for (const warning of catalog.warnings) {
     io.stderr(`warning: ${warning}\n`);
   }
@@ -141,17 +154,40 @@ function synth(args: string[], io: CliIo): number {
   });
   const file = onePositional(positionals, 'synth');
   const phases = phasesOption(values.phase);
+  checkOutputRoot(values.out!, phases);
   const catalog = loadCatalog(file, io);
   // Render every phase before writing any: one phase that cannot be expressed leaves
   // all output untouched.
-  const rendered = phases.map(phase => ({ phase, objects: MeshLadderChart.manifests(catalog, phase) }))
-    .map(({ phase, objects }) => ({ phase, count: objects.length, files: renderPhaseFiles(objects) }));
+  const rendered = phases.map(phase => ({ phase, ...MeshLadderChart.synthesize(catalog, phase) }))
+    .map(({ phase, objects, warnings }) => ({ phase, warnings, count: objects.length, files: renderPhaseFiles(objects) }));
+  for (const { phase, warnings } of rendered) {
+    for (const warning of warnings) {
+      io.stderr(`warning: ${phase}: ${warning}\n`);
+    }
+  }
   for (const { phase, count, files } of rendered) {
     const target = path.join(values.out!, phase);
     writeDirectoryAtomically(target, files);
     io.stdout(`${phase}: wrote ${count} objects to ${target}/ (kubectl apply -k ${target})\n`);
   }
   return EXIT_OK;
+}
+
+/** `--out` must be (or become) a directory whose phase folders are directories too. */
+function checkOutputRoot(out: string, phases: readonly Phase[]): void {
+  let existing = path.resolve(out);
+  while (!fs.existsSync(existing) && path.dirname(existing) !== existing) {
+    existing = path.dirname(existing);
+  }
+  if (!fs.statSync(existing).isDirectory()) {
+    throw new UsageError(`cannot write to ${out}: ${existing} is not a directory`);
+  }
+  for (const phase of phases) {
+    const target = path.join(out, phase);
+    if (fs.existsSync(target) && !fs.statSync(target).isDirectory()) {
+      throw new UsageError(`cannot write ${target}: it exists and is not a directory`);
+    }
+  }
 }
 
 function check(args: string[], io: CliIo): number {
@@ -164,7 +200,10 @@ function check(args: string[], io: CliIo): number {
   const phase = phaseOption(values.phase);
   const format = formatOption(values.format, ['text', 'json'] as const);
   const catalog = loadCatalog(file, io);
-  const objects = MeshLadderChart.manifests(catalog, phase);
+  const { objects, warnings } = MeshLadderChart.synthesize(catalog, phase);
+  for (const warning of warnings) {
+    io.stderr(`warning: ${phase}: ${warning}\n`);
+  }
   return runCheck(catalog, phase, objects, format, io);
 }
 

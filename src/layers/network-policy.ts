@@ -5,9 +5,13 @@ import { MeshDataPlaneOptions, MeshEndpointSpec } from './mesh-options';
 import { ServiceCatalog } from '../model/catalog';
 import { ExternalPort, ResolvedCatalog, ResolvedLocation, ResolvedPort, ResolvedService } from '../model/resolved';
 import { constructId, l4Protocol, MANAGED_BY_LABELS, PhaseCapabilityError, serviceLabels } from '../phases/common';
+import { plainDataApiObject } from '../phases/plain-api-object';
 
 /** Namespace label the API server sets on every namespace (Kubernetes 1.21+). */
 const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
+
+/** KubeNetworkPolicy with the plain-data synthesis shortcut (same output, less work). */
+const NetworkPolicyObject = plainDataApiObject(k8s.KubeNetworkPolicy, k8s.toJson_KubeNetworkPolicyProps);
 
 /** Properties of `NetworkPolicyLayer`. */
 export interface NetworkPolicyLayerProps {
@@ -45,16 +49,16 @@ export class NetworkPolicyLayer extends Construct {
 
     if (props.defaultDeny ?? true) {
       for (const ns of model.namespaces.filter(n => n.owned)) {
-        new k8s.KubeNetworkPolicy(this, constructId(ns.name, 'default-deny'), {
+        new NetworkPolicyObject(this, constructId(ns.name, 'default-deny'), {
           metadata: { name: 'default-deny', namespace: ns.name, labels: { ...MANAGED_BY_LABELS } },
           spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] },
         });
-        new k8s.KubeNetworkPolicy(this, constructId(ns.name, 'allow-dns'), {
+        new NetworkPolicyObject(this, constructId(ns.name, 'allow-dns'), {
           metadata: { name: 'allow-dns', namespace: ns.name, labels: { ...MANAGED_BY_LABELS } },
           spec: { podSelector: {}, policyTypes: ['Egress'], egress: [dnsRule(model.dns)] },
         });
         if (controlPlane.length > 0) {
-          new k8s.KubeNetworkPolicy(this, constructId(ns.name, 'allow-mesh-control-plane'), {
+          new NetworkPolicyObject(this, constructId(ns.name, 'allow-mesh-control-plane'), {
             metadata: { name: 'allow-mesh-control-plane', namespace: ns.name, labels: { ...MANAGED_BY_LABELS } },
             spec: { podSelector: {}, policyTypes: ['Egress'], egress: controlPlane },
           });
@@ -64,7 +68,7 @@ export class NetworkPolicyLayer extends Construct {
 
     const owned = new Set(model.namespaces.filter(n => n.owned).map(n => n.name));
     for (const service of model.services) {
-      const policy = new k8s.KubeNetworkPolicy(this, constructId(service.id), {
+      const policy = new NetworkPolicyObject(this, constructId(service.id), {
         metadata: { name: service.name, namespace: service.namespace, labels: serviceLabels(service) },
         spec: {
           podSelector: { matchLabels: { ...service.selector } },

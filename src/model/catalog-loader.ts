@@ -58,8 +58,81 @@ export function formatProblem(p: LocatedProblem): string {
     location += ': ';
   }
   const where = p.path.length > 0 ? `${formatPath(p.path)}: ` : '';
-  return `${location}${p.severity}: ${where}${p.message}`;
+  return escapeControls(`${location}${p.severity}: ${where}${p.message}`);
 }
+
+/**
+ * Messages quote catalog values; control characters and bidirectional overrides in them
+ * would break the one-line format or disguise the text on a terminal.
+ */
+function escapeControls(text: string): string {
+  return text.replace(/[\u0000-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/g, c => `\\u${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`);
+}
+
+/**
+ * Decodes a catalog file's bytes: UTF-8 (a leading byte order mark is dropped), at most
+ * MAX_CATALOG_BYTES. Anything else comes back as a located problem.
+ */
+export function decodeCatalogBytes(bytes: Uint8Array, fileName: string): { text?: string; problems: LocatedProblem[] } {
+  if (bytes.length > MAX_CATALOG_BYTES) {
+    return { problems: [{ severity: 'error', path: [], message: `file is ${bytes.length} bytes; catalogs are limited to ${MAX_CATALOG_BYTES} bytes (5 MiB)`, file: fileName }] };
+  }
+  try {
+    return { text: new TextDecoder('utf-8', { fatal: true }).decode(bytes), problems: [] };
+  } catch {
+    const offset = firstInvalidUtf8(bytes);
+    let line = 1;
+    let lineStart = 0;
+    for (let i = 0; i < offset; i++) {
+      if (bytes[i] === 0x0a) {
+        line++;
+        lineStart = i + 1;
+      }
+    }
+    const byte = bytes[offset].toString(16).toUpperCase().padStart(2, '0');
+    return { problems: [{ severity: 'error', path: [], message: `the file is not UTF-8 text (byte 0x${byte} at byte offset ${offset}); save the catalog as UTF-8 (is this a binary file?)`, file: fileName, line, column: offset - lineStart + 1 }] };
+  }
+}
+
+/** Offset of the first byte that does not belong to a well-formed UTF-8 sequence. */
+/* eslint-disable no-bitwise -- decoding UTF-8 is bit arithmetic */
+function firstInvalidUtf8(bytes: Uint8Array): number {
+  let i = 0;
+  while (i < bytes.length) {
+    const b = bytes[i];
+    let need: number;
+    let min: number;
+    if (b < 0x80) {
+      i++;
+      continue;
+    } else if (b >= 0xc2 && b <= 0xdf) {
+      need = 1;
+      min = 0x80;
+    } else if (b >= 0xe0 && b <= 0xef) {
+      need = 2;
+      min = 0x800;
+    } else if (b >= 0xf0 && b <= 0xf4) {
+      need = 3;
+      min = 0x10000;
+    } else {
+      return i;
+    }
+    let code = b & (0x3f >> need);
+    for (let k = 1; k <= need; k++) {
+      const c = bytes[i + k];
+      if (c === undefined || (c & 0xc0) !== 0x80) {
+        return i;
+      }
+      code = (code << 6) | (c & 0x3f);
+    }
+    if (code < min || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) {
+      return i;
+    }
+    i += need + 1;
+  }
+  return bytes.length;
+}
+/* eslint-enable no-bitwise */
 
 // ---------------------------------------------------------------------------------------
 // Shape check (JSON Schema)
@@ -95,7 +168,56 @@ const catalogShapeChecker = createShapeChecker(CATALOG_SCHEMA);
  * Returns one clear message per problem, sorted by path; empty when the shape is right.
  */
 export function checkCatalogShape(value: unknown): LocatedProblem[] {
-  return catalogShapeChecker(value);
+  const notPlain = plainDataProblems(value);
+  return notPlain.length > 0 ? notPlain : catalogShapeChecker(value);
+}
+
+/** Problems reported by the plain-data walk before the schema runs. */
+const MAX_PLAIN_DATA_PROBLEMS = 50;
+
+/**
+ * A catalog given as TypeScript data must be a tree of plain values: the schema check
+ * would read a Map, a Date or a class instance as a mapping without keys (or miss the
+ * point entirely), and a cycle is not a catalog. YAML input is always plain.
+ */
+function plainDataProblems(root: unknown): LocatedProblem[] {
+  const problems: LocatedProblem[] = [];
+  const ancestors = new Set<object>();
+  const walk = (value: unknown, path: Array<string | number>): void => {
+    if (problems.length >= MAX_PLAIN_DATA_PROBLEMS || value === null || typeof value !== 'object') {
+      return;
+    }
+    if (ancestors.has(value)) {
+      problems.push({ severity: 'error', path, message: 'refers back to a value that contains it (a cycle); a catalog is a tree of plain data' });
+      return;
+    }
+    if (path.length > MAX_CATALOG_DEPTH) {
+      problems.push({ severity: 'error', path, message: `nesting is deeper than ${MAX_CATALOG_DEPTH} levels` });
+      return;
+    }
+    if (!Array.isArray(value) && !isPlainObject(value)) {
+      problems.push({ severity: 'error', path, message: `expected plain data (a mapping, list, string, number or boolean), got ${describeValue(value)}` });
+      return;
+    }
+    ancestors.add(value);
+    if (Array.isArray(value)) {
+      for (let i = 0; i < value.length; i++) {
+        walk(value[i], [...path, i]);
+      }
+    } else {
+      for (const key of Object.keys(value)) {
+        walk((value as Record<string, unknown>)[key], [...path, key]);
+      }
+    }
+    ancestors.delete(value);
+  };
+  walk(root, []);
+  return problems;
+}
+
+function isPlainObject(value: object): boolean {
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
 }
 
 function translateErrors(errors: ErrorObject[], root: unknown): LocatedProblem[] {
@@ -229,7 +351,13 @@ function describeValue(value: unknown): string {
     }
     case 'number': return `number ${value}`;
     case 'boolean': return `boolean ${value}`;
-    case 'object': return 'a mapping';
+    case 'object': {
+      if (isPlainObject(value as object)) {
+        return 'a mapping';
+      }
+      const name = (value as object).constructor?.name;
+      return name ? `a ${name} object` : 'an object that is not plain data';
+    }
     default: return typeof value;
   }
 }
@@ -315,6 +443,14 @@ export function parseCatalogYaml(text: string, fileName: string): CatalogParseRe
     return at(line, col);
   };
 
+  // Binary data parses as one long scalar; say what it is instead.
+  const control = NON_PRINTABLE.exec(text);
+  if (control) {
+    const { line, column } = lineAndColumn(text, control.index);
+    const code = control[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0');
+    return { problems: [{ severity: 'error', path: [], message: `the file contains the non-printable character U+${code}; a catalog is UTF-8 text (is this a binary file?)`, ...at(line, column) }] };
+  }
+
   let doc: Document.Parsed;
   try {
     doc = parseDocument(text, { lineCounter, prettyErrors: false, merge: true, uniqueKeys: true });
@@ -353,7 +489,9 @@ export function parseCatalogYaml(text: string, fileName: string): CatalogParseRe
     return { problems: sortByLine([...yamlProblems, { severity: 'error', path: [], message: 'the catalog is empty: expected a mapping with a "services" list', ...at(1, 1) }]) };
   }
   if (!isMap(contents)) {
-    const got = isSeq(contents) ? 'a list' : isAlias(contents) ? 'an alias' : `a scalar (${JSON.stringify(isScalar(contents) ? contents.value : null)})`;
+    const scalar = isScalar(contents) ? contents.value : null;
+    const shown = typeof scalar === 'string' && scalar.length > 40 ? `${scalar.slice(0, 40)}…` : scalar;
+    const got = isSeq(contents) ? 'a list' : isAlias(contents) ? 'an alias' : `a scalar (${JSON.stringify(shown) ?? String(shown)})`;
     const start = contents.range ? position(contents.range[0]) : at(1, 1);
     return { problems: sortByLine([...yamlProblems, { severity: 'error', path: [], message: `the top level must be a mapping with a "services" list, got ${got}`, ...start }]) };
   }
@@ -364,12 +502,19 @@ export function parseCatalogYaml(text: string, fileName: string): CatalogParseRe
     return { problems: sortByLine([...yamlProblems, { severity: 'error', path: [], message: `nesting is deeper than ${MAX_CATALOG_DEPTH} levels`, ...start }]) };
   }
 
+  const unsupported = unsupportedYaml(doc).map(u => ({ severity: 'error' as const, path: [], message: u.message, ...(u.offset === undefined ? at() : position(u.offset)) }));
+  if (unsupported.length > 0) {
+    return { problems: sortByLine(dedupe([...yamlProblems, ...unsupported])) };
+  }
+
   let value: unknown;
   try {
     value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
   } catch (e) {
     if (e instanceof ReferenceError || e instanceof RangeError) {
-      return { problems: sortByLine([...yamlProblems, { severity: 'error', path: [], message: `aliases expand too much (${(e as Error).message})`, ...at() }]) };
+      const firstAlias = firstAliasOffset(doc);
+      const where = firstAlias === undefined ? at() : position(firstAlias);
+      return { problems: sortByLine([...yamlProblems, { severity: 'error', path: [], message: `aliases expand too much (${(e as Error).message}); a catalog needs at most ${MAX_ALIAS_COUNT} alias expansions`, ...where }]) };
     }
     throw e;
   }
@@ -401,6 +546,76 @@ function yamlErrorMessage(doc: Document.Parsed, code: string, message: string, t
   }
   // yaml appends " at line L, column C" in some messages; the location is reported separately.
   return message.replace(/ at line \d+, column \d+.*$/s, '').trim();
+}
+
+/**
+ * Characters YAML does not allow in a stream (outside c-printable): C0 and C1 controls
+ * other than tab, line feed, carriage return and NEL; DEL; lone surrogates; U+FFFE/U+FFFF.
+ */
+const NON_PRINTABLE = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u0084\u0086-\u009F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** 1-based line and column (in characters) of an offset. */
+function lineAndColumn(text: string, offset: number): { line: number; column: number } {
+  let line = 1;
+  let lineStart = 0;
+  for (let i = text.indexOf('\n'); i !== -1 && i < offset; i = text.indexOf('\n', i + 1)) {
+    line++;
+    lineStart = i + 1;
+  }
+  return { line, column: offset - lineStart + 1 };
+}
+
+/** Standard tags that only restate what plain YAML means; the others change the data's type. */
+const PLAIN_TAGS = new Set(['str', 'int', 'float', 'bool', 'null', 'map', 'seq'].map(t => `tag:yaml.org,2002:${t}`));
+
+/**
+ * YAML features a catalog cannot use: aliases without an anchor (which the parser leaves
+ * for conversion to fail on), keys that are lists or mappings (JavaScript would turn them
+ * into strings), and tags that make binary data, sets, timestamps or custom types.
+ */
+function unsupportedYaml(doc: Document.Parsed): Array<{ offset?: number; message: string }> {
+  const found: Array<{ offset?: number; message: string }> = [];
+  // Unknown local tags (`!custom`) keep their plain meaning; the parser warns about them.
+  const checkTag = (node: YamlNode) => {
+    if (node.tag !== undefined && node.tag.startsWith('tag:yaml.org,2002:') && !PLAIN_TAGS.has(node.tag)) {
+      const tag = node.tag.replace(/^tag:yaml\.org,2002:/, '!!');
+      found.push({ offset: startOf(node), message: `the YAML tag "${tag}" is not supported in a catalog; write plain strings, numbers, booleans, lists and mappings` });
+    }
+  };
+  visit(doc, {
+    Alias(_, alias) {
+      if (alias.resolve(doc) === undefined) {
+        found.push({ offset: startOf(alias), message: `unknown alias "*${alias.source}": define the anchor "&${alias.source}" before using it` });
+      }
+    },
+    Pair(_, pair) {
+      if (pair.key !== null && pair.key !== undefined && !isScalar(pair.key)) {
+        const what = isSeq(pair.key) ? 'a list' : isMap(pair.key) ? 'a mapping' : 'an alias';
+        found.push({ offset: startOf(pair.key), message: `mapping keys must be plain strings, got ${what}` });
+      }
+    },
+    Scalar(_, node) {
+      checkTag(node);
+    },
+    Map(_, node) {
+      checkTag(node);
+    },
+    Seq(_, node) {
+      checkTag(node);
+    },
+  });
+  return found;
+}
+
+function firstAliasOffset(doc: Document.Parsed): number | undefined {
+  let offset: number | undefined;
+  visit(doc, {
+    Alias(_, alias) {
+      offset = startOf(alias);
+      return visit.BREAK;
+    },
+  });
+  return offset;
 }
 
 /** The scalar key that starts at `offset`, if any. */

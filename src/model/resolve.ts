@@ -120,6 +120,18 @@ function sortedRecord(record: Record<string, string>): Record<string, string> {
   return out;
 }
 
+/** A value as messages show it: JSON, except numbers as JavaScript writes them (Infinity, NaN). */
+function show(value: unknown): string {
+  if (typeof value === 'number' || typeof value === 'bigint') {
+    return String(value);
+  }
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
+
 function compareStrings(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
@@ -226,12 +238,10 @@ function resolvePorts(issues: Issues, path: Path, specs: PortSpec[] | undefined)
   const numbers = new Map<number, number>();
   (specs ?? []).forEach((spec, i) => {
     const p = [...path, i];
-    let ok = true;
     for (const field of ['port', 'targetPort'] as const) {
       const value = spec[field];
       if (value !== undefined && (!Number.isInteger(value) || value < 1 || value > 65535)) {
-        issues.error([...p, field], `${field} ${JSON.stringify(value)} is out of range (1-65535)`);
-        ok = false;
+        issues.error([...p, field], `${field} ${show(value)} is out of range (1-65535)`);
       }
     }
     if (spec.name !== undefined) {
@@ -248,16 +258,16 @@ function resolvePorts(issues: Issues, path: Path, specs: PortSpec[] | undefined)
       issues.error([...p, 'port'], `duplicate port ${spec.port} (also ports[${numbers.get(spec.port)}])`);
     }
     numbers.set(spec.port, i);
-    if (ok) {
-      ports.push({
-        name: spec.name,
-        port: spec.port,
-        targetPort: spec.targetPort ?? spec.port,
-        protocol: spec.protocol ?? PortProtocol.TCP,
-        ref: spec.name ?? String(spec.port),
-        plaintext: spec.plaintext ?? false,
-      });
-    }
+    // Kept even when out of range (the catalog is invalid then anyway), so that calls and
+    // routes naming the port do not report it as unknown on top.
+    ports.push({
+      name: spec.name,
+      port: spec.port,
+      targetPort: spec.targetPort ?? spec.port,
+      protocol: spec.protocol ?? PortProtocol.TCP,
+      ref: spec.name ?? String(spec.port),
+      plaintext: spec.plaintext ?? false,
+    });
   });
   return ports.sort((a, b) => a.port - b.port);
 }
@@ -339,7 +349,7 @@ function resolveRoute(issues: Issues, path: Path, spec: RouteSpec, ports: readon
   if (spec.retries) {
     const r = spec.retries;
     if (!Number.isInteger(r.attempts) || r.attempts < 0 || r.attempts > 10) {
-      issues.error([...path, 'retries', 'attempts'], `attempts ${JSON.stringify(r.attempts)} must be an integer from 0 to 10`);
+      issues.error([...path, 'retries', 'attempts'], `attempts ${show(r.attempts)} must be an integer from 0 to 10`);
     }
     const perTryTimeoutMs = optionalDuration(issues, [...path, 'retries', 'perTryTimeout'], r.perTryTimeout, 'perTryTimeout');
     const on = r.on ?? (idempotent ? (kind === 'grpc' ? DEFAULT_GRPC_RETRY_ON : DEFAULT_HTTP_RETRY_ON) : DEFAULT_NON_IDEMPOTENT_RETRY_ON);
@@ -386,12 +396,13 @@ function resolveVersions(issues: Issues, path: Path, specs: VersionSpec[] | unde
     if (problem) {
       issues.error([...p, 'name'], problem);
     }
-    if (names.has(spec.name)) {
+    const duplicate = names.has(spec.name);
+    if (duplicate) {
       issues.error([...p, 'name'], `duplicate version "${spec.name}"`);
     }
     names.add(spec.name);
     if (!Number.isInteger(spec.weight) || spec.weight < 0 || spec.weight > 100) {
-      issues.error([...p, 'weight'], `weight ${JSON.stringify(spec.weight)} must be an integer from 0 to 100`);
+      issues.error([...p, 'weight'], `weight ${show(spec.weight)} must be an integer from 0 to 100`);
     } else {
       total += spec.weight;
     }
@@ -405,7 +416,8 @@ function resolveVersions(issues: Issues, path: Path, specs: VersionSpec[] | unde
       }
     }
     const key = JSON.stringify(sortedRecord(labels));
-    if (labelSets.has(key)) {
+    // Default labels of a duplicate name are the same by construction: one error is enough.
+    if (labelSets.has(key) && !(duplicate && spec.labels === undefined)) {
       issues.error([...p, 'labels'], `same labels as version "${labelSets.get(key)}": the versions' pods could not be told apart`);
     }
     labelSets.set(key, spec.name);
@@ -429,7 +441,7 @@ function externalPorts(issues: Issues, path: Path, call: CallSpec, what: string)
     const field: Path = call.port !== undefined && i === 0 ? [...path, 'port'] : [...path, 'ports', call.port !== undefined ? i - 1 : i];
     const n = typeof ref === 'number' ? ref : /^\d+$/.test(ref) ? Number(ref) : NaN;
     if (!Number.isInteger(n) || n < 1 || n > 65535) {
-      issues.error(field, `${what} calls need port numbers (1-65535), got ${JSON.stringify(ref)}`);
+      issues.error(field, `${what} calls need port numbers (1-65535), got ${show(ref)}`);
       return;
     }
     if (!out.some(p => p.port === n)) {
@@ -543,7 +555,8 @@ export function resolveCatalog(spec: CatalogSpec): { catalog?: ResolvedCatalog; 
     }
     const routes: ResolvedRoute[] = [];
     const routeNames = new Map<string, number>();
-    (service.routes ?? []).forEach((route, r) => {
+    // A client-only workload's routes are reported once above, not route by route.
+    (clientOnly ? [] : service.routes ?? []).forEach((route, r) => {
       if (routeNames.has(route.name)) {
         issues.error([...path, 'routes', r, 'name'], `duplicate route name "${route.name}" (also routes[${routeNames.get(route.name)}])`);
       }
@@ -558,7 +571,7 @@ export function resolveCatalog(spec: CatalogSpec): { catalog?: ResolvedCatalog; 
     const trafficPolicy = resolveTrafficPolicy(issues, [...path, 'trafficPolicy'], service.trafficPolicy);
     const replicas = service.replicas ?? DEFAULT_REPLICAS;
     if (!Number.isInteger(replicas) || replicas < 0) {
-      issues.error([...path, 'replicas'], `replicas ${JSON.stringify(replicas)} must be a whole number of at least 0`);
+      issues.error([...path, 'replicas'], `replicas ${show(replicas)} must be a whole number of at least 0`);
     }
 
     const draft: ServiceDraft = {
@@ -890,7 +903,8 @@ function resolveServiceCertificate(
     checkRenewal(issues, path, durationMs, renewBeforeMs, 'duration');
   }
   const secretName = c.secretName ?? `${service.name}-tls`;
-  if (checkDns1123Subdomain(secretName)) {
+  // The default is valid whenever the service name is (which is checked on its own).
+  if (c.secretName !== undefined && checkDns1123Subdomain(secretName)) {
     issues.error([...path, 'secretName'], checkDns1123Subdomain(secretName)!);
   }
   (c.extraDnsNames ?? []).forEach((name, i) => {
@@ -945,7 +959,7 @@ const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9a-z]+$/;
 
 function checkPercent(issues: Issues, path: Path, value: unknown): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > 100) {
-    issues.error(path, `percent ${JSON.stringify(value)} must be a number from 0 to 100`);
+    issues.error(path, `percent ${show(value)} must be a number from 0 to 100`);
     return 0;
   }
   return value;
@@ -958,7 +972,7 @@ function checkHeaders(issues: Issues, path: Path, headers: Record<string, string
       issues.error([...path, name], `"${name}" is not a lower-case HTTP header name`);
     }
     if (typeof value !== 'string') {
-      issues.error([...path, name], `header values are strings, got ${JSON.stringify(value)}`);
+      issues.error([...path, name], `header values are strings, got ${show(value)}`);
     }
     out[name] = value;
   }
@@ -981,7 +995,7 @@ function resolveFault(issues: Issues, path: Path, spec: FaultSpec, kind: 'http' 
     if ((a.httpStatus === undefined) === (a.grpcStatus === undefined)) {
       issues.error([...path, 'abort'], 'an abort needs exactly one of "httpStatus" and "grpcStatus"');
     } else if (a.httpStatus !== undefined && (!Number.isInteger(a.httpStatus) || a.httpStatus < 200 || a.httpStatus > 599)) {
-      issues.error([...path, 'abort', 'httpStatus'], `httpStatus ${JSON.stringify(a.httpStatus)} must be an HTTP status from 200 to 599`);
+      issues.error([...path, 'abort', 'httpStatus'], `httpStatus ${show(a.httpStatus)} must be an HTTP status from 200 to 599`);
     } else if (a.grpcStatus !== undefined && !GRPC_STATUS_NAMES.has(a.grpcStatus)) {
       issues.error([...path, 'abort', 'grpcStatus'], `"${a.grpcStatus}" is not a gRPC status name (e.g. UNAVAILABLE, INTERNAL)`);
     } else if (a.grpcStatus !== undefined && kind !== 'grpc') {
@@ -1002,7 +1016,7 @@ function resolveTrafficPolicy(issues: Issues, path: Path, spec: TrafficPolicySpe
       return undefined;
     }
     if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
-      issues.error([...path, field], `${field} ${JSON.stringify(value)} must be an integer of at least ${min}`);
+      issues.error([...path, field], `${field} ${show(value)} must be an integer of at least ${min}`);
       return undefined;
     }
     return value;
@@ -1049,7 +1063,7 @@ function resolvePhaseSettings(issues: Issues, spec: CatalogSpec): {
   const count = (field: 'tracedServices' | 'proxyExperts'): number => {
     const value = r[field] ?? 0;
     if (!Number.isInteger(value) || value < 0) {
-      issues.error(['readiness', field], `${field} ${JSON.stringify(value)} must be a whole number of at least 0`);
+      issues.error(['readiness', field], `${field} ${show(value)} must be a whole number of at least 0`);
       return 0;
     }
     return value;

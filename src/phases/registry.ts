@@ -5,16 +5,28 @@
 import { Construct } from 'constructs';
 import { BaselinePhase } from './baseline';
 import { BaselinePhaseOptions } from './baseline/options';
+import { CiliumPhase } from './cilium';
+import { CiliumPhaseOptions } from './cilium/options';
+import { IstioPhase } from './istio';
+import { IstioPhaseOptions } from './istio/options';
+import { LinkerdPhase } from './linkerd';
+import { LinkerdPhaseOptions } from './linkerd/options';
 import { Phase } from './phase';
 import { ServiceCatalog } from '../model/catalog';
 
 /** Options for every backend, keyed by phase; each backend reads its own. */
 export interface PhaseBackendOptions {
   readonly baseline?: BaselinePhaseOptions;
+  readonly cilium?: CiliumPhaseOptions;
+  readonly istio?: IstioPhaseOptions;
+  readonly linkerd?: LinkerdPhaseOptions;
 }
 
 type BackendFactory = (scope: Construct, id: string, catalog: ServiceCatalog, options: PhaseBackendOptions) => Construct;
 
 export const PHASE_BACKENDS: Record<Phase, BackendFactory> = {
   [Phase.BASELINE]: (scope, id, catalog, options) => new BaselinePhase(scope, id, { catalog, ...options.baseline }),
+  [Phase.CILIUM]: (scope, id, catalog, options) => new CiliumPhase(scope, id, { catalog, ...options.cilium }),
+  [Phase.LINKERD]: (scope, id, catalog, options) => new LinkerdPhase(scope, id, { catalog, ...options.linkerd }),
+  [Phase.ISTIO]: (scope, id, catalog, options) => new IstioPhase(scope, id, { catalog, ...options.istio }),
 };

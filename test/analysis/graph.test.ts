@@ -1,6 +1,6 @@
 import { enforcementOf, renderDot, renderGraphMarkdown, renderMermaid } from '../../src/analysis/graph';
 import { ServiceCatalog } from '../../src/model/catalog';
-import { MeshMode } from '../../src/model/types';
+import { L4Layer, MeshMode } from '../../src/model/types';
 import { issueExample } from '../support/fixtures';
 
 const catalog = ServiceCatalog.fromSpec(issueExample)._resolved;
@@ -21,7 +21,10 @@ describe('graph', () => {
   test('mesh phases colour route-limited calls and mTLS', () => {
     expect(enforcementOf(catalog, 'istio')).toEqual({ l7: true, mtls: true, fqdn: true });
     const permissive = ServiceCatalog.fromSpec({ ...issueExample, linkerd: { mode: MeshMode.PERMISSIVE } })._resolved;
-    expect(enforcementOf(permissive, 'linkerd')).toEqual({ l7: true, mtls: false, fqdn: false });
+    // Cilium underneath (the default L4 layer) matches hosts by name; NetworkPolicy does not.
+    expect(enforcementOf(permissive, 'linkerd')).toEqual({ l7: true, mtls: false, fqdn: true });
+    const overNetworkPolicy = ServiceCatalog.fromSpec({ ...issueExample, linkerd: { l4: L4Layer.NETWORK_POLICY } })._resolved;
+    expect(enforcementOf(overNetworkPolicy, 'linkerd')).toEqual({ l7: true, mtls: true, fqdn: false });
     const mermaid = renderMermaid(catalog, 'istio');
     const lines = mermaid.split('\n');
     const edgeIndex = lines.filter(l => l.includes('-->') || l.includes('-.->')).findIndex(l => l.includes('place-order'));

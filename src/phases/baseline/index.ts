@@ -1,4 +1,3 @@
 export * from './phase';
 export * from './namespaces';
-export * from './certificates';
 export * from './options';

@@ -3,6 +3,10 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { ServiceCatalog } from '../../model/catalog';
 import { constructId, MANAGED_BY_LABELS } from '../common';
+import { plainDataApiObject } from '../plain-api-object';
+
+/** KubeNamespace with the plain-data synthesis shortcut (same output, less work). */
+const NamespaceObject = plainDataApiObject(k8s.KubeNamespace, k8s.toJson_KubeNamespaceProps);
 
 /** Properties of `BaselineNamespaces`. */
 export interface BaselineNamespacesProps {
@@ -17,7 +21,7 @@ export class BaselineNamespaces extends Construct {
   public constructor(scope: Construct, id: string, props: BaselineNamespacesProps) {
     super(scope, id);
     for (const ns of props.catalog._resolved.namespaces.filter(n => n.owned)) {
-      this.byName.set(ns.name, new k8s.KubeNamespace(this, constructId(ns.name), {
+      this.byName.set(ns.name, new NamespaceObject(this, constructId(ns.name), {
         metadata: { name: ns.name, labels: { ...MANAGED_BY_LABELS, ...ns.labels } },
       }));
     }

@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
-import { BaselineCertificates } from './certificates';
 import { BaselineNamespaces } from './namespaces';
 import { BaselinePhaseOptions } from './options';
+import { BaselineCertificates } from '../../layers/certificates';
 import { NetworkPolicyLayer } from '../../layers/network-policy';
 import { ServiceCatalog } from '../../model/catalog';
 

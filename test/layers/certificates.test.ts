@@ -1,8 +1,8 @@
 import { Chart, Testing } from 'cdk8s';
-import { ServiceCatalog } from '../../../src/model/catalog';
-import { CatalogSpec, CertificateDefaultsSpec, PortProtocol, ServiceSpec } from '../../../src/model/types';
-import { BaselineCertificates } from '../../../src/phases/baseline/certificates';
-import { validateWithModels } from '../../support/validate-models';
+import { BaselineCertificates } from '../../src/layers/certificates';
+import { ServiceCatalog } from '../../src/model/catalog';
+import { CatalogSpec, CertificateDefaultsSpec, PortProtocol, ServiceSpec } from '../../src/model/types';
+import { validateWithModels } from '../support/validate-models';
 
 const HTTP = [{ name: 'http', port: 80, targetPort: 8080, protocol: PortProtocol.HTTP }];
 

@@ -1,14 +1,14 @@
 import { ApiObject, Chart, JsonPatch } from 'cdk8s';
 import { Construct } from 'constructs';
-import * as cm from '../../../imports/cert-manager.io';
-import * as prom from '../../../imports/monitoring.coreos.com';
-import * as trust from '../../../imports/trust.cert-manager.io';
-import { ServiceCatalog } from '../../model/catalog';
-import { formatDuration } from '../../model/duration';
-import { checkDns1123Subdomain } from '../../model/names';
-import { ResolvedCatalog, ResolvedService } from '../../model/resolved';
-import { IssuerRefSpec } from '../../model/types';
-import { MANAGED_BY_LABELS, serviceLabels } from '../common';
+import * as cm from '../../imports/cert-manager.io';
+import * as prom from '../../imports/monitoring.coreos.com';
+import * as trust from '../../imports/trust.cert-manager.io';
+import { ServiceCatalog } from '../model/catalog';
+import { formatDuration } from '../model/duration';
+import { checkDns1123Subdomain } from '../model/names';
+import { ResolvedCatalog, ResolvedService } from '../model/resolved';
+import { IssuerRefSpec } from '../model/types';
+import { MANAGED_BY_LABELS, serviceLabels } from '../phases/common';
 
 /** Props of {@link BaselineCertificates}. */
 export interface BaselineCertificatesProps {

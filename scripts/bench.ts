@@ -1,0 +1,535 @@
+/**
+ * Benchmark: synthesis of every phase for synthetic catalogs of 250, 1,000 and 2,000
+ * services, against two references:
+ * - the floor: serializing the same final objects with the `yaml` package alone;
+ * - cdk8s-plus: the same phase-1 NetworkPolicies built with `kplus.NetworkPolicy`.
+ *
+ * Each size runs in its own child process, so peak RSS is that size's own. Times are the
+ * median of several repetitions after a warm-up, each starting from a collected heap.
+ * The last line printed is one JSON object (see `Summary`).
+ *
+ *   npm run bench                      # 250, 1000, 2000
+ *   npm run bench -- --quick           # 250 only (smoke)
+ *   npm run bench -- --sizes 1000 --reps 7 --seed 3
+ *   npm run bench -- --cpu-prof        # a .cpuprofile per size under .bench-prof/
+ *
+ * Not part of the test suite: timings depend on the machine.
+ */
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { parseArgs } from 'util';
+import { App, Chart, Yaml } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
+import * as YAML from 'yaml';
+import { MeshLadderChart } from '../src/chart';
+import { renderPhaseFiles } from '../src/cli/output';
+import { NetworkPolicyLayer } from '../src/layers/network-policy';
+import { ServiceCatalog } from '../src/model/catalog';
+import { ResolvedPort, ResolvedService } from '../src/model/resolved';
+import { CatalogSpec, PortProtocol } from '../src/model/types';
+import { ALL_PHASES, Phase } from '../src/phases/phase';
+import { catalogShape, CatalogShape, syntheticCatalog } from '../test/support/synthetic-catalog';
+
+const DEFAULT_SIZES = [250, 1000, 2000];
+const TARGETS = { floorRatio1000: 2.0, scaling: 2.1, vsCdk8sPlus: 0.75, peakRssMb2000: 768 };
+const YAML_OPTIONS = { aliasDuplicateObjects: false, lineWidth: 0 } as const;
+
+/** What one size measures (a worker prints it as its last stdout line). */
+interface SizeResult {
+  readonly n: number;
+  readonly reps: number;
+  readonly shape: CatalogShape;
+  /** Median ms: fromSpec + every phase's manifests + CLI YAML rendering. */
+  readonly libraryMs: number;
+  readonly libraryRuns: number[];
+  /** Median ms: YAML.stringify of the same objects. */
+  readonly floorMs: number;
+  readonly phases: Array<{ phase: Phase; objects: number; bytes: number; ms: number; floorMs: number }>;
+  /** Median ms of building + synthesizing + serializing the phase-1 NetworkPolicies. */
+  readonly oursPhase1Ms: number;
+  readonly kplusPhase1Ms: number;
+  /** The same without YAML: construct + synthesize to JSON only. */
+  readonly oursPhase1BuildMs: number;
+  readonly kplusPhase1BuildMs: number;
+  /** YAML.stringify of our phase-1 objects alone. */
+  readonly phase1FloorMs: number;
+  readonly phase1Policies: number;
+  /** Rules (peer × port) that differ between ours and cdk8s-plus: 0 = the same policies. */
+  readonly phase1Mismatches: number;
+  /** Peak RSS after the library runs (before the reference runs), MB. */
+  readonly peakRssMb: number;
+  /** Peak RSS at the end of the worker (with the references), MB. */
+  readonly peakRssMbTotal: number;
+}
+
+interface Summary {
+  readonly floorRatio1000: number | null;
+  readonly scaling: number | null;
+  readonly vsCdk8sPlus: number | null;
+  readonly peakRssMb2000: number | null;
+}
+
+// ---------------------------------------------------------------------------------------
+// Measuring
+// ---------------------------------------------------------------------------------------
+
+function collect(): void {
+  (globalThis as { gc?: () => void }).gc?.();
+}
+
+function now(): number {
+  return Number(process.hrtime.bigint()) / 1e6;
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+function peakRssMb(): number {
+  return process.resourceUsage().maxRSS / 1024;
+}
+
+interface LibraryRun {
+  readonly totalMs: number;
+  readonly phaseMs: Map<Phase, number>;
+  /** Only when asked for: holding every phase's objects is more than the CLI holds. */
+  readonly objects?: Map<Phase, any[]>;
+  readonly counts: Map<Phase, number>;
+  readonly bytes: Map<Phase, number>;
+}
+
+/** What the CLI does for `synth --phase all`, minus the disk: it keeps the rendered files. */
+function runLibrary(spec: CatalogSpec, keepObjects = false): LibraryRun {
+  const phaseMs = new Map<Phase, number>();
+  const objects = new Map<Phase, any[]>();
+  const counts = new Map<Phase, number>();
+  const rendered = new Map<Phase, Map<string, string>>();
+  const start = now();
+  const catalog = ServiceCatalog.fromSpec(spec);
+  for (const phase of ALL_PHASES) {
+    const phaseStart = now();
+    const manifests = MeshLadderChart.manifests(catalog, phase);
+    rendered.set(phase, renderPhaseFiles(manifests));
+    phaseMs.set(phase, now() - phaseStart);
+    counts.set(phase, manifests.length);
+    if (keepObjects) {
+      objects.set(phase, manifests);
+    }
+  }
+  const totalMs = now() - start;
+  const bytes = new Map<Phase, number>();
+  for (const [phase, files] of rendered) {
+    let total = 0;
+    for (const content of files.values()) {
+      total += Buffer.byteLength(content, 'utf8');
+    }
+    bytes.set(phase, total);
+  }
+  return { totalMs, phaseMs, objects: keepObjects ? objects : undefined, counts, bytes };
+}
+
+/** The floor: the same objects through the `yaml` package and nothing else. */
+function runFloor(objects: ReadonlyMap<Phase, any[]>): Map<Phase, number> {
+  const ms = new Map<Phase, number>();
+  for (const [phase, list] of objects) {
+    const start = now();
+    for (const obj of list) {
+      YAML.stringify(obj, YAML_OPTIONS);
+    }
+    ms.set(phase, now() - start);
+  }
+  return ms;
+}
+
+/** Our phase-1 NetworkPolicies, alone in a chart like MeshLadderChart's, rendered as the CLI does. */
+export function oursPhase1(catalog: ServiceCatalog, render = true): any[] {
+  const app = new App();
+  const chart = new Chart(app, Phase.BASELINE, { labels: { 'mesh-ladder.dev/phase': Phase.BASELINE } });
+  new NetworkPolicyLayer(chart, 'network-policies', { catalog });
+  const objects = chart.toJson();
+  if (render) {
+    renderPhaseFiles(objects);
+  }
+  return objects;
+}
+
+/**
+ * The same policies with cdk8s-plus: one `kplus.NetworkPolicy` per owned namespace for
+ * default-deny and DNS, one per service with a rule per peer (namespace + pod selector,
+ * pod ports), built the idiomatic way (one `Pods` peer per service, reused).
+ */
+export function kplusPhase1(catalog: ServiceCatalog, render = true): any[] {
+  const model = catalog._resolved;
+  const app = new App();
+  const chart = new Chart(app, Phase.BASELINE, { labels: { 'mesh-ladder.dev/phase': Phase.BASELINE } });
+  const managed = { 'app.kubernetes.io/managed-by': 'cdk8s-mesh-ladder' };
+  const namespaces = new Map<string, kplus.Namespaces>();
+  const namespaceOf = (name: string) => {
+    let found = namespaces.get(name);
+    if (!found) {
+      found = kplus.Namespaces.select(chart, `ns-${name}`, { names: [name] });
+      namespaces.set(name, found);
+    }
+    return found;
+  };
+  const peers = new Map<string, kplus.Pods>();
+  const peerOf = (key: string, namespace: string, labels: Record<string, string>) => {
+    let found = peers.get(key);
+    if (!found) {
+      found = kplus.Pods.select(chart, `pods-${key.replace(/\//g, '--')}`, { labels, namespaces: namespaceOf(namespace) });
+      peers.set(key, found);
+    }
+    return found;
+  };
+  const servicePeer = (s: ResolvedService) => peerOf(s.id, s.namespace, s.selector);
+  const ipBlocks = new Map<string, kplus.NetworkPolicyIpBlock>();
+  const ipBlock = (cidr: string, except: string[]) => {
+    const key = `${cidr}|${except.join(',')}`;
+    let found = ipBlocks.get(key);
+    if (!found) {
+      const make = cidr.includes(':') ? kplus.NetworkPolicyIpBlock.ipv6 : kplus.NetworkPolicyIpBlock.ipv4;
+      found = make(chart, `ip-${ipBlocks.size}`, cidr, except.length > 0 ? except : undefined);
+      ipBlocks.set(key, found);
+    }
+    return found;
+  };
+  const port = (p: number, protocol: PortProtocol) =>
+    (protocol === PortProtocol.UDP ? kplus.NetworkPolicyPort.udp(p) : kplus.NetworkPolicyPort.tcp(p));
+  const podPorts = (ports: readonly ResolvedPort[]) => {
+    const unique = new Map<string, ResolvedPort>();
+    for (const p of ports) {
+      unique.set(`${p.targetPort}/${p.protocol === PortProtocol.UDP ? 'UDP' : 'TCP'}`, p);
+    }
+    return [...unique.values()].sort((a, b) => a.targetPort - b.targetPort).map(p => port(p.targetPort, p.protocol));
+  };
+  const dns = peerOf('dns', model.dns.namespace, model.dns.selector);
+  const ingress = peerOf('ingress', model.ingressController.namespace, model.ingressController.selector);
+  const deny = { default: kplus.NetworkPolicyTrafficDefault.DENY };
+
+  for (const ns of model.namespaces.filter(n => n.owned)) {
+    new kplus.NetworkPolicy(chart, `${ns.name}-default-deny`, {
+      metadata: { name: 'default-deny', namespace: ns.name, labels: managed },
+      selector: kplus.Pods.all(chart, `${ns.name}-all-1`),
+      ingress: deny,
+      egress: deny,
+    });
+    const allowDns = new kplus.NetworkPolicy(chart, `${ns.name}-allow-dns`, {
+      metadata: { name: 'allow-dns', namespace: ns.name, labels: managed },
+      selector: kplus.Pods.all(chart, `${ns.name}-all-2`),
+    });
+    allowDns.addEgressRule(dns, [kplus.NetworkPolicyPort.udp(53), kplus.NetworkPolicyPort.tcp(53)]);
+  }
+  for (const service of model.services) {
+    const policy = new kplus.NetworkPolicy(chart, service.id.replace(/\//g, '--'), {
+      metadata: { name: service.name, namespace: service.namespace, labels: { ...managed, 'mesh-ladder.dev/service': service.name } },
+      selector: servicePeer(service),
+      ingress: deny,
+      egress: deny,
+    });
+    if (service.exposed) {
+      policy.addIngressRule(ingress, podPorts(service.ports));
+    }
+    const callers = new Map<string, ResolvedPort[]>();
+    for (const inbound of service.inbound) {
+      callers.set(inbound.fromId, [...(callers.get(inbound.fromId) ?? []), ...inbound.call.ports]);
+    }
+    for (const [fromId, ports] of [...callers].sort(([a], [b]) => (a < b ? -1 : 1))) {
+      policy.addIngressRule(servicePeer(model.service(fromId)), podPorts(ports));
+    }
+    const callees = new Map<string, ResolvedPort[]>();
+    for (const call of service.calls) {
+      if (call.kind === 'service') {
+        callees.set(call.targetId, [...(callees.get(call.targetId) ?? []), ...call.ports]);
+      }
+    }
+    for (const [targetId, ports] of [...callees].sort(([a], [b]) => (a < b ? -1 : 1))) {
+      policy.addEgressRule(servicePeer(model.service(targetId)), podPorts(ports));
+    }
+    for (const call of service.calls) {
+      if (call.kind === 'cidr') {
+        policy.addEgressRule(ipBlock(call.cidr, call.except), call.ports.map(p => port(p.port, p.protocol)));
+      } else if (call.kind === 'host') {
+        // cdk8s-plus takes one peer per rule: one rule per address range.
+        for (const cidr of call.cidrs) {
+          policy.addEgressRule(ipBlock(cidr, []), call.ports.map(p => port(p.port, p.protocol)));
+        }
+      }
+    }
+  }
+  const objects = chart.toJson();
+  if (render) {
+    // What `app.synth()` writes for a chart.
+    Yaml.stringify(...objects);
+  }
+  return objects;
+}
+
+/** Every (policy, direction, peer, port) a set of NetworkPolicies allows, as strings. */
+function policyFacts(objects: readonly any[]): Set<string> {
+  const facts = new Set<string>();
+  for (const policy of objects) {
+    const id = `${policy.metadata.namespace}/${policy.metadata.name}`;
+    facts.add(`${id} selects ${JSON.stringify(policy.spec.podSelector?.matchLabels ?? {})} types ${[...policy.spec.policyTypes].sort().join(',')}`);
+    for (const direction of ['ingress', 'egress'] as const) {
+      for (const rule of policy.spec[direction] ?? []) {
+        for (const peer of rule[direction === 'ingress' ? 'from' : 'to'] ?? []) {
+          for (const p of rule.ports ?? []) {
+            facts.add(`${id} ${direction} ${canonical(peer)} ${p.protocol}/${p.port}`);
+          }
+        }
+      }
+    }
+  }
+  return facts;
+}
+
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_, v) => (v && typeof v === 'object' && !Array.isArray(v)
+    ? Object.fromEntries(Object.entries(v).filter(([, x]) => x !== undefined).sort(([a], [b]) => (a < b ? -1 : 1)))
+    : v));
+}
+
+function measureSize(n: number, reps: number, seed: number): SizeResult {
+  const spec = syntheticCatalog({ services: n, seed });
+  const shape = catalogShape(spec);
+  const warmups = n <= 250 ? 2 : 1;
+  for (let i = 0; i < warmups; i++) {
+    runLibrary(spec);
+  }
+  const libraryRuns: number[] = [];
+  const phaseRuns = new Map<Phase, number[]>(ALL_PHASES.map(p => [p, []]));
+  let last: LibraryRun | undefined;
+  for (let i = 0; i < reps; i++) {
+    last = undefined;
+    collect();
+    last = runLibrary(spec);
+    libraryRuns.push(last.totalMs);
+    for (const [phase, ms] of last.phaseMs) {
+      phaseRuns.get(phase)!.push(ms);
+    }
+  }
+  const peakLibrary = peakRssMb();
+
+  // The floor, on the objects of one more run.
+  const { bytes, counts } = last!;
+  last = undefined;
+  collect();
+  const objects = runLibrary(spec, true).objects!;
+  runFloor(objects);
+  const floorRuns: number[] = [];
+  const phaseFloorRuns = new Map<Phase, number[]>(ALL_PHASES.map(p => [p, []]));
+  for (let i = 0; i < reps; i++) {
+    collect();
+    const start = now();
+    const perPhase = runFloor(objects);
+    floorRuns.push(now() - start);
+    for (const [phase, ms] of perPhase) {
+      phaseFloorRuns.get(phase)!.push(ms);
+    }
+  }
+  const phases = ALL_PHASES.map(phase => ({
+    phase,
+    objects: counts.get(phase)!,
+    bytes: bytes.get(phase)!,
+    ms: median(phaseRuns.get(phase)!),
+    floorMs: median(phaseFloorRuns.get(phase)!),
+  }));
+  objects.clear();
+
+  // Phase-1 NetworkPolicies: ours against cdk8s-plus, alternating to share any drift.
+  const catalog = ServiceCatalog.fromSpec(spec);
+  const ours = oursPhase1(catalog);
+  const theirs = kplusPhase1(catalog);
+  const ourFacts = policyFacts(ours);
+  const theirFacts = policyFacts(theirs);
+  let mismatches = 0;
+  for (const fact of ourFacts) {
+    mismatches += theirFacts.has(fact) ? 0 : 1;
+  }
+  for (const fact of theirFacts) {
+    mismatches += ourFacts.has(fact) ? 0 : 1;
+  }
+  const oursRuns: number[] = [];
+  const kplusRuns: number[] = [];
+  const oursBuildRuns: number[] = [];
+  const kplusBuildRuns: number[] = [];
+  const phase1FloorRuns: number[] = [];
+  const time = (runs: number[], fn: () => unknown) => {
+    collect();
+    const start = now();
+    fn();
+    runs.push(now() - start);
+  };
+  for (let i = 0; i < reps; i++) {
+    time(oursRuns, () => oursPhase1(catalog));
+    time(kplusRuns, () => kplusPhase1(catalog));
+    time(oursBuildRuns, () => oursPhase1(catalog, false));
+    time(kplusBuildRuns, () => kplusPhase1(catalog, false));
+    time(phase1FloorRuns, () => ours.forEach(obj => YAML.stringify(obj, YAML_OPTIONS)));
+  }
+
+  return {
+    n,
+    reps,
+    shape,
+    libraryMs: median(libraryRuns),
+    libraryRuns,
+    floorMs: median(floorRuns),
+    phases,
+    oursPhase1Ms: median(oursRuns),
+    kplusPhase1Ms: median(kplusRuns),
+    oursPhase1BuildMs: median(oursBuildRuns),
+    kplusPhase1BuildMs: median(kplusBuildRuns),
+    phase1FloorMs: median(phase1FloorRuns),
+    phase1Policies: ours.length,
+    phase1Mismatches: mismatches,
+    peakRssMb: peakLibrary,
+    peakRssMbTotal: peakRssMb(),
+  };
+}
+
+// ---------------------------------------------------------------------------------------
+// Driver
+// ---------------------------------------------------------------------------------------
+
+function round(value: number, digits = 2): number {
+  const f = 10 ** digits;
+  return Math.round(value * f) / f;
+}
+
+function fmt(ms: number): string {
+  return ms >= 100 ? ms.toFixed(0) : ms.toFixed(1);
+}
+
+function machine(): string {
+  const cpu = /model name\s*:\s*(.*)/.exec(fs.existsSync('/proc/cpuinfo') ? fs.readFileSync('/proc/cpuinfo', 'utf8') : '')?.[1] ?? os.cpus()[0]?.model ?? 'unknown CPU';
+  return `${os.cpus().length} cores (nproc ${os.availableParallelism?.() ?? os.cpus().length}), ${cpu.trim()}, node ${process.version}, ${os.platform()} ${os.arch()}`;
+}
+
+function defaultReps(n: number): number {
+  return n <= 250 ? 7 : n <= 1000 ? 5 : 3;
+}
+
+/** Runs one size in a fresh process: its own heap, its own peak RSS. */
+function runWorker(n: number, reps: number, seed: number, cpuProf: boolean): SizeResult {
+  const profArgs = cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve('.bench-prof')}`, `--cpu-prof-name=bench-${n}.cpuprofile`] : [];
+  const result = spawnSync(process.execPath, [...process.execArgv, ...profArgs, __filename, '--worker', String(n), '--reps', String(reps), '--seed', String(seed)], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  if (result.status !== 0) {
+    throw new Error(`benchmark worker for N=${n} failed (exit ${result.status}, signal ${result.signal})`);
+  }
+  const lines = result.stdout.trim().split('\n');
+  return JSON.parse(lines[lines.length - 1]) as SizeResult;
+}
+
+/** Prints rows under headers, right-aligned, two spaces apart. */
+function table(headers: string[], rows: Array<Array<string | number>>): void {
+  const cells = [headers, ...rows.map(row => row.map(String))];
+  const widths = headers.map((_, i) => Math.max(...cells.map(row => row[i].length)));
+  for (const row of cells) {
+    process.stdout.write('  ' + row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ') + '\n');
+  }
+}
+
+function report(results: SizeResult[]): Summary {
+  const by = new Map(results.map(r => [r.n, r]));
+  const out = (line = '') => process.stdout.write(line + '\n');
+  const r1000 = by.get(1000);
+  const r2000 = by.get(2000);
+  const summary: Summary = {
+    floorRatio1000: r1000 ? round(r1000.libraryMs / r1000.floorMs) : null,
+    scaling: r1000 && r2000 ? round(r2000.libraryMs / r1000.libraryMs) : null,
+    vsCdk8sPlus: r1000 ? round(r1000.oursPhase1Ms / r1000.kplusPhase1Ms) : null,
+    peakRssMb2000: r2000 ? round(r2000.peakRssMb, 0) : null,
+  };
+
+  out('');
+  out('Ratios');
+  const check = (value: number | null, target: number) => (value === null ? 'n/a' : `${value} (target <= ${target}: ${value <= target ? 'ok' : 'MISSED'})`);
+  out(`  library / yaml floor at 1,000      ${check(summary.floorRatio1000, TARGETS.floorRatio1000)}`);
+  out(`  time(2,000) / time(1,000)          ${check(summary.scaling, TARGETS.scaling)}`);
+  out(`  phase 1: ours / cdk8s-plus (1,000) ${check(summary.vsCdk8sPlus, TARGETS.vsCdk8sPlus)}`);
+  out(`  peak RSS at 2,000, MB              ${check(summary.peakRssMb2000, TARGETS.peakRssMb2000)}`);
+  out('');
+  out('All phases, through the library (fromSpec, manifests, YAML as the CLI renders it) against the yaml floor');
+  table(['N', 'objects', 'MB', 'library ms', 'floor ms', 'library/floor', 'peak RSS MB'], results.map(r => [
+    r.n, r.phases.reduce((n, p) => n + p.objects, 0), (r.phases.reduce((n, p) => n + p.bytes, 0) / 1048576).toFixed(1),
+    fmt(r.libraryMs), fmt(r.floorMs), (r.libraryMs / r.floorMs).toFixed(2), r.peakRssMb.toFixed(0),
+  ]));
+  out('');
+  out('Phase-1 NetworkPolicies: ours against cdk8s-plus (kplus.NetworkPolicy), built, synthesized and rendered to YAML');
+  out('(ours: renderPhaseFiles as the CLI; cdk8s-plus: cdk8s Yaml.stringify as app.synth; "build" columns stop at JSON)');
+  table(['N', 'policies', 'same rules', 'ours ms', 'plus ms', 'ours/plus', 'yaml floor ms', 'plus/floor', 'ours build ms', 'plus build ms', 'build ours/plus'], results.map(r => [
+    r.n, r.phase1Policies, r.phase1Mismatches === 0 ? 'yes' : `${r.phase1Mismatches} differ`, fmt(r.oursPhase1Ms), fmt(r.kplusPhase1Ms),
+    (r.oursPhase1Ms / r.kplusPhase1Ms).toFixed(2), fmt(r.phase1FloorMs), (r.kplusPhase1Ms / r.phase1FloorMs).toFixed(2),
+    fmt(r.oursPhase1BuildMs), fmt(r.kplusPhase1BuildMs), (r.oursPhase1BuildMs / r.kplusPhase1BuildMs).toFixed(2),
+  ]));
+  out('');
+  out('Per phase (median ms; bytes of the rendered directory, kustomization included)');
+  table(['N', 'phase', 'objects', 'bytes', 'library ms', 'floor ms', 'library/floor'], results.flatMap(r => r.phases.map(p => [
+    r.n, p.phase, p.objects, p.bytes, fmt(p.ms), fmt(p.floorMs), (p.ms / p.floorMs).toFixed(2),
+  ])));
+  return summary;
+}
+
+function main(): void {
+  const { values } = parseArgs({
+    args: process.argv.slice(2),
+    options: {
+      'sizes': { type: 'string' },
+      'quick': { type: 'boolean', default: false },
+      'reps': { type: 'string' },
+      'seed': { type: 'string', default: '1' },
+      'cpu-prof': { type: 'boolean', default: false },
+      'worker': { type: 'string' },
+      'help': { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  const seed = Number(values.seed);
+  if (values.worker !== undefined) {
+    const n = Number(values.worker);
+    const result = measureSize(n, Number(values.reps ?? defaultReps(n)), seed);
+    process.stdout.write(JSON.stringify(result) + '\n');
+    return;
+  }
+  if (values.help) {
+    process.stdout.write('usage: npm run bench -- [--sizes 250,1000,2000] [--quick] [--reps N] [--seed S] [--cpu-prof]\n');
+    return;
+  }
+  if ((globalThis as { gc?: unknown }).gc === undefined) {
+    process.stderr.write('note: run with --expose-gc (npm run bench does) for steadier timings\n');
+  }
+  const sizes = values.quick ? [250] : values.sizes ? values.sizes.split(',').map(s => Number(s.trim())) : DEFAULT_SIZES;
+  if (sizes.some(n => !Number.isInteger(n) || n < 2)) {
+    throw new Error(`--sizes takes whole numbers of at least 2, got ${values.sizes}`);
+  }
+  const out = (line = '') => process.stdout.write(line + '\n');
+  out(`mesh-ladder benchmark: phases ${ALL_PHASES.join(', ')}; seed ${seed}`);
+  out(`machine: ${machine()}`);
+  const results: SizeResult[] = [];
+  for (const n of sizes) {
+    const reps = values.reps !== undefined ? Number(values.reps) : values.quick ? 3 : defaultReps(n);
+    const start = now();
+    const r = runWorker(n, reps, seed, values['cpu-prof']!);
+    results.push(r);
+    const s = r.shape;
+    out(`N=${n}: ${s.services} services in ${s.namespaces} namespaces, ${s.callsPerService.toFixed(2)} calls and ${s.routesPerService.toFixed(2)} routes per service, ` +
+      `${(s.canaryShare * 100).toFixed(0)}% canaries, ${s.hostCalls} host calls (all with cidrs), ${s.cidrCalls} cidr calls, ${s.exposed} exposed, ${s.clientOnly} client-only; ` +
+      `median of ${r.reps}: library ${fmt(r.libraryMs)} ms [${r.libraryRuns.map(fmt).join(', ')}], floor ${fmt(r.floorMs)} ms; ` +
+      `phase-1 policies ${r.phase1Policies} (${r.phase1Mismatches === 0 ? 'same as cdk8s-plus' : `${r.phase1Mismatches} rules differ from cdk8s-plus`}); ` +
+      `peak RSS ${r.peakRssMb.toFixed(0)} MB (${r.peakRssMbTotal.toFixed(0)} MB with the references); ${((now() - start) / 1000).toFixed(1)} s`);
+  }
+  const summary = report(results);
+  out(JSON.stringify(summary));
+}
+
+if (require.main === module) {
+  main();
+}

@@ -1,0 +1,462 @@
+/**
+ * L7 request probes: for every L4-allowed flow to an HTTP, HTTP/2 or gRPC port of a
+ * catalog service, send sample requests (one per route served on the port, plus requests
+ * that no route declares) through an L7-capable evaluator and compare with what the
+ * catalog declares. Shared by the evaluators of every phase that enforces L7.
+ *
+ * Declared requests (`requestDeclared`):
+ * - a call without routes declares any request on its ports;
+ * - a call limited to routes declares, on each called L7 port that serves one of those
+ *   routes, exactly the requests matching one of them (other called ports: any request);
+ * - `exposed` declares any request from the ingress controller (or the sources a phase
+ *   names instead, e.g. the world for Cilium's `ingressFromWorld`).
+ */
+import { Endpoint, Universe } from './endpoints';
+import { Flow, flowComparator, PortProbe } from './flows';
+import { ResolvedCatalog, ResolvedPort, ResolvedRoute, ResolvedService } from '../model/resolved';
+import { isL7Port, routesOnPort } from '../model/routes';
+import { PortProtocol } from '../model/types';
+
+/** One HTTP request (gRPC: `POST /<package.Service>/<Method>`). */
+export interface RequestProbe {
+  readonly method: string;
+  /** Request path (no query string). */
+  readonly path: string;
+  /** The route this request was generated from (absent for probes matching no route). */
+  readonly routeName?: string;
+}
+
+/** A request sent along a flow. */
+export interface RequestFlow extends Flow, RequestProbe {}
+
+/** What an L7-capable evaluator provides besides `FlowEvaluator.allows`. */
+export interface RequestEvaluator {
+  /**
+   * Whether `request` from `from` reaches the application at `to` on `probe`, given that
+   * the connection itself is allowed (a request refused at L7, e.g. a 403, is not).
+   */
+  allowsRequest(from: Endpoint, to: Endpoint, probe: PortProbe, request: RequestProbe): boolean;
+}
+
+export interface RequestReport {
+  /** Every probed request (on L4-allowed flows), in canonical order. */
+  readonly probed: RequestFlow[];
+  /** Probed requests the catalog declares. */
+  readonly declared: RequestFlow[];
+  /** Probed requests the evaluator lets through. */
+  readonly allowed: RequestFlow[];
+  /** Declared but refused at L7. */
+  readonly missing: RequestFlow[];
+  /** Let through but not declared. */
+  readonly unexpected: RequestFlow[];
+}
+
+export interface RequestDeclarationOptions {
+  /**
+   * Sources that `exposed` opens a service to.
+   * @default - the ingress controller
+   */
+  readonly exposedFrom?: (endpoint: Endpoint) => boolean;
+}
+
+/** Path of a probe that no route declares. */
+export const UNDECLARED_PATH = '/__mesh-ladder-probe__';
+/** gRPC service that no catalog declares. */
+const UNDECLARED_GRPC_SERVICE = 'mesh.ladder.Undeclared';
+/** Method name used for method-less gRPC routes and as an undeclared method. */
+const PROBE_GRPC_METHOD = 'MeshLadderProbe';
+const UNDECLARED_GRPC_METHOD = 'MeshLadderUndeclared';
+
+function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Strips a query string. */
+function pathOnly(path: string): string {
+  const q = path.indexOf('?');
+  return q < 0 ? path : path.slice(0, q);
+}
+
+/** Full match of an RE2 expression (its `(?P<name>` groups written the JavaScript way). */
+function fullMatch(regex: string, text: string): boolean {
+  try {
+    return new RegExp(`^(?:${regex.replace(/\(\?P</g, '(?<')})$`).test(text);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Whether a route matches a request: gRPC by service and optional method (`POST
+ * /<service>/<method>`); HTTP by optional method and by exact path, segment-wise prefix
+ * or full regular-expression match (the query string is ignored).
+ */
+export function routeMatches(route: ResolvedRoute, request: RequestProbe): boolean {
+  const path = pathOnly(request.path);
+  if (route.kind === 'grpc') {
+    const grpc = route.grpc;
+    if (!grpc || request.method !== 'POST') {
+      return false;
+    }
+    const prefix = `/${grpc.service}/`;
+    if (!path.startsWith(prefix)) {
+      return false;
+    }
+    const method = path.slice(prefix.length);
+    return method !== '' && !method.includes('/') && (grpc.method === undefined || grpc.method === method);
+  }
+  const http = route.http ?? {};
+  if (http.method !== undefined && http.method !== request.method) {
+    return false;
+  }
+  if (http.path !== undefined) {
+    return path === http.path;
+  }
+  if (http.pathPrefix !== undefined) {
+    const prefix = http.pathPrefix.replace(/\/+$/, '');
+    return prefix === '' || path === prefix || path.startsWith(`${prefix}/`);
+  }
+  if (http.pathRegex !== undefined) {
+    return fullMatch(http.pathRegex, path);
+  }
+  return true;
+}
+
+/**
+ * Whether the catalog declares `request` from `from` to `to` on pod port `port`.
+ */
+export function requestDeclared(
+  catalog: ResolvedCatalog,
+  from: Endpoint,
+  to: Endpoint,
+  port: number,
+  request: RequestProbe,
+  options: RequestDeclarationOptions = {},
+): boolean {
+  if (!to.workload || to.workload.clientOnly) {
+    return false;
+  }
+  const callee = catalog.service(to.workload.serviceId);
+  // Requests travel over TCP: a UDP port with the same number declares none.
+  const calleePorts = callee.ports.filter(p => p.targetPort === port && p.protocol !== PortProtocol.UDP);
+  if (calleePorts.length === 0) {
+    return false;
+  }
+  const exposedFrom = options.exposedFrom ?? ((e: Endpoint) => e.role === 'ingress-controller');
+  if (callee.exposed && exposedFrom(from)) {
+    return true;
+  }
+  if (!from.workload) {
+    return false;
+  }
+  const caller = catalog.service(from.workload.serviceId);
+  for (const call of caller.calls) {
+    if (call.kind !== 'service' || call.targetId !== callee.id) {
+      continue;
+    }
+    for (const p of call.ports.filter(cp => cp.targetPort === port && cp.protocol !== PortProtocol.UDP)) {
+      const routes = routesOnPort(call, p);
+      if (!routes || routes.some(r => routeMatches(r, request))) {
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
+/**
+ * A string the regular expression matches in full, or undefined. Handles the usual
+ * route syntax (literals, escapes, classes, groups, alternation, quantifiers); the result
+ * is verified, never trusted.
+ */
+export function sampleForRegex(regex: string): string | undefined {
+  const candidates: string[] = [];
+  const generated = generateSample(regex);
+  if (generated !== undefined) {
+    candidates.push(generated);
+  }
+  candidates.push('/', '/probe', '/a', '/0', '/probe/0', '/a/b');
+  return candidates.find(c => fullMatch(regex, c));
+}
+
+/** Best-effort generator: the shortest choices everywhere (first branch, minimum repeats). */
+function generateSample(regex: string): string | undefined {
+  let i = 0;
+  const classChar = (escape: string): string | undefined => {
+    switch (escape) {
+      case 'd': return '0';
+      case 'w': return 'a';
+      case 's': return ' ';
+      case 'D': case 'W': case 'S': return '-';
+      default: return undefined;
+    }
+  };
+  // Returns the sample of a sequence up to `)` or `|` (alternatives after the first are skipped).
+  const sequence = (): string | undefined => {
+    let out = '';
+    while (i < regex.length && regex[i] !== ')' && regex[i] !== '|') {
+      let atom: string | undefined;
+      const ch = regex[i];
+      if (ch === '^' || ch === '$') {
+        i++;
+        continue;
+      }
+      if (ch === '(') {
+        i++;
+        if (regex.startsWith('?:', i)) {
+          i += 2;
+        } else if (regex.startsWith('?P<', i) || regex.startsWith('?<', i)) {
+          i = regex.indexOf('>', i) + 1;
+          if (i === 0) {
+            return undefined;
+          }
+        } else if (regex[i] === '?') {
+          return undefined;
+        }
+        atom = alternation();
+        if (atom === undefined || regex[i] !== ')') {
+          return undefined;
+        }
+        i++;
+      } else if (ch === '[') {
+        const end = regex.indexOf(']', i + 2);
+        if (end < 0) {
+          return undefined;
+        }
+        const body = regex.slice(i + 1, end);
+        i = end + 1;
+        if (body.startsWith('^')) {
+          atom = ['a', '0', '-', '_', 'z'].find(c => fullMatch(`[${body}]`, c));
+        } else if (body.startsWith('\\')) {
+          atom = classChar(body[1]) ?? body[1];
+        } else {
+          atom = body[0];
+        }
+        if (atom === undefined) {
+          return undefined;
+        }
+      } else if (ch === '\\') {
+        const next = regex[i + 1];
+        if (next === undefined) {
+          return undefined;
+        }
+        atom = classChar(next) ?? next;
+        i += 2;
+      } else if (ch === '.') {
+        atom = 'a';
+        i++;
+      } else {
+        atom = ch;
+        i++;
+      }
+      // Quantifier: take the minimum number of repeats.
+      let repeats = 1;
+      const q = regex[i];
+      if (q === '*' || q === '?') {
+        repeats = 0;
+        i++;
+      } else if (q === '+') {
+        i++;
+      } else if (q === '{') {
+        const m = /^\{(\d+)(,\d*)?\}/.exec(regex.slice(i));
+        if (m) {
+          repeats = Number(m[1]);
+          i += m[0].length;
+        }
+      }
+      if (regex[i] === '?') {
+        i++; // lazy
+      }
+      out += atom.repeat(repeats);
+    }
+    return out;
+  };
+  const alternation = (): string | undefined => {
+    const first = sequence();
+    let depth = 0;
+    // Skip the other branches.
+    while (i < regex.length) {
+      const ch = regex[i];
+      if (ch === '\\') {
+        i += 2;
+        continue;
+      }
+      if (ch === '(') {
+        depth++;
+      } else if (ch === ')') {
+        if (depth === 0) {
+          break;
+        }
+        depth--;
+      }
+      i++;
+    }
+    return first;
+  };
+  const result = alternation();
+  return i === regex.length ? result : undefined;
+}
+
+/** A concrete request matching the route, or undefined when none could be found. */
+export function sampleRequest(route: ResolvedRoute): RequestProbe | undefined {
+  if (route.kind === 'grpc') {
+    const grpc = route.grpc!;
+    return { method: 'POST', path: `/${grpc.service}/${grpc.method ?? PROBE_GRPC_METHOD}`, routeName: route.name };
+  }
+  const http = route.http ?? {};
+  const method = http.method ?? 'GET';
+  let path: string | undefined;
+  if (http.path !== undefined) {
+    path = http.path;
+  } else if (http.pathPrefix !== undefined) {
+    path = `${http.pathPrefix.replace(/\/+$/, '')}/probe`;
+  } else if (http.pathRegex !== undefined) {
+    path = sampleForRegex(http.pathRegex);
+  } else {
+    path = '/probe';
+  }
+  return path === undefined ? undefined : { method, path, routeName: route.name };
+}
+
+/** Another method than `method`, for a negative probe on a declared path. */
+function otherMethod(method: string): string {
+  return method === 'DELETE' ? 'PATCH' : 'DELETE';
+}
+
+/**
+ * Sample requests for one L7 port of a service: one per route served there, then probes
+ * no route is meant to match (another method on a declared path, a sibling of a prefix,
+ * a longer exact path, an undeclared path, an undeclared gRPC method and service).
+ * Deterministic, without duplicates; empty for non-L7 ports.
+ */
+export function requestProbes(service: ResolvedService, port: ResolvedPort): RequestProbe[] {
+  if (!isL7Port(port)) {
+    return [];
+  }
+  const routes = service.routes.filter(r => r.ports.some(p => p.port === port.port && p.targetPort === port.targetPort));
+  const out: RequestProbe[] = [];
+  const seen = new Set<string>();
+  const add = (probe: RequestProbe) => {
+    const key = `${probe.method} ${probe.path}`;
+    if (!seen.has(key)) {
+      seen.add(key);
+      out.push(probe);
+    }
+  };
+  const positives = routes.map(sampleRequest).filter((p): p is RequestProbe => p !== undefined);
+  positives.forEach(add);
+
+  const negatives: RequestProbe[] = [];
+  for (const route of routes) {
+    const sample = positives.find(p => p.routeName === route.name);
+    if (route.kind === 'grpc') {
+      negatives.push({ method: 'GET', path: `/${route.grpc!.service}/${route.grpc!.method ?? PROBE_GRPC_METHOD}` });
+      if (route.grpc!.method !== undefined) {
+        negatives.push({ method: 'POST', path: `/${route.grpc!.service}/${UNDECLARED_GRPC_METHOD}` });
+      }
+      continue;
+    }
+    const http = route.http ?? {};
+    if (sample && http.method !== undefined) {
+      negatives.push({ method: otherMethod(http.method), path: sample.path });
+    }
+    if (http.path !== undefined) {
+      negatives.push({ method: http.method ?? 'GET', path: `${http.path.replace(/\/+$/, '')}/extra` });
+    }
+    if (http.pathPrefix !== undefined && http.pathPrefix.replace(/\/+$/, '') !== '') {
+      negatives.push({ method: http.method ?? 'GET', path: `${http.pathPrefix.replace(/\/+$/, '')}x` });
+    }
+  }
+  negatives.push({ method: 'GET', path: UNDECLARED_PATH }, { method: 'DELETE', path: UNDECLARED_PATH });
+  if (port.protocol !== PortProtocol.HTTP) {
+    negatives.push({ method: 'POST', path: `/${UNDECLARED_GRPC_SERVICE}/${UNDECLARED_GRPC_METHOD}` });
+  }
+  negatives.forEach(add);
+  return out;
+}
+
+/**
+ * Probes every L4-allowed flow to an L7 port of a catalog service with `requestProbes`
+ * and compares the evaluator's verdicts with `requestDeclared`.
+ */
+export function analyzeRequests(
+  catalog: ResolvedCatalog,
+  universe: Universe,
+  evaluator: RequestEvaluator,
+  l4Allowed: (from: Endpoint, to: Endpoint, probe: PortProbe) => boolean,
+  options: RequestDeclarationOptions = {},
+): RequestReport {
+  const probed: RequestFlow[] = [];
+  const declared: RequestFlow[] = [];
+  const allowed: RequestFlow[] = [];
+  const missing: RequestFlow[] = [];
+  const unexpected: RequestFlow[] = [];
+  // Per destination service: pod port -> probes (ports sharing a pod port merge).
+  const probesByService = new Map<string, Map<number, RequestProbe[]>>();
+  const probesOf = (service: ResolvedService) => {
+    let byPort = probesByService.get(service.id);
+    if (!byPort) {
+      byPort = new Map();
+      for (const port of service.ports.filter(isL7Port)) {
+        const list = byPort.get(port.targetPort) ?? [];
+        for (const probe of requestProbes(service, port)) {
+          if (!list.some(p => p.method === probe.method && p.path === probe.path)) {
+            list.push(probe);
+          }
+        }
+        byPort.set(port.targetPort, list);
+      }
+      probesByService.set(service.id, byPort);
+    }
+    return byPort;
+  };
+  for (const to of universe.endpoints) {
+    if (!to.workload || to.workload.clientOnly) {
+      continue;
+    }
+    const service = catalog.service(to.workload.serviceId);
+    const byPort = probesOf(service);
+    for (const from of universe.endpoints) {
+      if (from === to) {
+        continue;
+      }
+      for (const port of [...byPort.keys()].sort((a, b) => a - b)) {
+        const probe: PortProbe = { port, protocol: 'TCP' };
+        if (!l4Allowed(from, to, probe)) {
+          continue;
+        }
+        for (const request of byPort.get(port)!) {
+          const flow: RequestFlow = { from: from.id, to: to.id, port, protocol: 'TCP', ...request };
+          const isDeclared = requestDeclared(catalog, from, to, port, request, options);
+          const isAllowed = evaluator.allowsRequest(from, to, probe, request);
+          probed.push(flow);
+          if (isDeclared) {
+            declared.push(flow);
+          }
+          if (isAllowed) {
+            allowed.push(flow);
+          }
+          if (isDeclared && !isAllowed) {
+            missing.push(flow);
+          } else if (!isDeclared && isAllowed) {
+            unexpected.push(flow);
+          }
+        }
+      }
+    }
+  }
+  const byFlow = flowComparator(universe.order);
+  const compare = (a: RequestFlow, b: RequestFlow) => byFlow(a, b) || compareStrings(a.path, b.path) || compareStrings(a.method, b.method);
+  return {
+    probed: probed.sort(compare),
+    declared: declared.sort(compare),
+    allowed: allowed.sort(compare),
+    missing: missing.sort(compare),
+    unexpected: unexpected.sort(compare),
+  };
+}
+
+/** `shop/frontend -> shop/checkout 5050/TCP POST /shop.Checkout/PlaceOrder` */
+export function formatRequestFlow(flow: RequestFlow): string {
+  return `${flow.from} -> ${flow.to} ${flow.port}/${flow.protocol} ${flow.method} ${flow.path}`;
+}

@@ -1,0 +1,3 @@
+export * from './phase';
+export * from './namespaces';
+export * from './options';

@@ -1,0 +1,51 @@
+/** Options of the cilium phase (everything but the catalog). */
+export interface CiliumPhaseOptions {
+  /**
+   * Emit Namespace objects (with the catalog's labels) for owned namespaces.
+   * @default true
+   */
+  readonly namespaces?: boolean;
+  /**
+   * Emit default-deny and DNS-allow policies for the owned namespaces.
+   * @default - the catalog's `cilium.defaultDeny` (true unless set)
+   */
+  readonly defaultDeny?: boolean;
+  /**
+   * Emit the default-deny as CiliumClusterwideNetworkPolicies instead of one policy per
+   * owned namespace.
+   * @default - the catalog's `cilium.clusterwideDefaultDeny` (false unless set)
+   */
+  readonly clusterwideDefaultDeny?: boolean;
+  /**
+   * Require mutual authentication on ingress rules between catalog services (needs
+   * Cilium's SPIRE integration; it does not encrypt).
+   * @default - the catalog's `cilium.mutualAuth` (false unless set)
+   */
+  readonly mutualAuth?: boolean;
+  /**
+   * Emit L7 HTTP rules for calls limited to routes.
+   * @default true
+   */
+  readonly l7?: boolean;
+  /**
+   * Set `enableDefaultDeny` on every per-service policy (`false`: allows only, no
+   * default-deny from these policies, for a gradual rollout).
+   * @default - not set: Cilium's default
+   */
+  readonly enableDefaultDeny?: boolean;
+  /**
+   * Extra labels for every emitted policy.
+   * @default - none
+   */
+  readonly policyLabels?: Record<string, string>;
+  /**
+   * Annotations for every emitted policy.
+   * @default - none
+   */
+  readonly policyAnnotations?: Record<string, string>;
+  /**
+   * Emit the phase-1 cert-manager objects too, for services that terminate TLS themselves.
+   * @default false
+   */
+  readonly certificates?: boolean;
+}

@@ -1,0 +1,50 @@
+import { Construct } from 'constructs';
+import { CiliumNamespaces } from './namespaces';
+import { CiliumPhaseOptions } from './options';
+import { BaselineCertificates } from '../../layers/certificates';
+import { CiliumPolicyLayer } from '../../layers/cilium';
+import { ServiceCatalog } from '../../model/catalog';
+
+/** Properties of `CiliumPhase`. */
+export interface CiliumPhaseProps extends CiliumPhaseOptions {
+  /** The validated service catalog. */
+  readonly catalog: ServiceCatalog;
+}
+
+/**
+ * Phase 2 of the ladder: CiliumNetworkPolicy instead of NetworkPolicy. Deny by default,
+ * one policy per service with L7 HTTP rules for route-limited calls, DNS-name egress
+ * (`toFQDNs`) for host calls, and optional mutual authentication. Needs Cilium as the CNI
+ * (with its L7 proxy for the HTTP rules); no mesh.
+ *
+ * Plain NetworkPolicies are not emitted: Cilium enforces its own policies (it enforces
+ * NetworkPolicies as well, so both sets can run side by side during a migration).
+ */
+export class CiliumPhase extends Construct {
+  /** The Namespace objects, when emitted. */
+  public readonly namespaces?: CiliumNamespaces;
+  /** The Cilium policies. */
+  public readonly policies: CiliumPolicyLayer;
+  /** The cert-manager objects, when asked for. */
+  public readonly certificates?: BaselineCertificates;
+
+  public constructor(scope: Construct, id: string, props: CiliumPhaseProps) {
+    super(scope, id);
+    if (props.namespaces ?? true) {
+      this.namespaces = new CiliumNamespaces(this, 'namespaces', { catalog: props.catalog });
+    }
+    this.policies = new CiliumPolicyLayer(this, 'policies', {
+      catalog: props.catalog,
+      l7: props.l7,
+      defaultDeny: props.defaultDeny,
+      clusterwideDefaultDeny: props.clusterwideDefaultDeny,
+      mutualAuth: props.mutualAuth,
+      enableDefaultDeny: props.enableDefaultDeny,
+      labels: props.policyLabels,
+      annotations: props.policyAnnotations,
+    });
+    if ((props.certificates ?? false) && props.catalog._resolved.certificates.enabled) {
+      this.certificates = new BaselineCertificates(this, 'certificates', { catalog: props.catalog });
+    }
+  }
+}

@@ -1,0 +1,92 @@
+/**
+ * Names the istio phase derives from the model: hosts, identities, object names.
+ * Internal to the phase (not re-exported from the package).
+ */
+import { ResolvedCatalog, ResolvedService } from '../../model/resolved';
+import { PortProtocol } from '../../model/types';
+
+/** Label that turns on sidecar injection for a namespace. */
+export const INJECTION_LABEL = 'istio-injection';
+/** Annotation that makes an AuthorizationPolicy evaluated and logged, not enforced. */
+export const DRY_RUN_ANNOTATION = 'istio.io/dry-run';
+/** Names of the namespace-wide objects (per-service objects avoid them). */
+export const NAMESPACE_DEFAULT_NAME = 'default';
+export const ALLOW_NOTHING_NAME = 'allow-nothing';
+export const TELEMETRY_NAME = 'tracing';
+/** Name of the catch-all HTTP route of every VirtualService. */
+export const CATCH_ALL_ROUTE = 'catch-all';
+/** Suffix of the header-scoped fault-injection route placed before a route. */
+export const FAULT_ROUTE_SUFFIX = '-fault-injection';
+/** DNS suffix of the made-up hosts of CIDR ServiceEntries (never resolved). */
+export const CIDR_HOST_SUFFIX = 'cidr.mesh-ladder.internal';
+
+/** `<name>.<namespace>.svc.<clusterDomain>`: the host every Istio object names. */
+export function serviceHost(catalog: ResolvedCatalog, service: { readonly name: string; readonly namespace: string }): string {
+  return `${service.name}.${service.namespace}.svc.${catalog.clusterDomain}`;
+}
+
+/** The mesh identity of pods running as `serviceAccount` in `namespace`. */
+export function principal(trustDomain: string, namespace: string, serviceAccount: string): string {
+  return `${trustDomain}/ns/${namespace}/sa/${serviceAccount}`;
+}
+
+export function servicePrincipal(catalog: ResolvedCatalog, service: ResolvedService): string {
+  return principal(catalog.trustDomain, service.namespace, service.serviceAccount);
+}
+
+/** True for the protocols a sidecar proxies (it does not capture UDP). */
+export function isProxied(protocol: PortProtocol): boolean {
+  return protocol !== PortProtocol.UDP;
+}
+
+/** True for ports Istio routes at L7 (VirtualService http routes, HTTP authorization). */
+export function isL7(protocol: PortProtocol): boolean {
+  return protocol === PortProtocol.HTTP || protocol === PortProtocol.HTTP2 || protocol === PortProtocol.GRPC;
+}
+
+/**
+ * Name of a per-service object in a namespace that also holds namespace-wide objects:
+ * the service name, unless it equals one of `reserved`.
+ */
+export function perServiceName(service: { readonly name: string }, reserved: ReadonlyArray<string>): string {
+  return reserved.includes(service.name) ? `${service.name}-workload` : service.name;
+}
+
+/** A 32-bit polynomial hash as 8 hex digits: a stable short suffix for names that are too long. */
+function shortHash(text: string): string {
+  let hash = 7;
+  for (let i = 0; i < text.length; i++) {
+    hash = (hash * 31 + text.charCodeAt(i)) % 4294967296;
+  }
+  return hash.toString(16).padStart(8, '0');
+}
+
+/**
+ * A DNS-1123 label made from free text (`10.20.0.0/16` → `10-20-0-0-16`), at most `max`
+ * characters; longer ones are cut and get a hash suffix so they stay unique.
+ */
+export function slug(text: string, max = 63): string {
+  let s = text.toLowerCase().replace(/\*/g, 'wildcard').replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '');
+  if (s === '') {
+    s = 'x';
+  }
+  if (s.length <= max) {
+    return s;
+  }
+  const hash = shortHash(text);
+  return `${s.slice(0, max - hash.length - 1).replace(/-+$/, '')}-${hash}`;
+}
+
+/** Object name of the ServiceEntry for an external host (`external-api.stripe.com`). */
+export function hostEntryName(host: string): string {
+  const labels = host.toLowerCase().split('.').map(l => slug(l, 50));
+  const name = `external-${labels.join('.')}`;
+  return name.length <= 253 ? name : `external-${slug(host)}`;
+}
+
+/** Object name and made-up host of the ServiceEntry for a CIDR call. */
+export function cidrEntry(cidr: string, except: ReadonlyArray<string>): { name: string; host: string } {
+  const text = except.length === 0 ? cidr : `${cidr} except ${except.join(' ')}`;
+  const label = slug(text, 50);
+  return { name: `external-cidr-${label}`, host: `${label}.${CIDR_HOST_SUFFIX}` };
+}

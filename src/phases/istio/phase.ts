@@ -1,0 +1,120 @@
+import { Construct } from 'constructs';
+import { IstioAuthorizationPolicies } from './authorization';
+import { IstioDestinationRules } from './destination-rules';
+import { IstioNamespaces } from './namespaces';
+import { IstioPhaseOptions, SidecarScope } from './options';
+import { IstioPeerAuthentications } from './peer-authentication';
+import { IstioServiceEntries } from './service-entries';
+import { IstioSidecars } from './sidecars';
+import { IstioTelemetry } from './telemetry';
+import { IstioVirtualServices } from './virtual-services';
+import { CiliumPolicyLayer } from '../../layers/cilium';
+import { MeshDataPlaneOptions } from '../../layers/mesh-options';
+import { NetworkPolicyLayer } from '../../layers/network-policy';
+import { ServiceCatalog } from '../../model/catalog';
+import { L4Layer } from '../../model/types';
+import { PhaseCapabilityError } from '../common';
+
+/** Properties of `IstioPhase`. */
+export interface IstioPhaseProps extends IstioPhaseOptions {
+  /** The validated service catalog. */
+  readonly catalog: ServiceCatalog;
+}
+
+/** istiod's pod labels in a default installation. */
+const ISTIOD_SELECTOR: Readonly<Record<string, string>> = { app: 'istiod' };
+/** xDS and certificate signing over TLS: the only istiod port sidecars dial. */
+const ISTIOD_PORTS: readonly number[] = [15012];
+
+/**
+ * Phase 4 of the ladder: the Istio sidecar mesh, with retries that never repeat a
+ * request the server may already have processed.
+ *
+ * Emits sidecar injection on owned namespaces, mTLS (PeerAuthentication),
+ * identity-based authorization (AuthorizationPolicy), traffic management with an
+ * explicit `retries` block and a timeout on EVERY HTTP route (VirtualService), mTLS
+ * origination, connection pools, outlier detection and canary subsets (DestinationRule),
+ * per-workload egress scoping with `REGISTRY_ONLY` (Sidecar), external destinations
+ * (ServiceEntry) and optional tracing (Telemetry); and keeps L4 enforcement underneath
+ * (Cilium L3/L4 by default, or NetworkPolicy, or none), opened for the sidecars' control
+ * plane connection.
+ */
+export class IstioPhase extends Construct {
+  /** The Namespace objects, when emitted. */
+  public readonly namespaces?: IstioNamespaces;
+  /** mTLS modes (namespace-wide and per workload). */
+  public readonly peerAuthentications: IstioPeerAuthentications;
+  /** Allow-nothing baselines and per-service ALLOW policies. */
+  public readonly authorizationPolicies: IstioAuthorizationPolicies;
+  /** Routes with explicit retries and timeouts, canary weights, scoped faults. */
+  public readonly virtualServices: IstioVirtualServices;
+  /** mTLS origination, connection pools, outlier detection, subsets. */
+  public readonly destinationRules: IstioDestinationRules;
+  /** Per-proxy egress scoping with REGISTRY_ONLY. */
+  public readonly sidecars: IstioSidecars;
+  /** External hosts and CIDRs. */
+  public readonly serviceEntries: IstioServiceEntries;
+  /** Tracing sampling, when the catalog sets it. */
+  public readonly telemetry: IstioTelemetry;
+  /** The CiliumNetworkPolicies underneath (L4 layer CILIUM). */
+  public readonly ciliumPolicies?: CiliumPolicyLayer;
+  /** The NetworkPolicies underneath (L4 layer NETWORK_POLICY). */
+  public readonly networkPolicies?: NetworkPolicyLayer;
+
+  public constructor(scope: Construct, id: string, props: IstioPhaseProps) {
+    super(scope, id);
+    const catalog = props.catalog;
+    const settings = catalog._resolved.istio;
+    const mode = props.mode ?? settings.mode;
+    const l4 = props.l4 ?? settings.l4;
+
+    if (props.namespaces ?? true) {
+      this.namespaces = new IstioNamespaces(this, 'namespaces', { catalog });
+    }
+    this.peerAuthentications = new IstioPeerAuthentications(this, 'peer-authentication', { catalog, mode });
+    this.authorizationPolicies = new IstioAuthorizationPolicies(this, 'authorization', { catalog, mode });
+    this.virtualServices = new IstioVirtualServices(this, 'virtual-services', { catalog });
+    this.destinationRules = new IstioDestinationRules(this, 'destination-rules', { catalog });
+    this.serviceEntries = new IstioServiceEntries(this, 'service-entries', { catalog });
+    this.sidecars = new IstioSidecars(this, 'sidecars', { catalog, scope: props.sidecarScope ?? SidecarScope.SERVICE });
+    this.telemetry = new IstioTelemetry(this, 'telemetry', { catalog });
+
+    // Sidecars keep the pod ports (inbound capture happens inside the pod), so the L4
+    // layer needs no proxy ports: only the sidecars' connection to istiod.
+    const mesh: MeshDataPlaneOptions = {
+      controlPlane: [{
+        namespace: settings.controlPlaneNamespace,
+        selector: { ...(props.controlPlaneSelector ?? ISTIOD_SELECTOR) },
+        ports: [...(props.controlPlanePorts ?? ISTIOD_PORTS)],
+      }],
+    };
+    switch (l4) {
+      case L4Layer.CILIUM:
+        // L3/L4 only: the sidecars enforce L7; Cilium's proxy would sit in between.
+        // Exposure under Istio goes through the (meshed) ingress gateway, never straight from the world.
+        this.ciliumPolicies = new CiliumPolicyLayer(this, 'cilium-policies', { catalog, l7: false, ingressFromWorld: false, mesh });
+        break;
+      case L4Layer.NETWORK_POLICY:
+        assertAddressable(catalog);
+        this.networkPolicies = new NetworkPolicyLayer(this, 'network-policies', { catalog, mesh });
+        break;
+      case L4Layer.NONE:
+        break;
+    }
+  }
+}
+
+/** NetworkPolicy matches addresses only: every host call needs its `cidrs` there. */
+function assertAddressable(catalog: ServiceCatalog): void {
+  const problems: string[] = [];
+  for (const service of catalog._resolved.services) {
+    for (const call of service.calls) {
+      if (call.kind === 'host' && call.cidrs.length === 0) {
+        problems.push(`${service.id} calls host ${call.host}: the NetworkPolicy layer (istio.l4: networkpolicy) matches IP addresses, not DNS names. Add "cidrs" (the host's address ranges) to the call, or keep istio.l4: cilium, which matches DNS names.`);
+      }
+    }
+  }
+  if (problems.length > 0) {
+    throw new PhaseCapabilityError(`the istio phase cannot express ${problems.length} call(s) with its L4 layer:\n` + problems.map(p => `  - ${p}`).join('\n'));
+  }
+}

@@ -1,0 +1,55 @@
+import { ApiObject } from 'cdk8s';
+import { Construct } from 'constructs';
+import { planServiceEntries, PlannedServiceEntry } from './egress-plan';
+import * as istio from '../../../imports/networking.istio.io';
+import { ServiceCatalog } from '../../model/catalog';
+import { constructId, MANAGED_BY_LABELS } from '../common';
+
+/** Properties of `IstioServiceEntries`. */
+export interface IstioServiceEntriesProps {
+  /** The validated service catalog. */
+  readonly catalog: ServiceCatalog;
+}
+
+/**
+ * ServiceEntries for calls that leave the mesh (sidecars run with
+ * `outboundTrafficPolicy: REGISTRY_ONLY`, so anything not in the registry is refused):
+ * - a `host` call: `MESH_EXTERNAL`, resolution DNS (NONE for `*.` wildcards, which
+ *   cannot be resolved), its ports with protocol TLS, HTTP, HTTP2, GRPC or TCP; TCP
+ *   ports of a host with `cidrs` are limited to those addresses;
+ * - a `cidr` call: the range minus its exclusions as `addresses`, resolution NONE, TCP.
+ * One entry per namespace and target, exported to that namespace only; UDP ports are
+ * left out (sidecars do not capture UDP; the L4 layer governs it).
+ */
+export class IstioServiceEntries extends Construct {
+  /** @internal What was emitted, in order. */
+  public readonly _entries: ReadonlyArray<PlannedServiceEntry>;
+  private readonly byKey = new Map<string, ApiObject>();
+
+  public constructor(scope: Construct, id: string, props: IstioServiceEntriesProps) {
+    super(scope, id);
+    this._entries = planServiceEntries(props.catalog._resolved);
+    for (const e of this._entries) {
+      this.byKey.set(`${e.namespace}/${e.name}`, new istio.ServiceEntry(this, constructId(e.namespace, e.name), {
+        metadata: { name: e.name, namespace: e.namespace, labels: { ...MANAGED_BY_LABELS } },
+        spec: {
+          hosts: [e.host],
+          ...(e.addresses.length > 0 ? { addresses: [...e.addresses] } : {}),
+          location: istio.ServiceEntrySpecLocation.MESH_UNDERSCORE_EXTERNAL,
+          resolution: e.resolution,
+          ports: e.ports.map(p => ({ ...p })),
+          exportTo: ['.'],
+        },
+      }));
+    }
+  }
+
+  /**
+   * A ServiceEntry by namespace and object name.
+   * @param namespace namespace of the callers
+   * @param name object name (`external-<host>` or `external-cidr-<range>`)
+   */
+  public entry(namespace: string, name: string): ApiObject | undefined {
+    return this.byKey.get(`${namespace}/${name}`);
+  }
+}

@@ -1,0 +1,57 @@
+/**
+ * Linkerd facts the phase emits (Linkerd 2.16+). Checked against the Linkerd docs and
+ * sources: proxy ports and control-plane ports from the linkerd-control-plane chart,
+ * annotation names from linkerd.io/2/reference/{retries,timeouts,authorization-policy}.
+ */
+
+/** The proxy's inbound port: meshed clients dial it instead of the app port. */
+export const PROXY_INBOUND_PORT = 4143;
+
+/**
+ * Control-plane pod ports every proxy dials: identity (8080, certificate issuance),
+ * destination (8086, service discovery) and policy (8090, inbound/outbound policy).
+ */
+export const CONTROL_PLANE_PORTS: readonly number[] = [8080, 8086, 8090];
+
+export const INJECT_ANNOTATION = 'linkerd.io/inject';
+export const DEFAULT_INBOUND_POLICY_ANNOTATION = 'config.linkerd.io/default-inbound-policy';
+
+export const RETRY_HTTP_ANNOTATION = 'retry.linkerd.io/http';
+export const RETRY_GRPC_ANNOTATION = 'retry.linkerd.io/grpc';
+export const RETRY_LIMIT_ANNOTATION = 'retry.linkerd.io/limit';
+export const RETRY_TIMEOUT_ANNOTATION = 'retry.linkerd.io/timeout';
+export const TIMEOUT_REQUEST_ANNOTATION = 'timeout.linkerd.io/request';
+
+/** Every retry annotation Linkerd reads (none of them may sit on a non-idempotent route). */
+export const RETRY_ANNOTATIONS: readonly string[] = [
+  RETRY_HTTP_ANNOTATION,
+  RETRY_GRPC_ANNOTATION,
+  RETRY_LIMIT_ANNOTATION,
+  RETRY_TIMEOUT_ANNOTATION,
+];
+
+/** Label naming the catalog route an emitted route object carries. */
+export const ROUTE_LABEL = 'mesh-ladder.dev/route';
+/** Label naming the service port (name or number) an object is about. */
+export const PORT_LABEL = 'mesh-ladder.dev/port';
+/** Label naming the canary version of a per-version Service. */
+export const VERSION_LABEL = 'mesh-ladder.dev/version';
+/** Annotation recording retry conditions Linkerd cannot express (never dropped silently). */
+export const RETRY_DROPPED_ANNOTATION = 'mesh-ladder.dev/retry-conditions-dropped';
+/** Annotation recording what the user must still do for an object to work. */
+export const NOTE_ANNOTATION = 'mesh-ladder.dev/note';
+
+/** Linkerd's default probe networks (policyController.probeNetworks): every address. */
+export const DEFAULT_PROBE_NETWORKS: readonly string[] = ['0.0.0.0/0', '::/0'];
+
+export const POLICY_GROUP = 'policy.linkerd.io';
+export const GATEWAY_GROUP = 'gateway.networking.k8s.io';
+/** Name of the per-namespace NetworkAuthentication of kubelet probes. */
+export const PROBE_NETWORKS_NAME = 'kubelet-probes';
+/** Name of the per-namespace NetworkAuthentication matching every address. */
+export const ALL_NETWORKS_NAME = 'all-networks';
+/** Name of the per-namespace NetworkAuthentication of an unmeshed ingress controller. */
+export const INGRESS_NETWORKS_NAME = 'ingress-controller';
+/** The gRPC health service kubelet gRPC probes call. */
+export const GRPC_HEALTH_SERVICE = 'grpc.health.v1.Health';
+

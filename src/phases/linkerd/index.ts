@@ -1,0 +1,5 @@
+export * from './phase';
+export * from './options';
+export * from './namespaces';
+export * from './authorization';
+export * from './traffic';

@@ -1,0 +1,131 @@
+import { Construct } from 'constructs';
+import { LinkerdAuthorization } from './authorization';
+import { CONTROL_PLANE_PORTS, DEFAULT_INBOUND_POLICY_ANNOTATION, INJECT_ANNOTATION, PROXY_INBOUND_PORT } from './constants';
+import { LinkerdNamespaces } from './namespaces';
+import { LinkerdDefaultInboundPolicy, LinkerdPhaseOptions } from './options';
+import { LinkerdTraffic } from './traffic';
+import { CiliumPolicyLayer } from '../../layers/cilium';
+import { MeshDataPlaneOptions } from '../../layers/mesh-options';
+import { NetworkPolicyLayer } from '../../layers/network-policy';
+import { ServiceCatalog } from '../../model/catalog';
+import { L4Layer, MeshMode, PortProtocol } from '../../model/types';
+import { PhaseCapabilityError } from '../common';
+
+/** Properties of `LinkerdPhase`. */
+export interface LinkerdPhaseProps extends LinkerdPhaseOptions {
+  /** The validated service catalog. */
+  readonly catalog: ServiceCatalog;
+}
+
+/**
+ * Phase 3 of the ladder: Linkerd. Injection and the default inbound policy per owned
+ * namespace; per service port a Server with identity-based AuthorizationPolicies (per
+ * route where calls are limited to routes); canary splits, timeouts and safe retries as
+ * Gateway API routes on the Services; and underneath, an L4 layer (Cilium by default,
+ * Kubernetes NetworkPolicy, or none) that also lets meshed traffic reach the proxy's
+ * inbound port 4143 and proxies reach the control plane.
+ *
+ * Migration: PERMISSIVE mode (default inbound policy all-unauthenticated, Servers in
+ * audit) observes without breaking; ENFORCED (all-authenticated, deny) is the goal.
+ */
+export class LinkerdPhase extends Construct {
+  /**
+   * What Linkerd needs from an L4 layer: meshed clients dial the proxy's inbound port
+   * (4143) instead of the app port, and every proxy dials the control plane (identity
+   * 8080, destination 8086, policy 8090).
+   * @param controlPlaneNamespace namespace of the Linkerd control plane
+   */
+  public static meshDataPlane(controlPlaneNamespace: string): MeshDataPlaneOptions {
+    return {
+      inboundProxyPorts: [PROXY_INBOUND_PORT],
+      controlPlane: [{ namespace: controlPlaneNamespace, ports: [...CONTROL_PLANE_PORTS] }],
+    };
+  }
+
+  /** The mode the phase was synthesized in. */
+  public readonly mode: MeshMode;
+  /** The L4 layer under the mesh. */
+  public readonly l4: L4Layer;
+  /** Default inbound policy of the catalog's pods. */
+  public readonly defaultInboundPolicy: LinkerdDefaultInboundPolicy;
+  /** Namespace objects with the injection annotation, when emitted. */
+  public readonly namespaces?: LinkerdNamespaces;
+  /** Servers, authentications, authorization policies and inbound routes. */
+  public readonly authorization: LinkerdAuthorization;
+  /** Per-version Services and outbound routes (splits, timeouts, retries). */
+  public readonly traffic: LinkerdTraffic;
+  /** The NetworkPolicy L4 layer, when `l4` is NETWORK_POLICY. */
+  public readonly networkPolicies?: NetworkPolicyLayer;
+  /** The Cilium L4 layer, when `l4` is CILIUM. */
+  public readonly ciliumPolicies?: CiliumPolicyLayer;
+  /**
+   * What the user must still do or know, one line each: pod annotations outside owned
+   * namespaces, probe paths, retry conditions Linkerd cannot express, canary limits.
+   */
+  public readonly warnings: string[];
+  private readonly catalog: ServiceCatalog;
+
+  public constructor(scope: Construct, id: string, props: LinkerdPhaseProps) {
+    super(scope, id);
+    const model = props.catalog._resolved;
+    this.catalog = props.catalog;
+    this.mode = props.mode ?? model.linkerd.mode;
+    this.l4 = props.l4 ?? model.linkerd.l4;
+    this.defaultInboundPolicy = props.defaultInboundPolicy
+      ?? (this.mode === MeshMode.PERMISSIVE ? LinkerdDefaultInboundPolicy.ALL_UNAUTHENTICATED : LinkerdDefaultInboundPolicy.ALL_AUTHENTICATED);
+
+    if (this.l4 === L4Layer.NONE) {
+      const udp = model.services.flatMap(s => s.ports.filter(p => p.protocol === PortProtocol.UDP).map(p => `${s.id} port ${p.ref}`));
+      if (udp.length > 0) {
+        throw new PhaseCapabilityError(`the linkerd phase cannot protect UDP ports without an L4 layer (Linkerd proxies TCP only): ${udp.join(', ')}. Use l4: cilium or l4: networkpolicy.`);
+      }
+    }
+
+    if (props.namespaces ?? true) {
+      this.namespaces = new LinkerdNamespaces(this, 'namespaces', { catalog: props.catalog, defaultInboundPolicy: this.defaultInboundPolicy });
+    }
+    this.authorization = new LinkerdAuthorization(this, 'authorization', {
+      catalog: props.catalog,
+      mode: this.mode,
+      ingress: props.ingress,
+      probes: props.probes,
+      exposedFromWorld: this.l4 === L4Layer.CILIUM && model.cilium.ingressFromWorld,
+    });
+    this.traffic = new LinkerdTraffic(this, 'traffic', { catalog: props.catalog, strictRetries: props.strictRetries });
+
+    const mesh = LinkerdPhase.meshDataPlane(model.linkerd.controlPlaneNamespace);
+    if (this.l4 === L4Layer.NETWORK_POLICY) {
+      this.networkPolicies = new NetworkPolicyLayer(this, 'network-policies', { catalog: props.catalog, mesh });
+    } else if (this.l4 === L4Layer.CILIUM) {
+      // L4 only: Linkerd's proxies decide requests; Cilium's L7 proxy would sit in between.
+      this.ciliumPolicies = new CiliumPolicyLayer(this, 'cilium-policies', { catalog: props.catalog, l7: false, mesh });
+    }
+
+    const unowned = new Set(model.namespaces.filter(n => !n.owned).map(n => n.name));
+    this.warnings = [
+      ...model.services
+        .filter(s => unowned.has(s.namespace))
+        .map(s => `${s.id}: namespace ${s.namespace} is not owned, so nothing injects its pods; add to the pod template these annotations: ${formatAnnotations(this.podTemplateAnnotations(s.id))}`),
+      ...this.authorization.warnings,
+      ...this.traffic.warnings,
+    ];
+  }
+
+  /**
+   * The pod template annotations a service's workload needs: injection and the default
+   * inbound policy. Required when its namespace is not owned (no Namespace object carries
+   * them); redundant but harmless otherwise.
+   * @param serviceId `namespace/name`
+   */
+  public podTemplateAnnotations(serviceId: string): Record<string, string> {
+    this.catalog._resolved.service(serviceId);
+    return {
+      [DEFAULT_INBOUND_POLICY_ANNOTATION]: this.defaultInboundPolicy,
+      [INJECT_ANNOTATION]: 'enabled',
+    };
+  }
+}
+
+function formatAnnotations(annotations: Record<string, string>): string {
+  return Object.entries(annotations).map(([k, v]) => `${k}: ${v}`).join(', ');
+}

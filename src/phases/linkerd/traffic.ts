@@ -1,0 +1,218 @@
+import { ApiObject } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { NOTE_ANNOTATION, PORT_LABEL, RETRY_DROPPED_ANNOTATION, ROUTE_LABEL, VERSION_LABEL } from './constants';
+import {
+  compareStrings, grpcMatchOf, GrpcMatchPlan, httpMatchOf, HttpMatchPlan, mayShadowGrpc, mayShadowHttp, NameRegistry, outboundStyle, routesOn,
+  versionServiceName,
+} from './plan';
+import { formatDropped, planRetries, RouteObjectStyle, timeoutAnnotations } from './retries';
+import * as gw from '../../../imports/gateway.networking.k8s.io';
+import { ServiceCatalog } from '../../model/catalog';
+import { ResolvedPort, ResolvedRoute, ResolvedService } from '../../model/resolved';
+import { constructId, l4Protocol, PhaseCapabilityError, serviceLabels } from '../common';
+
+/** Properties of `LinkerdTraffic`. */
+export interface LinkerdTrafficProps {
+  /** The validated service catalog. */
+  readonly catalog: ServiceCatalog;
+  /**
+   * Refuse routes whose retry conditions Linkerd cannot express instead of recording them.
+   * @default false
+   */
+  readonly strictRetries?: boolean;
+}
+
+/**
+ * Client-side traffic policy, as Gateway API routes whose parent is the apex Service
+ * (Linkerd's outbound policy; the proxies of the callers apply it):
+ * - canaries: per version a Service `<name>-<version>` (service selector plus the
+ *   version's labels, same ports), and on every HTTP/gRPC port routes whose
+ *   `backendRefs` carry the versions' weights;
+ * - per catalog route a route object matching its method and path (HTTPRoute) or gRPC
+ *   service and method (GRPCRoute), annotated with `timeout.linkerd.io/request` and,
+ *   for idempotent routes only, `retry.linkerd.io/*`. Retries live only on route
+ *   objects, never on the Service: a Service annotation would apply to every route,
+ *   non-idempotent ones included.
+ *
+ * Once any route is attached to a Service port, Linkerd routes only what the routes match
+ * (anything else is a 404), so a port with route objects always gets a catch-all route
+ * too, and every catalog route of the port gets its own object, so Gateway API
+ * precedence (longest path, then method) keeps each request on its own route's policy.
+ */
+export class LinkerdTraffic extends Construct {
+  /** Retry conditions dropped and canary limits, one line each. */
+  public readonly warnings: string[] = [];
+  private readonly objects = new Map<string, ApiObject>();
+
+  public constructor(scope: Construct, id: string, props: LinkerdTrafficProps) {
+    super(scope, id);
+    const model = props.catalog._resolved;
+    const names = NameRegistry.of(this);
+    const serviceNames = new Set(model.services.map(s => `${s.namespace}/${s.name}`));
+
+    for (const service of model.services.filter(s => !s.clientOnly)) {
+      const ns = service.namespace;
+      for (const version of service.versions) {
+        const name = versionServiceName(service, version.name);
+        if (serviceNames.has(`${ns}/${name}`)) {
+          throw new PhaseCapabilityError(`${service.id}: the Service of canary version "${version.name}" would be named ${name}, which is also a catalog service in ${ns}; rename the version or the service`);
+        }
+        this.add(new k8s.KubeService(this, constructId(ns, 'service', name), {
+          metadata: {
+            name: names.claim('Service', ns, name, service.id),
+            namespace: ns,
+            labels: { ...serviceLabels(service), [VERSION_LABEL]: version.name },
+          },
+          spec: {
+            selector: { ...service.selector, ...version.labels },
+            ports: service.ports.map(p => ({
+              ...(p.name !== undefined ? { name: p.name } : {}),
+              port: p.port,
+              targetPort: k8s.IntOrString.fromNumber(p.targetPort),
+              protocol: l4Protocol(p.protocol),
+            })),
+          },
+        }));
+      }
+      if (service.versions.length > 0) {
+        const unsplit = service.ports.filter(p => outboundStyle(service, p) === 'none');
+        if (unsplit.length > 0) {
+          this.warnings.push(`${service.id}: canary weights apply to HTTP and gRPC ports only; on ${unsplit.map(p => `${p.ref} (${p.protocol})`).join(', ')} traffic spreads over every version's pods (Linkerd splits opaque and UDP traffic by no route)`);
+        }
+      }
+      for (const route of service.routes.filter(r => r.fault)) {
+        this.warnings.push(`${service.id} route ${route.name}: fault injection is not emitted (the linkerd phase has no fault injection; use the istio phase to test with faults)`);
+      }
+      if (Object.keys(service.trafficPolicy).length > 0) {
+        this.warnings.push(`${service.id}: trafficPolicy is not emitted (Linkerd has no connection pools; its failure accrual is configured with balancer.linkerd.io/* annotations on your Service)`);
+      }
+      for (const port of service.ports) {
+        const style = outboundStyle(service, port);
+        if (style !== 'none') {
+          this.emitPort(names, service, port, style, props.strictRetries ?? false);
+        }
+      }
+    }
+  }
+
+  /**
+   * An emitted object, as an escape hatch.
+   * @param kind `Service`, `HTTPRoute` or `GRPCRoute`
+   * @param namespace its namespace
+   * @param name its name
+   */
+  public object(kind: string, namespace: string, name: string): ApiObject | undefined {
+    return this.objects.get(`${kind}/${namespace}/${name}`);
+  }
+
+  private add(obj: ApiObject): void {
+    this.objects.set(`${obj.kind}/${obj.metadata.namespace}/${obj.name}`, obj);
+  }
+
+  private emitPort(names: NameRegistry, service: ResolvedService, port: ResolvedPort, style: RouteObjectStyle, strict: boolean): void {
+    const routes = routesOn(service, [port]);
+    const plans = routes.map(route => {
+      const retry = planRetries(route, style);
+      if (retry.dropped.length > 0) {
+        const message = `${service.id} route ${route.name}: retry conditions Linkerd cannot express: ${formatDropped(retry.dropped)}`;
+        if (strict) {
+          throw new PhaseCapabilityError(`${message}. Remove them from the route's retries.on, or drop strictRetries to emit the rest.`);
+        }
+        this.warnings.push(message);
+      }
+      return { route, retry, annotations: { ...timeoutAnnotations(route), ...retry.annotations } };
+    });
+    const needed = service.versions.length > 0 || plans.some(p => Object.keys(p.annotations).length > 0);
+    if (!needed) {
+      return;
+    }
+    const retried = plans.filter(p => Object.keys(p.retry.annotations).length > 0).map(p => p.route);
+    assertNoRetryShadowing(service, port, style, retried, routes.filter(r => !r.idempotent));
+
+    const ns = service.namespace;
+    const parentRefs = [{ group: 'core', kind: 'Service', name: service.name, port: port.port }];
+    const backendRefs = service.versions.length > 0
+      ? service.versions.map(v => ({ name: versionServiceName(service, v.name), port: port.port, weight: v.weight }))
+      : [{ name: service.name, port: port.port }];
+    const base = `${service.name}-${port.ref}`;
+    const labels = { ...serviceLabels(service), [PORT_LABEL]: port.ref };
+    const owner = `${service.id} port ${port.ref}`;
+
+    const emit = (name: string, objLabels: Record<string, string>, annotations: Record<string, string>, match?: ResolvedRoute) => {
+      const metadata = {
+        name,
+        namespace: ns,
+        labels: objLabels,
+        ...(Object.keys(annotations).length > 0 ? { annotations } : {}),
+      };
+      if (style === 'grpc') {
+        names.claim('GRPCRoute', ns, name, owner);
+        this.add(new gw.GrpcRoute(this, constructId(ns, 'grpcroute', name), {
+          metadata,
+          spec: { parentRefs, rules: [{ ...(match ? { matches: [grpcMatch(grpcMatchOf(match))] } : {}), backendRefs }] },
+        }));
+      } else {
+        names.claim('HTTPRoute', ns, name, owner);
+        this.add(new gw.HttpRoute(this, constructId(ns, 'httproute', name), {
+          metadata,
+          spec: {
+            parentRefs,
+            rules: [{
+              matches: [match ? httpMatch(httpMatchOf(match)) : { path: { type: gw.HttpRouteSpecRulesMatchesPathType.PATH_PREFIX, value: '/' } }],
+              backendRefs,
+            }],
+          },
+        }));
+      }
+    };
+
+    emit(`${base}-outbound`, labels, { [NOTE_ANNOTATION]: 'catch-all: requests outside the catalog routes keep working once routes are attached' });
+    for (const plan of plans) {
+      const annotations: Record<string, string> = { ...plan.annotations };
+      if (plan.retry.dropped.length > 0) {
+        annotations[RETRY_DROPPED_ANNOTATION] = formatDropped(plan.retry.dropped);
+      }
+      emit(`${base}-${plan.route.name}-outbound`, { ...labels, [ROUTE_LABEL]: plan.route.name }, annotations, plan.route);
+    }
+  }
+}
+
+function httpMatch(m: HttpMatchPlan): gw.HttpRouteSpecRulesMatches {
+  return {
+    ...(m.method ? { method: m.method as unknown as gw.HttpRouteSpecRulesMatchesMethod } : {}),
+    ...(m.path ? { path: { type: m.path.type as gw.HttpRouteSpecRulesMatchesPathType, value: m.path.value } } : {}),
+  };
+}
+
+function grpcMatch(m: GrpcMatchPlan): gw.GrpcRouteSpecRulesMatches {
+  const method = { type: gw.GrpcRouteSpecRulesMatchesMethodType.EXACT, service: m.service, ...(m.method !== undefined ? { method: m.method } : {}) };
+  return { method };
+}
+
+/**
+ * Refuses a port where a retried route could capture requests of a non-idempotent route
+ * (equal or better precedence): those requests would be retried.
+ */
+function assertNoRetryShadowing(
+  service: ResolvedService,
+  port: ResolvedPort,
+  style: RouteObjectStyle,
+  retried: ResolvedRoute[],
+  nonIdempotent: ResolvedRoute[],
+): void {
+  const problems: string[] = [];
+  for (const q of [...retried].sort((a, b) => compareStrings(a.name, b.name))) {
+    for (const n of nonIdempotent) {
+      const shadows = style === 'grpc'
+        ? mayShadowGrpc(grpcMatchOf(q), grpcMatchOf(n))
+        : mayShadowHttp(httpMatchOf(q), httpMatchOf(n));
+      if (shadows) {
+        problems.push(`route "${q.name}" (retried) can match requests of the non-idempotent route "${n.name}" with equal or higher precedence`);
+      }
+    }
+  }
+  if (problems.length > 0) {
+    throw new PhaseCapabilityError(`${service.id} port ${port.ref}: ${problems.join('; ')}. Linkerd would retry those requests. Make the matches disjoint (e.g. give the retried route a method or a longer path), or remove its retries.`);
+  }
+}

@@ -1,0 +1,160 @@
+/**
+ * Test helpers of the istio phase: synthesis to plain objects, and random catalogs with
+ * routes (retries, timeouts, faults, route-limited calls) on top of `catalogSpecArb`.
+ */
+import { Testing } from 'cdk8s';
+import * as fc from 'fast-check';
+import { ServiceCatalog } from '../../../src/model/catalog';
+import { isIdempotentMethod, PRE_REQUEST_CONDITIONS } from '../../../src/model/idempotency';
+import {
+  CallSpec, CatalogSpec, FaultSpec, HttpMethod, L4Layer, PortProtocol, PortSpec, RetryCondition, RetrySpec, RouteSpec, ServiceSpec,
+} from '../../../src/model/types';
+import { IstioPhase, IstioPhaseOptions } from '../../../src/phases/istio';
+import { CatalogArbitraryOptions, catalogSpecArb } from '../../support/arbitraries';
+import { Manifest } from '../../support/synth';
+
+/** The istio phase's manifests (L4 layer from the options, else the catalog's). */
+export function synthIstio(catalog: ServiceCatalog | CatalogSpec, options: IstioPhaseOptions = {}): Manifest[] {
+  const model = catalog instanceof ServiceCatalog ? catalog : ServiceCatalog.fromSpec(catalog);
+  const chart = Testing.chart();
+  new IstioPhase(chart, 'istio', { ...options, catalog: model });
+  return Testing.synth(chart);
+}
+
+export function find(manifests: Manifest[], kind: string, namespace: string, name: string): Manifest {
+  const found = manifests.find(m => m.kind === kind && m.metadata?.namespace === namespace && m.metadata?.name === name);
+  if (!found) {
+    throw new Error(`no ${kind} ${namespace}/${name}`);
+  }
+  return found;
+}
+
+export function ofKind(manifests: Manifest[], kind: string): Manifest[] {
+  return manifests.filter(m => m.kind === kind);
+}
+
+const METHODS = [HttpMethod.GET, HttpMethod.HEAD, HttpMethod.POST, HttpMethod.PUT, HttpMethod.DELETE, HttpMethod.PATCH, HttpMethod.OPTIONS];
+const PATHS: Array<Pick<NonNullable<RouteSpec['http']>, 'path' | 'pathPrefix' | 'pathRegex'>> = [
+  { path: '/orders' },
+  { path: '/orders/export' },
+  { pathPrefix: '/v1' },
+  { pathPrefix: '/v1/admin' },
+  { pathPrefix: '/' },
+  { pathRegex: '/items/[^/]+' },
+  { pathRegex: '/items/[a-z0-9]+/parts' },
+  {},
+];
+const ALL_CONDITIONS = Object.values(RetryCondition);
+const SAFE_CONDITIONS = [...PRE_REQUEST_CONDITIONS];
+
+function httpFits(p: PortSpec): boolean {
+  return p.protocol === PortProtocol.HTTP || p.protocol === PortProtocol.HTTP2;
+}
+
+function grpcFits(p: PortSpec): boolean {
+  return p.protocol === PortProtocol.GRPC || p.protocol === PortProtocol.HTTP2;
+}
+
+function retriesArb(idempotent: boolean): fc.Arbitrary<RetrySpec | undefined> {
+  return fc.option(fc.record({
+    attempts: fc.integer({ min: 0, max: 3 }),
+    perTryTimeout: fc.option(fc.constantFrom('100ms', '300ms', '1s'), { nil: undefined }),
+    on: fc.option(fc.subarray(idempotent ? ALL_CONDITIONS : SAFE_CONDITIONS, { minLength: 1 }), { nil: undefined }),
+  }).map(r => ({
+    attempts: r.attempts,
+    ...(r.perTryTimeout ? { perTryTimeout: r.perTryTimeout } : {}),
+    ...(r.on ? { on: r.on } : {}),
+  })), { nil: undefined, freq: 2 });
+}
+
+function faultArb(kind: 'http' | 'grpc'): fc.Arbitrary<FaultSpec | undefined> {
+  return fc.option(fc.record({
+    abort: fc.boolean(),
+    scoped: fc.boolean(),
+  }).map(({ abort, scoped }): FaultSpec => ({
+    ...(abort
+      ? { abort: kind === 'grpc' ? { grpcStatus: 'UNAVAILABLE', percent: 10 } : { httpStatus: 503, percent: 10 } }
+      : { delay: { fixedDelay: '1s', percent: 50 } }),
+    ...(scoped ? { headers: { 'x-chaos-test': 'true' } } : {}),
+  })), { nil: undefined, freq: 6 });
+}
+
+function routeArb(name: string, ports: PortSpec[]): fc.Arbitrary<RouteSpec> | undefined {
+  const http = ports.filter(httpFits);
+  const grpc = ports.filter(grpcFits);
+  const kinds: Array<'http' | 'grpc'> = [...(http.length > 0 ? ['http' as const] : []), ...(grpc.length > 0 ? ['grpc' as const] : [])];
+  if (kinds.length === 0) {
+    return undefined;
+  }
+  return fc.constantFrom(...kinds).chain(kind => fc.record({
+    method: fc.option(fc.constantFrom(...METHODS), { nil: undefined, freq: 5 }),
+    path: fc.constantFrom(...PATHS),
+    grpcService: fc.constantFrom('shop.Orders', 'shop.Stock'),
+    grpcMethod: fc.option(fc.constantFrom('Get', 'Put'), { nil: undefined, freq: 4 }),
+    idempotent: fc.option(fc.boolean(), { nil: undefined, freq: 3 }),
+    timeout: fc.option(fc.constantFrom('250ms', '1s', '2s'), { nil: undefined }),
+    pinned: fc.option(fc.constantFrom(...(kind === 'http' ? http : grpc)), { nil: undefined, freq: 4 }),
+  }).chain(r => {
+    const idempotent = r.idempotent ?? (kind === 'http' ? isIdempotentMethod(r.method) : false);
+    return fc.tuple(retriesArb(idempotent), faultArb(kind)).map(([retries, fault]): RouteSpec => ({
+      name,
+      ...(kind === 'http'
+        ? { http: { ...(r.method ? { method: r.method } : {}), ...r.path } }
+        : { grpc: { service: r.grpcService, ...(r.grpcMethod ? { method: r.grpcMethod } : {}) } }),
+      ...(r.pinned ? { port: r.pinned.name ?? r.pinned.port } : {}),
+      ...(r.idempotent !== undefined ? { idempotent: r.idempotent } : {}),
+      ...(r.timeout ? { timeout: r.timeout } : {}),
+      ...(retries ? { retries } : {}),
+      ...(fault ? { fault } : {}),
+    }));
+  }));
+}
+
+/** Ports (of `callee`) a route of it is served on. */
+function servedOn(route: RouteSpec, callee: ServiceSpec): PortSpec[] {
+  const ports = callee.ports ?? [];
+  if (route.port !== undefined) {
+    return ports.filter(p => p.name === route.port || p.port === route.port);
+  }
+  return ports.filter(route.grpc ? grpcFits : httpFits);
+}
+
+/** Random valid catalogs (like `catalogSpecArb`) whose L7 services declare routes, some calls limited to them. */
+export function routedCatalogArb(options: CatalogArbitraryOptions = {}): fc.Arbitrary<CatalogSpec> {
+  return catalogSpecArb(options).chain(spec => {
+    const routeSets = spec.services.map(s => {
+      if (s.clientOnly) {
+        return fc.constant([] as RouteSpec[]);
+      }
+      const arbs = ['r1', 'r2', 'r3'].map(n => routeArb(n, s.ports ?? [])).filter((a): a is fc.Arbitrary<RouteSpec> => a !== undefined);
+      return arbs.length === 0 ? fc.constant([] as RouteSpec[]) : fc.tuple(...arbs).chain(all => fc.subarray(all));
+    });
+    return fc.tuple(fc.tuple(...routeSets), fc.array(fc.nat(), { minLength: 32, maxLength: 32 })).map(([routes, picks]): CatalogSpec => {
+      const services: ServiceSpec[] = spec.services.map((s, i) => ({ ...s, ...(routes[i].length > 0 ? { routes: routes[i] } : {}) }));
+      const byId = new Map(services.map(s => [`${s.namespace ?? spec.namespace}/${s.name}`, s]));
+      let k = 0;
+      const withLimits = services.map(s => {
+        const calls = (s.calls ?? []).map((call): CallSpec => {
+          if (!call.service) {
+            return call;
+          }
+          const id = call.service.includes('/') ? call.service : `${s.namespace ?? spec.namespace}/${call.service}`;
+          const callee = byId.get(id);
+          const pick = picks[k++ % picks.length];
+          if (!callee || !callee.routes || pick % 3 === 0) {
+            return call;
+          }
+          const refs = [...(call.port !== undefined ? [call.port] : []), ...(call.ports ?? [])];
+          const called = (p: PortSpec) => refs.includes(p.name ?? p.port) || refs.includes(p.port);
+          const eligible = callee.routes.filter(r => refs.length === 0 || servedOn(r, callee).some(called));
+          const chosen = eligible.filter((_, j) => Math.floor(pick / 2 ** j) % 2 === 1);
+          return chosen.length > 0 ? { ...call, routes: chosen.map(r => r.name) } : call;
+        });
+        return calls.length > 0 ? { ...s, calls } : s;
+      });
+      return { ...spec, services: withLimits };
+    });
+  });
+}
+
+export const L4_LAYERS = [L4Layer.CILIUM, L4Layer.NETWORK_POLICY, L4Layer.NONE];
