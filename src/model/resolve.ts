@@ -218,6 +218,7 @@ interface ServiceDraft {
   readonly certificate?: ResolvedCertificate;
   readonly trafficPolicy: ResolvedTrafficPolicy;
   readonly replicas: number;
+  readonly suppressions: ReadonlyArray<{ readonly rule: string; readonly reason: string }>;
 }
 
 /** Finds a port by reference: its name, or its (service) port number. */
@@ -569,6 +570,15 @@ export function resolveCatalog(spec: CatalogSpec): { catalog?: ResolvedCatalog; 
     const versions = resolveVersions(issues, [...path, 'versions'], service.versions, selector);
     const certificate = resolveServiceCertificate(issues, [...path, 'certificate'], service, namespace, clusterDomain, certificates);
     const trafficPolicy = resolveTrafficPolicy(issues, [...path, 'trafficPolicy'], service.trafficPolicy);
+    const suppressions = (service.suppress ?? []).map((entry, i) => {
+      if (!/^[a-z0-9]+(-[a-z0-9]+)*$/.test(entry.rule ?? '')) {
+        issues.error([...path, 'suppress', i, 'rule'], `"${entry.rule}" is not a rule id (lower-case words joined by '-')`);
+      }
+      if (typeof entry.reason !== 'string' || entry.reason.trim() === '') {
+        issues.error([...path, 'suppress', i, 'reason'], 'say why the rule does not apply (the reason is printed with every report)');
+      }
+      return { rule: entry.rule, reason: entry.reason };
+    }).sort((a, b) => compareStrings(a.rule, b.rule));
     const replicas = service.replicas ?? DEFAULT_REPLICAS;
     if (!Number.isInteger(replicas) || replicas < 0) {
       issues.error([...path, 'replicas'], `replicas ${show(replicas)} must be a whole number of at least 0`);
@@ -590,6 +600,7 @@ export function resolveCatalog(spec: CatalogSpec): { catalog?: ResolvedCatalog; 
       certificate,
       trafficPolicy,
       replicas,
+      suppressions,
     };
     const previous = byId.get(draft.id);
     if (previous) {
@@ -684,6 +695,7 @@ export function resolveCatalog(spec: CatalogSpec): { catalog?: ResolvedCatalog; 
       certificate: d.certificate,
       trafficPolicy: d.trafficPolicy,
       replicas: d.replicas,
+      suppressions: d.suppressions,
     }));
   const index = new Map(services.map(s => [s.id, s]));
   const catalog: ResolvedCatalog = {

@@ -162,6 +162,8 @@ export interface ResolvedService {
   readonly trafficPolicy: ResolvedTrafficPolicy;
   /** Pods of the service (all versions together). */
   readonly replicas: number;
+  /** Lint rules switched off for this service, with reasons; sorted by rule. */
+  readonly suppressions: ReadonlyArray<{ readonly rule: string; readonly reason: string }>;
 }
 
 export interface ResolvedLocation {

@@ -386,6 +386,19 @@ export interface ServiceSpec {
    * @default 2
    */
   readonly replicas?: number;
+  /**
+   * Lint rules switched off for this service, each with the reason (shown in reports).
+   * @default - every rule applies
+   */
+  readonly suppress?: LintSuppressionSpec[];
+}
+
+/** A lint rule switched off for one service. */
+export interface LintSuppressionSpec {
+  /** Rule id, e.g. `route-without-timeout`. */
+  readonly rule: string;
+  /** Why the rule does not apply here (required: it is printed with every report). */
+  readonly reason: string;
 }
 
 /** Connection pool and outlier detection settings. Unset fields keep the phase default. */

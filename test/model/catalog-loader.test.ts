@@ -43,7 +43,7 @@ describe('generated catalog schema', () => {
     ]);
     expect(definitions.CatalogSpec.required).toEqual(['services']);
     expect(Object.keys(definitions.ServiceSpec.properties).sort()).toEqual([
-      'calls', 'certificate', 'clientOnly', 'exposed', 'name', 'namespace', 'ports', 'replicas', 'routes', 'selector', 'serviceAccount',
+      'calls', 'certificate', 'clientOnly', 'exposed', 'name', 'namespace', 'ports', 'replicas', 'routes', 'selector', 'serviceAccount', 'suppress',
       'trafficPolicy', 'versions',
     ]);
   });
