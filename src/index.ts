@@ -3,6 +3,7 @@ export { ServiceCatalog } from './model/catalog';
 export * from './model/kplus';
 export { Phase } from './phases/phase';
 export * from './layers/mesh-options';
+export * from './layers/namespaces';
 export * from './layers/network-policy';
 export * from './layers/cilium';
 export * from './layers/certificates';

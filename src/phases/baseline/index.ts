@@ -1,3 +1,2 @@
 export * from './phase';
-export * from './namespaces';
 export * from './options';

@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
-import { BaselineNamespaces } from './namespaces';
 import { BaselinePhaseOptions } from './options';
 import { BaselineCertificates } from '../../layers/certificates';
+import { NamespaceLayer } from '../../layers/namespaces';
 import { NetworkPolicyLayer } from '../../layers/network-policy';
 import { ServiceCatalog } from '../../model/catalog';
 
@@ -17,7 +17,7 @@ export interface BaselinePhaseProps extends BaselinePhaseOptions {
  */
 export class BaselinePhase extends Construct {
   /** The Namespace objects, when emitted. */
-  public readonly namespaces?: BaselineNamespaces;
+  public readonly namespaces?: NamespaceLayer;
   /** The NetworkPolicies. */
   public readonly networkPolicies: NetworkPolicyLayer;
   /** The cert-manager objects, when emitted. */
@@ -26,7 +26,7 @@ export class BaselinePhase extends Construct {
   public constructor(scope: Construct, id: string, props: BaselinePhaseProps) {
     super(scope, id);
     if (props.namespaces ?? true) {
-      this.namespaces = new BaselineNamespaces(this, 'namespaces', { catalog: props.catalog });
+      this.namespaces = new NamespaceLayer(this, 'namespaces', { catalog: props.catalog });
     }
     this.networkPolicies = new NetworkPolicyLayer(this, 'network-policies', {
       catalog: props.catalog,

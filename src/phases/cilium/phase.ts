@@ -1,8 +1,8 @@
 import { Construct } from 'constructs';
-import { CiliumNamespaces } from './namespaces';
 import { CiliumPhaseOptions } from './options';
 import { BaselineCertificates } from '../../layers/certificates';
 import { CiliumPolicyLayer } from '../../layers/cilium';
+import { NamespaceLayer } from '../../layers/namespaces';
 import { ServiceCatalog } from '../../model/catalog';
 
 /** Properties of `CiliumPhase`. */
@@ -22,7 +22,7 @@ export interface CiliumPhaseProps extends CiliumPhaseOptions {
  */
 export class CiliumPhase extends Construct {
   /** The Namespace objects, when emitted. */
-  public readonly namespaces?: CiliumNamespaces;
+  public readonly namespaces?: NamespaceLayer;
   /** The Cilium policies. */
   public readonly policies: CiliumPolicyLayer;
   /** The cert-manager objects, when asked for. */
@@ -31,7 +31,7 @@ export class CiliumPhase extends Construct {
   public constructor(scope: Construct, id: string, props: CiliumPhaseProps) {
     super(scope, id);
     if (props.namespaces ?? true) {
-      this.namespaces = new CiliumNamespaces(this, 'namespaces', { catalog: props.catalog });
+      this.namespaces = new NamespaceLayer(this, 'namespaces', { catalog: props.catalog });
     }
     this.policies = new CiliumPolicyLayer(this, 'policies', {
       catalog: props.catalog,

@@ -1,6 +1,5 @@
 export * from './options';
 export * from './phase';
-export * from './namespaces';
 export * from './peer-authentication';
 export * from './authorization';
 export * from './virtual-services';

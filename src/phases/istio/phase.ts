@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import { IstioAuthorizationPolicies } from './authorization';
 import { IstioDestinationRules } from './destination-rules';
-import { IstioNamespaces } from './namespaces';
+import { INJECTION_LABEL } from './names';
 import { IstioPhaseOptions, SidecarScope } from './options';
 import { IstioPeerAuthentications } from './peer-authentication';
 import { IstioServiceEntries } from './service-entries';
@@ -10,6 +10,7 @@ import { IstioTelemetry } from './telemetry';
 import { IstioVirtualServices } from './virtual-services';
 import { CiliumPolicyLayer } from '../../layers/cilium';
 import { MeshDataPlaneOptions } from '../../layers/mesh-options';
+import { NamespaceLayer } from '../../layers/namespaces';
 import { NetworkPolicyLayer } from '../../layers/network-policy';
 import { ServiceCatalog } from '../../model/catalog';
 import { L4Layer } from '../../model/types';
@@ -41,7 +42,7 @@ const ISTIOD_PORTS: readonly number[] = [15012];
  */
 export class IstioPhase extends Construct {
   /** The Namespace objects, when emitted. */
-  public readonly namespaces?: IstioNamespaces;
+  public readonly namespaces?: NamespaceLayer;
   /** mTLS modes (namespace-wide and per workload). */
   public readonly peerAuthentications: IstioPeerAuthentications;
   /** Allow-nothing baselines and per-service ALLOW policies. */
@@ -69,7 +70,7 @@ export class IstioPhase extends Construct {
     const l4 = props.l4 ?? settings.l4;
 
     if (props.namespaces ?? true) {
-      this.namespaces = new IstioNamespaces(this, 'namespaces', { catalog });
+      this.namespaces = new NamespaceLayer(this, 'namespaces', { catalog, labels: { [INJECTION_LABEL]: 'enabled' } });
     }
     this.peerAuthentications = new IstioPeerAuthentications(this, 'peer-authentication', { catalog, mode });
     this.authorizationPolicies = new IstioAuthorizationPolicies(this, 'authorization', { catalog, mode });

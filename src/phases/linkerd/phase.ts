@@ -1,11 +1,11 @@
 import { Construct } from 'constructs';
 import { LinkerdAuthorization } from './authorization';
 import { CONTROL_PLANE_PORTS, DEFAULT_INBOUND_POLICY_ANNOTATION, INJECT_ANNOTATION, PROXY_INBOUND_PORT } from './constants';
-import { LinkerdNamespaces } from './namespaces';
 import { LinkerdDefaultInboundPolicy, LinkerdPhaseOptions } from './options';
 import { LinkerdTraffic } from './traffic';
 import { CiliumPolicyLayer } from '../../layers/cilium';
 import { MeshDataPlaneOptions } from '../../layers/mesh-options';
+import { NamespaceLayer } from '../../layers/namespaces';
 import { NetworkPolicyLayer } from '../../layers/network-policy';
 import { ServiceCatalog } from '../../model/catalog';
 import { L4Layer, MeshMode, PortProtocol } from '../../model/types';
@@ -49,7 +49,7 @@ export class LinkerdPhase extends Construct {
   /** Default inbound policy of the catalog's pods. */
   public readonly defaultInboundPolicy: LinkerdDefaultInboundPolicy;
   /** Namespace objects with the injection annotation, when emitted. */
-  public readonly namespaces?: LinkerdNamespaces;
+  public readonly namespaces?: NamespaceLayer;
   /** Servers, authentications, authorization policies and inbound routes. */
   public readonly authorization: LinkerdAuthorization;
   /** Per-version Services and outbound routes (splits, timeouts, retries). */
@@ -82,7 +82,12 @@ export class LinkerdPhase extends Construct {
     }
 
     if (props.namespaces ?? true) {
-      this.namespaces = new LinkerdNamespaces(this, 'namespaces', { catalog: props.catalog, defaultInboundPolicy: this.defaultInboundPolicy });
+      this.namespaces = new NamespaceLayer(this, 'namespaces', {
+        catalog: props.catalog,
+        // The proxy injector adds the proxy to every pod created there; the default
+        // inbound policy covers ports no Server selects.
+        annotations: { [DEFAULT_INBOUND_POLICY_ANNOTATION]: this.defaultInboundPolicy, [INJECT_ANNOTATION]: 'enabled' },
+      });
     }
     this.authorization = new LinkerdAuthorization(this, 'authorization', {
       catalog: props.catalog,

@@ -1,8 +1,9 @@
 import { Testing } from 'cdk8s';
 import { checkPhaseReachability } from '../../../src/analysis/phases';
 import { MeshLadderChart } from '../../../src/chart';
+import { NamespaceLayer } from '../../../src/layers/namespaces';
 import { ServiceCatalog } from '../../../src/model/catalog';
-import { CiliumNamespaces, CiliumPhase } from '../../../src/phases/cilium';
+import { CiliumPhase } from '../../../src/phases/cilium';
 import { ALL_PHASES, Phase, parsePhase } from '../../../src/phases/phase';
 import { validateWithCrdSchemas } from '../../support/crd-schemas';
 import { issueExample } from '../../support/fixtures';
@@ -60,7 +61,7 @@ describe('CiliumPhase', () => {
   test('constructs expose their objects', () => {
     const chart = Testing.chart();
     const phase = new CiliumPhase(chart, 'p', { catalog: ServiceCatalog.fromSpec(issueExample) });
-    expect(phase.namespaces).toBeInstanceOf(CiliumNamespaces);
+    expect(phase.namespaces).toBeInstanceOf(NamespaceLayer);
     expect(phase.namespaces!.namespace('shop')?.name).toBe('shop');
     expect(phase.namespaces!.namespace('kube-system')).toBeUndefined();
     expect(phase.policies.policyFor('shop/checkout')?.kind).toBe('CiliumNetworkPolicy');
