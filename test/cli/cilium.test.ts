@@ -4,26 +4,16 @@ import * as path from 'path';
 import * as YAML from 'yaml';
 import { MeshLadderChart } from '../../src/chart';
 import { runCheck } from '../../src/cli/check';
-import { main } from '../../src/cli/main';
 import { ServiceCatalog } from '../../src/model/catalog';
 import { Phase } from '../../src/phases/phase';
+import { ISSUE_CATALOG, SHOP_CATALOG, runCli } from '../support/cli';
 import { validateWithCrdSchemas } from '../support/crd-schemas';
 
-const ROOT = path.join(__dirname, '..', '..');
-const SHOP = path.join(ROOT, 'examples', 'shop', 'catalog.yaml');
-const ISSUE = path.join(ROOT, 'test', 'fixtures', 'catalogs', 'issue-example.yaml');
-
-async function run(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(argv, { stdout: t => { stdout += t; }, stderr: t => { stderr += t; } });
-  return { code, stdout, stderr };
-}
 
 describe('mesh-ladder synth --phase cilium', () => {
   test('writes the shop example: Cilium policies per namespace, a kustomization, valid objects', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mesh-ladder-cilium-'));
-    const result = await run('synth', SHOP, '--phase', 'cilium', '--out', dir);
+    const result = await runCli('synth', SHOP_CATALOG, '--phase', 'cilium', '--out', dir);
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^cilium: wrote \d+ objects to /);
     const out = path.join(dir, 'cilium');
@@ -45,14 +35,14 @@ describe('mesh-ladder synth --phase cilium', () => {
 
 describe('mesh-ladder check --phase cilium', () => {
   test('the shop example passes at L3/L4 and L7', async () => {
-    const result = await run('check', SHOP, '--phase', 'cilium');
+    const result = await runCli('check', SHOP_CATALOG, '--phase', 'cilium');
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^phase: cilium\n/);
     expect(result.stdout).toMatch(/Cilium: \d+ declared, \d+ allowed, 0 missing, 0 unexpected, \d+ tolerated; L7 requests: \d+ declared, \d+ allowed, 0 missing, 0 unexpected: OK\n$/);
   });
 
   test('the issue example as JSON: allowed and refused requests of the route-limited calls', async () => {
-    const result = await run('check', ISSUE, '--phase', 'cilium', '--format', 'json');
+    const result = await runCli('check', ISSUE_CATALOG, '--phase', 'cilium', '--format', 'json');
     expect(result.code).toBe(0);
     const json = JSON.parse(result.stdout);
     expect(json).toMatchObject({ phase: 'cilium', evaluator: 'Cilium', ok: true, requests: { summary: { missing: 0, unexpected: 0 } } });
@@ -62,7 +52,7 @@ describe('mesh-ladder check --phase cilium', () => {
   });
 
   test('exits 1 when the policies let an undeclared request through', () => {
-    const catalog = ServiceCatalog.fromFile(ISSUE);
+    const catalog = ServiceCatalog.fromFile(ISSUE_CATALOG);
     const objects = MeshLadderChart.manifests(catalog, Phase.CILIUM);
     const charge = objects.find(o => o.metadata.name === 'charge');
     delete charge.spec.ingress[0].toPorts[0].rules;

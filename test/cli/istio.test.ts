@@ -1,29 +1,16 @@
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import * as YAML from 'yaml';
-import { main } from '../../src/cli/main';
+import { ISSUE_CATALOG, SHOP_CATALOG, runCli, tmpDir } from '../support/cli';
 import { validateWithCrdSchemas } from '../support/crd-schemas';
 
-const ROOT = path.join(__dirname, '..', '..');
-const SHOP = path.join(ROOT, 'examples', 'shop', 'catalog.yaml');
-const ISSUE = path.join(ROOT, 'test', 'fixtures', 'catalogs', 'issue-example.yaml');
 
-async function run(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(argv, { stdout: t => { stdout += t; }, stderr: t => { stderr += t; } });
-  return { code, stdout, stderr };
-}
-
-function tmp(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), 'mesh-ladder-istio-'));
-}
+const tmp = (): string => tmpDir('mesh-ladder-istio-');
 
 describe('mesh-ladder synth --phase istio', () => {
   test('writes the shop example: every Istio kind plus the Cilium layer, valid objects', async () => {
     const dir = tmp();
-    const result = await run('synth', SHOP, '--phase', 'istio', '--out', dir);
+    const result = await runCli('synth', SHOP_CATALOG, '--phase', 'istio', '--out', dir);
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^istio: wrote \d+ objects to /);
     const out = path.join(dir, 'istio');
@@ -59,7 +46,7 @@ describe('mesh-ladder synth --phase istio', () => {
       '    calls: [{ host: api.example.com, port: 443, protocol: tls }]',
       '',
     ].join('\n'));
-    const result = await run('synth', catalog, '--phase', 'istio', '--out', path.join(dir, 'dist'));
+    const result = await runCli('synth', catalog, '--phase', 'istio', '--out', path.join(dir, 'dist'));
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/api\.example\.com.*cidrs.*istio\.l4: cilium/s);
     expect(fs.existsSync(path.join(dir, 'dist'))).toBe(false);
@@ -68,14 +55,14 @@ describe('mesh-ladder synth --phase istio', () => {
 
 describe('mesh-ladder check --phase istio', () => {
   test('the shop example passes at L4 and L7', async () => {
-    const result = await run('check', SHOP, '--phase', 'istio');
+    const result = await runCli('check', SHOP_CATALOG, '--phase', 'istio');
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^phase: istio\n/);
     expect(result.stdout).toMatch(/Istio \+ Cilium: \d+ declared, \d+ allowed, 0 missing, 0 unexpected, \d+ tolerated; L7 requests: \d+ declared, \d+ allowed, 0 missing, 0 unexpected: OK\n$/);
   });
 
   test('the issue example as JSON: the allowed and the refused request of a route-limited call', async () => {
-    const result = await run('check', ISSUE, '--phase', 'istio', '--format', 'json');
+    const result = await runCli('check', ISSUE_CATALOG, '--phase', 'istio', '--format', 'json');
     expect(result.code).toBe(0);
     const json = JSON.parse(result.stdout);
     expect(json).toMatchObject({ phase: 'istio', evaluator: 'Istio + Cilium', ok: true, requests: { summary: { missing: 0, unexpected: 0 } } });
@@ -87,8 +74,8 @@ describe('mesh-ladder check --phase istio', () => {
   test('PERMISSIVE mode fails the check: authorization is only audited', async () => {
     const dir = tmp();
     const catalog = path.join(dir, 'catalog.yaml');
-    fs.writeFileSync(catalog, fs.readFileSync(ISSUE, 'utf8') + 'istio: { mode: permissive }\n');
-    const result = await run('check', catalog, '--phase', 'istio');
+    fs.writeFileSync(catalog, fs.readFileSync(ISSUE_CATALOG, 'utf8') + 'istio: { mode: permissive }\n');
+    const result = await runCli('check', catalog, '--phase', 'istio');
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(/dry-run \(PERMISSIVE mode\): logged, not enforced/);
     expect(result.stdout).toMatch(/UNEXPECTED REQUEST shop\/frontend -> shop\/checkout 5050\/TCP POST \/shop\.Checkout\/GetOrder/);

@@ -1,29 +1,16 @@
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import * as YAML from 'yaml';
-import { main } from '../../src/cli/main';
+import { ISSUE_CATALOG, SHOP_CATALOG, runCli, tmpDir } from '../support/cli';
 import { validateWithCrdSchemas } from '../support/crd-schemas';
 
-const ROOT = path.join(__dirname, '..', '..');
-const SHOP = path.join(ROOT, 'examples', 'shop', 'catalog.yaml');
-const ISSUE = path.join(ROOT, 'test', 'fixtures', 'catalogs', 'issue-example.yaml');
 
-async function run(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(argv, { stdout: t => { stdout += t; }, stderr: t => { stderr += t; } });
-  return { code, stdout, stderr };
-}
-
-function tmp(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), 'mesh-ladder-linkerd-'));
-}
+const tmp = (): string => tmpDir('mesh-ladder-linkerd-');
 
 describe('mesh-ladder synth --phase linkerd', () => {
   test('writes the shop example: Linkerd policy, routes, the Cilium L4 layer, valid objects', async () => {
     const dir = tmp();
-    const result = await run('synth', SHOP, '--phase', 'linkerd', '--out', dir);
+    const result = await runCli('synth', SHOP_CATALOG, '--phase', 'linkerd', '--out', dir);
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^linkerd: wrote \d+ objects to /);
     const out = path.join(dir, 'linkerd');
@@ -56,7 +43,7 @@ describe('mesh-ladder synth --phase linkerd', () => {
       '    ports: [{ name: dns, port: 53, protocol: udp }]',
       '',
     ].join('\n'));
-    const result = await run('synth', catalog, '--phase', 'linkerd', '--out', path.join(dir, 'dist'));
+    const result = await runCli('synth', catalog, '--phase', 'linkerd', '--out', path.join(dir, 'dist'));
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/Linkerd proxies TCP only/);
     expect(fs.existsSync(path.join(dir, 'dist'))).toBe(false);
@@ -65,14 +52,14 @@ describe('mesh-ladder synth --phase linkerd', () => {
 
 describe('mesh-ladder check --phase linkerd', () => {
   test('the shop example: exactly the declared flows and requests', async () => {
-    const result = await run('check', SHOP, '--phase', 'linkerd');
+    const result = await runCli('check', SHOP_CATALOG, '--phase', 'linkerd');
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^phase: linkerd\n/);
     expect(result.stdout).toMatch(/Linkerd \+ Cilium: \d+ declared, \d+ allowed, 0 missing, 0 unexpected, \d+ tolerated; L7 requests: \d+ declared, \d+ allowed, 0 missing, 0 unexpected: OK\n$/);
   });
 
   test('the issue example as JSON: the route-limited call is allowed its route and refused the others', async () => {
-    const result = await run('check', ISSUE, '--phase', 'linkerd', '--format', 'json');
+    const result = await runCli('check', ISSUE_CATALOG, '--phase', 'linkerd', '--format', 'json');
     expect(result.code).toBe(0);
     const json = JSON.parse(result.stdout);
     expect(json).toMatchObject({ phase: 'linkerd', evaluator: 'Linkerd + Cilium', ok: true, requests: { summary: { missing: 0, unexpected: 0 } } });
@@ -83,8 +70,8 @@ describe('mesh-ladder check --phase linkerd', () => {
   test('PERMISSIVE: passes, with what ENFORCED would refuse listed as audit warnings', async () => {
     const dir = tmp();
     const catalog = path.join(dir, 'catalog.yaml');
-    fs.writeFileSync(catalog, fs.readFileSync(ISSUE, 'utf8') + '\nlinkerd: { mode: permissive }\n');
-    const result = await run('check', catalog, '--phase', 'linkerd');
+    fs.writeFileSync(catalog, fs.readFileSync(ISSUE_CATALOG, 'utf8') + '\nlinkerd: { mode: permissive }\n');
+    const result = await runCli('check', catalog, '--phase', 'linkerd');
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('WARNING audit: shop/frontend -> shop/checkout 5050/TCP POST /shop.Checkout/GetOrder is allowed only by audit; ENFORCED mode denies it');
   });

@@ -1,9 +1,8 @@
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import * as YAML from 'yaml';
-import { main } from '../../src/cli/main';
 import { ALL_PHASES } from '../../src/phases/phase';
+import { runCli, tmpDir } from '../support/cli';
 
 const VALID = `
 namespace: shop
@@ -16,16 +15,8 @@ services:
     ports: [{ name: http, port: 80, targetPort: 9090, protocol: http }]
 `;
 
-async function run(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(argv, { stdout: t => { stdout += t; }, stderr: t => { stderr += t; } });
-  return { code, stdout, stderr };
-}
 
-function tmp(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), 'mesh-ladder-cli-'));
-}
+const tmp = (): string => tmpDir('mesh-ladder-cli-');
 
 function listFiles(dir: string): string[] {
   const out: string[] = [];
@@ -43,7 +34,7 @@ describe('mesh-ladder synth', () => {
   test('writes one file per object and a kustomization listing them all', async () => {
     const dir = tmp();
     fs.writeFileSync(path.join(dir, 'catalog.yaml'), VALID);
-    const result = await run('synth', path.join(dir, 'catalog.yaml'), '--phase', 'baseline', '--out', path.join(dir, 'dist'));
+    const result = await runCli('synth', path.join(dir, 'catalog.yaml'), '--phase', 'baseline', '--out', path.join(dir, 'dist'));
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^baseline: wrote \d+ objects to .*dist\/baseline\//);
     const out = path.join(dir, 'dist', 'baseline');
@@ -68,8 +59,8 @@ describe('mesh-ladder synth', () => {
   test('is byte-identical across runs', async () => {
     const dir = tmp();
     fs.writeFileSync(path.join(dir, 'catalog.yaml'), VALID);
-    await run('synth', path.join(dir, 'catalog.yaml'), '--out', path.join(dir, 'a'));
-    await run('synth', path.join(dir, 'catalog.yaml'), '--out', path.join(dir, 'b'));
+    await runCli('synth', path.join(dir, 'catalog.yaml'), '--out', path.join(dir, 'a'));
+    await runCli('synth', path.join(dir, 'catalog.yaml'), '--out', path.join(dir, 'b'));
     const a = listFiles(path.join(dir, 'a'));
     expect(a).toEqual(listFiles(path.join(dir, 'b')));
     for (const f of a) {
@@ -81,11 +72,11 @@ describe('mesh-ladder synth', () => {
     const dir = tmp();
     const catalog = path.join(dir, 'catalog.yaml');
     fs.writeFileSync(catalog, VALID);
-    expect((await run('synth', catalog, '--out', path.join(dir, 'dist'))).code).toBe(0);
+    expect((await runCli('synth', catalog, '--out', path.join(dir, 'dist'))).code).toBe(0);
     const before = listFiles(path.join(dir, 'dist')).map(f => [f, fs.readFileSync(path.join(dir, 'dist', f), 'utf8')]);
 
     fs.writeFileSync(catalog, VALID.replace('service: api, port: http', 'service: apu, port: http').replace('targetPort: 9090', 'targetPort: 99999'));
-    const result = await run('synth', catalog, '--out', path.join(dir, 'dist'));
+    const result = await runCli('synth', catalog, '--out', path.join(dir, 'dist'));
     expect(result.code).toBe(2);
     expect(result.stdout).toBe('');
     expect(result.stderr).toContain(`${catalog}:7:24: error: services[0].calls[0].service: unknown service "apu"`);
@@ -100,7 +91,7 @@ describe('mesh-ladder synth', () => {
     const dir = tmp();
     const catalog = path.join(dir, 'catalog.yaml');
     fs.writeFileSync(catalog, VALID + '    calls: [{ host: api.stripe.com, port: 443 }]\n');
-    const result = await run('synth', catalog, '--out', path.join(dir, 'dist'));
+    const result = await runCli('synth', catalog, '--out', path.join(dir, 'dist'));
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/shop\/api calls host api\.stripe\.com:443.*Add "cidrs".*cilium phase/);
     expect(fs.existsSync(path.join(dir, 'dist'))).toBe(false);
@@ -110,46 +101,46 @@ describe('mesh-ladder synth', () => {
     const dir = tmp();
     const catalog = path.join(dir, 'catalog.yaml');
     fs.writeFileSync(catalog, VALID);
-    expect(await run('synth', catalog, '--phase', 'consul')).toMatchObject({ code: 2, stderr: expect.stringContaining('unknown phase "consul" (phases: baseline') });
-    expect(await run('synth', path.join(dir, 'nope.yaml'))).toMatchObject({ code: 2, stderr: expect.stringContaining('catalog file not found') });
-    expect(await run('synth', catalog, catalog)).toMatchObject({ code: 2, stderr: expect.stringContaining('exactly one catalog file') });
-    expect(await run('synth', catalog, '--bogus')).toMatchObject({ code: 2, stderr: expect.stringContaining("Unknown option '--bogus'") });
-    expect(await run('frobnicate')).toMatchObject({ code: 2, stderr: expect.stringContaining('unknown command "frobnicate"') });
+    expect(await runCli('synth', catalog, '--phase', 'consul')).toMatchObject({ code: 2, stderr: expect.stringContaining('unknown phase "consul" (phases: baseline') });
+    expect(await runCli('synth', path.join(dir, 'nope.yaml'))).toMatchObject({ code: 2, stderr: expect.stringContaining('catalog file not found') });
+    expect(await runCli('synth', catalog, catalog)).toMatchObject({ code: 2, stderr: expect.stringContaining('exactly one catalog file') });
+    expect(await runCli('synth', catalog, '--bogus')).toMatchObject({ code: 2, stderr: expect.stringContaining("Unknown option '--bogus'") });
+    expect(await runCli('frobnicate')).toMatchObject({ code: 2, stderr: expect.stringContaining('unknown command "frobnicate"') });
   });
 
   test('--phase all writes one folder per phase; a bad name in a list writes nothing', async () => {
     const dir = tmp();
     const catalog = path.join(dir, 'catalog.yaml');
     fs.writeFileSync(catalog, VALID);
-    const all = await run('synth', catalog, '--phase', 'all', '--out', path.join(dir, 'dist'));
+    const all = await runCli('synth', catalog, '--phase', 'all', '--out', path.join(dir, 'dist'));
     expect(all.code).toBe(0);
     expect(fs.readdirSync(path.join(dir, 'dist')).sort()).toEqual([...ALL_PHASES].sort());
-    const bad = await run('synth', catalog, '--phase', 'baseline,consul', '--out', path.join(dir, 'other'));
+    const bad = await runCli('synth', catalog, '--phase', 'baseline,consul', '--out', path.join(dir, 'other'));
     expect(bad).toMatchObject({ code: 2, stderr: expect.stringContaining('unknown phase "consul"') });
     expect(fs.existsSync(path.join(dir, 'other'))).toBe(false);
   });
 
   test('--help documents every command, option and exit code', async () => {
-    const { code, stdout } = await run('--help');
+    const { code, stdout } = await runCli('--help');
     expect(code).toBe(0);
     for (const word of ['synth', 'check', 'validate', 'schema', '--phase', '--out', '--format', 'kustomization.yaml', 'Exit codes', 'baseline']) {
       expect(stdout).toContain(word);
     }
-    expect((await run('synth', '--help')).stdout).toBe(stdout);
+    expect((await runCli('synth', '--help')).stdout).toBe(stdout);
   });
 
   test('validate prints warnings on stderr and succeeds', async () => {
     const dir = tmp();
     const catalog = path.join(dir, 'catalog.yaml');
     fs.writeFileSync(catalog, VALID.replace('  - name: api\n', '  - name: api\n    serviceAccount: web\n'));
-    const result = await run('validate', catalog);
+    const result = await runCli('validate', catalog);
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('valid (2 services)');
     expect(result.stderr).toMatch(/warning: .*shares service account "web" with shop\/web/);
   });
 
   test('schema prints the catalog JSON Schema', async () => {
-    const { code, stdout } = await run('schema');
+    const { code, stdout } = await runCli('schema');
     expect(code).toBe(0);
     const schema = JSON.parse(stdout);
     expect(JSON.stringify(schema)).toContain('services');
