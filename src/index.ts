@@ -13,3 +13,4 @@ export * from './phases/linkerd';
 export * from './phases/istio';
 export * from './chart';
 export * from './reachability';
+export * from './plan';

@@ -39,6 +39,11 @@ export interface LintFinding {
   readonly message: string;
   /** How to fix it. */
   readonly fix: string;
+  /**
+   * The reason the service's catalog entry gives for switching the rule off; a suppressed
+   * finding is listed but does not fail.
+   */
+  readonly suppressed?: string;
 }
 
 /** One HTTP route of an emitted VirtualService, with where it came from. */
@@ -73,9 +78,9 @@ export interface LintRule {
 }
 
 export interface LintReport {
-  /** Sorted: errors first, then by subject and rule. */
+  /** Sorted: errors first, then by subject and rule; suppressed findings last. */
   readonly findings: LintFinding[];
-  /** No error finding. */
+  /** No error finding that is not suppressed. */
   readonly ok: boolean;
 }
 
@@ -291,12 +296,301 @@ export function lintManifests(
 
 /** `error retry-non-idempotent VirtualService shop/cart route add-item: ... Fix: ...` */
 export function formatLintFinding(f: LintFinding): string {
-  return `${f.severity} ${f.rule} ${f.subject}: ${f.message}. Fix: ${f.fix}.`;
+  return `${f.suppressed !== undefined ? `suppressed ${f.severity}` : f.severity} ${f.rule} ${f.subject}: ${f.message}. Fix: ${f.fix}.`
+    + (f.suppressed !== undefined ? ` Suppressed: ${f.suppressed}` : '');
 }
 
 /** The findings one per line, then a summary line. */
 export function formatLintText(report: LintReport): string {
-  const errors = report.findings.filter(f => f.severity === 'error').length;
-  const warnings = report.findings.length - errors;
-  return [...report.findings.map(formatLintFinding), `lint: ${errors} error(s), ${warnings} warning(s): ${report.ok ? 'OK' : 'FAIL'}`].join('\n') + '\n';
+  const active = report.findings.filter(f => f.suppressed === undefined);
+  const errors = active.filter(f => f.severity === 'error').length;
+  const warnings = active.length - errors;
+  const suppressed = report.findings.length - active.length;
+  return [...report.findings.map(formatLintFinding),
+    `lint: ${errors} error(s), ${warnings} warning(s)${suppressed > 0 ? `, ${suppressed} suppressed` : ''}: ${report.ok ? 'OK' : 'FAIL'}`].join('\n') + '\n';
+}
+
+// ---------------------------------------------------------------------------------------
+// Catalog rules: read the resolved catalog and the phase (what the phase will make of it).
+
+/** What catalog rules see. */
+export interface CatalogLintContext {
+  readonly catalog: ResolvedCatalog;
+  readonly phase: string;
+}
+
+export interface CatalogLintRule {
+  readonly id: string;
+  readonly severity: LintSeverity;
+  readonly description: string;
+  check(context: CatalogLintContext): LintFinding[];
+}
+
+const MESH_PHASES: ReadonlySet<string> = new Set(['linkerd', 'istio']);
+
+function formatMs(ms: number): string {
+  if (ms % 3_600_000 === 0) {
+    return `${ms / 3_600_000}h`;
+  }
+  if (ms % 1000 === 0) {
+    return `${ms / 1000}s`;
+  }
+  return `${ms}ms`;
+}
+
+function routeFinding(rule: CatalogLintRule, service: ResolvedService, route: ResolvedRoute, message: string, fix: string): LintFinding {
+  return { rule: rule.id, severity: rule.severity, subject: `service ${service.id} route ${route.name}`, service: service.id, route: route.name, message, fix };
+}
+
+function servedRoutes(catalog: ResolvedCatalog): Array<{ service: ResolvedService; route: ResolvedRoute }> {
+  return catalog.services.filter(s => !s.clientOnly).flatMap(service => service.routes.map(route => ({ service, route })));
+}
+
+const retriesOnNonIdempotentRoute: CatalogLintRule = {
+  id: 'retry-non-idempotent-route',
+  severity: 'warning',
+  description: 'a route that is not idempotent retries (the catalog already refuses conditions that fire after the request was sent)',
+  check(ctx) {
+    return servedRoutes(ctx.catalog).filter(({ route }) => !route.idempotent && route.retries && route.retries.attempts > 0)
+      .map(({ service, route }) => routeFinding(this, service, route,
+        `not idempotent (${route.idempotentSource === 'declared' ? 'declared so' : route.idempotentSource === 'method' ? `${route.http?.method}` : 'gRPC and method-less routes are non-idempotent by default'}) `
+        + `but retries ${route.retries!.attempts} time(s) on ${route.retries!.on.join(', ')}: safe only while every proxy honours these pre-request conditions exactly`,
+        'drop the retries, or declare the route idempotent: true if repeating it is harmless (e.g. the API deduplicates on an idempotency key)'));
+  },
+};
+
+const retriesWithoutPerTryTimeout: CatalogLintRule = {
+  id: 'retry-without-per-try-timeout',
+  severity: 'warning',
+  description: 'a route retries without a perTryTimeout, so one slow try can use the whole route timeout',
+  check(ctx) {
+    return servedRoutes(ctx.catalog).filter(({ route }) => route.retries && route.retries.attempts > 0 && route.retries.perTryTimeoutMs === undefined)
+      .map(({ service, route }) => routeFinding(this, service, route,
+        `retries ${route.retries!.attempts} time(s) without a perTryTimeout: a hanging first try consumes ${route.timeoutMs !== undefined ? `the whole ${formatMs(route.timeoutMs)} timeout` : 'the request\'s whole deadline'} and no retry happens`,
+        `set retries.perTryTimeout (at most timeout / (attempts + 1)${route.timeoutMs !== undefined ? `, here ${formatMs(Math.floor(route.timeoutMs / (route.retries!.attempts + 1)))}` : ''})`));
+  },
+};
+
+const retryBudgetOverTimeout: CatalogLintRule = {
+  id: 'retry-budget-over-timeout',
+  severity: 'warning',
+  description: 'attempts x perTryTimeout exceeds the route timeout, so the last retries never happen',
+  check(ctx) {
+    return servedRoutes(ctx.catalog).filter(({ route }) => route.retries && route.retries.attempts > 0 && route.retries.perTryTimeoutMs !== undefined
+      && route.timeoutMs !== undefined && route.timeoutMs > 0 && route.retries.attempts * route.retries.perTryTimeoutMs > route.timeoutMs)
+      .map(({ service, route }) => {
+        const budget = route.retries!.attempts * route.retries!.perTryTimeoutMs!;
+        return routeFinding(this, service, route,
+          `${route.retries!.attempts} attempts x perTryTimeout ${formatMs(route.retries!.perTryTimeoutMs!)} = ${formatMs(budget)} exceeds the route timeout ${formatMs(route.timeoutMs!)}: the request times out before the last retries`,
+          `lower attempts or perTryTimeout, or raise the timeout to at least ${formatMs(budget)}`);
+      });
+  },
+};
+
+const routeWithoutTimeout: CatalogLintRule = {
+  id: 'route-without-timeout',
+  severity: 'warning',
+  description: 'a route has no timeout in a mesh phase (the proxy then waits as long as the client does)',
+  check(ctx) {
+    if (!MESH_PHASES.has(ctx.phase) || (ctx.phase === 'istio' && ctx.catalog.istio.defaultTimeoutMs > 0)) {
+      return [];
+    }
+    return servedRoutes(ctx.catalog).filter(({ route }) => route.timeoutMs === undefined)
+      .map(({ service, route }) => routeFinding(this, service, route,
+        `no timeout in the ${ctx.phase} phase: a hanging backend holds the caller's connection and retries never start`,
+        ctx.phase === 'istio' ? 'set the route\'s timeout, or istio.defaultTimeout for every route' : 'set the route\'s timeout'));
+  },
+};
+
+const faultWithRetriesOrTimeoutRoute: CatalogLintRule = {
+  id: 'fault-on-route-with-retries-or-timeout',
+  severity: 'warning',
+  description: 'a route injects faults into every request and also has retries or a timeout (a mesh turns both off on a faulty route)',
+  check(ctx) {
+    return servedRoutes(ctx.catalog).filter(({ route }) => route.fault && Object.keys(route.fault.headers).length === 0
+      && ((route.retries?.attempts ?? 0) > 0 || route.timeoutMs !== undefined))
+      .map(({ service, route }) => routeFinding(this, service, route,
+        `fault injection on every request together with ${[(route.retries?.attempts ?? 0) > 0 ? 'retries' : '', route.timeoutMs !== undefined ? `timeout ${formatMs(route.timeoutMs)}` : ''].filter(x => x).join(' and ')}: `
+        + 'Istio disables retries and timeouts on a route with a fault, so real traffic loses them',
+        'scope the fault to test traffic with fault.headers (it then gets a route of its own), or drop the retries and timeout while testing'));
+  },
+};
+
+function certificatesOf(catalog: ResolvedCatalog): Array<{ subject: string; service?: string; durationMs: number; renewBeforeMs: number }> {
+  if (!catalog.certificates.enabled) {
+    return [];
+  }
+  return [
+    { subject: 'certificates (catalog defaults)', durationMs: catalog.certificates.durationMs, renewBeforeMs: catalog.certificates.renewBeforeMs },
+    ...catalog.services.filter(s => s.certificate).map(s => ({ subject: `service ${s.id} certificate ${s.certificate!.secretName}`, service: s.id, durationMs: s.certificate!.durationMs, renewBeforeMs: s.certificate!.renewBeforeMs })),
+  ];
+}
+
+const certificateRenewalWindow: CatalogLintRule = {
+  id: 'certificate-renew-window',
+  severity: 'warning',
+  description: 'a certificate\'s renewBefore is under a third of its duration, leaving little time to notice a failed renewal',
+  check(ctx) {
+    return certificatesOf(ctx.catalog).filter(c => c.renewBeforeMs * 3 < c.durationMs).map(c => ({
+      rule: this.id,
+      severity: this.severity,
+      subject: c.subject,
+      ...(c.service ? { service: c.service } : {}),
+      message: `renewBefore ${formatMs(c.renewBeforeMs)} is less than a third of the duration ${formatMs(c.durationMs)}: a renewal that fails (issuer down, rate limit) leaves little time before expiry`,
+      fix: `set renewBefore to at least ${formatMs(Math.ceil(c.durationMs / 3))} (cert-manager's default is a third of the lifetime)`,
+    }));
+  },
+};
+
+const caOutlivesLeaves: CatalogLintRule = {
+  id: 'ca-shorter-than-leaf',
+  severity: 'error',
+  description: 'the generated CA\'s lifetime is shorter than a leaf\'s duration plus renewBefore, so leaves outlive their CA',
+  check(ctx) {
+    const certs = ctx.catalog.certificates;
+    if (!certs.enabled || certs.issuerRef) {
+      return [];
+    }
+    return certificatesOf(ctx.catalog).filter(c => certs.caDurationMs < c.durationMs + c.renewBeforeMs).map(c => ({
+      rule: this.id,
+      severity: this.severity,
+      subject: c.subject,
+      ...(c.service ? { service: c.service } : {}),
+      message: `the CA ${certs.caName} lives ${formatMs(certs.caDurationMs)}, less than the leaf's duration ${formatMs(c.durationMs)} + renewBefore ${formatMs(c.renewBeforeMs)}: leaves signed late in the CA's life outlive it and fail validation`,
+      fix: `raise certificates.caDuration above ${formatMs(c.durationMs + c.renewBeforeMs)} (or shorten the leaf's duration)`,
+    }));
+  },
+};
+
+const exposedWithoutRoutes: CatalogLintRule = {
+  id: 'exposed-without-route-restriction',
+  severity: 'warning',
+  description: 'an exposed service declares no routes in a phase that could limit the ingress to them',
+  check(ctx) {
+    if (ctx.phase === 'baseline') {
+      return [];
+    }
+    return ctx.catalog.services.filter(s => s.exposed && !s.clientOnly && s.routes.length === 0).map(s => ({
+      rule: this.id,
+      severity: this.severity,
+      subject: `service ${s.id}`,
+      service: s.id,
+      message: `exposed to the ingress with no routes: the ${ctx.phase} phase could limit outside traffic to declared methods and paths, but lets every request through`,
+      fix: 'declare the routes the outside may call (routes: [{ name, http: { method, path } }])',
+    }));
+  },
+};
+
+const meshMtlsNotStrict: CatalogLintRule = {
+  id: 'mtls-not-strict',
+  // A warning: permissive mode is a legitimate migration step (mesh-ladder plan uses it).
+  severity: 'warning',
+  description: 'a mesh phase in permissive mode: plaintext accepted and authorization only audited (a migration step, not an end state)',
+  check(ctx) {
+    if (!MESH_PHASES.has(ctx.phase)) {
+      return [];
+    }
+    const mode = ctx.phase === 'linkerd' ? ctx.catalog.linkerd.mode : ctx.catalog.istio.mode;
+    if (mode !== 'permissive') {
+      return [];
+    }
+    const namespaces = [...new Set(ctx.catalog.services.map(s => s.namespace))].sort();
+    return namespaces.map(ns => ({
+      rule: this.id,
+      severity: this.severity,
+      subject: `namespace ${ns}`,
+      message: `${ctx.phase}.mode is permissive: pods in ${ns} accept plaintext and authorization is ${ctx.phase === 'istio' ? 'dry-run' : 'audited'}, not enforced`,
+      fix: `set ${ctx.phase}.mode: enforced once the permissive step shows no denials (mesh-ladder plan does this in order)`,
+    }));
+  },
+};
+
+const ciliumWithoutMutualAuth: CatalogLintRule = {
+  id: 'cilium-without-mutual-auth',
+  severity: 'warning',
+  description: 'the catalog needs compliance mTLS but the cilium phase does not require mutual authentication',
+  check(ctx) {
+    if (ctx.phase !== 'cilium' || ctx.catalog.cilium.mutualAuth || !ctx.catalog.readiness.complianceMtls) {
+      return [];
+    }
+    return [...new Set(ctx.catalog.services.map(s => s.namespace))].sort().map(ns => ({
+      rule: this.id,
+      severity: this.severity,
+      subject: `namespace ${ns}`,
+      message: 'readiness.complianceMtls is set but cilium.mutualAuth is off: workloads are not mutually authenticated',
+      fix: 'set cilium.mutualAuth: true (needs SPIRE; encryption comes from WireGuard or IPsec), or move on to a mesh phase',
+    }));
+  },
+};
+
+const hostCallInBaseline: CatalogLintRule = {
+  id: 'host-call-in-baseline',
+  severity: 'warning',
+  description: 'a call to a DNS name in the baseline phase, which can only allow the addresses the catalog lists for it',
+  check(ctx) {
+    if (ctx.phase !== 'baseline') {
+      return [];
+    }
+    return ctx.catalog.services.flatMap(s => s.calls.flatMap(c => (c.kind === 'host' ? [{
+      rule: this.id,
+      severity: this.severity,
+      subject: `service ${s.id} call ${c.host}`,
+      service: s.id,
+      message: `calls ${c.host}: NetworkPolicy only allows its listed addresses (${c.cidrs.join(', ') || 'none'}); when the provider moves the name, the call silently fails`,
+      fix: 'keep the cidrs in sync with the provider\'s published ranges, or use the cilium phase (toFQDNs matches the name)',
+    }] : [])));
+  },
+};
+
+/** The catalog rules, in report order. */
+export const CATALOG_LINT_RULES: ReadonlyArray<CatalogLintRule> = [
+  retriesOnNonIdempotentRoute,
+  retriesWithoutPerTryTimeout,
+  retryBudgetOverTimeout,
+  routeWithoutTimeout,
+  faultWithRetriesOrTimeoutRoute,
+  certificateRenewalWindow,
+  caOutlivesLeaves,
+  exposedWithoutRoutes,
+  meshMtlsNotStrict,
+  ciliumWithoutMutualAuth,
+  hostCallInBaseline,
+];
+
+/** Every rule id a suppression may name. */
+export function lintRuleIds(): string[] {
+  return [...LINT_RULES.map(r => r.id), ...CATALOG_LINT_RULES.map(r => r.id)].sort();
+}
+
+function sortFindings(findings: LintFinding[]): LintFinding[] {
+  const rank = (f: LintFinding) => (f.suppressed !== undefined ? 2 : f.severity === 'error' ? 0 : 1);
+  const compare = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
+  return findings.sort((a, b) => rank(a) - rank(b) || compare(a.subject, b.subject) || compare(a.rule, b.rule));
+}
+
+/**
+ * The whole lint of one phase: catalog rules, manifest rules over the phase's emitted
+ * objects, and the catalog's suppressions (each service's `suppress` entries; an unknown
+ * rule id is itself an error).
+ */
+export function lintPhase(catalog: ResolvedCatalog, phase: string, manifests: ReadonlyArray<unknown>): LintReport {
+  const found = [
+    ...CATALOG_LINT_RULES.flatMap(rule => rule.check({ catalog, phase })),
+    ...lintManifests(manifests, { catalog }).findings,
+  ];
+  const known = new Set(lintRuleIds());
+  const unknown: LintFinding[] = catalog.services.flatMap(s => s.suppressions.filter(x => !known.has(x.rule)).map(x => ({
+    rule: 'unknown-lint-rule',
+    severity: 'error' as const,
+    subject: `service ${s.id} suppress ${x.rule}`,
+    service: s.id,
+    message: `suppresses "${x.rule}", which is no lint rule`,
+    fix: `name one of: ${[...known].join(', ')}`,
+  })));
+  const findings = [...found, ...unknown].map(f => {
+    const service = f.service !== undefined ? catalog.services.find(s => s.id === f.service) : undefined;
+    const suppression = f.rule === 'unknown-lint-rule' ? undefined : service?.suppressions.find(x => x.rule === f.rule);
+    return suppression ? { ...f, suppressed: suppression.reason } : f;
+  });
+  return { findings: sortFindings(findings), ok: !findings.some(f => f.severity === 'error' && f.suppressed === undefined) };
 }

@@ -4,31 +4,53 @@
  * either end allows.
  *
  * The recipe never removes old enforcement and adds new enforcement in the same step:
- * new enforcement is added next to the old (in the permissive mode of a mesh), then
- * tightened, and only then is the old removed.
+ * new enforcement is added next to the old (a mesh first in its permissive mode), then
+ * tightened, and only then is the old removed. A policy object both phases emit (the
+ * same Cilium policy name, say) holds the rules of both while they overlap; the last step
+ * prunes the old phase's rules from it.
  */
-import { objectKey, systemOf } from './enforcement';
+import { buildUniverse, Universe } from './endpoints';
+import { EnforcementEvaluator, EnforcementSystem, injectedMesh, objectKey, phaseIntent, systemOf } from './enforcement';
+import { Flow, flowComparator, flowKey } from './flows';
+import { DeclaredFlow } from './intent';
+import { analyzeRequests } from './requests';
+import { ResolvedCatalog } from '../model/resolved';
 
-/** How a phase is synthesized for a step. */
+/** How the target phase is synthesized for a step. */
 export type PhaseVariant = 'permissive' | 'enforced';
 
 /** Phases whose proxies are injected into pods (one mesh per pod at a time). */
 export const MESH_PHASES: ReadonlySet<string> = new Set(['linkerd', 'istio']);
 
-/** What kind of change a step makes; drives the runbook. */
-export type StepKind = 'add' | 'switch' | 'enforce' | 'remove';
+/**
+ * What kind of change a step makes; drives the runbook. `add`: new enforcement next to
+ * the old; `switch`: the new mesh injects instead of the old one; `enforce`: the new mesh
+ * leaves permissive mode; `remove`: the old phase's objects go; `prune`: the old phase's
+ * rules go from policies both phases share.
+ */
+export type StepKind = 'add' | 'switch' | 'enforce' | 'remove' | 'prune';
 
 export interface PlanStep {
-  /** `01-add-cilium` etc. */
+  /** `01-add-cilium` etc.: the step's directory name. */
   readonly id: string;
   readonly kind: StepKind;
   readonly title: string;
+  /** Synthesis of the target phase this step is built from. */
+  readonly variant: PhaseVariant;
   /** The full manifest set to have applied after this step. */
   readonly objects: any[];
   /** Objects this step adds or changes, relative to the previous step. */
   readonly added: any[];
   /** Objects this step deletes, relative to the previous step. */
   readonly removed: any[];
+  /** Objects new in this step (the previous step has no object of that identity). */
+  readonly created: any[];
+  /** Enforcement systems whose objects (or injection) this step adds or changes (a mesh in permissive mode enforces nothing). */
+  readonly addsSystems: EnforcementSystem[];
+  /** Enforcement systems whose objects (or injection) this step removes. */
+  readonly removesSystems: EnforcementSystem[];
+  /** Namespaces whose injected mesh changes: workloads there need a rollout restart. */
+  readonly restartNamespaces: string[];
 }
 
 /** Synthesizes one end of the plan (the CLI passes the library's synthesis in). */
@@ -38,19 +60,74 @@ function byKey(objects: readonly any[]): Map<string, any> {
   return new Map(objects.map(o => [objectKey(o), o]));
 }
 
+const INJECTION_LABELS = ['istio-injection', 'istio.io/rev'];
+const INJECTION_ANNOTATIONS = ['linkerd.io/inject'];
+
+/** A Namespace with both phases' labels and annotations, injected only by `top`'s mesh. */
+function mergeNamespace(base: any, top: any): any {
+  const strip = (record: Record<string, string> | undefined, keys: string[]) =>
+    Object.fromEntries(Object.entries(record ?? {}).filter(([k]) => !keys.includes(k)));
+  const labels = sortKeys({ ...strip(base.metadata?.labels, INJECTION_LABELS), ...(top.metadata?.labels ?? {}) });
+  const annotations = sortKeys({ ...strip(base.metadata?.annotations, INJECTION_ANNOTATIONS), ...(top.metadata?.annotations ?? {}) });
+  const { labels: _l, annotations: _a, ...rest } = top.metadata ?? {};
+  return {
+    ...top,
+    metadata: {
+      ...(Object.keys(annotations).length > 0 ? { annotations } : {}),
+      ...(Object.keys(labels).length > 0 ? { labels } : {}),
+      ...rest,
+    },
+  };
+}
+
+function sortKeys(record: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+const RULE_LISTS = ['ingress', 'egress', 'ingressDeny', 'egressDeny'];
+
 /**
- * Both phases' objects together. Where both emit the same object, the newer phase's
- * wins, except Namespaces: their labels and annotations come from `namespacesFrom`
- * (whichever mesh is injecting during the step) over the other's.
+ * One policy holding the rules of two versions of it (same selector): both systems add
+ * up the rules of the policies selecting a pod, so this allows what either version does.
+ * Undefined when the two cannot be combined (different selectors, multi-spec policies).
  */
-export function mergeManifests(older: readonly any[], newer: readonly any[], namespacesFrom: 'older' | 'newer'): any[] {
+function unionPolicy(older: any, newer: any): any | undefined {
+  const system = systemOf(newer);
+  if ((system !== 'cilium' && system !== 'networkpolicy') || !older.spec || !newer.spec || older.spec.specs || newer.spec.specs) {
+    return undefined;
+  }
+  const selectorField = system === 'cilium' ? 'endpointSelector' : 'podSelector';
+  if (JSON.stringify(older.spec[selectorField] ?? null) !== JSON.stringify(newer.spec[selectorField] ?? null)) {
+    return undefined;
+  }
+  const spec: Record<string, any> = { ...older.spec, ...newer.spec };
+  for (const field of RULE_LISTS) {
+    const rules = [...(older.spec[field] ?? []), ...(newer.spec[field] ?? [])];
+    const unique = rules.filter((r, i) => rules.findIndex(x => JSON.stringify(x) === JSON.stringify(r)) === i);
+    if (older.spec[field] !== undefined || newer.spec[field] !== undefined) {
+      spec[field] = unique;
+    }
+  }
+  if (system === 'networkpolicy') {
+    spec.policyTypes = ['Ingress', 'Egress'].filter(t => [...(older.spec.policyTypes ?? []), ...(newer.spec.policyTypes ?? [])].includes(t));
+  }
+  return { ...newer, spec };
+}
+
+/**
+ * Both phases' objects together. Where both emit the same object, the newer phase's wins,
+ * except policies (their rules are combined) and Namespaces (labels of both; only the mesh
+ * of `injectFrom` injects).
+ */
+export function mergeManifests(older: readonly any[], newer: readonly any[], injectFrom: 'older' | 'newer'): any[] {
   const merged = byKey(older);
   for (const obj of newer) {
     const key = objectKey(obj);
     const existing = merged.get(key);
-    if (existing && obj.kind === 'Namespace') {
-      const [base, top] = namespacesFrom === 'newer' ? [existing, obj] : [obj, existing];
-      merged.set(key, withoutInjection(base, top));
+    if (existing && obj.kind === 'Namespace' && existing.kind === 'Namespace') {
+      merged.set(key, injectFrom === 'newer' ? mergeNamespace(existing, obj) : mergeNamespace(obj, existing));
+    } else if (existing) {
+      merged.set(key, JSON.stringify(existing) === JSON.stringify(obj) ? obj : unionPolicy(existing, obj) ?? obj);
     } else {
       merged.set(key, obj);
     }
@@ -58,71 +135,238 @@ export function mergeManifests(older: readonly any[], newer: readonly any[], nam
   return [...merged.values()];
 }
 
-/** Injection markers of every mesh, so only one mesh injects during a step. */
-const INJECTION_LABELS = ['istio-injection', 'istio.io/rev'];
-const INJECTION_ANNOTATIONS = ['linkerd.io/inject'];
-
-function withoutInjection(base: any, top: any): any {
-  const strip = (record: Record<string, string> | undefined, keys: string[]) =>
-    Object.fromEntries(Object.entries(record ?? {}).filter(([k]) => !keys.includes(k)));
-  const labels = { ...strip(base.metadata?.labels, INJECTION_LABELS), ...(top.metadata?.labels ?? {}) };
-  const annotations = { ...strip(base.metadata?.annotations, INJECTION_ANNOTATIONS), ...(top.metadata?.annotations ?? {}) };
-  return {
-    ...top,
-    metadata: {
-      ...top.metadata,
-      ...(Object.keys(labels).length > 0 ? { labels } : {}),
-      ...(Object.keys(annotations).length > 0 ? { annotations } : {}),
-    },
-  };
+/** `overlap` without the objects only `older` has; Namespaces as `newer` emits them. */
+function withoutOlderOnly(overlap: readonly any[], newer: readonly any[]): any[] {
+  const target = byKey(newer);
+  return overlap.filter(o => target.has(objectKey(o))).map(o => (o.kind === 'Namespace' ? target.get(objectKey(o)) : o));
 }
 
-/** The step sequence from one phase to another. */
+interface RecipeStep {
+  readonly kind: StepKind;
+  readonly phase: string;
+  readonly title: string;
+  readonly variant: PhaseVariant;
+  readonly objects: any[];
+}
+
+/** The recipe, before empty steps are dropped. */
+function recipe(from: string, to: string, synthesize: Synthesize): { start: any[]; steps: RecipeStep[] } {
+  const start = synthesize(from, 'enforced');
+  const target = synthesize(to, 'enforced');
+  const steps: RecipeStep[] = [];
+  const fromMesh = MESH_PHASES.has(from);
+  if (MESH_PHASES.has(to)) {
+    const permissive = synthesize(to, 'permissive');
+    if (fromMesh) {
+      steps.push({ kind: 'add', phase: to, variant: 'permissive', title: `Add ${to}'s configuration (permissive) next to ${from}; ${from} still injects and enforces`, objects: mergeManifests(start, permissive, 'older') });
+      steps.push({ kind: 'switch', phase: to, variant: 'permissive', title: `Inject ${to} instead of ${from}, in permissive mode (restart workloads); ${from}'s objects stay`, objects: mergeManifests(start, permissive, 'newer') });
+    } else {
+      steps.push({ kind: 'add', phase: to, variant: 'permissive', title: `Inject ${to} in permissive mode (authorization audited, plaintext accepted) next to ${from}'s policies`, objects: mergeManifests(start, permissive, 'newer') });
+    }
+    const enforced = mergeManifests(start, target, 'newer');
+    steps.push({ kind: 'enforce', phase: to, variant: 'enforced', title: `Enforce ${to}: mTLS required, authorization enforced`, objects: enforced });
+    steps.push({ kind: 'remove', phase: from, variant: 'enforced', title: `Remove ${from}'s objects that ${to} does not use`, objects: withoutOlderOnly(enforced, target) });
+  } else {
+    const overlap = mergeManifests(start, target, fromMesh ? 'older' : 'newer');
+    steps.push({ kind: 'add', phase: to, variant: 'enforced', title: `Add ${to}'s policies next to ${from}'s${fromMesh ? ` (${from} still injects and enforces)` : ''}`, objects: overlap });
+    steps.push({ kind: 'remove', phase: from, variant: 'enforced', title: fromMesh ? `Remove ${from}: its objects and its injection (restart workloads)` : `Remove ${from}'s objects`, objects: withoutOlderOnly(overlap, target) });
+  }
+  steps.push({ kind: 'prune', phase: from, variant: 'enforced', title: `Prune ${from}'s rules from the policies ${to} shares (what ${to} now owns)`, objects: target });
+  return { start, steps };
+}
+
+function injectionByNamespace(objects: readonly any[]): Map<string, string> {
+  return new Map(objects.filter(o => o?.kind === 'Namespace').map(o => [String(o.metadata?.name), injectedMesh(o) ?? 'none']));
+}
+
+/** The step sequence from one phase to another; steps that change nothing are left out. */
 export function planSteps(from: string, to: string, synthesize: Synthesize): PlanStep[] {
   if (from === to) {
     throw new Error(`from and to are the same phase (${from}): nothing to plan`);
   }
-  const start = synthesize(from, 'enforced');
-  const recipe: Array<{ kind: StepKind; title: string; objects: any[] }> = [];
-  if (MESH_PHASES.has(to)) {
-    const permissive = synthesize(to, 'permissive');
-    const enforced = synthesize(to, 'enforced');
-    if (MESH_PHASES.has(from)) {
-      recipe.push({ kind: 'add', title: `Add ${to}'s configuration next to ${from} (still injected by ${from})`, objects: mergeManifests(start, permissive, 'older') });
-      recipe.push({ kind: 'switch', title: `Inject ${to} in permissive mode (restart workloads); ${from}'s objects stay`, objects: mergeManifests(start, permissive, 'newer') });
-    } else {
-      recipe.push({ kind: 'add', title: `Inject ${to} in permissive mode next to ${from}'s enforcement`, objects: mergeManifests(start, permissive, 'newer') });
-    }
-    recipe.push({ kind: 'enforce', title: `Enforce ${to} (mTLS and authorization)`, objects: mergeManifests(start, enforced, 'newer') });
-    recipe.push({ kind: 'remove', title: `Remove what ${to} now owns: ${from}'s objects`, objects: enforced });
-  } else {
-    const target = synthesize(to, 'enforced');
-    recipe.push({ kind: 'add', title: `Add ${to}'s policies next to ${from}'s`, objects: mergeManifests(start, target, MESH_PHASES.has(from) ? 'older' : 'newer') });
-    recipe.push({ kind: 'remove', title: `Remove ${from}'s objects`, objects: target });
-  }
-
+  const { start, steps: raw } = recipe(from, to, synthesize);
   const steps: PlanStep[] = [];
   let previous = start;
-  recipe.forEach((r, i) => {
+  for (const r of raw) {
     const before = byKey(previous);
     const after = byKey(r.objects);
     const added = r.objects.filter(o => JSON.stringify(before.get(objectKey(o))) !== JSON.stringify(o));
     const removed = previous.filter(o => !after.has(objectKey(o)));
-    steps.push({ id: `${String(i + 1).padStart(2, '0')}-${r.kind}-${r.kind === 'remove' ? from : to}`, kind: r.kind, title: r.title, objects: r.objects, added, removed });
+    if (added.length === 0 && removed.length === 0) {
+      continue;
+    }
+    const injectedBefore = injectionByNamespace(previous);
+    const injectedAfter = injectionByNamespace(r.objects);
+    const restartNamespaces = [...injectedAfter.keys()].filter(ns => (injectedBefore.get(ns) ?? 'none') !== injectedAfter.get(ns)).sort();
+    const addsSystems = new Set<EnforcementSystem>();
+    const removesSystems = new Set<EnforcementSystem>();
+    added.forEach(o => { const s = systemOf(o); if (s) addsSystems.add(s); });
+    removed.forEach(o => { const s = systemOf(o); if (s) removesSystems.add(s); });
+    for (const ns of restartNamespaces) {
+      const was = injectedBefore.get(ns);
+      const now = injectedAfter.get(ns);
+      if (was === 'linkerd' || was === 'istio') removesSystems.add(was);
+      if (now === 'linkerd' || now === 'istio') addsSystems.add(now);
+    }
+    // A mesh in permissive mode audits and accepts plaintext: it enforces nothing yet.
+    if (r.variant === 'permissive' && (to === 'linkerd' || to === 'istio')) {
+      addsSystems.delete(to);
+    }
+    const order = (s: Set<EnforcementSystem>) => (['networkpolicy', 'cilium', 'linkerd', 'istio'] as const).filter(x => s.has(x));
+    steps.push({
+      id: `${String(steps.length + 1).padStart(2, '0')}-${r.kind}-${r.phase}`,
+      kind: r.kind,
+      title: r.title,
+      variant: r.variant,
+      objects: r.objects,
+      added,
+      removed,
+      created: added.filter(o => !before.has(objectKey(o))),
+      addsSystems: order(addsSystems),
+      removesSystems: order(removesSystems),
+      restartNamespaces,
+    });
     previous = r.objects;
-  });
+  }
   return steps;
 }
 
 /**
- * The discipline of a step: it must not remove objects of one enforcement system while
- * adding or changing objects of another. Returns the violation, if any.
+ * The discipline of a step: it must not remove one enforcement system (objects or
+ * injection) while adding or changing another. Returns the violation, if any.
  */
 export function stepDisciplineViolation(step: PlanStep): string | undefined {
-  const enforcing = (objects: any[]) => [...new Set(objects.map(systemOf).filter(s => s !== undefined))].sort();
-  const removedSystems = enforcing(step.removed);
-  const addedSystems = enforcing(step.added);
-  // Removing a system while another one changes in the same step.
-  const clash = removedSystems.some(r => addedSystems.some(a => a !== r));
-  return clash ? `step ${step.id} removes ${removedSystems.join(', ')} enforcement while adding or changing ${addedSystems.join(', ')} enforcement` : undefined;
+  const clash = step.removesSystems.some(r => step.addsSystems.some(a => a !== r));
+  return clash
+    ? `step ${step.id} removes ${step.removesSystems.join(', ')} enforcement while adding or changing ${step.addsSystems.join(', ')} enforcement`
+    : undefined;
+}
+
+// ---------------------------------------------------------------------------------------
+// Proof
+
+/** What one step (or one end) allows, against the plan's declared flows. */
+export interface StepVerdict {
+  readonly id: string;
+  readonly objects: number;
+  readonly added: number;
+  readonly removed: number;
+  /** Enforcement systems in force, in ladder order (`networkpolicy + cilium`). */
+  readonly evaluator: string;
+  readonly declared: number;
+  readonly allowed: number;
+  /** Declared flows the step does not allow: calls that would silently fail. */
+  readonly missing: Flow[];
+  /** Flows the step allows that neither end allows. */
+  readonly beyond: Flow[];
+  readonly discipline?: string;
+  /** L7: declared requests refused and undeclared requests let through (information). */
+  readonly requests?: { readonly probed: number; readonly refusedDeclared: number; readonly allowedUndeclared: number };
+  readonly ok: boolean;
+}
+
+export interface PlanVerification {
+  readonly from: string;
+  readonly to: string;
+  /** Flows every step must allow: what both ends declare, and what one end declares that the other allows too. */
+  readonly declared: DeclaredFlow[];
+  /** Declared by one end only and refused by the other: handed over by design (e.g. host calls by name instead of by address). */
+  readonly handover: Flow[];
+  readonly start: StepVerdict;
+  readonly steps: StepVerdict[];
+  readonly ok: boolean;
+}
+
+/** Resolved catalogs per variant (permissive steps judge Linkerd's defaults by the permissive catalog). */
+export type CatalogVariants = Record<PhaseVariant, ResolvedCatalog>;
+
+function allowedFlows(
+  catalog: ResolvedCatalog, universe: Universe, objects: readonly any[], extra: readonly Flow[],
+): { evaluator: EnforcementEvaluator; flows: Flow[] } {
+  const evaluator = new EnforcementEvaluator(catalog, universe, objects);
+  const flows: Flow[] = [];
+  const seen = new Set<string>();
+  const probe = (from: string, to: string, p: { port: number; protocol: Flow['protocol'] }) => {
+    const flow: Flow = { from, to, port: p.port, protocol: p.protocol };
+    const key = flowKey(flow);
+    if (!seen.has(key)) {
+      seen.add(key);
+      if (evaluator.allows(universe.endpoint(from), universe.endpoint(to), p)) {
+        flows.push(flow);
+      }
+    }
+  };
+  for (const from of universe.endpoints) {
+    for (const to of universe.endpoints) {
+      if (from.inCatalogNamespace || to.inCatalogNamespace) {
+        universe.probesFor(to).forEach(p => probe(from.id, to.id, p));
+      }
+    }
+  }
+  extra.forEach(f => probe(f.from, f.to, f));
+  return { evaluator, flows: flows.sort(flowComparator(universe.order)) };
+}
+
+/**
+ * Proves every step of a plan: allowed ⊇ declared (no silent drops) and allowed ⊆
+ * allowed(from) ∪ allowed(to) (never more than the union of the ends), at L3/L4, with
+ * every enforcement system present in the step ANDed. L7 results are information.
+ */
+export function verifyPlan(
+  catalogs: CatalogVariants, from: string, to: string, start: readonly any[], target: readonly any[], steps: readonly PlanStep[],
+): PlanVerification {
+  const catalog = catalogs.enforced;
+  const universe = buildUniverse(catalog);
+  const fromIntent = phaseIntent(catalog, universe, from, start).declared;
+  const toIntent = phaseIntent(catalog, universe, to, target).declared;
+  const everything = [...fromIntent, ...toIntent];
+  const startAllowed = allowedFlows(catalog, universe, start, everything).flows;
+  const targetAllowed = allowedFlows(catalog, universe, target, everything).flows;
+  const startKeys = new Set(startAllowed.map(flowKey));
+  const targetKeys = new Set(targetAllowed.map(flowKey));
+  const fromKeys = new Set(fromIntent.map(flowKey));
+  const toKeys = new Set(toIntent.map(flowKey));
+  const declaredByKey = new Map<string, DeclaredFlow>();
+  const handover: Flow[] = [];
+  for (const flow of everything) {
+    const key = flowKey(flow);
+    const both = fromKeys.has(key) && toKeys.has(key);
+    const kept = both || (fromKeys.has(key) ? targetKeys.has(key) : startKeys.has(key));
+    if (kept) {
+      const existing = declaredByKey.get(key);
+      declaredByKey.set(key, existing ? { ...existing, reasons: [...new Set([...existing.reasons, ...flow.reasons])].sort() } : flow);
+    } else if (!handover.some(f => flowKey(f) === key)) {
+      handover.push(flow);
+    }
+  }
+  const compare = flowComparator(universe.order);
+  const declared = [...declaredByKey.values()].sort(compare);
+  const union = new Set([...startKeys, ...targetKeys]);
+
+  const judge = (id: string, objects: readonly any[], added: number, removed: number, variant: PhaseVariant, discipline?: string): StepVerdict => {
+    const { evaluator, flows } = allowedFlows(catalogs[variant], universe, objects, declared);
+    const keys = new Set(flows.map(flowKey));
+    const missing = declared.filter(f => !keys.has(flowKey(f)));
+    const beyond = flows.filter(f => !union.has(flowKey(f)));
+    const requests = analyzeRequests(catalogs[variant], universe, evaluator, (a, b, p) => evaluator.allows(a, b, p));
+    return {
+      id,
+      objects: objects.length,
+      added,
+      removed,
+      evaluator: evaluator.name,
+      declared: declared.length,
+      allowed: flows.length,
+      missing,
+      beyond,
+      ...(discipline ? { discipline } : {}),
+      ...(requests.probed.length > 0
+        ? { requests: { probed: requests.probed.length, refusedDeclared: requests.missing.length, allowedUndeclared: requests.unexpected.length } }
+        : {}),
+      ok: missing.length === 0 && beyond.length === 0 && discipline === undefined,
+    };
+  };
+  const startVerdict = judge(`00-start-${from}`, start, 0, 0, 'enforced');
+  const verdicts = steps.map(s => judge(s.id, s.objects, s.added.length, s.removed.length, s.variant, stepDisciplineViolation(s)));
+  return { from, to, declared, handover, start: startVerdict, steps: verdicts, ok: startVerdict.ok && verdicts.every(v => v.ok) };
 }

@@ -8,6 +8,7 @@ import { parseArgs } from 'util';
 import { renderPhaseFiles, writeDirectoryAtomically } from './output';
 import { MeshLadderChart } from '../chart';
 import { runCheck } from './check';
+import { runPlan } from './plan';
 import { assessReport, graphReport, readReplicasFile } from './reports';
 import { CatalogValidationError, ServiceCatalog } from '../model/catalog';
 import { decodeCatalogBytes, MAX_CATALOG_BYTES } from '../model/catalog-loader';
@@ -39,6 +40,7 @@ export const HELP = `mesh-ladder — describe services once, synthesize every ph
 Usage:
   mesh-ladder synth <catalog.yaml> [--phase <phase>|<p1,p2>|all] [--out <dir>]
   mesh-ladder check <catalog.yaml> [--phase <phase>] [--format text|json]
+  mesh-ladder plan <catalog.yaml> --from <phase> --to <phase> [--out <dir>]
   mesh-ladder assess <catalog.yaml> [--replicas-file <f>] [--format markdown|json]
   mesh-ladder graph <catalog.yaml> [--phase <phase>] [--format mermaid|dot|markdown]
   mesh-ladder validate <catalog.yaml>
@@ -51,10 +53,23 @@ Commands:
             and a kustomization.yaml, so 'kubectl apply -k <dir>/<phase>' works.
             The directory is replaced atomically: on any error the previous output
             stays exactly as it was.
-  check     Synthesize the phase in memory, evaluate the emitted policies over the
+  check     Lint the catalog and the phase's output (rule id, severity, the
+            service/route and the fix; errors fail, warnings do not; a service
+            may 'suppress' a rule with a reason). Then synthesize the phase in
+            memory, evaluate the emitted policies over the
             pods the catalog declares, print the flow matrix and every flow that is
             declared but not allowed (MISSING) or allowed but not declared
             (UNEXPECTED). Exits 1 if there is any.
+  plan      Ordered migration steps from one phase to another: new enforcement
+            next to the old (a mesh first in permissive mode), then enforced,
+            then the old removed; never both in one step. Every step's full
+            manifest set is evaluated with every enforcement system in it
+            ANDed; prints a table per step (objects, added, removed, declared,
+            allowed, missing, beyond the ends) and exits 1 if a step drops a
+            declared flow or allows a flow neither end allows. With --out,
+            writes <dir>/00-start-<from>/ and <dir>/<NN>-<kind>-<phase>/ (each
+            kustomize-ready, plus removed.yaml and created.yaml) and
+            <dir>/RUNBOOK.md (what to apply, what to watch, how to roll back).
   assess    Answer the readiness questions (the catalog's 'readiness' section plus
             what the services show: count, L7 needs, canaries, external hosts),
             recommend a phase with the reasons, and print a cost table per phase:
@@ -71,7 +86,9 @@ Commands:
 Options:
   --phase <phase>   One of: ${PHASES}. Default: baseline. synth also takes
                     a comma-separated list or 'all' (every phase, one folder each).
-  --out <dir>       Output root for synth. Default: dist.
+  --out <dir>       Output root for synth (default: dist); for plan, the plan
+                    directory (replaced; must be empty or a previous plan).
+  --from, --to      plan: the phase in force now and the phase to reach.
   --format <f>      check: text (default) or json; assess: markdown (default) or
                     json; graph: mermaid (default), dot or markdown.
   -h, --help        Show this help.
@@ -79,7 +96,8 @@ Options:
 
 Exit codes:
   0  success
-  1  check found over- or under-permitted flows (or an internal error)
+  1  check found over- or under-permitted flows or lint errors, plan found a
+     step that drops or adds flows (or an internal error)
   2  invalid input: unreadable or invalid catalog (every error is listed with its
      field path and file:line:column), a call the phase cannot express, bad usage
 
@@ -157,9 +175,12 @@ function synth(args: string[], io: CliIo): number {
   checkOutputRoot(values.out!, phases);
   const catalog = loadCatalog(file, io);
   // Render every phase before writing any: one phase that cannot be expressed leaves
-  // all output untouched.
-  const rendered = phases.map(phase => ({ phase, ...MeshLadderChart.synthesize(catalog, phase) }))
-    .map(({ phase, objects, warnings }) => ({ phase, warnings, count: objects.length, files: renderPhaseFiles(objects) }));
+  // all output untouched. Each phase's objects are rendered at once and dropped, so only
+  // one phase's objects are in memory at a time.
+  const rendered = phases.map(phase => {
+    const { objects, warnings } = MeshLadderChart.synthesize(catalog, phase);
+    return { phase, warnings, count: objects.length, files: renderPhaseFiles(objects) };
+  });
   for (const { phase, warnings } of rendered) {
     for (const warning of warnings) {
       io.stderr(`warning: ${phase}: ${warning}\n`);
@@ -205,6 +226,42 @@ function check(args: string[], io: CliIo): number {
     io.stderr(`warning: ${phase}: ${warning}\n`);
   }
   return runCheck(catalog, phase, objects, format, io);
+}
+
+function planCommand(args: string[], io: CliIo): number {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { from: { type: 'string' }, to: { type: 'string' }, out: { type: 'string' } },
+  });
+  const file = onePositional(positionals, 'plan');
+  if (values.from === undefined || values.to === undefined) {
+    throw new UsageError('plan needs --from <phase> and --to <phase>');
+  }
+  const from = phaseOption(values.from);
+  const to = phaseOption(values.to);
+  if (from === to) {
+    throw new UsageError(`--from and --to are both ${from}: nothing to plan`);
+  }
+  if (values.out !== undefined) {
+    checkPlanOutput(values.out);
+  }
+  const catalog = loadCatalog(file, io);
+  return runPlan(catalog, from, to, values.out, io);
+}
+
+/** The plan directory is replaced as a whole: refuse anything but an empty one or an earlier plan. */
+function checkPlanOutput(out: string): void {
+  if (!fs.existsSync(out)) {
+    return;
+  }
+  if (!fs.statSync(out).isDirectory()) {
+    throw new UsageError(`cannot write the plan to ${out}: it exists and is not a directory`);
+  }
+  const entries = fs.readdirSync(out);
+  if (entries.length > 0 && !entries.includes('RUNBOOK.md')) {
+    throw new UsageError(`cannot write the plan to ${out}: the directory is not empty and holds no earlier plan (RUNBOOK.md); it would be replaced`);
+  }
 }
 
 function formatOption<T extends string>(value: string | undefined, allowed: readonly T[]): T {
@@ -288,6 +345,8 @@ export async function main(argv: string[], io: CliIo = PROCESS_IO): Promise<numb
         return rest.includes('--help') || rest.includes('-h') ? (io.stdout(HELP), EXIT_OK) : synth(rest, io);
       case 'check':
         return rest.includes('--help') || rest.includes('-h') ? (io.stdout(HELP), EXIT_OK) : check(rest, io);
+      case 'plan':
+        return rest.includes('--help') || rest.includes('-h') ? (io.stdout(HELP), EXIT_OK) : planCommand(rest, io);
       case 'assess':
         return assessCommand(rest, io);
       case 'graph':
@@ -297,7 +356,7 @@ export async function main(argv: string[], io: CliIo = PROCESS_IO): Promise<numb
       case 'schema':
         return schema(io);
       default:
-        throw new UsageError(`unknown command "${command}" (synth, check, assess, graph, validate, schema; see --help)`);
+        throw new UsageError(`unknown command "${command}" (synth, check, plan, assess, graph, validate, schema; see --help)`);
     }
   } catch (e) {
     if (e instanceof CatalogValidationError || e instanceof PhaseCapabilityError || e instanceof UsageError) {

@@ -1,0 +1,47 @@
+/** `mesh-ladder plan`: migration steps between two phases, proven, written as directories and a runbook. */
+import * as path from 'path';
+import type { CliIo } from './main';
+import { renderPhaseFiles, toYaml, writeDirectoryAtomically } from './output';
+import { Synthesize } from '../analysis/plan';
+import { ServiceCatalog } from '../model/catalog';
+import { Phase } from '../phases/phase';
+import { MigrationPlan } from '../plan';
+
+/** Several objects as one multi-document YAML file (empty when there are none). */
+function yamlDocuments(objects: readonly any[], comment: string): string {
+  return `# ${comment}\n` + objects.map(o => '---\n' + toYaml(o)).join('');
+}
+
+/** Every file of a written plan, keyed by path relative to the output directory. */
+export function renderPlanFiles(plan: MigrationPlan): Map<string, string> {
+  const files = new Map<string, string>();
+  const addDir = (dir: string, objects: readonly any[]) => {
+    for (const [rel, content] of renderPhaseFiles(objects)) {
+      files.set(`${dir}/${rel}`, content);
+    }
+  };
+  addDir(plan.startId, plan._start);
+  for (const step of plan._steps) {
+    addDir(step.id, step.objects);
+    files.set(`${step.id}/removed.yaml`, yamlDocuments(step.removed, `Objects to delete after 'kubectl apply -k ${step.id}': kubectl delete -f ${step.id}/removed.yaml --ignore-not-found`));
+    files.set(`${step.id}/created.yaml`, yamlDocuments(step.created, `Objects new in ${step.id}; to roll back: kubectl apply -k <previous step>, then kubectl delete -f ${step.id}/created.yaml`));
+  }
+  files.set('RUNBOOK.md', plan.runbook);
+  return new Map([...files.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+export function runPlan(catalog: ServiceCatalog, from: Phase, to: Phase, out: string | undefined, io: CliIo, synthesize?: Synthesize): number {
+  const plan = MigrationPlan._build(catalog, from, to, synthesize);
+  io.stdout(`plan ${from} -> ${to}: ${plan.steps.length} steps, ${plan.declaredCount} declared flows must hold at every step\n\n`);
+  io.stdout(plan.table);
+  const problems = plan.problems;
+  if (problems.length > 0) {
+    io.stdout('\n' + problems.join('\n') + '\n');
+  }
+  if (out !== undefined) {
+    writeDirectoryAtomically(out, renderPlanFiles(plan));
+    io.stdout(`\nwrote ${plan.steps.length + 1} step directories and ${path.join(out, 'RUNBOOK.md')}\n`);
+  }
+  io.stdout(`\nplan: ${plan.ok ? 'OK' : 'FAIL'}\n`);
+  return plan.ok ? 0 : 1;
+}

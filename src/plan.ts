@@ -1,0 +1,169 @@
+import { systemsIn } from './analysis/enforcement';
+import { formatFlow } from './analysis/flows';
+import { renderGraphMarkdown } from './analysis/graph';
+import { checkPhaseReachability } from './analysis/phases';
+import { PhaseVariant, PlanStep, planSteps, PlanVerification, Synthesize, verifyPlan } from './analysis/plan';
+import { formatMatrixMarkdown } from './analysis/report';
+import { formatPlanProblems, formatPlanTable, renderRunbook } from './analysis/runbook';
+import { MeshLadderChart } from './chart';
+import { ServiceCatalog } from './model/catalog';
+import { MeshMode } from './model/types';
+import { Phase } from './phases/phase';
+
+/** One step of a migration plan, with its proof. */
+export interface MigrationStep {
+  /** Directory name, e.g. `01-add-cilium`. */
+  readonly id: string;
+  /** `add`, `switch`, `enforce`, `remove` or `prune`. */
+  readonly kind: string;
+  /** What the step does, one line. */
+  readonly title: string;
+  /** Objects in force after the step. */
+  readonly objectCount: number;
+  /** Objects the step adds or changes. */
+  readonly addedCount: number;
+  /** Objects the step deletes (`removed.yaml`). */
+  readonly removedCount: number;
+  /** Enforcement systems in force after the step, e.g. `networkpolicy + cilium`. */
+  readonly enforcedBy: string;
+  /** Flows the step allows. */
+  readonly allowedCount: number;
+  /** Declared flows the step would drop: `shop/a -> shop/b 8080/TCP`. */
+  readonly missing: string[];
+  /** Flows the step allows that neither end of the plan allows. */
+  readonly beyond: string[];
+  /**
+   * Why the step breaks the plan's discipline (it removes one enforcement system while
+   * adding another).
+   * @default - the step keeps the discipline
+   */
+  readonly discipline?: string;
+  /** No missing flow, nothing beyond the ends, discipline kept. */
+  readonly ok: boolean;
+}
+
+/**
+ * Ordered steps from one phase to another, each a complete manifest set proven to keep
+ * every declared flow and to allow nothing beyond what either end allows.
+ */
+export class MigrationPlan {
+  /**
+   * Plans the move from `from` to `to` for a catalog and proves every step.
+   * @param catalog the validated catalog
+   * @param from the phase in force now
+   * @param to the phase to reach
+   */
+  public static create(catalog: ServiceCatalog, from: Phase, to: Phase): MigrationPlan {
+    return MigrationPlan._build(catalog, from, to);
+  }
+
+  /** @internal Plans with a custom synthesis (tests, hand-edited phases). */
+  public static _build(catalog: ServiceCatalog, from: Phase, to: Phase, synthesize?: Synthesize): MigrationPlan {
+    const permissive = permissiveCatalog(catalog);
+    const synth: Synthesize = synthesize ?? ((phase: string, variant: PhaseVariant) =>
+      MeshLadderChart.manifests(variant === 'permissive' ? permissive : catalog, phase as Phase));
+    const start = synth(from, 'enforced');
+    const target = synth(to, 'enforced');
+    const steps = planSteps(from, to, synth);
+    const verification = verifyPlan({ enforced: catalog._resolved, permissive: permissive._resolved }, from, to, start, target, steps);
+    return new MigrationPlan(catalog, from, to, start, steps, verification);
+  }
+
+  /** The phase in force now. */
+  public readonly from: Phase;
+  /** The phase to reach. */
+  public readonly to: Phase;
+  /** Every step keeps every declared flow, allows nothing beyond the ends and keeps the discipline. */
+  public readonly ok: boolean;
+  /** The steps in order. */
+  public readonly steps: MigrationStep[];
+  /** Number of flows every step must allow. */
+  public readonly declaredCount: number;
+  /** @internal */
+  public readonly _start: any[];
+  /** @internal */
+  public readonly _steps: PlanStep[];
+  /** @internal */
+  public readonly _verification: PlanVerification;
+  private readonly catalog: ServiceCatalog;
+
+  private constructor(catalog: ServiceCatalog, from: Phase, to: Phase, start: any[], steps: PlanStep[], verification: PlanVerification) {
+    this.catalog = catalog;
+    this.from = from;
+    this.to = to;
+    this._start = start;
+    this._steps = steps;
+    this._verification = verification;
+    this.ok = verification.ok;
+    this.declaredCount = verification.declared.length;
+    this.steps = steps.map(step => {
+      const v = verification.steps.find(x => x.id === step.id)!;
+      return {
+        id: step.id,
+        kind: step.kind,
+        title: step.title,
+        objectCount: step.objects.length,
+        addedCount: step.added.length,
+        removedCount: step.removed.length,
+        enforcedBy: v.evaluator,
+        allowedCount: v.allowed,
+        missing: v.missing.map(formatFlow),
+        beyond: v.beyond.map(formatFlow),
+        ...(v.discipline ? { discipline: v.discipline } : {}),
+        ok: v.ok,
+      };
+    });
+  }
+
+  /** The full manifest set in force after a step (`00-start-<from>` for the start). */
+  public manifests(stepId: string): any[] {
+    return stepId === this.startId ? this._start : this.step(stepId).objects;
+  }
+
+  /** The objects a step deletes. */
+  public removedManifests(stepId: string): any[] {
+    return this.step(stepId).removed;
+  }
+
+  /** Directory name of the current state. */
+  public get startId(): string {
+    return `00-start-${this.from}`;
+  }
+
+  /** The per-step table as aligned text. */
+  public get table(): string {
+    return formatPlanTable(this._verification, false);
+  }
+
+  /** Every problem, one line each (`01-add-cilium: MISSING ...`). */
+  public get problems(): string[] {
+    return formatPlanProblems(this._verification);
+  }
+
+  /** The Markdown runbook: per step what to apply, what to watch, how to roll back; the flow table; the target's graph. */
+  public get runbook(): string {
+    const resolved = this.catalog._resolved;
+    const systemsOf = (step: PlanStep) => systemsIn(step.objects);
+    const target = this._steps[this._steps.length - 1]?.objects ?? this._start;
+    const matrix = formatMatrixMarkdown(checkPhaseReachability(resolved, this.to, target));
+    return renderRunbook(this._verification, this._steps, systemsOf, renderGraphMarkdown(resolved, this.to, matrix));
+  }
+
+  private step(id: string): PlanStep {
+    const found = this._steps.find(s => s.id === id);
+    if (!found) {
+      throw new Error(`no step ${id} (steps: ${this._steps.map(s => s.id).join(', ')})`);
+    }
+    return found;
+  }
+}
+
+/** The catalog with both meshes in permissive mode (the first steps into a mesh). */
+function permissiveCatalog(catalog: ServiceCatalog): ServiceCatalog {
+  const spec = catalog.spec;
+  return ServiceCatalog.fromSpec({
+    ...spec,
+    linkerd: { ...spec.linkerd, mode: MeshMode.PERMISSIVE },
+    istio: { ...spec.istio, mode: MeshMode.PERMISSIVE },
+  });
+}

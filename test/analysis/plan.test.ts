@@ -1,0 +1,146 @@
+import { injectedMesh, objectKey, systemOf, systemsIn } from '../../src/analysis/enforcement';
+import { mergeManifests, planSteps, stepDisciplineViolation, verifyPlan } from '../../src/analysis/plan';
+import { MeshLadderChart } from '../../src/chart';
+import { ServiceCatalog } from '../../src/model/catalog';
+import { Phase } from '../../src/phases/phase';
+import { MigrationPlan } from '../../src/plan';
+import { issueExample } from '../support/fixtures';
+
+const shop = ServiceCatalog.fromFile(`${__dirname}/../../examples/shop/catalog.yaml`);
+const issue = ServiceCatalog.fromSpec(issueExample);
+
+const PAIRS: Array<[Phase, Phase, string[]]> = [
+  [Phase.BASELINE, Phase.CILIUM, ['01-add-cilium', '02-remove-baseline']],
+  [Phase.CILIUM, Phase.LINKERD, ['01-add-linkerd', '02-enforce-linkerd', '03-prune-cilium']],
+  [Phase.LINKERD, Phase.ISTIO, ['01-add-istio', '02-switch-istio', '03-enforce-istio', '04-remove-linkerd', '05-prune-linkerd']],
+  [Phase.BASELINE, Phase.ISTIO, ['01-add-istio', '02-enforce-istio', '03-remove-baseline']],
+  [Phase.ISTIO, Phase.CILIUM, ['01-add-cilium', '02-remove-istio', '03-prune-istio']],
+];
+
+describe.each([['shop', shop], ['issue example', issue]] as const)('migration plans for the %s', (_name, catalog) => {
+  test.each(PAIRS)('%s -> %s: the recipe, the discipline, every declared flow kept, nothing beyond the ends', (from, to, ids) => {
+    const plan = MigrationPlan.create(catalog, from, to);
+    expect(plan.steps.map(s => s.id)).toEqual(ids);
+    for (const step of plan.steps) {
+      expect({ id: step.id, missing: step.missing, beyond: step.beyond, discipline: step.discipline })
+        .toEqual({ id: step.id, missing: [], beyond: [], discipline: undefined });
+      expect(step.allowedCount).toBeGreaterThanOrEqual(plan.declaredCount);
+    }
+    expect(plan.ok).toBe(true);
+    // The last step is exactly the target phase; the start exactly the current one.
+    expect(plan.manifests(ids[ids.length - 1])).toEqual(MeshLadderChart.manifests(catalog, to));
+    expect(plan.manifests(plan.startId)).toEqual(MeshLadderChart.manifests(catalog, from));
+  });
+});
+
+describe('the recipe in detail (shop)', () => {
+  test('baseline -> cilium: Cilium policies next to the NetworkPolicies, then the NetworkPolicies go', () => {
+    const [add, remove] = MigrationPlan.create(shop, Phase.BASELINE, Phase.CILIUM)._steps;
+    expect(systemsIn(add.objects)).toEqual(['networkpolicy', 'cilium']);
+    expect(add.removed).toEqual([]);
+    expect(add.addsSystems).toEqual(['cilium']);
+    expect(systemsIn(remove.objects)).toEqual(['cilium']);
+    expect(remove.added).toEqual([]);
+    expect(new Set(remove.removed.map(o => o.kind))).toContain('NetworkPolicy');
+    expect(remove.removesSystems).toEqual(['networkpolicy']);
+  });
+
+  test('cilium -> linkerd: injected permissive first, enforced next, Cilium L7 rules pruned last', () => {
+    const [add, enforce, prune] = MigrationPlan.create(shop, Phase.CILIUM, Phase.LINKERD)._steps;
+    const ns = (objects: any[]) => objects.find(o => o.kind === 'Namespace' && o.metadata.name === 'shop');
+    expect(ns(add.objects).metadata.annotations).toMatchObject({ 'linkerd.io/inject': 'enabled', 'config.linkerd.io/default-inbound-policy': 'all-unauthenticated' });
+    expect(add.restartNamespaces).toEqual(['payments', 'shop']);
+    expect(ns(enforce.objects).metadata.annotations['config.linkerd.io/default-inbound-policy']).toBe('all-authenticated');
+    // While both overlap, the shared Cilium policy keeps cilium's L7 rules and gains the proxy port.
+    const catalogPolicy = (objects: any[]) => objects.find(o => objectKey(o) === 'cilium.io/CiliumNetworkPolicy/shop/catalog');
+    const hasL7 = (p: any) => JSON.stringify(p.spec.ingress).includes('"http"');
+    expect(hasL7(catalogPolicy(add.objects))).toBe(true);
+    expect(JSON.stringify(catalogPolicy(add.objects).spec.ingress)).toContain('"4143"');
+    expect(hasL7(catalogPolicy(prune.objects))).toBe(false);
+    expect(prune.kind).toBe('prune');
+    expect(prune.removed).toEqual([]);
+    expect(prune.addsSystems).toEqual(['cilium']);
+  });
+
+  test('linkerd -> istio: the switch only removes Linkerd injection (Istio is permissive then)', () => {
+    const steps = MigrationPlan.create(shop, Phase.LINKERD, Phase.ISTIO)._steps;
+    const [add, sw, enforce] = steps;
+    expect(injectedMesh(add.objects.find(o => o.kind === 'Namespace'))).toBe('linkerd');
+    expect(injectedMesh(sw.objects.find(o => o.kind === 'Namespace'))).toBe('istio');
+    expect(sw.removesSystems).toEqual(['linkerd']);
+    expect(sw.addsSystems).toEqual([]);
+    const peer = (objects: any[]) => objects.filter(o => o.kind === 'PeerAuthentication').map(o => o.spec.mtls?.mode);
+    expect(peer(sw.objects)).toContain('PERMISSIVE');
+    expect(peer(enforce.objects)).not.toContain('PERMISSIVE');
+    expect(steps.every(s => stepDisciplineViolation(s) === undefined)).toBe(true);
+  });
+
+  test('from and to the same phase is refused', () => {
+    expect(() => planSteps('cilium', 'cilium', () => [])).toThrow(/same phase/);
+  });
+});
+
+describe('a broken step fails the plan', () => {
+  test('a synthesis that drops a Cilium policy from the target drops declared flows', () => {
+    const synth = (phase: string) => MeshLadderChart.manifests(shop, phase as Phase)
+      .filter(o => !(phase === 'cilium' && o.kind === 'CiliumNetworkPolicy' && o.metadata.name === 'checkout'));
+    const plan = MigrationPlan._build(shop, Phase.BASELINE, Phase.CILIUM, synth);
+    expect(plan.ok).toBe(false);
+    const remove = plan.steps.find(s => s.id === '02-remove-baseline')!;
+    expect(remove.ok).toBe(false);
+    expect(remove.missing.some(f => f.startsWith('shop/checkout -> '))).toBe(true);
+    expect(plan.problems.some(p => p.startsWith('02-remove-baseline: MISSING shop/checkout -> '))).toBe(true);
+  });
+
+  test('a step that opens more than either end shows flows beyond the ends', () => {
+    const open = { apiVersion: 'cilium.io/v2', kind: 'CiliumNetworkPolicy', metadata: { name: 'allow-all', namespace: 'shop' }, spec: { endpointSelector: {}, ingress: [{ fromEntities: ['all'] }], egress: [{ toEntities: ['all'] }] } };
+    const synth = (phase: string) => MeshLadderChart.manifests(shop, phase as Phase);
+    const steps = planSteps('baseline', 'cilium', synth);
+    const widened = [steps[0], { ...steps[1], objects: [...steps[1].objects, open] }];
+    const verification = verifyPlan({ enforced: shop._resolved, permissive: shop._resolved }, 'baseline', 'cilium', synth('baseline'), synth('cilium'), widened);
+    expect(verification.ok).toBe(false);
+    expect(verification.steps[0].ok).toBe(true);
+    expect(verification.steps[1].missing).toEqual([]);
+    expect(verification.steps[1].beyond.length).toBeGreaterThan(0);
+    expect(verification.steps[1].beyond.every(f => f.from.startsWith('shop/') || f.to.startsWith('shop/'))).toBe(true);
+  });
+
+  test('a step that removes one system while adding another breaks the discipline', () => {
+    const np = { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'a', namespace: 'shop' } };
+    const cnp = { apiVersion: 'cilium.io/v2', kind: 'CiliumNetworkPolicy', metadata: { name: 'a', namespace: 'shop' } };
+    const steps = planSteps('baseline', 'cilium', (phase: string) => (phase === 'baseline' ? [np] : [cnp]));
+    expect(steps.map(s => stepDisciplineViolation(s))).toEqual([undefined, undefined]);
+    const both = { ...steps[1], addsSystems: ['cilium' as const], removesSystems: ['networkpolicy' as const] };
+    expect(stepDisciplineViolation(both)).toMatch(/removes networkpolicy enforcement while adding or changing cilium/);
+  });
+});
+
+describe('merging two phases', () => {
+  test('a policy both phases emit holds the rules of both; identical objects stay as they are', () => {
+    const older = { apiVersion: 'cilium.io/v2', kind: 'CiliumNetworkPolicy', metadata: { name: 'x', namespace: 'n' }, spec: { endpointSelector: { matchLabels: { app: 'x' } }, ingress: [{ fromEndpoints: [{}] }] } };
+    const newer = { ...older, spec: { ...older.spec, ingress: [{ fromEndpoints: [{}] }, { toPorts: [{ ports: [{ port: '4143' }] }] }] } };
+    const [merged] = mergeManifests([older], [newer], 'newer');
+    expect(merged.spec.ingress).toEqual([{ fromEndpoints: [{}] }, { toPorts: [{ ports: [{ port: '4143' }] }] }]);
+    const otherSelector = { ...newer, spec: { ...newer.spec, endpointSelector: { matchLabels: { app: 'y' } } } };
+    expect(mergeManifests([older], [otherSelector], 'newer')).toEqual([otherSelector]);
+  });
+
+  test('namespaces keep both phases\' labels, injected by one mesh only', () => {
+    const linkerdNs = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'n', annotations: { 'linkerd.io/inject': 'enabled' }, labels: { team: 'a' } } };
+    const istioNs = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'n', labels: { 'istio-injection': 'enabled' } } };
+    expect(injectedMesh(mergeManifests([linkerdNs], [istioNs], 'older')[0])).toBe('linkerd');
+    const switched = mergeManifests([linkerdNs], [istioNs], 'newer')[0];
+    expect(injectedMesh(switched)).toBe('istio');
+    expect(switched.metadata.labels).toEqual({ 'istio-injection': 'enabled', 'team': 'a' });
+    expect(switched.metadata.annotations).toBeUndefined();
+  });
+
+  test('systems of objects', () => {
+    expect(systemOf({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy' })).toBe('networkpolicy');
+    expect(systemOf({ apiVersion: 'cilium.io/v2', kind: 'CiliumClusterwideNetworkPolicy' })).toBe('cilium');
+    expect(systemOf({ apiVersion: 'policy.linkerd.io/v1beta3', kind: 'Server' })).toBe('linkerd');
+    expect(systemOf({ apiVersion: 'security.istio.io/v1', kind: 'AuthorizationPolicy' })).toBe('istio');
+    expect(systemOf({ apiVersion: 'networking.istio.io/v1', kind: 'VirtualService' })).toBeUndefined();
+    expect(systemsIn([{ kind: 'Namespace', metadata: { labels: { 'istio-injection': 'enabled' } } }])).toEqual(['istio']);
+  });
+});

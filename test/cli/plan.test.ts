@@ -1,0 +1,78 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { MeshLadderChart } from '../../src/chart';
+import { runPlan } from '../../src/cli/plan';
+import { ServiceCatalog } from '../../src/model/catalog';
+import { Phase } from '../../src/phases/phase';
+import { runCli, SHOP_CATALOG, tmpDir } from '../support/cli';
+
+describe('mesh-ladder plan', () => {
+  test('writes kustomize-ready step directories, removed.yaml and a runbook; prints the per-step table', async () => {
+    const out = path.join(tmpDir('mesh-ladder-plan-'), 'plan');
+    const { code, stdout } = await runCli('plan', SHOP_CATALOG, '--from', 'baseline', '--to', 'cilium', '--out', out);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^plan baseline -> cilium: 2 steps, \d+ declared flows must hold at every step/);
+    expect(stdout).toMatch(/^step\s+enforced by\s+objects\s+added\s+removed\s+declared\s+allowed\s+missing\s+beyond ends/m);
+    expect(stdout).toMatch(/^01-add-cilium\s+networkpolicy \+ cilium\s+57\s+20\s+0\s+\d+\s+\d+\s+0\s+0\s.*OK$/m);
+    expect(stdout).toMatch(/^02-remove-baseline\s+cilium\s+20\s+0\s+37\s.*OK$/m);
+    expect(stdout).toMatch(/plan: OK\n$/);
+    expect(fs.readdirSync(out).sort()).toEqual(['00-start-baseline', '01-add-cilium', '02-remove-baseline', 'RUNBOOK.md']);
+    const step1 = path.join(out, '01-add-cilium');
+    const kustomization = fs.readFileSync(path.join(step1, 'kustomization.yaml'), 'utf8');
+    expect(kustomization).toContain('shop/ciliumnetworkpolicy-catalog.yaml');
+    expect(kustomization).toContain('shop/networkpolicy-catalog.yaml');
+    expect(kustomization).not.toContain('removed.yaml');
+    expect(fs.existsSync(path.join(step1, 'shop', 'ciliumnetworkpolicy-catalog.yaml'))).toBe(true);
+    const removed = fs.readFileSync(path.join(out, '02-remove-baseline', 'removed.yaml'), 'utf8');
+    expect(removed.match(/^kind: NetworkPolicy$/gm)).toHaveLength(18);
+    expect(fs.readdirSync(path.join(out, '02-remove-baseline', 'shop')).every(f => !f.startsWith('networkpolicy-'))).toBe(true);
+    const runbook = fs.readFileSync(path.join(out, 'RUNBOOK.md'), 'utf8');
+    expect(runbook).toMatch(/^# Migration runbook: baseline → cilium/);
+    expect(runbook).toContain('kubectl apply -k 01-add-cilium');
+    expect(runbook).toContain('kubectl delete -f 02-remove-baseline/removed.yaml --ignore-not-found');
+    expect(runbook).toContain('hubble observe --verdict DROPPED');
+    expect(runbook).toContain('| 02-remove-baseline | cilium |');
+    expect(runbook).toContain('## Service graph: cilium');
+    expect(runbook).toContain('```mermaid');
+  });
+
+  test('into a mesh: rollout restarts, the mesh\'s checks, and rollback per step', async () => {
+    const out = path.join(tmpDir('mesh-ladder-plan-'), 'plan');
+    const { code } = await runCli('plan', SHOP_CATALOG, '--from', 'linkerd', '--to', 'istio', '--out', out);
+    expect(code).toBe(0);
+    const runbook = fs.readFileSync(path.join(out, 'RUNBOOK.md'), 'utf8');
+    expect(runbook).toContain('kubectl rollout restart deployment,statefulset,daemonset -n shop');
+    expect(runbook).toContain('istioctl proxy-status');
+    expect(runbook).toContain('connection_security_policy');
+    expect(runbook).toContain('linkerd viz authz');
+    expect(runbook).toContain('kubectl apply -k 02-switch-istio');
+    expect(runbook).toMatch(/## 03-enforce-istio[\s\S]*Roll back:\n\n```sh\nkubectl apply -k 02-switch-istio/);
+    // Running again replaces the earlier plan.
+    expect((await runCli('plan', SHOP_CATALOG, '--from', 'istio', '--to', 'baseline', '--out', out)).code).toBe(0);
+    expect(fs.readdirSync(out)).toContain('00-start-istio');
+    expect(fs.readdirSync(out)).not.toContain('00-start-linkerd');
+  });
+
+  test('a plan whose step drops a declared flow exits 1 and names it', () => {
+    const catalog = ServiceCatalog.fromFile(SHOP_CATALOG);
+    let stdout = '';
+    const broken = (phase: string) => MeshLadderChart.manifests(catalog, phase as Phase)
+      .filter(o => !(phase === 'cilium' && o.kind === 'CiliumNetworkPolicy' && o.metadata.name === 'cart'));
+    const code = runPlan(catalog, Phase.BASELINE, Phase.CILIUM, undefined, { stdout: t => { stdout += t; }, stderr: () => undefined }, broken);
+    expect(code).toBe(1);
+    expect(stdout).toMatch(/^02-remove-baseline: MISSING shop\/cart -> /m);
+    expect(stdout).toMatch(/plan: FAIL\n$/);
+  });
+
+  test('bad usage exits 2 and writes nothing', async () => {
+    expect((await runCli('plan', SHOP_CATALOG, '--from', 'baseline')).code).toBe(2);
+    expect((await runCli('plan', SHOP_CATALOG, '--from', 'cilium', '--to', 'cilium')).stderr).toContain('nothing to plan');
+    expect((await runCli('plan', SHOP_CATALOG, '--from', 'baseline', '--to', 'ambient')).stderr).toContain('unknown phase "ambient"');
+    const dir = tmpDir('mesh-ladder-plan-');
+    fs.writeFileSync(path.join(dir, 'precious.txt'), 'keep me');
+    const refused = await runCli('plan', SHOP_CATALOG, '--from', 'baseline', '--to', 'cilium', '--out', dir);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('not empty');
+    expect(fs.readFileSync(path.join(dir, 'precious.txt'), 'utf8')).toBe('keep me');
+  });
+});
