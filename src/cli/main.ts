@@ -39,7 +39,7 @@ export const HELP = `mesh-ladder — describe services once, synthesize every ph
 
 Usage:
   mesh-ladder synth <catalog.yaml> [--phase <phase>|<p1,p2>|all] [--out <dir>]
-  mesh-ladder check <catalog.yaml> [--phase <phase>] [--format text|json]
+  mesh-ladder check <catalog.yaml> [--phase <phase>] [--format text|json|markdown]
   mesh-ladder plan <catalog.yaml> --from <phase> --to <phase> [--out <dir>]
   mesh-ladder assess <catalog.yaml> [--replicas-file <f>] [--format markdown|json]
   mesh-ladder graph <catalog.yaml> [--phase <phase>] [--format mermaid|dot|markdown]
@@ -89,7 +89,8 @@ Options:
   --out <dir>       Output root for synth (default: dist); for plan, the plan
                     directory (replaced; must be empty or a previous plan).
   --from, --to      plan: the phase in force now and the phase to reach.
-  --format <f>      check: text (default) or json; assess: markdown (default) or
+  --format <f>      check: text (default), json, or markdown (a pull-request
+                    report: verdict, lint, problems, graph, flow matrix); assess: markdown (default) or
                     json; graph: mermaid (default), dot or markdown.
   -h, --help        Show this help.
   -v, --version     Show the version.
@@ -219,7 +220,7 @@ function check(args: string[], io: CliIo): number {
   });
   const file = onePositional(positionals, 'check');
   const phase = phaseOption(values.phase);
-  const format = formatOption(values.format, ['text', 'json'] as const);
+  const format = formatOption(values.format, ['text', 'json', 'markdown'] as const);
   const catalog = loadCatalog(file, io);
   const { objects, warnings } = MeshLadderChart.synthesize(catalog, phase);
   for (const warning of warnings) {

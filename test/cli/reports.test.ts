@@ -44,3 +44,15 @@ describe('mesh-ladder graph', () => {
     expect((await runCli('graph', SHOP_CATALOG, '--format', 'png')).code).toBe(2);
   });
 });
+
+describe('mesh-ladder check --format markdown', () => {
+  test('a pull-request report: verdict, lint, problems, graph and flow matrix', async () => {
+    const { code, stdout } = await runCli('check', SHOP_CATALOG, '--phase', 'cilium', '--format', 'markdown');
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^# mesh-ladder check: cilium — OK/);
+    expect(stdout).toContain('## Lint');
+    expect(stdout).toContain('None: the emitted policies allow exactly the declared flows.');
+    expect(stdout).toContain('```mermaid');
+    expect(stdout).toContain('### Flow matrix: cilium');
+  });
+});
