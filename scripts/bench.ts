@@ -4,14 +4,15 @@
  * - the floor: serializing the same final objects with the `yaml` package alone;
  * - cdk8s-plus: the same phase-1 NetworkPolicies built with `kplus.NetworkPolicy`.
  *
- * Each size runs in its own child process, so peak RSS is that size's own. Times are the
- * median of several repetitions after a warm-up, each starting from a collected heap.
+ * Each size runs in its own child processes, so peak RSS is that size's own; sizes run in
+ * interleaved rounds. Times are the median of every repetition of every round, each after
+ * a warm-up and starting from a collected heap.
  * The last line printed is one JSON object (see `Summary`).
  *
  *   npm run bench                      # 250, 1000, 2000
  *   npm run bench -- --quick           # 250 only (smoke)
- *   npm run bench -- --sizes 1000 --reps 7 --seed 3
- *   npm run bench -- --cpu-prof        # a .cpuprofile per size under .bench-prof/
+ *   npm run bench -- --sizes 1000 --reps 5 --rounds 3 --seed 3
+ *   npm run bench -- --cpu-prof        # a .cpuprofile per size (open in Chrome DevTools)
  *
  * Not part of the test suite: timings depend on the machine.
  */
@@ -35,6 +36,8 @@ import { catalogShape, CatalogShape, syntheticCatalog } from '../test/support/sy
 const DEFAULT_SIZES = [250, 1000, 2000];
 const TARGETS = { floorRatio1000: 2.0, scaling: 2.1, vsCdk8sPlus: 0.75, peakRssMb2000: 768 };
 const YAML_OPTIONS = { aliasDuplicateObjects: false, lineWidth: 0 } as const;
+/** Where --cpu-prof writes (outside the repository). */
+const PROFILE_DIR = path.join(os.tmpdir(), 'mesh-ladder-bench-profiles');
 
 /** What one size measures (a worker prints it as its last stdout line). */
 interface SizeResult {
@@ -61,6 +64,26 @@ interface SizeResult {
   /** Peak RSS after the library runs (before the reference runs), MB. */
   readonly peakRssMb: number;
   /** Peak RSS at the end of the worker (with the references), MB. */
+  readonly peakRssMbTotal: number;
+}
+
+/** The raw samples of one worker; rounds of workers are merged into a SizeResult. */
+interface SizeSamples {
+  readonly n: number;
+  readonly shape: CatalogShape;
+  readonly phases: Array<{ phase: Phase; objects: number; bytes: number }>;
+  readonly library: number[];
+  readonly floor: number[];
+  readonly phaseLibrary: Array<[Phase, number[]]>;
+  readonly phaseFloor: Array<[Phase, number[]]>;
+  readonly ours: number[];
+  readonly kplus: number[];
+  readonly oursBuild: number[];
+  readonly kplusBuild: number[];
+  readonly phase1Floor: number[];
+  readonly phase1Policies: number;
+  readonly phase1Mismatches: number;
+  readonly peakRssMb: number;
   readonly peakRssMbTotal: number;
 }
 
@@ -293,7 +316,7 @@ function canonical(value: unknown): string {
     : v));
 }
 
-function measureSize(n: number, reps: number, seed: number): SizeResult {
+function measureSize(n: number, reps: number, seed: number): SizeSamples {
   const spec = syntheticCatalog({ services: n, seed });
   const shape = catalogShape(spec);
   const warmups = n <= 250 ? 2 : 1;
@@ -331,13 +354,7 @@ function measureSize(n: number, reps: number, seed: number): SizeResult {
       phaseFloorRuns.get(phase)!.push(ms);
     }
   }
-  const phases = ALL_PHASES.map(phase => ({
-    phase,
-    objects: counts.get(phase)!,
-    bytes: bytes.get(phase)!,
-    ms: median(phaseRuns.get(phase)!),
-    floorMs: median(phaseFloorRuns.get(phase)!),
-  }));
+  const phases = ALL_PHASES.map(phase => ({ phase, objects: counts.get(phase)!, bytes: bytes.get(phase)! }));
   objects.clear();
 
   // Phase-1 NetworkPolicies: ours against cdk8s-plus, alternating to share any drift.
@@ -374,21 +391,51 @@ function measureSize(n: number, reps: number, seed: number): SizeResult {
 
   return {
     n,
-    reps,
     shape,
-    libraryMs: median(libraryRuns),
-    libraryRuns,
-    floorMs: median(floorRuns),
     phases,
-    oursPhase1Ms: median(oursRuns),
-    kplusPhase1Ms: median(kplusRuns),
-    oursPhase1BuildMs: median(oursBuildRuns),
-    kplusPhase1BuildMs: median(kplusBuildRuns),
-    phase1FloorMs: median(phase1FloorRuns),
+    library: libraryRuns,
+    floor: floorRuns,
+    phaseLibrary: [...phaseRuns],
+    phaseFloor: [...phaseFloorRuns],
+    ours: oursRuns,
+    kplus: kplusRuns,
+    oursBuild: oursBuildRuns,
+    kplusBuild: kplusBuildRuns,
+    phase1Floor: phase1FloorRuns,
     phase1Policies: ours.length,
     phase1Mismatches: mismatches,
     peakRssMb: peakLibrary,
     peakRssMbTotal: peakRssMb(),
+  };
+}
+
+/** The samples of every round of one size, summarized by medians (peak RSS: the highest). */
+function summarize(rounds: readonly SizeSamples[]): SizeResult {
+  const all = (pick: (s: SizeSamples) => number[]) => rounds.flatMap(pick);
+  const perPhase = (pick: (s: SizeSamples) => Array<[Phase, number[]]>, phase: Phase) =>
+    rounds.flatMap(r => pick(r).find(([p]) => p === phase)?.[1] ?? []);
+  const first = rounds[0];
+  return {
+    n: first.n,
+    reps: all(r => r.library).length,
+    shape: first.shape,
+    libraryMs: median(all(r => r.library)),
+    libraryRuns: all(r => r.library),
+    floorMs: median(all(r => r.floor)),
+    phases: first.phases.map(p => ({
+      ...p,
+      ms: median(perPhase(r => r.phaseLibrary, p.phase)),
+      floorMs: median(perPhase(r => r.phaseFloor, p.phase)),
+    })),
+    oursPhase1Ms: median(all(r => r.ours)),
+    kplusPhase1Ms: median(all(r => r.kplus)),
+    oursPhase1BuildMs: median(all(r => r.oursBuild)),
+    kplusPhase1BuildMs: median(all(r => r.kplusBuild)),
+    phase1FloorMs: median(all(r => r.phase1Floor)),
+    phase1Policies: first.phase1Policies,
+    phase1Mismatches: Math.max(...rounds.map(r => r.phase1Mismatches)),
+    peakRssMb: Math.max(...rounds.map(r => r.peakRssMb)),
+    peakRssMbTotal: Math.max(...rounds.map(r => r.peakRssMbTotal)),
   };
 }
 
@@ -410,13 +457,20 @@ function machine(): string {
   return `${os.cpus().length} cores (nproc ${os.availableParallelism?.() ?? os.cpus().length}), ${cpu.trim()}, node ${process.version}, ${os.platform()} ${os.arch()}`;
 }
 
+/** Repetitions per worker; every size runs in ROUNDS workers, interleaved with the others. */
 function defaultReps(n: number): number {
-  return n <= 250 ? 7 : n <= 1000 ? 5 : 3;
+  return n <= 250 ? 4 : 3;
 }
 
+/**
+ * Sizes run in rounds (250, 1000, 2000, 250, 1000, 2000): a load change on the machine then
+ * hits every size alike instead of skewing time(2,000) / time(1,000).
+ */
+const ROUNDS = 2;
+
 /** Runs one size in a fresh process: its own heap, its own peak RSS. */
-function runWorker(n: number, reps: number, seed: number, cpuProf: boolean): SizeResult {
-  const profArgs = cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve('.bench-prof')}`, `--cpu-prof-name=bench-${n}.cpuprofile`] : [];
+function runWorker(n: number, reps: number, seed: number, cpuProf: boolean, roundNumber: number): SizeSamples {
+  const profArgs = cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`, `--cpu-prof-name=bench-${n}-${roundNumber}.cpuprofile`] : [];
   const result = spawnSync(process.execPath, [...process.execArgv, ...profArgs, __filename, '--worker', String(n), '--reps', String(reps), '--seed', String(seed)], {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -426,7 +480,7 @@ function runWorker(n: number, reps: number, seed: number, cpuProf: boolean): Siz
     throw new Error(`benchmark worker for N=${n} failed (exit ${result.status}, signal ${result.signal})`);
   }
   const lines = result.stdout.trim().split('\n');
-  return JSON.parse(lines[lines.length - 1]) as SizeResult;
+  return JSON.parse(lines[lines.length - 1]) as SizeSamples;
 }
 
 /** Prints rows under headers, right-aligned, two spaces apart. */
@@ -486,6 +540,7 @@ function main(): void {
       'sizes': { type: 'string' },
       'quick': { type: 'boolean', default: false },
       'reps': { type: 'string' },
+      'rounds': { type: 'string' },
       'seed': { type: 'string', default: '1' },
       'cpu-prof': { type: 'boolean', default: false },
       'worker': { type: 'string' },
@@ -500,7 +555,7 @@ function main(): void {
     return;
   }
   if (values.help) {
-    process.stdout.write('usage: npm run bench -- [--sizes 250,1000,2000] [--quick] [--reps N] [--seed S] [--cpu-prof]\n');
+    process.stdout.write('usage: npm run bench -- [--sizes 250,1000,2000] [--quick] [--reps N] [--rounds R] [--seed S] [--cpu-prof]\n');
     return;
   }
   if ((globalThis as { gc?: unknown }).gc === undefined) {
@@ -513,20 +568,29 @@ function main(): void {
   const out = (line = '') => process.stdout.write(line + '\n');
   out(`mesh-ladder benchmark: phases ${ALL_PHASES.join(', ')}; seed ${seed}`);
   out(`machine: ${machine()}`);
-  const results: SizeResult[] = [];
-  for (const n of sizes) {
-    const reps = values.reps !== undefined ? Number(values.reps) : values.quick ? 3 : defaultReps(n);
-    const start = now();
-    const r = runWorker(n, reps, seed, values['cpu-prof']!);
-    results.push(r);
+  const rounds = values.quick ? 1 : Number(values.rounds ?? ROUNDS);
+  const samples = new Map<number, SizeSamples[]>(sizes.map(n => [n, []]));
+  for (let roundNumber = 1; roundNumber <= rounds; roundNumber++) {
+    for (const n of sizes) {
+      const reps = values.reps !== undefined ? Number(values.reps) : values.quick ? 3 : defaultReps(n);
+      const start = now();
+      samples.get(n)!.push(runWorker(n, reps, seed, values['cpu-prof']!, roundNumber));
+      out(`  round ${roundNumber}/${rounds}, N=${n}: ${reps} repetitions in ${((now() - start) / 1000).toFixed(1)} s`);
+    }
+  }
+  const results = sizes.map(n => summarize(samples.get(n)!));
+  for (const r of results) {
     const s = r.shape;
-    out(`N=${n}: ${s.services} services in ${s.namespaces} namespaces, ${s.callsPerService.toFixed(2)} calls and ${s.routesPerService.toFixed(2)} routes per service, ` +
+    out(`N=${r.n}: ${s.services} services in ${s.namespaces} namespaces, ${s.callsPerService.toFixed(2)} calls and ${s.routesPerService.toFixed(2)} routes per service, ` +
       `${(s.canaryShare * 100).toFixed(0)}% canaries, ${s.hostCalls} host calls (all with cidrs), ${s.cidrCalls} cidr calls, ${s.exposed} exposed, ${s.clientOnly} client-only; ` +
       `median of ${r.reps}: library ${fmt(r.libraryMs)} ms [${r.libraryRuns.map(fmt).join(', ')}], floor ${fmt(r.floorMs)} ms; ` +
       `phase-1 policies ${r.phase1Policies} (${r.phase1Mismatches === 0 ? 'same as cdk8s-plus' : `${r.phase1Mismatches} rules differ from cdk8s-plus`}); ` +
-      `peak RSS ${r.peakRssMb.toFixed(0)} MB (${r.peakRssMbTotal.toFixed(0)} MB with the references); ${((now() - start) / 1000).toFixed(1)} s`);
+      `peak RSS ${r.peakRssMb.toFixed(0)} MB (${r.peakRssMbTotal.toFixed(0)} MB with the references)`);
   }
   const summary = report(results);
+  if (values['cpu-prof']) {
+    out(`CPU profiles: ${PROFILE_DIR}/bench-<N>-<round>.cpuprofile`);
+  }
   out(JSON.stringify(summary));
 }
 

@@ -6,6 +6,7 @@ import { CiliumPhaseOptions } from './phases/cilium/options';
 import { IstioPhaseOptions } from './phases/istio/options';
 import { LinkerdPhaseOptions } from './phases/linkerd/options';
 import { Phase } from './phases/phase';
+import { renderChartJson } from './phases/plain-api-object';
 import { PHASE_BACKENDS } from './phases/registry';
 
 /** Options of `MeshLadderChart` besides the catalog and the phase. */
@@ -89,5 +90,13 @@ export class MeshLadderChart extends Chart {
     });
     const reported = (this.backend as { warnings?: unknown }).warnings;
     this.warnings = Array.isArray(reported) ? reported.map(String) : [];
+  }
+
+  /**
+   * Renders the chart's objects, as `Chart.toJson` does (same output, byte for byte),
+   * skipping cdk8s's per-value resolution for objects built from plain data.
+   */
+  public toJson(): any[] {
+    return renderChartJson(this, () => super.toJson());
   }
 }

@@ -11,7 +11,7 @@ import { runCheck } from './check';
 import { runPlan } from './plan';
 import { assessReport, graphReport, readReplicasFile } from './reports';
 import { CatalogValidationError, ServiceCatalog } from '../model/catalog';
-import { decodeCatalogBytes, MAX_CATALOG_BYTES } from '../model/catalog-loader';
+import { MAX_CATALOG_BYTES } from '../model/catalog-loader';
 import { PhaseCapabilityError } from '../phases/common';
 import { ALL_PHASES, Phase, parsePhase } from '../phases/phase';
 
@@ -130,11 +130,7 @@ function loadCatalog(file: string, io: CliIo): ServiceCatalog {
   if (stat.size > MAX_CATALOG_BYTES) {
     throw new CatalogValidationError([{ severity: 'error', path: [], message: `file is ${stat.size} bytes; catalogs are limited to ${MAX_CATALOG_BYTES} bytes (5 MiB)`, file }]);
   }
-  const decoded = decodeCatalogBytes(fs.readFileSync(file), file);
-  if (decoded.text === undefined) {
-    throw new CatalogValidationError(decoded.problems);
-  }
-  const catalog = ServiceCatalog.fromYaml(decoded.text, file);
+  const catalog = ServiceCatalog.fromFile(file);
   for (const warning of catalog.warnings) {
     io.stderr(`warning: ${warning}\n`);
   }

@@ -49,12 +49,22 @@ const NOT_BLOCK = new NotBlockYaml();
 /** The whole rendering of `obj` if it is a plain JSON map or list, else undefined. */
 function blockYaml(obj: unknown): string | undefined {
   try {
+    // Pieces joined once: one flat string, not a rope of thousands of small ones.
+    const out: string[] = [];
     if (Array.isArray(obj)) {
-      return obj.length === 0 ? '[]\n' : blockSeq(obj, '', '', 0);
+      if (obj.length === 0) {
+        return '[]\n';
+      }
+      blockSeq(out, obj, '', '', 0);
+      return out.join('');
     }
     if (isPlainMap(obj)) {
       const keys = Object.keys(obj);
-      return keys.length === 0 ? '{}\n' : blockMap(obj, keys, '', '', 0);
+      if (keys.length === 0) {
+        return '{}\n';
+      }
+      blockMap(out, obj, keys, '', '', 0);
+      return out.join('');
     }
     return undefined;
   } catch (e) {
@@ -70,38 +80,39 @@ function isPlainMap(value: unknown): value is Record<string, unknown> {
 }
 
 /** A non-empty map; its first line starts with `first`, the others with `indent`. */
-function blockMap(map: Record<string, unknown>, keys: readonly string[], first: string, indent: string, depth: number): string {
+function blockMap(out: string[], map: Record<string, unknown>, keys: readonly string[], first: string, indent: string, depth: number): void {
   if (depth > MAX_BLOCK_DEPTH || typeof map.toJSON === 'function') {
     throw NOT_BLOCK;
   }
   const inner = indent + '  ';
-  let out = '';
   let prefix = first;
   for (const key of keys) {
     const value = map[key];
     const k = keyText(key);
     if (Array.isArray(value) && value.length > 0) {
-      out += prefix + k + ':\n' + blockSeq(value, inner, inner, depth + 1);
+      out.push(prefix, k, ':\n');
+      blockSeq(out, value, inner, inner, depth + 1);
     } else if (isPlainMap(value)) {
       const childKeys = Object.keys(value);
-      out += childKeys.length > 0
-        ? prefix + k + ':\n' + blockMap(value, childKeys, inner, inner, depth + 1)
-        : prefix + k + ': {}\n';
+      if (childKeys.length > 0) {
+        out.push(prefix, k, ':\n');
+        blockMap(out, value, childKeys, inner, inner, depth + 1);
+      } else {
+        out.push(prefix, k, ': {}\n');
+      }
     } else {
-      out += prefix + k + ': ' + scalarText(value) + '\n';
+      out.push(prefix, k, ': ', scalarText(value), '\n');
     }
     prefix = indent;
   }
-  return out;
 }
 
 /** A non-empty list; its first line starts with `first`, the others with `indent`. */
-function blockSeq(items: readonly unknown[], first: string, indent: string, depth: number): string {
+function blockSeq(out: string[], items: readonly unknown[], first: string, indent: string, depth: number): void {
   if (depth > MAX_BLOCK_DEPTH) {
     throw NOT_BLOCK;
   }
   const inner = indent + '  ';
-  let out = '';
   let prefix = first;
   for (let i = 0; i < items.length; i++) {
     if (!(i in items)) {
@@ -109,22 +120,37 @@ function blockSeq(items: readonly unknown[], first: string, indent: string, dept
     }
     const item = items[i];
     if (Array.isArray(item) && item.length > 0) {
-      out += blockSeq(item, prefix + '- ', inner, depth + 1);
+      blockSeq(out, item, prefix + '- ', inner, depth + 1);
     } else if (isPlainMap(item)) {
       const keys = Object.keys(item);
-      out += keys.length > 0 ? blockMap(item, keys, prefix + '- ', inner, depth + 1) : prefix + '- {}\n';
+      if (keys.length > 0) {
+        blockMap(out, item, keys, prefix + '- ', inner, depth + 1);
+      } else {
+        out.push(prefix, '- {}\n');
+      }
     } else {
-      out += prefix + '- ' + scalarText(item) + '\n';
+      out.push(prefix, '- ', scalarText(item), '\n');
     }
     prefix = indent;
   }
-  return out;
+}
+
+/**
+ * Strings the yaml package always writes as they are: a letter, then letters, digits and
+ * `_./-`, and not one of the words the core schema reads as a boolean or null (numbers
+ * start with a digit, a sign or a dot). Everything else asks the yaml package.
+ */
+const ALWAYS_PLAIN = /^[A-Za-z][A-Za-z0-9_./-]{0,200}$/;
+const CORE_SCHEMA_WORDS = new Set(['null', 'Null', 'NULL', 'true', 'True', 'TRUE', 'false', 'False', 'FALSE']);
+
+function isAlwaysPlain(text: string): boolean {
+  return ALWAYS_PLAIN.test(text) && !CORE_SCHEMA_WORDS.has(text);
 }
 
 function scalarText(value: unknown): string {
   switch (typeof value) {
     case 'string':
-      return cached(scalarCache.values, value, stringValueText);
+      return isAlwaysPlain(value) ? value : cached(scalarCache.values, value, stringValueText);
     case 'number':
       // Map keys do not tell -0 from 0.
       return Object.is(value, -0) ? numberText(value)! : cached(scalarCache.numbers, value, numberText);
@@ -144,7 +170,7 @@ function scalarText(value: unknown): string {
 }
 
 function keyText(key: string): string {
-  return cached(scalarCache.keys, key, keyTextOf);
+  return isAlwaysPlain(key) ? key : cached(scalarCache.keys, key, keyTextOf);
 }
 
 function cached<K>(cache: Map<K, string | null>, key: K, render: (key: K) => string | undefined): string {

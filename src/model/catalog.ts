@@ -1,5 +1,5 @@
 import * as fs from 'fs';
-import { parseCatalogYaml, checkCatalogShape, formatProblem, LocatedProblem } from './catalog-loader';
+import { parseCatalogYaml, checkCatalogShape, decodeCatalogBytes, formatProblem, LocatedProblem } from './catalog-loader';
 import { resolveCatalog } from './resolve';
 import { ResolvedCatalog } from './resolved';
 import { CatalogSpec } from './types';
@@ -51,9 +51,13 @@ export class ServiceCatalog {
     return new ServiceCatalog(parsed.spec, parsed.catalog, parsed.problems.filter(p => p.severity === 'warning').map(p => formatProblem(p)));
   }
 
-  /** Read, parse and validate a YAML catalog file. */
+  /** Read, parse and validate a YAML catalog file (UTF-8, at most 5 MiB). */
   public static fromFile(path: string): ServiceCatalog {
-    return ServiceCatalog.fromYaml(fs.readFileSync(path, 'utf8'), path);
+    const decoded = decodeCatalogBytes(fs.readFileSync(path), path);
+    if (decoded.text === undefined) {
+      throw new CatalogValidationError(decoded.problems);
+    }
+    return ServiceCatalog.fromYaml(decoded.text, path);
   }
 
   /** The catalog as given. */

@@ -4,12 +4,15 @@
  * cdk8s renders an object by passing every value through its resolver chain (an App
  * lookup up the construct tree and a new key path per value), then copying it again to
  * sort keys and drop empty values. For objects whose props are plain JSON that is most of
- * the synthesis time. `plainDataApiObject` subclasses a generated binding so that its
- * `toJson` does the same in one pass and returns the same JSON, key order included;
- * whenever cdk8s's machinery could change the result (a Lazy or token anywhere, a JSON
- * patch, custom App resolvers, a non-plain value), it defers to the binding's own `toJson`.
+ * the synthesis time. The shortcut does the same in one pass and returns the same JSON,
+ * key order included; whenever cdk8s's machinery could change the result (a Lazy or token
+ * anywhere, a JSON patch, custom App resolvers, a non-plain value), it defers to cdk8s.
+ *
+ * Two ways in: `plainDataApiObject` subclasses a generated binding (always fast), and
+ * `renderChartJson` renders a whole chart with the shortcut for every object of a
+ * generated binding (what MeshLadderChart does for the objects of every backend).
  */
-import { ApiObject, App, ImplicitTokenResolver, Lazy, LazyResolver, NumberStringUnionResolver } from 'cdk8s';
+import { ApiObject, App, Chart, ImplicitTokenResolver, Lazy, LazyResolver, NumberStringUnionResolver } from 'cdk8s';
 import { Construct } from 'constructs';
 
 /** A generated binding class: `new Binding(scope, id, props)`, with a static `GVK`. */
@@ -50,6 +53,75 @@ export function plainDataApiObject<C extends BindingClass>(binding: C, propsToJs
   }
   Object.defineProperty(PlainDataApiObject, 'name', { value: binding.name });
   return PlainDataApiObject as unknown as C;
+}
+
+/**
+ * `render()` (the chart's own `toJson`) with the plain-data shortcut for every object of
+ * the chart that is a generated binding: cdk8s still orders, validates and collects the
+ * objects; only each object's rendering is replaced, for the duration of the call.
+ */
+export function renderChartJson(chart: Chart, render: () => any[]): any[] {
+  const shadowed: ApiObject[] = [];
+  for (const construct of chart.node.findAll()) {
+    if (!(construct instanceof ApiObject) || Object.prototype.hasOwnProperty.call(construct, 'toJson')) {
+      continue;
+    }
+    const manifest = generatedManifest(construct);
+    const props = (construct as unknown as { props?: unknown }).props;
+    if (!manifest || props === null || typeof props !== 'object') {
+      continue;
+    }
+    const obj = construct;
+    const bindingToJson = obj.toJson;
+    Object.defineProperty(obj, 'toJson', {
+      configurable: true,
+      writable: true,
+      value: () => {
+        const resolved = plainObjectJson(obj, props as Record<string, unknown>);
+        return resolved === undefined ? bindingToJson.call(obj) : manifest(resolved);
+      },
+    });
+    shadowed.push(obj);
+  }
+  try {
+    return render();
+  } finally {
+    for (const obj of shadowed) {
+      delete (obj as { toJson?: unknown }).toJson;
+    }
+  }
+}
+
+/** `toJson` of a generated binding: `{ ...GVK, ...toJson_XProps(super.toJson()) }`. */
+const GENERATED_TO_JSON = /^toJson\(\)\s*\{\s*const resolved = super\.toJson\(\);\s*return \{\s*\.\.\.(\w+)\.GVK,\s*\.\.\.(\w+)\(resolved\),?\s*\};?\s*\}$/;
+/** Its static `manifest`: `{ ...GVK, ...toJson_XProps(props) }`, the same converter. */
+const GENERATED_MANIFEST = /^manifest\((\w+)(?:\s*=\s*\{\})?\)\s*\{\s*return \{\s*\.\.\.(\w+)\.GVK,\s*\.\.\.(\w+)\(\1\),?\s*\};?\s*\}$/;
+
+const manifestByClass = new WeakMap<object, ((resolved: unknown) => any) | null>();
+
+/**
+ * For an object whose class is a generated binding (a direct ApiObject subclass whose
+ * `toJson` and static `manifest` are the generated code, calling the same converter), the
+ * `manifest` function: applied to what ApiObject renders, it gives what `toJson` gives.
+ * Anything else (hand-written classes, instrumented or minified code) gets null.
+ */
+function generatedManifest(obj: ApiObject): ((resolved: unknown) => any) | null {
+  const binding = obj.constructor as unknown as { GVK?: unknown; manifest?: (props: unknown) => any; prototype: object };
+  let manifest = manifestByClass.get(binding);
+  if (manifest === undefined) {
+    manifest = null;
+    const toJson = Object.prototype.hasOwnProperty.call(binding.prototype, 'toJson') ? (binding.prototype as { toJson: () => unknown }).toJson : undefined;
+    if (Object.getPrototypeOf(binding) === ApiObject && binding.GVK && typeof binding.manifest === 'function' && toJson) {
+      const a = GENERATED_TO_JSON.exec(toJson.toString());
+      const b = GENERATED_MANIFEST.exec(binding.manifest.toString().replace(/^static\s+/, ''));
+      if (a && b && a[1] === b[2] && a[2] === b[3]) {
+        const staticManifest = binding.manifest;
+        manifest = (resolved: unknown) => staticManifest.call(binding, resolved);
+      }
+    }
+    manifestByClass.set(binding, manifest);
+  }
+  return manifest;
 }
 
 /**
