@@ -15,6 +15,7 @@ import { ApiObject, App, Chart, IResolver, JsonPatch, ResolutionContext } from '
 import { IConstruct } from 'constructs';
 import * as fc from 'fast-check';
 import * as YAML from 'yaml';
+import { readTree } from './support/cli';
 import { issueExample } from './support/fixtures';
 import { createRandom, Random, shuffled, syntheticCatalog } from './support/synthetic-catalog';
 import { MeshLadderChart } from '../src/chart';
@@ -113,21 +114,6 @@ describe('output does not depend on input order', () => {
   });
 });
 
-function readTree(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (d: string) => {
-    for (const entry of fs.readdirSync(d, { withFileTypes: true })) {
-      const p = path.join(d, entry.name);
-      if (entry.isDirectory()) {
-        walk(p);
-      } else {
-        out[path.relative(dir, p)] = fs.readFileSync(p, 'utf8');
-      }
-    }
-  };
-  walk(dir);
-  return out;
-}
 
 describe('object names are stable', () => {
   const base = syntheticCatalog({ services: 60, namespaces: 3, seed: 11 });

@@ -7,9 +7,9 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { main } from '../../src/cli/main';
 import { CatalogValidationError, ServiceCatalog } from '../../src/model/catalog';
 import { MAX_CATALOG_BYTES } from '../../src/model/catalog-loader';
+import { CliResult, readTree, runCli } from '../support/cli';
 import { createRandom, randomInt } from '../support/synthetic-catalog';
 
 const VALID = `namespace: shop
@@ -25,41 +25,14 @@ services:
     versions: [{ name: v1, weight: 90 }, { name: v2, weight: 10 }]
 `;
 
-interface Result {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
 
-async function run(...argv: string[]): Promise<Result> {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(argv, { stdout: t => { stdout += t; }, stderr: t => { stderr += t; } });
-  return { code, stdout, stderr };
-}
-
-function snapshot(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (d: string) => {
-    for (const entry of fs.readdirSync(d, { withFileTypes: true })) {
-      const p = path.join(d, entry.name);
-      if (entry.isDirectory()) {
-        walk(p);
-      } else {
-        out[path.relative(dir, p)] = fs.readFileSync(p, 'utf8');
-      }
-    }
-  };
-  walk(dir);
-  return out;
-}
 
 function problemLines(stderr: string): string[] {
   return stderr.split('\n').filter(l => /^ {2}\S/.test(l)).map(l => l.trim());
 }
 
 /** Exit 2, one `mesh-ladder:` report, no stack trace, nothing on stdout. */
-function expectRejected(result: Result): void {
+function expectRejected(result: CliResult): void {
   expect(result.code).toBe(2);
   expect(result.stdout).toBe('');
   expect(result.stderr).toMatch(/^mesh-ladder: /);
@@ -76,8 +49,8 @@ describe('generated bad input', () => {
     root = fs.mkdtempSync(path.join(os.tmpdir(), 'mesh-ladder-bad-input-'));
     out = path.join(root, 'dist');
     fs.writeFileSync(path.join(root, 'valid.yaml'), VALID);
-    expect((await run('synth', path.join(root, 'valid.yaml'), '--phase', 'all', '--out', out)).code).toBe(0);
-    before = snapshot(out);
+    expect((await runCli('synth', path.join(root, 'valid.yaml'), '--phase', 'all', '--out', out)).code).toBe(0);
+    before = readTree(out);
   });
 
   afterAll(() => {
@@ -85,7 +58,7 @@ describe('generated bad input', () => {
   });
 
   afterEach(() => {
-    expect(snapshot(out)).toEqual(before);
+    expect(readTree(out)).toEqual(before);
     expect(fs.readdirSync(root).filter(f => f.startsWith('.'))).toEqual([]);
   });
 
@@ -100,7 +73,7 @@ describe('generated bad input', () => {
     const file = write('huge.yaml', VALID + padding);
     const size = fs.statSync(file).size;
     expect(size).toBeGreaterThan(5 * 1024 * 1024);
-    const result = await run('synth', file, '--out', out);
+    const result = await runCli('synth', file, '--out', out);
     expectRejected(result);
     expect(problemLines(result.stderr)).toEqual([`${file}: error: file is ${size} bytes; catalogs are limited to 5242880 bytes (5 MiB)`]);
     // The library refuses it too.
@@ -114,7 +87,7 @@ describe('generated bad input', () => {
     ['flow lists, far beyond the parser stack', 20_000, (depth: number) => `services: ${'['.repeat(depth)}${']'.repeat(depth)}\n`],
   ])('nesting too deep (%s, %i levels) is one located error, not a crash', async (_what, depth, make) => {
     const file = write('deep.yaml', make(depth));
-    const result = await run('synth', file, '--out', out);
+    const result = await runCli('synth', file, '--out', out);
     expectRejected(result);
     const lines = problemLines(result.stderr);
     expect(lines).toHaveLength(1);
@@ -125,7 +98,7 @@ describe('generated bad input', () => {
     const random = createRandom(seed);
     const bytes = Buffer.from(Array.from({ length: 4096 }, () => randomInt(random, 0, 255)));
     const file = write('garbage.bin', bytes);
-    const result = await run('synth', file, '--out', out);
+    const result = await runCli('synth', file, '--out', out);
     expectRejected(result);
     const lines = problemLines(result.stderr);
     expect(lines).toHaveLength(1);
@@ -137,7 +110,7 @@ describe('generated bad input', () => {
     const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789 :-[]{},#&*!|>\'"%@`?\n\n\n\t';
     const text = Array.from({ length: 3000 }, () => alphabet[randomInt(random, 0, alphabet.length - 1)]).join('');
     const file = write('noise.yaml', text);
-    const result = await run('synth', file, '--out', out);
+    const result = await runCli('synth', file, '--out', out);
     expectRejected(result);
     const lines = problemLines(result.stderr);
     expect(lines.length).toBeGreaterThan(0);
@@ -161,7 +134,7 @@ describe('generated bad input', () => {
           : VALID.slice(0, at) + char + VALID.slice(at + 1);
       const file = write('mutated.yaml', mutated);
       const target = path.join(root, 'mutated-out');
-      const result = await run('synth', file, '--phase', 'all', '--out', target);
+      const result = await runCli('synth', file, '--phase', 'all', '--out', target);
       expect([0, 2]).toContain(result.code);
       if (result.code === 2) {
         rejected++;
@@ -182,7 +155,7 @@ describe('generated bad input', () => {
   test('a thousand errors are all printed at once', async () => {
     const services = Array.from({ length: 1000 }, (_, i) => `  - { name: svc-${i}, ports: [{ port: ${70_000 + i} }] }`).join('\n');
     const file = write('thousand.yaml', `services:\n${services}\n`);
-    const result = await run('synth', file, '--out', out);
+    const result = await runCli('synth', file, '--out', out);
     expectRejected(result);
     expect(result.stderr).toContain('invalid catalog (1000 errors)');
     const lines = problemLines(result.stderr);
@@ -192,7 +165,7 @@ describe('generated bad input', () => {
 
   test('YAML syntax errors are capped at 50, with a count of the rest', async () => {
     const file = write('tabs.yaml', 'services:\n' + '\t- name: web\n'.repeat(120));
-    const result = await run('synth', file, '--out', out);
+    const result = await runCli('synth', file, '--out', out);
     expectRejected(result);
     const lines = problemLines(result.stderr);
     expect(lines).toHaveLength(51);
@@ -201,25 +174,25 @@ describe('generated bad input', () => {
 
   test('Latin-1 text is located by line and column of the first bad byte', async () => {
     const file = write('latin1.yaml', Buffer.concat([Buffer.from('services:\n  - name: web\n    # caf'), Buffer.from([0xe9]), Buffer.from('\n    ports: [{ port: 80 }]\n')]));
-    const result = await run('synth', file, '--out', out);
+    const result = await runCli('synth', file, '--out', out);
     expectRejected(result);
     expect(problemLines(result.stderr)).toEqual([`${file}:3:10: error: the file is not UTF-8 text (byte 0xE9 at byte offset 33); save the catalog as UTF-8 (is this a binary file?)`]);
   });
 
   test('control characters and bidirectional overrides in values are escaped in messages', async () => {
     const file = write('controls.yaml', 'services:\n  - name: "web\\u0000\\u202e"\n    ports: [{ port: 80 }]\n');
-    const result = await run('synth', file, '--out', out);
+    const result = await runCli('synth', file, '--out', out);
     expectRejected(result);
     expect(result.stderr).toContain('"web\\u0000\\u202E" is not a valid DNS-1035 label');
     expect(result.stderr).not.toMatch(/[\u0000\u202e]/);
   });
 
   test('a directory, a device and a missing file are usage errors', async () => {
-    expectRejected(await run('synth', root, '--out', out));
-    expect((await run('synth', root, '--out', out)).stderr).toContain('is a directory');
-    expect((await run('synth', path.join(root, 'missing.yaml'), '--out', out)).stderr).toContain('catalog file not found');
+    expectRejected(await runCli('synth', root, '--out', out));
+    expect((await runCli('synth', root, '--out', out)).stderr).toContain('is a directory');
+    expect((await runCli('synth', path.join(root, 'missing.yaml'), '--out', out)).stderr).toContain('catalog file not found');
     if (fs.existsSync('/dev/zero')) {
-      const device = await run('synth', '/dev/zero', '--out', out);
+      const device = await runCli('synth', '/dev/zero', '--out', out);
       expectRejected(device);
       expect(device.stderr).toContain('/dev/zero is not a regular file');
     }
@@ -228,14 +201,14 @@ describe('generated bad input', () => {
   test('an --out that is a file, or lies under a file, is refused before anything is written', async () => {
     const valid = path.join(root, 'valid.yaml');
     const blocker = write('blocker', 'keep me\n');
-    const underFile = await run('synth', valid, '--out', path.join(blocker, 'dist'));
+    const underFile = await runCli('synth', valid, '--out', path.join(blocker, 'dist'));
     expectRejected(underFile);
     expect(underFile.stderr).toContain(`${blocker} is not a directory`);
 
     const other = path.join(root, 'other');
     fs.mkdirSync(other);
     fs.writeFileSync(path.join(other, 'baseline'), 'not a directory\n');
-    const phaseIsFile = await run('synth', valid, '--phase', 'all', '--out', other);
+    const phaseIsFile = await runCli('synth', valid, '--phase', 'all', '--out', other);
     expectRejected(phaseIsFile);
     expect(phaseIsFile.stderr).toContain(`${path.join(other, 'baseline')}: it exists and is not a directory`);
     expect(fs.readFileSync(path.join(other, 'baseline'), 'utf8')).toBe('not a directory\n');
@@ -257,12 +230,12 @@ describe('encodings that are fine', () => {
     fs.rmSync(root, { recursive: true, force: true });
   });
 
-  async function synth(name: string, content: string): Promise<{ result: Result; files: Record<string, string> }> {
+  async function synth(name: string, content: string): Promise<{ result: CliResult; files: Record<string, string> }> {
     const file = path.join(root, `${name}.yaml`);
     fs.writeFileSync(file, content);
     const target = path.join(root, `${name}-out`);
-    const result = await run('synth', file, '--phase', 'all', '--out', target);
-    return { result, files: result.code === 0 ? snapshot(target) : {} };
+    const result = await runCli('synth', file, '--phase', 'all', '--out', target);
+    return { result, files: result.code === 0 ? readTree(target) : {} };
   }
 
   test('a byte order mark and CRLF line ends give the same output as plain LF', async () => {

@@ -25,3 +25,20 @@ export async function runCli(...argv: string[]): Promise<CliResult> {
 export function tmpDir(prefix = 'mesh-ladder-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
+
+/** Every file under `dir` (relative path → UTF-8 content). */
+export function readTree(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (d: string) => {
+    for (const entry of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, entry.name);
+      if (entry.isDirectory()) {
+        walk(p);
+      } else {
+        out[path.relative(dir, p)] = fs.readFileSync(p, 'utf8');
+      }
+    }
+  };
+  walk(dir);
+  return out;
+}
