@@ -26,7 +26,6 @@ services:
 `;
 
 
-
 function problemLines(stderr: string): string[] {
   return stderr.split('\n').filter(l => /^ {2}\S/.test(l)).map(l => l.trim());
 }
