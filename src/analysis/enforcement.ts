@@ -4,6 +4,7 @@
  * allowed only when every system present allows it.
  */
 import { CiliumEvaluator, ciliumIntent } from './cilium';
+import { AllOfEvaluator, isRequestEvaluator } from './combined';
 import { Endpoint, Universe } from './endpoints';
 import { AnalysisDiagnostic, PortProbe } from './flows';
 import { declaredIntent, Intent } from './intent';
@@ -70,9 +71,6 @@ export function systemsIn(manifests: ReadonlyArray<unknown>): EnforcementSystem[
   return ENFORCEMENT_SYSTEMS.filter(s => present.has(s));
 }
 
-function isRequestEvaluator(e: unknown): e is RequestEvaluator {
-  return typeof (e as RequestEvaluator).allowsRequest === 'function';
-}
 
 /**
  * A host call is one connection to a DNS name and to an address at once; the universe
@@ -127,49 +125,31 @@ class HostAliasEvaluator implements FlowEvaluator, RequestEvaluator {
  * the CNI, which adds their allows up; ANDing them is the stricter reading, so a step that
  * passes here passes there.
  */
-export class EnforcementEvaluator implements FlowEvaluator, RequestEvaluator {
-  public readonly name: string;
+export class EnforcementEvaluator extends AllOfEvaluator {
   public readonly systems: EnforcementSystem[];
-  private readonly layers: Array<FlowEvaluator & Partial<RequestEvaluator>>;
 
   public constructor(catalog: ResolvedCatalog, universe: Universe, manifests: ReadonlyArray<unknown>) {
-    this.systems = systemsIn(manifests);
+    const systems = systemsIn(manifests);
     const l4: FlowEvaluator[] = [];
-    if (this.systems.includes('networkpolicy')) {
+    if (systems.includes('networkpolicy')) {
       l4.push(new HostAliasEvaluator(new NetworkPolicyEvaluator(universe, manifests), universe, catalog, 'address'));
     }
-    if (this.systems.includes('cilium')) {
+    if (systems.includes('cilium')) {
       l4.push(new HostAliasEvaluator(new CiliumEvaluator(universe, manifests), universe, catalog, 'name'));
     }
     const layers: FlowEvaluator[] = [];
-    if (this.systems.includes('linkerd')) {
+    if (systems.includes('linkerd')) {
       // Namespaces are emitted with every phase: their annotation alone says who is meshed.
       const meshedWorkloads = !manifests.some(m => (m as any)?.kind === 'Namespace');
       layers.push(new LinkerdMeshEvaluator(new LinkerdEvaluator(universe, catalog, manifests, { meshedWorkloads }), l4));
     } else {
       layers.push(...l4);
     }
-    if (this.systems.includes('istio')) {
+    if (systems.includes('istio')) {
       layers.push(new IstioEvaluator(catalog, manifests));
     }
-    this.layers = layers;
-    this.name = this.systems.length > 0 ? this.systems.join(' + ') : 'nothing enforced';
-  }
-
-  public get diagnostics(): ReadonlyArray<AnalysisDiagnostic> {
-    return this.layers.flatMap(l => [...l.diagnostics]);
-  }
-
-  public allows(from: Endpoint, to: Endpoint, probe: PortProbe): boolean {
-    return this.layers.every(l => l.allows(from, to, probe));
-  }
-
-  public allowsRequest(from: Endpoint, to: Endpoint, probe: PortProbe, request: RequestProbe): boolean {
-    return this.layers.every(l => !isRequestEvaluator(l) || l.allowsRequest(from, to, probe, request));
-  }
-
-  public isEgressRestricted(endpoint: Endpoint): boolean {
-    return this.layers.some(l => l.isEgressRestricted(endpoint));
+    super(layers, [], systems.length > 0 ? systems.join(' + ') : 'nothing enforced');
+    this.systems = systems;
   }
 }
 

@@ -39,6 +39,7 @@
  * ALLOW_ANY (Istio's default).
  */
 import { CiliumEvaluator } from './cilium';
+import { AllOfEvaluator } from './combined';
 import { buildUniverse, Endpoint } from './endpoints';
 import { AnalysisDiagnostic, PortProbe } from './flows';
 import { declaredIntent } from './intent';
@@ -801,25 +802,6 @@ function selectorMatches(selector: Readonly<Record<string, string>>, labels: Rea
   return Object.entries(selector).every(([k, v]) => labels[k] === v);
 }
 
-/** A FlowEvaluator that allows a flow only when every layer allows it (Istio AND L4). */
-export class LayeredEvaluator implements FlowEvaluator {
-  public readonly name: string;
-  public readonly diagnostics: ReadonlyArray<AnalysisDiagnostic>;
-
-  public constructor(public readonly layers: ReadonlyArray<FlowEvaluator>, notes: ReadonlyArray<AnalysisDiagnostic> = []) {
-    this.name = layers.map(l => l.name).join(' + ');
-    this.diagnostics = [...notes, ...layers.flatMap(l => [...l.diagnostics])];
-  }
-
-  public allows(from: Endpoint, to: Endpoint, probe: PortProbe): boolean {
-    return this.layers.every(l => l.allows(from, to, probe));
-  }
-
-  public isEgressRestricted(endpoint: Endpoint): boolean {
-    return this.layers.some(l => l.isEgressRestricted(endpoint));
-  }
-}
-
 /** The L4 layer under the mesh, recognised from the manifests. */
 export type IstioL4Layer = 'cilium' | 'networkpolicy' | 'none';
 
@@ -866,7 +848,7 @@ export function checkIstioReachability(
   for (const finding of lintManifests(manifests, { catalog }).findings) {
     notes.push({ severity: finding.severity, subject: finding.subject, message: `[${finding.rule}] ${finding.message}. Fix: ${finding.fix}` });
   }
-  const evaluator = new LayeredEvaluator(layers, notes);
+  const evaluator = new AllOfEvaluator(layers, notes);
   const report = analyzeReachability(universe, intent, evaluator, options);
   const requests = analyzeRequests(catalog, universe, istio, (from, to, probe) => evaluator.allows(from, to, probe));
   return withRequests(report, requests);

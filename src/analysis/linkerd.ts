@@ -47,6 +47,7 @@
  * CIDR: address-less clients match only networks that cover every address.
  */
 import { CiliumEvaluator, ciliumIntent, isCiliumPolicy } from './cilium';
+import { isRequestEvaluator } from './combined';
 import { buildUniverse, Endpoint, Universe, UniverseOptions } from './endpoints';
 import { AnalysisDiagnostic, Flow, flowComparator, flowKey, formatFlow, PortProbe } from './flows';
 import { declaredIntent, Intent } from './intent';
@@ -920,9 +921,6 @@ export class LinkerdMeshEvaluator implements FlowEvaluator, RequestEvaluator {
   }
 }
 
-function isRequestEvaluator(e: unknown): e is RequestEvaluator {
-  return typeof (e as RequestEvaluator).allowsRequest === 'function';
-}
 
 // ---------------------------------------------------------------------------------------
 // Retry safety
