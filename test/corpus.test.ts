@@ -15,7 +15,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as YAML from 'yaml';
 import { BAD_SPECS, BadSpec } from './corpus/specs';
-import { main } from '../src/cli/main';
+import { runCli } from './support/cli';
 import { CatalogValidationError, ServiceCatalog } from '../src/model/catalog';
 import { formatProblem } from '../src/model/catalog-loader';
 import { CatalogSpec } from '../src/model/types';
@@ -55,12 +55,6 @@ function readExpectation(name: string, file: string): Expectation {
   };
 }
 
-async function run(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(argv, { stdout: t => { stdout += t; }, stderr: t => { stderr += t; } });
-  return { code, stdout, stderr };
-}
 
 /** Every file under `dir` with its bytes, and every folder. */
 function snapshot(dir: string): Record<string, string> {
@@ -110,7 +104,7 @@ describe('bad-input corpus through the CLI', () => {
     root = fs.mkdtempSync(path.join(os.tmpdir(), 'mesh-ladder-corpus-'));
     out = path.join(root, 'dist');
     fs.writeFileSync(path.join(root, 'valid.yaml'), VALID);
-    const result = await run(['synth', path.join(root, 'valid.yaml'), '--phase', 'all', '--out', out]);
+    const result = await runCli('synth', path.join(root, 'valid.yaml'), '--phase', 'all', '--out', out);
     expect(result.code).toBe(0);
     before = snapshot(out);
   });
@@ -138,7 +132,7 @@ describe('bad-input corpus through the CLI', () => {
     expect(expectation.description).not.toBe('');
     expect(expectation.lines.length).toBeGreaterThan(0);
 
-    const result = await run(['synth', file, ...expectation.args, '--out', out]);
+    const result = await runCli('synth', file, ...expectation.args, '--out', out);
     expectCleanFailure(result);
     for (const line of expectation.lines) {
       expect(result.stderr).toContain(line);
@@ -155,7 +149,7 @@ describe('bad-input corpus through the CLI', () => {
   test.each(yamlSpecs.map(s => [s.name, s] as const))('TypeScript spec as YAML: %s', async (_name, bad: BadSpec) => {
     const file = path.join(root, `spec-${yamlSpecs.indexOf(bad)}.yaml`);
     fs.writeFileSync(file, YAML.stringify(bad.spec()));
-    const result = await run(['synth', file, '--phase', 'all', '--out', out]);
+    const result = await runCli('synth', file, '--phase', 'all', '--out', out);
     expectCleanFailure(result);
     const printed = problemLines(result.stderr);
     expect(printed).toHaveLength(bad.expected.length);
