@@ -11,7 +11,7 @@
  */
 import { comparePortProbes, PortProbe, Transport } from './flows';
 import { addressAt, CidrBlock, cidrContains, IpAddress, parseCidr, parseIp, sampleAddress } from '../model/cidr';
-import { ResolvedCatalog, ResolvedService } from '../model/resolved';
+import { ResolvedCatalog, ResolvedPeer, ResolvedService } from '../model/resolved';
 import { PortProtocol } from '../model/types';
 
 /** Label every namespace carries (set by the API server, immutable). */
@@ -36,7 +36,11 @@ export type EndpointRole =
   /** A public address outside every declared CIDR. */
   | 'world'
   /** A DNS name of a host call. */
-  | 'host';
+  | 'host'
+  /** Pods of a peer outside the catalog (`peers`, e.g. the monitoring scraper). */
+  | 'peer'
+  /** The Kubernetes API server (an address). */
+  | 'kube-apiserver';
 
 export interface ContainerPort {
   readonly name?: string;
@@ -74,6 +78,15 @@ export interface Endpoint {
   readonly host?: string;
   /** The declared workload this pod set is. */
   readonly workload?: WorkloadRef;
+  /** Labels of a pod's namespace (what namespace selectors match). */
+  readonly namespaceLabels?: Readonly<Record<string, string>>;
+  /** The peer (by name) this endpoint stands for: `peer` and `kube-apiserver` endpoints. */
+  readonly peer?: string;
+  /**
+   * Set on peer endpoints: whether the catalog says the peer's pods are in the mesh.
+   * Other pods' mesh membership is decided by each mesh evaluator from the manifests.
+   */
+  readonly meshed?: boolean;
   /** The pod lives in a namespace of the catalog. */
   readonly inCatalogNamespace: boolean;
   /**
@@ -160,6 +173,59 @@ export function hostEndpointId(host: string): string {
 }
 export const WORLD_ID = 'world';
 export const WORLD6_ID = 'world6';
+/** Endpoint id of a peer's pods or address. */
+export function peerEndpointId(name: string): string {
+  return `peer:${name}`;
+}
+/** Address of the API server when its peer gives no `cidrs` (TEST-NET-1, RFC 5737). */
+const KUBE_APISERVER_FALLBACK = '192.0.2.1';
+
+/** The peers a catalog uses (as callers or callees), sorted by name. */
+export function usedPeers(catalog: ResolvedCatalog): ResolvedPeer[] {
+  const names = new Set<string>();
+  for (const service of catalog.services) {
+    service.callers.forEach(c => names.add(c.peer.name));
+    service.peerCalls.forEach(c => names.add(c.peer.name));
+    service.versions.forEach(v => v.peerCalls.forEach(c => names.add(c.peer.name)));
+  }
+  return catalog.peers.filter(p => names.has(p.name));
+}
+
+function isSubset(labels: Readonly<Record<string, string>>, of: Readonly<Record<string, string>>): boolean {
+  return Object.entries(labels).every(([k, v]) => of[k] === v);
+}
+
+/**
+ * Whether an endpoint is one of a peer's: a pod in the peer's namespace scope carrying its
+ * labels, an address inside a world peer's ranges, or the API server. The ingress
+ * controller peer is the ingress-controller endpoint (and pods looking like it in its
+ * namespace). Addresses of the API server are not "the world" (Cilium gives it its own
+ * identity); evaluators that cannot tell them apart show up as tolerated flows.
+ */
+export function endpointMatchesPeer(peer: ResolvedPeer, endpoint: Endpoint): boolean {
+  switch (peer.kind) {
+    case 'kube-apiserver':
+      return endpoint.role === 'kube-apiserver' && endpoint.peer === peer.name;
+    case 'world': {
+      if (endpoint.kind !== 'ip' || endpoint.role === 'kube-apiserver' || !endpoint.ip) {
+        return false;
+      }
+      return peer.cidrs.some(text => {
+        const block = parseCidr(text);
+        return block !== undefined && cidrContains(block, endpoint.ip!);
+      });
+    }
+    case 'pods': {
+      if (endpoint.kind !== 'pod' || endpoint.namespace === undefined) {
+        return false;
+      }
+      const inScope = peer.allNamespaces
+        || (peer.namespace !== undefined && endpoint.namespace === peer.namespace)
+        || (peer.namespaceSelector !== undefined && isSubset(peer.namespaceSelector, endpoint.namespaceLabels ?? {}));
+      return inScope && isSubset(peer.selector, endpoint.labels);
+    }
+  }
+}
 
 type MutableEndpoint = { -readonly [K in keyof Endpoint]: Endpoint[K] };
 
@@ -192,9 +258,33 @@ export function buildUniverse(catalog: ResolvedCatalog, options: UniverseOptions
       owned: ns.owned,
     });
   }
-  for (const name of [catalog.ingressController.namespace, catalog.dns.namespace]) {
+  const peers = usedPeers(catalog);
+  const peerNamespaces = peers.filter(p => p.kind === 'pods' && p.namespace !== undefined).map(p => p.namespace!);
+  for (const name of [catalog.ingressController.namespace, catalog.dns.namespace, ...peerNamespaces]) {
     if (!namespaces.has(name)) {
       namespaces.set(name, { name, displayName: name, labels: { [NAMESPACE_NAME_LABEL]: name }, inCatalog: false, owned: false });
+    }
+  }
+  // Peers in labelled namespaces or anywhere get a namespace of their own (the foreign
+  // namespace below stays unlabelled: it must not match a namespace selector).
+  const peerHome = new Map<string, string>();
+  for (const peer of peers) {
+    if (peer.kind === 'pods' && peer.namespace === undefined) {
+      let name = `mesh-ladder-peer-${peer.name}`;
+      while (namespaces.has(name)) {
+        name += '-x';
+      }
+      const labels = peer.namespaceSelector ?? {};
+      namespaces.set(name, {
+        name,
+        displayName: peer.namespaceSelector
+          ? `(namespace ${Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(',')})`
+          : '(any namespace)',
+        labels: { ...labels, [NAMESPACE_NAME_LABEL]: name },
+        inCatalog: false,
+        owned: false,
+      });
+      peerHome.set(peer.name, name);
     }
   }
   let foreign = FOREIGN_NAMESPACE;
@@ -219,6 +309,7 @@ export function buildUniverse(catalog: ResolvedCatalog, options: UniverseOptions
       role,
       namespace,
       labels,
+      namespaceLabels: info.labels,
       containerPorts: [],
       inCatalogNamespace: info.inCatalog,
       governed: role === 'workload' || (info.inCatalog && info.owned),
@@ -252,6 +343,15 @@ export function buildUniverse(catalog: ResolvedCatalog, options: UniverseOptions
     containerPorts: DNS_CONTAINER_PORTS,
   });
   const specials = [ingress, dns];
+  for (const peer of peers) {
+    if (peer.kind === 'pods' && peer.name !== 'ingress-controller') {
+      specials.push(pod(peerEndpointId(peer.name), 'peer', peer.namespace ?? peerHome.get(peer.name)!, { ...peer.selector }, {
+        serviceAccount: peer.serviceAccount ?? 'default',
+        peer: peer.name,
+        meshed: peer.meshed,
+      }));
+    }
+  }
   const workloadsAndSpecials = [...pods, ...specials];
   pods.push(...specials);
 
@@ -262,6 +362,9 @@ export function buildUniverse(catalog: ResolvedCatalog, options: UniverseOptions
   }
   pods.push(pod(FOREIGN_POD_ID, 'other-pod', foreign, {}, { serviceAccount: 'default' }));
   for (const original of workloadsAndSpecials) {
+    if (original.role === 'peer' && Object.keys(original.labels).length === 0) {
+      continue; // the foreign namespace's other pod is that look-alike already
+    }
     pods.push(pod(lookalikeId(original.id), 'lookalike', foreign, { ...original.labels }, {
       containerPorts: original.containerPorts,
       serviceAccount: original.serviceAccount,
@@ -294,7 +397,7 @@ export function buildUniverse(catalog: ResolvedCatalog, options: UniverseOptions
   };
   const hosts = new Set<string>();
   for (const service of catalog.services) {
-    for (const call of service.calls) {
+    for (const call of [...service.calls, ...service.versions.flatMap(v => v.calls)]) {
       if (call.kind === 'cidr') {
         const block = parseCidr(call.cidr);
         const excepts = call.except.map(e => parseCidr(e)).filter((b): b is CidrBlock => b !== undefined);
@@ -326,6 +429,30 @@ export function buildUniverse(catalog: ResolvedCatalog, options: UniverseOptions
       }
     }
   }
+  for (const peer of peers) {
+    if (peer.kind !== 'pods') {
+      for (const cidr of peer.cidrs) {
+        const block = parseCidr(cidr);
+        if (!block || block.prefix === 0) {
+          continue; // the world endpoints below stand for everything
+        }
+        declaredBlocks.push(block);
+        if (peer.kind === 'world') {
+          addIp(cidrEndpointId(cidr), 'cidr', sampleAddress(block, [])!);
+        }
+      }
+    }
+  }
+  for (const peer of peers.filter(p => p.kind === 'kube-apiserver')) {
+    const block = peer.cidrs.map(c => parseCidr(c)).find((b): b is CidrBlock => b !== undefined);
+    const ip = block ? sampleAddress(block, [])! : parseIp(KUBE_APISERVER_FALLBACK)!;
+    const id = peerEndpointId(peer.name);
+    externalIds.add(id);
+    external.push({ id, kind: 'ip', role: 'kube-apiserver', peer: peer.name, meshed: false, labels: {}, containerPorts: [], ip, inCatalogNamespace: false, governed: false });
+    if (!block) {
+      declaredBlocks.push(parseCidr(`${KUBE_APISERVER_FALLBACK}/32`)!);
+    }
+  }
   const worldAddress = (preferred: string, everything: string): IpAddress | undefined => {
     const candidate = parseIp(preferred)!;
     if (!declaredBlocks.some(b => cidrContains(b, candidate))) {
@@ -346,7 +473,7 @@ export function buildUniverse(catalog: ResolvedCatalog, options: UniverseOptions
   }
 
   // Addresses: declared ranges, then exclusions, then the world; by family and address.
-  const roleRank: Partial<Record<EndpointRole, number>> = { cidr: 0, except: 1, world: 2, host: 3 };
+  const roleRank: Partial<Record<EndpointRole, number>> = { 'kube-apiserver': 0, 'cidr': 1, 'except': 2, 'world': 3, 'host': 4 };
   external.sort((a, b) => (roleRank[a.role]! - roleRank[b.role]!)
     || ((a.ip?.family ?? 0) - (b.ip?.family ?? 0))
     || (a.ip && b.ip && a.ip.value !== b.ip.value ? (a.ip.value < b.ip.value ? -1 : 1) : 0)
@@ -368,10 +495,13 @@ export function buildUniverse(catalog: ResolvedCatalog, options: UniverseOptions
       portNumbers.add(p.port);
       portNumbers.add(p.targetPort);
     }
-    for (const call of service.calls) {
+    for (const call of [...service.calls, ...service.versions.flatMap(v => v.calls)]) {
       if (call.kind !== 'service') {
         call.ports.forEach(p => portNumbers.add(p.port));
       }
+    }
+    for (const call of [...service.peerCalls, ...service.versions.flatMap(v => v.peerCalls)]) {
+      call.ports.forEach(p => portNumbers.add(p.port));
     }
   }
   let unused = UNUSED_PROBE_PORT;

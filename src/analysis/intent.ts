@@ -4,7 +4,11 @@
  *
  * - service call: every caller pod set -> every callee pod set, on each called port's
  *   pod port (targetPort) and transport;
- * - `exposed`: ingress controller -> the service's pod sets on every pod port;
+ * - callers (peers, incl. `exposed` = the ingress controller, metrics ports = the
+ *   monitoring peer): every endpoint of the peer -> the service's pod sets, on the pod
+ *   ports of the entry;
+ * - peer call: caller -> every endpoint of the peer, on the call's ports;
+ * - a version's own calls: from that version's pods only;
  * - cidr call: caller -> every address endpoint inside the range (minus `except`);
  * - host call: by its `cidrs` (NetworkPolicy) or by its DNS name (`hostCalls: 'fqdn'`);
  * - DNS: every workload -> the DNS pod on 53/UDP and 53/TCP.
@@ -13,10 +17,10 @@
  * a problem (e.g. DNS from unlabelled pods of an owned namespace, which a namespace-wide
  * DNS allow permits by design).
  */
-import { Endpoint, transportOf, Universe } from './endpoints';
+import { Endpoint, endpointMatchesPeer, transportOf, Universe } from './endpoints';
 import { Flow, flowComparator, flowKey, PortProbe } from './flows';
 import { cidrContains, CidrBlock, parseCidr } from '../model/cidr';
-import { ExternalPort, ResolvedCatalog } from '../model/resolved';
+import { ExternalPort, ResolvedCall, ResolvedCatalog, ResolvedPeer, ResolvedPeerCall } from '../model/resolved';
 
 export interface DeclaredFlow extends Flow {
   /** Why the flow is declared, e.g. `call shop/frontend -> shop/checkout`, `dns`. */
@@ -87,12 +91,13 @@ export function declaredIntent(catalog: ResolvedCatalog, universe: Universe, opt
   const dnsProbes: PortProbe[] = [{ port: 53, protocol: 'TCP' }, { port: 53, protocol: 'UDP' }];
   const externalProbes = (ports: ReadonlyArray<ExternalPort>): PortProbe[] => ports.map(p => ({ port: p.port, protocol: transportOf(p.protocol) }));
 
-  for (const service of catalog.services) {
-    const callers = universe.workloadEndpoints(service.id);
-    for (const call of service.calls) {
+  const peerEndpoints = (peer: ResolvedPeer): Endpoint[] => universe.endpoints.filter(e => endpointMatchesPeer(peer, e));
+
+  const declareCalls = (service: { readonly id: string }, callers: readonly Endpoint[], calls: readonly ResolvedCall[], peerCalls: readonly ResolvedPeerCall[]) => {
+    for (const call of calls) {
       if (call.kind === 'service') {
         const callees = universe.workloadEndpoints(call.targetId);
-        const reason = `call ${service.id} -> ${call.targetId}`;
+        const reason = call.via ? `call ${service.id} -> ${call.via} (split to ${call.targetId})` : `call ${service.id} -> ${call.targetId}`;
         const routes = call.routes.map(r => r.name);
         for (const from of callers) {
           for (const to of callees) {
@@ -142,10 +147,48 @@ export function declaredIntent(catalog: ResolvedCatalog, universe: Universe, opt
         }
       }
     }
-    if (service.exposed) {
-      for (const to of callers) {
-        for (const port of service.ports) {
-          declare(ingressEndpoint, to, { port: port.targetPort, protocol: transportOf(port.protocol) }, `exposed ${service.id}`);
+    for (const call of peerCalls) {
+      const targets = peerEndpoints(call.peer);
+      // See the world-caller note below: the API server may or may not count as the world.
+      const maybeWorld = call.peer.kind === 'world' ? universe.endpoints.filter(e => e.role === 'kube-apiserver') : [];
+      for (const from of callers) {
+        for (const probe of externalProbes(call.ports)) {
+          targets.forEach(to => declare(from, to, probe, `peer ${service.id} -> ${call.peer.name}`));
+          maybeWorld.forEach(to => tolerate(from, to, probe));
+        }
+      }
+    }
+  };
+
+  for (const service of catalog.services) {
+    const callers = universe.workloadEndpoints(service.id);
+    declareCalls(service, callers, service.calls, service.peerCalls);
+    for (const version of service.versions) {
+      const pods = callers.filter(e => e.workload?.version === version.name);
+      declareCalls(service, pods, version.calls, version.peerCalls);
+    }
+    for (const caller of service.callers) {
+      const sources = caller.source === 'exposed' || caller.peer.name === 'ingress-controller'
+        ? [ingressEndpoint]
+        : peerEndpoints(caller.peer);
+      const reason = caller.source === 'exposed' ? `exposed ${service.id}` : `${caller.source} ${caller.peer.name} -> ${service.id}`;
+      const routes = caller.routes.map(r => r.name);
+      for (const from of sources) {
+        for (const to of callers) {
+          for (const port of caller.ports) {
+            declare(from, to, { port: port.targetPort, protocol: transportOf(port.protocol) }, reason, routes);
+          }
+        }
+      }
+      // A world peer's ranges may hold the API server's address: whether an evaluator
+      // counts it as the world (NetworkPolicy ipBlocks) or not (Cilium) is not a problem.
+      if (caller.peer.kind === 'world') {
+        for (const from of universe.endpoints.filter(e => e.role === 'kube-apiserver')) {
+          for (const to of callers) {
+            for (const port of caller.ports) {
+              tolerate(from, to, { port: port.targetPort, protocol: transportOf(port.protocol) });
+            }
+          }
         }
       }
     }

@@ -8,10 +8,12 @@
  * - a call without routes declares any request on its ports;
  * - a call limited to routes declares, on each called L7 port that serves one of those
  *   routes, exactly the requests matching one of them (other called ports: any request);
- * - `exposed` declares any request from the ingress controller (or the sources a phase
+ * - a version's own calls declare requests from that version's pods only;
+ * - a caller entry (a peer, incl. `exposed` and metrics ports) declares requests from the
+ *   peer's endpoints like a call (the ingress controller's: from the sources a phase
  *   names instead, e.g. the world for Cilium's `ingressFromWorld`).
  */
-import { Endpoint, Universe } from './endpoints';
+import { Endpoint, endpointMatchesPeer, Universe } from './endpoints';
 import { Flow, flowComparator, PortProbe } from './flows';
 import { ResolvedCatalog, ResolvedPort, ResolvedRoute, ResolvedService } from '../model/resolved';
 import { isL7Port, routesOnPort } from '../model/routes';
@@ -53,7 +55,7 @@ export interface RequestReport {
 
 export interface RequestDeclarationOptions {
   /**
-   * Sources that `exposed` opens a service to.
+   * Sources that the ingress controller peer stands for (`exposed`, `callers`).
    * @default - the ingress controller
    */
   readonly exposedFrom?: (endpoint: Endpoint) => boolean;
@@ -143,22 +145,25 @@ export function requestDeclared(
     return false;
   }
   const exposedFrom = options.exposedFrom ?? ((e: Endpoint) => e.role === 'ingress-controller');
-  if (callee.exposed && exposedFrom(from)) {
-    return true;
+  const admits = (entry: { readonly ports: readonly ResolvedPort[]; readonly routes: readonly ResolvedRoute[] }) =>
+    entry.ports.some(p => p.targetPort === port && p.protocol !== PortProtocol.UDP && (() => {
+      const routes = routesOnPort(entry, p);
+      return !routes || routes.some(r => routeMatches(r, request));
+    })());
+  for (const caller of callee.callers) {
+    const matches = caller.peer.name === 'ingress-controller' ? exposedFrom(from) : endpointMatchesPeer(caller.peer, from);
+    if (matches && admits(caller)) {
+      return true;
+    }
   }
   if (!from.workload) {
     return false;
   }
   const caller = catalog.service(from.workload.serviceId);
-  for (const call of caller.calls) {
-    if (call.kind !== 'service' || call.targetId !== callee.id) {
-      continue;
-    }
-    for (const p of call.ports.filter(cp => cp.targetPort === port && cp.protocol !== PortProtocol.UDP)) {
-      const routes = routesOnPort(call, p);
-      if (!routes || routes.some(r => routeMatches(r, request))) {
-        return true;
-      }
+  const version = caller.versions.find(v => v.name === from.workload!.version);
+  for (const call of [...caller.calls, ...(version?.calls ?? [])]) {
+    if (call.kind === 'service' && call.targetId === callee.id && admits(call)) {
+      return true;
     }
   }
   return false;

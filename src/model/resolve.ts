@@ -27,12 +27,15 @@ import {
   IdempotencySource,
   ModelIssue,
   ResolvedCall,
+  ResolvedCaller,
   ResolvedCatalog,
   ResolvedCertificate,
   ResolvedCertificateDefaults,
   ResolvedInbound,
   ResolvedLocation,
   ResolvedNamespace,
+  ResolvedPeer,
+  ResolvedPeerCall,
   ResolvedPort,
   ResolvedRetries,
   ResolvedRoute,
@@ -47,11 +50,13 @@ import {
   ResolvedVersion,
 } from './resolved';
 import {
+  CallerSpec,
   CallSpec,
   CatalogSpec,
   FaultSpec,
   L4Layer,
   MeshMode,
+  PeerSpec,
   PortProtocol,
   PortSpec,
   RouteSpec,
@@ -80,7 +85,12 @@ export const CATALOG_DEFAULTS = {
   caNamespace: 'cert-manager',
   caName: 'mesh-ladder',
   expiryAlertBefore: '168h',
+  monitoring: { namespace: 'monitoring', selector: { 'app.kubernetes.io/name': 'prometheus' }, serviceAccount: 'prometheus-k8s' },
+  kubeApiServerPorts: [443, 6443],
 } as const;
+
+/** Peers every catalog knows; all but `ingress-controller` can be replaced by declaring the name. */
+export const BUILT_IN_PEERS = ['cluster', 'ingress-controller', 'kube-apiserver', 'monitoring', 'world'] as const;
 
 /** Pods per service when the catalog does not say (for the cost assessment). */
 const DEFAULT_REPLICAS = 2;
@@ -212,7 +222,7 @@ interface ServiceDraft {
   readonly serviceAccount: string;
   readonly ports: ResolvedPort[];
   readonly routes: ResolvedRoute[];
-  readonly versions: ResolvedVersion[];
+  readonly versions: VersionDraft[];
   readonly clientOnly: boolean;
   readonly exposed: boolean;
   readonly certificate?: ResolvedCertificate;
@@ -220,6 +230,9 @@ interface ServiceDraft {
   readonly replicas: number;
   readonly suppressions: ReadonlyArray<{ readonly rule: string; readonly reason: string }>;
 }
+
+/** A port while resolving: `plaintext` is raised once the unmeshed callers are known. */
+type MutablePort = { -readonly [K in keyof ResolvedPort]: ResolvedPort[K] };
 
 /** Finds a port by reference: its name, or its (service) port number. */
 function findPort(ports: readonly ResolvedPort[], ref: string | number): ResolvedPort | undefined {
@@ -268,6 +281,7 @@ function resolvePorts(issues: Issues, path: Path, specs: PortSpec[] | undefined)
       protocol: spec.protocol ?? PortProtocol.TCP,
       ref: spec.name ?? String(spec.port),
       plaintext: spec.plaintext ?? false,
+      metrics: spec.metrics ?? false,
     });
   });
   return ports.sort((a, b) => a.port - b.port);
@@ -383,13 +397,26 @@ function resolveRoute(issues: Issues, path: Path, spec: RouteSpec, ports: readon
   };
 }
 
-function resolveVersions(issues: Issues, path: Path, specs: VersionSpec[] | undefined, selector: Record<string, string>): ResolvedVersion[] {
+/** A version before its backend and calls are bound (pass 2). */
+interface VersionDraft {
+  readonly index: number;
+  readonly spec: VersionSpec;
+  readonly name: string;
+  readonly labels: Record<string, string>;
+  readonly weight: number;
+  readonly headers: Record<string, string>;
+  readonly serviceAccount: string;
+  readonly timeoutMs?: number;
+}
+
+function resolveVersions(issues: Issues, path: Path, specs: VersionSpec[] | undefined, selector: Record<string, string>, serviceAccount: string): VersionDraft[] {
   if (!specs || specs.length === 0) {
     return [];
   }
-  const versions: ResolvedVersion[] = [];
+  const versions: VersionDraft[] = [];
   const names = new Set<string>();
   const labelSets = new Map<string, string>();
+  const headerSets = new Map<string, string>();
   let total = 0;
   specs.forEach((spec, i) => {
     const p = [...path, i];
@@ -407,22 +434,59 @@ function resolveVersions(issues: Issues, path: Path, specs: VersionSpec[] | unde
     } else {
       total += spec.weight;
     }
-    const labels = spec.labels === undefined ? { version: spec.name } : checkLabels(issues, [...p, 'labels'], spec.labels, 'labels');
-    if (Object.keys(labels).length === 0) {
-      issues.error([...p, 'labels'], 'a version needs at least one label that tells its pods apart');
-    }
-    for (const [k, v] of Object.entries(labels)) {
-      if (selector[k] !== undefined && selector[k] !== v) {
-        issues.error([...p, 'labels', k], `label "${k}" conflicts with the service selector (${k}=${selector[k]}): no pod could match both`);
+    const backed = spec.service !== undefined;
+    let labels: Record<string, string> = {};
+    if (backed) {
+      for (const field of ['labels', 'serviceAccount', 'calls'] as const) {
+        if (spec[field] !== undefined) {
+          issues.error([...p, field], `version "${spec.name}" is backed by service "${spec.service}": its pods, identity and calls are that service's; remove "${field}"`);
+        }
       }
+    } else {
+      labels = spec.labels === undefined ? { version: spec.name } : checkLabels(issues, [...p, 'labels'], spec.labels, 'labels');
+      if (Object.keys(labels).length === 0) {
+        issues.error([...p, 'labels'], 'a version needs at least one label that tells its pods apart');
+      }
+      for (const [k, v] of Object.entries(labels)) {
+        if (selector[k] !== undefined && selector[k] !== v) {
+          issues.error([...p, 'labels', k], `label "${k}" conflicts with the service selector (${k}=${selector[k]}): no pod could match both`);
+        }
+      }
+      const key = JSON.stringify(sortedRecord(labels));
+      // Default labels of a duplicate name are the same by construction: one error is enough.
+      if (labelSets.has(key) && !(duplicate && spec.labels === undefined)) {
+        issues.error([...p, 'labels'], `same labels as version "${labelSets.get(key)}": the versions' pods could not be told apart`);
+      }
+      labelSets.set(key, spec.name);
     }
-    const key = JSON.stringify(sortedRecord(labels));
-    // Default labels of a duplicate name are the same by construction: one error is enough.
-    if (labelSets.has(key) && !(duplicate && spec.labels === undefined)) {
-      issues.error([...p, 'labels'], `same labels as version "${labelSets.get(key)}": the versions' pods could not be told apart`);
+    if (spec.serviceAccount !== undefined && checkDns1123Subdomain(spec.serviceAccount)) {
+      issues.error([...p, 'serviceAccount'], checkDns1123Subdomain(spec.serviceAccount)!);
     }
-    labelSets.set(key, spec.name);
-    versions.push({ name: spec.name, labels: sortedRecord(labels), weight: spec.weight });
+    const headers = checkHeaders(issues, [...p, 'headers'], spec.headers);
+    if (spec.headers !== undefined && Object.keys(headers).length === 0) {
+      issues.error([...p, 'headers'], 'give at least one header (or remove "headers" to route by weight only)');
+    }
+    if (Object.keys(headers).length > 0) {
+      const key = JSON.stringify(headers);
+      if (headerSets.has(key)) {
+        issues.error([...p, 'headers'], `same headers as version "${headerSets.get(key)}": a request could not be routed to one of them`);
+      }
+      headerSets.set(key, spec.name);
+    }
+    const timeoutMs = optionalDuration(issues, [...p, 'timeout'], spec.timeout, 'timeout');
+    if (spec.timeout !== undefined && Object.keys(headers).length === 0) {
+      issues.error([...p, 'timeout'], `a timeout of version "${spec.name}" needs "headers": weighted traffic to the service shares one route, and a route has one timeout`);
+    }
+    versions.push({
+      index: i,
+      spec,
+      name: spec.name,
+      labels: sortedRecord(labels),
+      weight: spec.weight,
+      headers,
+      serviceAccount: spec.serviceAccount ?? serviceAccount,
+      timeoutMs,
+    });
   });
   if (total !== 100 && !issues.list.some(i => i.path.length > path.length && String(i.path[path.length + 1]) === 'weight')) {
     issues.error(path, `version weights sum to ${total}, not 100`);
@@ -511,6 +575,7 @@ export function resolveCatalog(spec: CatalogSpec): { catalog?: ResolvedCatalog; 
   }
   const dns = location(issues, ['dns'], spec.dns, CATALOG_DEFAULTS.dns);
   const ingressController = location(issues, ['ingressController'], spec.ingressController, CATALOG_DEFAULTS.ingressController);
+  const peers = resolvePeers(issues, spec.peers, ingressController);
   const certificates = resolveCertificateDefaults(issues, spec);
   const phaseSettings = resolvePhaseSettings(issues, spec);
 
@@ -567,7 +632,7 @@ export function resolveCatalog(spec: CatalogSpec): { catalog?: ResolvedCatalog; 
         routes.push(resolved);
       }
     });
-    const versions = resolveVersions(issues, [...path, 'versions'], service.versions, selector);
+    const versions = resolveVersions(issues, [...path, 'versions'], service.versions, selector, serviceAccount);
     const certificate = resolveServiceCertificate(issues, [...path, 'certificate'], service, namespace, clusterDomain, certificates);
     const trafficPolicy = resolveTrafficPolicy(issues, [...path, 'trafficPolicy'], service.trafficPolicy);
     const suppressions = (service.suppress ?? []).map((entry, i) => {
@@ -614,21 +679,94 @@ export function resolveCatalog(spec: CatalogSpec): { catalog?: ResolvedCatalog; 
   checkOverlappingSelectors(issues, drafts);
   checkSharedServiceAccounts(issues, drafts);
 
-  // Pass 2: calls, which bind services to each other.
+  // Pass 2: calls, which bind services to each other, and peers.
   const callsById = new Map<string, ResolvedCall[]>();
-  for (const draft of byId.values()) {
-    const calls: ResolvedCall[] = [];
-    (draft.spec.calls ?? []).forEach((call, c) => {
-      const resolved = resolveCall(issues, ['services', draft.index, 'calls', c], call, draft, byId);
-      if (resolved) {
-        calls.push(resolved);
+  const peerCallsById = new Map<string, ResolvedPeerCall[]>();
+  /** Version calls, by service id and version name. */
+  const versionCalls = new Map<string, Map<string, ResolvedCall[]>>();
+  const versionPeerCalls = new Map<string, Map<string, ResolvedPeerCall[]>>();
+  const callersById = new Map<string, ResolvedCaller[]>();
+  const backends = new Map<string, Map<string, string>>();
+  const resolveCallList = (specs: CallSpec[] | undefined, path: Path, draft: ServiceDraft): [ResolvedCall[], ResolvedPeerCall[]] => {
+    const unique = new Map<string, ResolvedCall>();
+    const uniquePeers = new Map<string, ResolvedPeerCall>();
+    (specs ?? []).forEach((call, c) => {
+      const resolved = resolveCall(issues, [...path, c], call, draft, byId, peers);
+      if (resolved?.kind === 'peer') {
+        uniquePeers.set(peerCallKey(resolved), resolved);
+      } else if (resolved) {
+        unique.set(callKey(resolved), resolved);
       }
     });
-    const unique = new Map<string, ResolvedCall>();
-    for (const call of calls) {
-      unique.set(callKey(call), call);
+    return [
+      [...unique.entries()].sort(([x], [y]) => compareStrings(x, y)).map(([, call]) => call),
+      [...uniquePeers.entries()].sort(([x], [y]) => compareStrings(x, y)).map(([, call]) => call),
+    ];
+  };
+  for (const draft of byId.values()) {
+    const [calls, peerCalls] = resolveCallList(draft.spec.calls, ['services', draft.index, 'calls'], draft);
+    callsById.set(draft.id, calls);
+    peerCallsById.set(draft.id, peerCalls);
+    callersById.set(draft.id, resolveCallers(issues, draft, peers, byId));
+    const own = new Map<string, ResolvedCall[]>();
+    const ownPeers = new Map<string, ResolvedPeerCall[]>();
+    const bound = new Map<string, string>();
+    for (const version of draft.versions) {
+      const path: Path = ['services', draft.index, 'versions', version.index];
+      if (version.spec.calls !== undefined) {
+        const [vCalls, vPeerCalls] = resolveCallList(version.spec.calls, [...path, 'calls'], draft);
+        own.set(version.name, vCalls);
+        ownPeers.set(version.name, vPeerCalls);
+      }
+      if (version.spec.service !== undefined) {
+        const backendId = bindBackend(issues, [...path, 'service'], version.spec.service, draft, byId);
+        if (backendId) {
+          bound.set(version.name, backendId);
+        }
+      }
     }
-    callsById.set(draft.id, [...unique.entries()].sort(([a], [b]) => compareStrings(a, b)).map(([, call]) => call));
+    versionCalls.set(draft.id, own);
+    versionPeerCalls.set(draft.id, ownPeers);
+    backends.set(draft.id, bound);
+  }
+
+  // Pass 3: callers of a split service also call the services that back its versions.
+  for (const draft of byId.values()) {
+    for (const [versionName, backendId] of backends.get(draft.id) ?? []) {
+      const backend = byId.get(backendId)!;
+      const path: Path = ['services', draft.index, 'versions', draft.versions.find(v => v.name === versionName)!.index, 'service'];
+      const mapCall = (call: ResolvedServiceCall): ResolvedServiceCall | undefined => {
+        const mapped = mapToBackend(issues, path, call.ports, call.routes, backend);
+        return mapped && { kind: 'service', targetId: backendId, ports: mapped.ports, routes: mapped.routes, via: draft.id };
+      };
+      for (const [callerId, calls] of callsById) {
+        const derived = calls.filter((c): c is ResolvedServiceCall => c.kind === 'service' && c.targetId === draft.id && c.via === undefined)
+          .map(mapCall).filter((c): c is ResolvedServiceCall => c !== undefined);
+        callsById.set(callerId, dedupeCalls([...calls, ...derived]));
+      }
+      for (const byVersion of versionCalls.values()) {
+        for (const [name, calls] of byVersion) {
+          const derived = calls.filter((c): c is ResolvedServiceCall => c.kind === 'service' && c.targetId === draft.id && c.via === undefined)
+            .map(mapCall).filter((c): c is ResolvedServiceCall => c !== undefined);
+          byVersion.set(name, dedupeCalls([...calls, ...derived]));
+        }
+      }
+      const extra = (callersById.get(draft.id) ?? []).map((caller): ResolvedCaller | undefined => {
+        const mapped = mapToBackend(issues, path, caller.ports, caller.routes, backend);
+        return mapped && { peer: caller.peer, ports: mapped.ports, routes: mapped.routes, source: 'split' };
+      }).filter((c): c is ResolvedCaller => c !== undefined);
+      callersById.set(backendId, [...(callersById.get(backendId) ?? []), ...extra]);
+    }
+  }
+  for (const [id, callers] of callersById) {
+    const unique = new Map(callers.map(c => [callerKey(c), c]));
+    callersById.set(id, [...unique.entries()].sort(([x], [y]) => compareStrings(x, y)).map(([, c]) => c));
+    // Unmeshed callers reach a meshed server in plaintext.
+    for (const caller of callers) {
+      if (!caller.peer.meshed) {
+        caller.ports.forEach(port => { (port as MutablePort).plaintext = true; });
+      }
+    }
   }
 
   // Namespaces: declared ones plus every namespace a service lives in.
@@ -668,35 +806,61 @@ export function resolveCatalog(spec: CatalogSpec): { catalog?: ResolvedCatalog; 
 
   // Build the final objects in canonical order.
   const inbound = new Map<string, ResolvedInbound[]>();
-  for (const [fromId, calls] of callsById) {
+  const addInbound = (fromId: string, calls: readonly ResolvedCall[], fromVersion?: string) => {
     for (const call of calls) {
       if (call.kind === 'service') {
         const list = inbound.get(call.targetId) ?? [];
-        list.push({ fromId, call });
+        list.push(fromVersion === undefined ? { fromId, call } : { fromId, fromVersion, call });
         inbound.set(call.targetId, list);
       }
+    }
+  };
+  for (const [fromId, calls] of callsById) {
+    addInbound(fromId, calls);
+    for (const [version, vCalls] of versionCalls.get(fromId) ?? []) {
+      addInbound(fromId, vCalls, version);
     }
   }
   const services: ResolvedService[] = [...byId.values()]
     .sort((a, b) => compareStrings(a.id, b.id))
-    .map(d => ({
-      name: d.name,
-      namespace: d.namespace,
-      id: d.id,
-      selector: d.selector,
-      serviceAccount: d.serviceAccount,
-      ports: d.ports,
-      routes: d.routes,
-      calls: callsById.get(d.id) ?? [],
-      inbound: (inbound.get(d.id) ?? []).sort((a, b) => compareStrings(a.fromId, b.fromId) || compareStrings(callKey(a.call), callKey(b.call))),
-      exposed: d.exposed,
-      versions: d.versions,
-      clientOnly: d.clientOnly,
-      certificate: d.certificate,
-      trafficPolicy: d.trafficPolicy,
-      replicas: d.replicas,
-      suppressions: d.suppressions,
-    }));
+    .map(d => {
+      const versions: ResolvedVersion[] = d.versions.map(v => {
+        const backend = backends.get(d.id)?.get(v.name);
+        return {
+          name: v.name,
+          labels: v.labels,
+          weight: v.weight,
+          ...(backend !== undefined ? { backend } : {}),
+          headers: v.headers,
+          serviceAccount: backend !== undefined ? byId.get(backend)!.serviceAccount : v.serviceAccount,
+          calls: versionCalls.get(d.id)?.get(v.name) ?? [],
+          peerCalls: versionPeerCalls.get(d.id)?.get(v.name) ?? [],
+          ...(v.timeoutMs !== undefined ? { timeoutMs: v.timeoutMs } : {}),
+        };
+      });
+      return {
+        name: d.name,
+        namespace: d.namespace,
+        id: d.id,
+        selector: d.selector,
+        serviceAccount: d.serviceAccount,
+        serviceAccounts: [...new Set([d.serviceAccount, ...versions.filter(v => v.backend === undefined).map(v => v.serviceAccount)])].sort(),
+        ports: d.ports,
+        routes: d.routes,
+        calls: callsById.get(d.id) ?? [],
+        peerCalls: peerCallsById.get(d.id) ?? [],
+        inbound: (inbound.get(d.id) ?? []).sort((a, b) => compareStrings(a.fromId, b.fromId)
+          || compareStrings(a.fromVersion ?? '', b.fromVersion ?? '') || compareStrings(callKey(a.call), callKey(b.call))),
+        callers: callersById.get(d.id) ?? [],
+        exposed: d.exposed,
+        versions,
+        clientOnly: d.clientOnly,
+        certificate: d.certificate,
+        trafficPolicy: d.trafficPolicy,
+        replicas: d.replicas,
+        suppressions: d.suppressions,
+      };
+    });
   const index = new Map(services.map(s => [s.id, s]));
   const catalog: ResolvedCatalog = {
     defaultNamespace,
@@ -704,6 +868,7 @@ export function resolveCatalog(spec: CatalogSpec): { catalog?: ResolvedCatalog; 
     trustDomain,
     dns,
     ingressController,
+    peers: [...peers.values()].sort((a, b) => compareStrings(a.name, b.name)),
     certificates,
     namespaces: [...namespaces.values()].sort((a, b) => compareStrings(a.name, b.name)),
     services,
@@ -715,18 +880,32 @@ export function resolveCatalog(spec: CatalogSpec): { catalog?: ResolvedCatalog; 
       }
       return found;
     },
+    peer(name: string): ResolvedPeer {
+      const found = peers.get(name);
+      if (!found) {
+        throw new Error(`no peer "${name}" in the catalog`);
+      }
+      return found;
+    },
   };
   return { catalog, issues: issues.list };
 }
 
-function resolveCall(issues: Issues, path: Path, call: CallSpec, caller: ServiceDraft, byId: Map<string, ServiceDraft>): ResolvedCall | undefined {
+function resolveCall(
+  issues: Issues,
+  path: Path,
+  call: CallSpec,
+  caller: ServiceDraft,
+  byId: Map<string, ServiceDraft>,
+  peers: ReadonlyMap<string, ResolvedPeer>,
+): ResolvedCall | ResolvedPeerCall | undefined {
   if (!isMapping(call)) {
     issues.error(path, 'each call must be a mapping');
     return undefined;
   }
-  const kinds = (['service', 'host', 'cidr'] as const).filter(k => call[k] !== undefined);
+  const kinds = (['service', 'peer', 'host', 'cidr'] as const).filter(k => call[k] !== undefined);
   if (kinds.length !== 1) {
-    issues.error(path, kinds.length === 0 ? 'a call needs one of "service", "host" or "cidr"' : `a call names one peer; got ${kinds.join(' and ')}`);
+    issues.error(path, kinds.length === 0 ? 'a call needs one of "service", "peer", "host" or "cidr"' : `a call names one peer; got ${kinds.join(' and ')}`);
     return undefined;
   }
   if (kinds[0] !== 'service' && call.routes !== undefined) {
@@ -736,7 +915,25 @@ function resolveCall(issues: Issues, path: Path, call: CallSpec, caller: Service
     issues.error([...path, 'except'], '"except" applies to cidr calls only');
   }
   if (kinds[0] !== 'host' && call.cidrs !== undefined) {
-    issues.error([...path, 'cidrs'], '"cidrs" applies to host calls only (use "cidr" for an address range)');
+    issues.error([...path, 'cidrs'], kinds[0] === 'peer' ? '"cidrs" of a peer belong to the peer (catalog "peers")' : '"cidrs" applies to host calls only (use "cidr" for an address range)');
+  }
+
+  if (call.peer !== undefined) {
+    const peer = lookupPeer(issues, [...path, 'peer'], call.peer, peers, byId, caller.namespace, 'call');
+    if (!peer) {
+      return undefined;
+    }
+    if (peer.name === 'ingress-controller') {
+      issues.error([...path, 'peer'], 'catalog services do not call the ingress controller; it calls them (use "exposed" or "callers")');
+      return undefined;
+    }
+    const given = call.port !== undefined || call.ports !== undefined;
+    if (!given && peer.ports.length === 0) {
+      issues.error(path, `a call to peer "${peer.name}" needs "port" or "ports" (numbers)`);
+      return undefined;
+    }
+    const ports = given ? externalPorts(issues, path, call, 'peer') : peer.ports;
+    return ports.length > 0 ? { kind: 'peer', peer, ports } : undefined;
   }
 
   if (call.host !== undefined) {
@@ -775,7 +972,8 @@ function resolveCall(issues: Issues, path: Path, call: CallSpec, caller: Service
   const target = byId.get(targetId);
   if (!target) {
     const hint = suggest(targetId, [...byId.keys()]) ?? suggest(ref, [...byId.values()].map(d => d.name));
-    issues.error([...path, 'service'], `unknown service "${ref}" (resolved as ${targetId})${hint ? `; did you mean "${hint}"?` : ''}`);
+    const peerHint = peers.has(ref) ? `; "${ref}" is a peer: use "peer: ${ref}"` : '';
+    issues.error([...path, 'service'], `unknown service "${ref}" (resolved as ${targetId})${hint ? `; did you mean "${hint}"?` : peerHint}`);
     return undefined;
   }
   if (target.clientOnly) {
@@ -785,11 +983,28 @@ function resolveCall(issues: Issues, path: Path, call: CallSpec, caller: Service
   if (call.protocol !== undefined) {
     issues.error([...path, 'protocol'], 'the protocol of a service call comes from the callee\'s port; remove "protocol"');
   }
+  const bound = bindPortsAndRoutes(issues, path, call, target, targetId);
+  if (!bound) {
+    return undefined;
+  }
+  return { kind: 'service', targetId, ports: bound.ports, routes: bound.routes };
+}
 
+/**
+ * The ports and routes of `target` that a call or a caller entry names: given ports (and
+ * routes among them), or the ports serving the given routes, or every port.
+ */
+function bindPortsAndRoutes(
+  issues: Issues,
+  path: Path,
+  ref: { readonly port?: string | number; readonly ports?: Array<string | number>; readonly routes?: string[] },
+  target: ServiceDraft,
+  targetId: string,
+): { ports: ResolvedPort[]; routes: ResolvedRoute[] } | undefined {
   const ports: ResolvedPort[] = [];
-  const refs = [...(call.port !== undefined ? [call.port] : []), ...(call.ports ?? [])];
+  const refs = [...(ref.port !== undefined ? [ref.port] : []), ...(ref.ports ?? [])];
   refs.forEach((portRef, i) => {
-    const field: Path = call.port !== undefined && i === 0 ? [...path, 'port'] : [...path, 'ports', call.port !== undefined ? i - 1 : i];
+    const field: Path = ref.port !== undefined && i === 0 ? [...path, 'port'] : [...path, 'ports', ref.port !== undefined ? i - 1 : i];
     const port = findPort(target.ports, portRef);
     if (!port) {
       issues.error(field, `unknown port "${portRef}" on ${targetId} (ports: ${describePorts(target.ports)})`);
@@ -801,7 +1016,7 @@ function resolveCall(issues: Issues, path: Path, call: CallSpec, caller: Service
   });
 
   const routes: ResolvedRoute[] = [];
-  (call.routes ?? []).forEach((routeName, i) => {
+  (ref.routes ?? []).forEach((routeName, i) => {
     const route = target.routes.find(r => r.name === routeName);
     if (!route) {
       const hint = suggest(routeName, target.routes.map(r => r.name));
@@ -812,13 +1027,15 @@ function resolveCall(issues: Issues, path: Path, call: CallSpec, caller: Service
       issues.error([...path, 'routes', i], `route "${routeName}" is served on ${describePorts(route.ports)}, not on the called port(s) ${describePorts(ports)}`);
       return;
     }
-    routes.push(route);
+    if (!routes.includes(route)) {
+      routes.push(route);
+    }
   });
 
   let callPorts: ResolvedPort[];
   if (refs.length > 0) {
     callPorts = ports;
-  } else if ((call.routes ?? []).length > 0) {
+  } else if ((ref.routes ?? []).length > 0) {
     // Only the ports that serve the named routes.
     callPorts = target.ports.filter(p => routes.some(r => r.ports.includes(p)));
   } else {
@@ -827,13 +1044,256 @@ function resolveCall(issues: Issues, path: Path, call: CallSpec, caller: Service
   if (callPorts.length === 0) {
     return undefined;
   }
-  const result: ResolvedServiceCall = {
-    kind: 'service',
-    targetId,
+  return {
     ports: [...callPorts].sort((a, b) => a.port - b.port),
     routes: routes.sort((a, b) => compareStrings(a.name, b.name)),
   };
-  return result;
+}
+
+/** Finds a peer by name, with a hint when the name is a catalog service or a near miss. */
+function lookupPeer(
+  issues: Issues,
+  path: Path,
+  name: string,
+  peers: ReadonlyMap<string, ResolvedPeer>,
+  byId: Map<string, ServiceDraft>,
+  namespace: string,
+  what: 'call' | 'caller',
+): ResolvedPeer | undefined {
+  const peer = peers.get(name);
+  if (peer) {
+    return peer;
+  }
+  const serviceId = name.includes('/') ? name : `${namespace}/${name}`;
+  if (byId.has(serviceId)) {
+    issues.error(path, what === 'call'
+      ? `"${name}" is a catalog service, not a peer: use "service: ${name}"`
+      : `"${name}" is a catalog service: declare the call on its side ("calls: [{service: ...}]" in ${serviceId}), not as a caller`);
+    return undefined;
+  }
+  const hint = suggest(name, [...peers.keys()]);
+  issues.error(path, `unknown peer "${name}" (peers: ${[...peers.keys()].join(', ')}; declare it in "peers")${hint ? `; did you mean "${hint}"?` : ''}`);
+  return undefined;
+}
+
+/** The `callers` of a service, its `exposed` flag and its metrics ports, as peer entries. */
+function resolveCallers(
+  issues: Issues,
+  draft: ServiceDraft,
+  peers: ReadonlyMap<string, ResolvedPeer>,
+  byId: Map<string, ServiceDraft>,
+): ResolvedCaller[] {
+  const path: Path = ['services', draft.index];
+  const callers: ResolvedCaller[] = [];
+  const specs: CallerSpec[] = draft.spec.callers ?? [];
+  if (draft.clientOnly && specs.length > 0) {
+    issues.error([...path, 'callers'], 'a client-only workload has no Service to call');
+    return [];
+  }
+  if (draft.exposed) {
+    const i = specs.findIndex(c => c?.peer === 'ingress-controller');
+    if (i >= 0) {
+      issues.error([...path, 'callers', i, 'peer'], '"exposed: true" already lets the ingress controller call every port; remove one of the two');
+    }
+    callers.push({ peer: peers.get('ingress-controller')!, ports: [...draft.ports], routes: [], source: 'exposed' });
+  }
+  specs.forEach((spec, i) => {
+    const p: Path = [...path, 'callers', i];
+    if (!isMapping(spec) || typeof spec.peer !== 'string') {
+      issues.error(p, 'each caller needs "peer" (a peer name)');
+      return;
+    }
+    const peer = lookupPeer(issues, [...p, 'peer'], spec.peer, peers, byId, draft.namespace, 'caller');
+    if (!peer) {
+      return;
+    }
+    const bound = bindPortsAndRoutes(issues, p, spec, draft, draft.id);
+    if (bound) {
+      callers.push({ peer, ports: bound.ports, routes: bound.routes, source: 'caller' });
+    }
+  });
+  const metrics = draft.ports.filter(port => port.metrics);
+  if (metrics.length > 0) {
+    callers.push({ peer: peers.get('monitoring')!, ports: metrics, routes: [], source: 'metrics' });
+  }
+  return callers;
+}
+
+function callerKey(caller: ResolvedCaller): string {
+  return `${caller.peer.name}|${caller.source}|${caller.ports.map(p => p.port).join(',')}|${caller.routes.map(r => r.name).join(',')}`;
+}
+
+function peerCallKey(call: ResolvedPeerCall): string {
+  return `${call.peer.name}|${call.ports.map(p => `${p.port}/${p.protocol}`).join(',')}`;
+}
+
+/** Built-in peers, then declared ones (which may replace a built-in). */
+function resolvePeers(issues: Issues, specs: PeerSpec[] | undefined, ingress: ResolvedLocation): Map<string, ResolvedPeer> {
+  const tcp = (ports: readonly number[]): ExternalPort[] => ports.map(port => ({ port, protocol: PortProtocol.TCP }));
+  const pods = { kind: 'pods' as const, allNamespaces: false, cidrs: [], ports: [], builtIn: true };
+  const peers = new Map<string, ResolvedPeer>([
+    ['cluster', { ...pods, name: 'cluster', allNamespaces: true, selector: {}, meshed: false }],
+    ['ingress-controller', {
+      ...pods, name: 'ingress-controller', namespace: ingress.namespace, selector: { ...ingress.selector }, serviceAccount: ingress.serviceAccount, meshed: true,
+    }],
+    ['kube-apiserver', { kind: 'kube-apiserver', name: 'kube-apiserver', allNamespaces: false, selector: {}, meshed: false, cidrs: [], ports: tcp(CATALOG_DEFAULTS.kubeApiServerPorts), builtIn: true }],
+    ['monitoring', {
+      ...pods,
+      name: 'monitoring',
+      namespace: CATALOG_DEFAULTS.monitoring.namespace,
+      selector: { ...CATALOG_DEFAULTS.monitoring.selector },
+      serviceAccount: CATALOG_DEFAULTS.monitoring.serviceAccount,
+      meshed: false,
+    }],
+    ['world', { kind: 'world', name: 'world', allNamespaces: false, selector: {}, meshed: false, cidrs: ['0.0.0.0/0', '::/0'], ports: [], builtIn: true }],
+  ]);
+  const declared = new Map<string, number>();
+  (specs ?? []).forEach((spec, i) => {
+    const path: Path = ['peers', i];
+    if (!isMapping(spec)) {
+      issues.error(path, 'each peer must be a mapping');
+      return;
+    }
+    const nameProblem = checkDns1123Label(spec.name ?? '');
+    if (nameProblem) {
+      issues.error([...path, 'name'], nameProblem);
+    }
+    if (declared.has(spec.name)) {
+      issues.error([...path, 'name'], `duplicate peer "${spec.name}" (also peers[${declared.get(spec.name)}])`);
+    }
+    declared.set(spec.name, i);
+    if (spec.name === 'ingress-controller') {
+      issues.error([...path, 'name'], 'the ingress controller is configured with the catalog\'s "ingressController"');
+      return;
+    }
+    const scopes = (['namespace', 'namespaceSelector', 'allNamespaces', 'world', 'kubeApiServer'] as const)
+      .filter(k => spec[k] !== undefined && spec[k] !== false);
+    if (scopes.length !== 1) {
+      issues.error(path, scopes.length === 0
+        ? 'a peer needs one scope: "namespace", "namespaceSelector", "allNamespaces", "world" or "kubeApiServer"'
+        : `a peer has one scope; got ${scopes.join(' and ')}`);
+      return;
+    }
+    const scope = scopes[0];
+    const isPods = scope === 'namespace' || scope === 'namespaceSelector' || scope === 'allNamespaces';
+    if (!isPods) {
+      for (const field of ['selector', 'serviceAccount'] as const) {
+        if (spec[field] !== undefined) {
+          issues.error([...path, field], `"${field}" selects pods; a ${scope === 'world' ? 'world' : 'kubeApiServer'} peer is addresses`);
+        }
+      }
+      if (spec.meshed === true) {
+        issues.error([...path, 'meshed'], `${scope === 'world' ? 'the world' : 'the API server'} is never in the mesh`);
+      }
+    } else if (spec.cidrs !== undefined) {
+      issues.error([...path, 'cidrs'], '"cidrs" belongs to world and kubeApiServer peers; pod peers are selected by namespace and labels');
+    }
+    if (spec.serviceAccount !== undefined) {
+      if (scope !== 'namespace') {
+        issues.error([...path, 'serviceAccount'], 'a service account is namespaced: it needs "namespace"');
+      } else if (checkDns1123Subdomain(spec.serviceAccount)) {
+        issues.error([...path, 'serviceAccount'], checkDns1123Subdomain(spec.serviceAccount)!);
+      }
+    }
+    if (spec.namespace !== undefined && checkDns1123Label(spec.namespace)) {
+      issues.error([...path, 'namespace'], checkDns1123Label(spec.namespace)!);
+    }
+    let namespaceSelector: Record<string, string> | undefined;
+    if (scope === 'namespaceSelector') {
+      namespaceSelector = checkLabels(issues, [...path, 'namespaceSelector'], spec.namespaceSelector, 'namespaceSelector');
+      if (Object.keys(namespaceSelector).length === 0) {
+        issues.error([...path, 'namespaceSelector'], 'an empty namespaceSelector selects every namespace: use "allNamespaces: true"');
+      }
+    }
+    const selector = checkLabels(issues, [...path, 'selector'], spec.selector, 'selector');
+    const cidrs = checkCidrList(issues, [...path, 'cidrs'], spec.cidrs ?? []);
+    if (scope === 'world' && spec.cidrs !== undefined && cidrs.length === 0 && (spec.cidrs ?? []).length === 0) {
+      issues.error([...path, 'cidrs'], 'give at least one range (or remove "cidrs" for the whole world)');
+    }
+    const ports: ExternalPort[] = [];
+    (spec.ports ?? []).forEach((port, j) => {
+      if (!Number.isInteger(port) || port < 1 || port > 65535) {
+        issues.error([...path, 'ports', j], `port ${show(port)} is out of range (1-65535)`);
+      } else if (!ports.some(q => q.port === port)) {
+        ports.push({ port, protocol: PortProtocol.TCP });
+      }
+    });
+    const builtInPorts = scope === 'kubeApiServer' ? tcp(CATALOG_DEFAULTS.kubeApiServerPorts) : [];
+    peers.set(spec.name, {
+      name: spec.name,
+      kind: isPods ? 'pods' : scope === 'world' ? 'world' : 'kube-apiserver',
+      namespace: scope === 'namespace' ? spec.namespace : undefined,
+      namespaceSelector,
+      allNamespaces: scope === 'allNamespaces',
+      selector: isPods ? selector : {},
+      serviceAccount: scope === 'namespace' ? spec.serviceAccount : undefined,
+      meshed: isPods ? spec.meshed ?? true : false,
+      cidrs: scope === 'world' && spec.cidrs === undefined ? ['0.0.0.0/0', '::/0'] : cidrs,
+      ports: spec.ports !== undefined ? ports.sort((a, b) => a.port - b.port) : builtInPorts,
+      builtIn: false,
+    });
+  });
+  return peers;
+}
+
+function dedupeCalls(calls: ResolvedCall[]): ResolvedCall[] {
+  const unique = new Map(calls.map(c => [callKey(c), c]));
+  return [...unique.entries()].sort(([x], [y]) => compareStrings(x, y)).map(([, c]) => c);
+}
+
+/** Binds a version's backing service: another service of the catalog in the same namespace. */
+function bindBackend(issues: Issues, path: Path, ref: string, owner: ServiceDraft, byId: Map<string, ServiceDraft>): string | undefined {
+  const parts = ref.split('/');
+  const id = parts.length === 2 ? ref : `${owner.namespace}/${ref}`;
+  const backend = byId.get(id);
+  if (!backend) {
+    const hint = suggest(id, [...byId.keys()]);
+    issues.error(path, `unknown service "${ref}" (resolved as ${id})${hint ? `; did you mean "${hint}"?` : ''}`);
+    return undefined;
+  }
+  if (backend.namespace !== owner.namespace) {
+    issues.error(path, `"${id}" is in another namespace: a split's backends live in the namespace of the split service (${owner.namespace})`);
+    return undefined;
+  }
+  if (backend.id === owner.id) {
+    issues.error(path, 'a version cannot be backed by its own service (give it labels instead)');
+    return undefined;
+  }
+  if (backend.clientOnly) {
+    issues.error(path, `"${id}" is client-only (no Service): it cannot take traffic`);
+    return undefined;
+  }
+  if (backend.versions.length > 0) {
+    issues.error(path, `"${id}" has versions of its own: splits do not nest`);
+    return undefined;
+  }
+  const missing = owner.ports.filter(p => !backend.ports.some(q => q.port === p.port && q.protocol === p.protocol));
+  if (missing.length > 0) {
+    issues.error(path, `"${id}" must serve every port of ${owner.id} with the same protocol; missing ${missing.map(p => `${p.port}/${p.protocol}`).join(', ')}`);
+    return undefined;
+  }
+  return id;
+}
+
+/** The backend's ports (by service port number) and routes (by name) matching a call to the split service. */
+function mapToBackend(
+  issues: Issues,
+  path: Path,
+  ports: readonly ResolvedPort[],
+  routes: readonly ResolvedRoute[],
+  backend: ServiceDraft,
+): { ports: ResolvedPort[]; routes: ResolvedRoute[] } | undefined {
+  const mappedPorts = ports.map(p => backend.ports.find(q => q.port === p.port)).filter((p): p is ResolvedPort => p !== undefined);
+  const mappedRoutes: ResolvedRoute[] = [];
+  for (const route of routes) {
+    const same = backend.routes.find(r => r.name === route.name);
+    if (!same) {
+      issues.error(path, `callers are limited to route "${route.name}", which backend ${backend.id} does not declare`);
+      return undefined;
+    }
+    mappedRoutes.push(same);
+  }
+  return mappedPorts.length > 0 ? { ports: [...new Set(mappedPorts)], routes: mappedRoutes } : undefined;
 }
 
 function resolveCertificateDefaults(issues: Issues, spec: CatalogSpec): ResolvedCertificateDefaults {
@@ -950,12 +1410,20 @@ function checkOverlappingSelectors(issues: Issues, drafts: ServiceDraft[]): void
 function checkSharedServiceAccounts(issues: Issues, drafts: ServiceDraft[]): void {
   const seen = new Map<string, ServiceDraft>();
   for (const d of drafts) {
-    const key = `${d.namespace}/${d.serviceAccount}`;
-    const other = seen.get(key);
-    if (other && other.id !== d.id) {
-      issues.warn(['services', d.index, 'serviceAccount'], `shares service account "${d.serviceAccount}" with ${other.id}: mesh identity cannot tell them apart (the L4 layer still does)`);
+    const accounts: Array<[string, Path]> = [[d.serviceAccount, ['services', d.index, 'serviceAccount']]];
+    for (const v of d.versions) {
+      if (v.spec.service === undefined && v.spec.serviceAccount !== undefined) {
+        accounts.push([v.serviceAccount, ['services', d.index, 'versions', v.index, 'serviceAccount']]);
+      }
     }
-    seen.set(key, d);
+    for (const [account, path] of accounts) {
+      const key = `${d.namespace}/${account}`;
+      const other = seen.get(key);
+      if (other && other.id !== d.id) {
+        issues.warn(path, `shares service account "${account}" with ${other.id}: mesh identity cannot tell them apart (the L4 layer still does)`);
+      }
+      seen.set(key, d);
+    }
   }
 }
 

@@ -17,8 +17,13 @@ export interface ResolvedPort {
   readonly protocol: PortProtocol;
   /** How the model refers to the port: its name, or its number as a string. */
   readonly ref: string;
-  /** Accepts plaintext from outside the mesh (mTLS exception in mesh phases). */
+  /**
+   * Accepts plaintext from outside the mesh (mTLS exception in mesh phases): declared, or
+   * called by an unmeshed peer (the API server, the world, an unmeshed scraper).
+   */
   readonly plaintext: boolean;
+  /** Serves metrics (the `monitoring` peer calls it). */
+  readonly metrics: boolean;
 }
 
 export interface ResolvedRetries {
@@ -83,9 +88,67 @@ export interface ResolvedTrafficPolicy {
 
 export interface ResolvedVersion {
   readonly name: string;
-  /** Extra labels of this version (added to the service selector). */
+  /** Extra labels of this version (added to the service selector); empty when `backend` is set. */
   readonly labels: Record<string, string>;
   readonly weight: number;
+  /** `namespace/name` of another catalog service that backs this version (no pods of its own). */
+  readonly backend?: string;
+  /** Exact header matches that route a request to this version; empty = weight only. */
+  readonly headers: Record<string, string>;
+  /** Service account of the version's pods (the backend's for a backend version). */
+  readonly serviceAccount: string;
+  /** Calls only this version's pods make (on top of the service's); empty for backends. */
+  readonly calls: ResolvedCall[];
+  /** Peer calls only this version's pods make. */
+  readonly peerCalls: ResolvedPeerCall[];
+  /** Timeout of header-routed requests to this version, in milliseconds. */
+  readonly timeoutMs?: number;
+}
+
+/**
+ * A party outside the catalog. Pod peers are selected by namespace scope and pod labels;
+ * `world` and `kube-apiserver` peers are addresses.
+ */
+export interface ResolvedPeer {
+  /** `ingress-controller`, `monitoring`, `kube-apiserver`, `world`, `cluster` or a declared name. */
+  readonly name: string;
+  readonly kind: 'pods' | 'world' | 'kube-apiserver';
+  /** Pods: exactly one of `namespace`, `namespaceSelector` and `allNamespaces`. */
+  readonly namespace?: string;
+  readonly namespaceSelector?: Record<string, string>;
+  readonly allNamespaces: boolean;
+  /** Pod labels (empty: every pod in scope). */
+  readonly selector: Record<string, string>;
+  /** Mesh identity of the pods (only with `namespace`). */
+  readonly serviceAccount?: string;
+  /** The pods present a mesh identity (always false for addresses). */
+  readonly meshed: boolean;
+  /** world: its ranges (default 0.0.0.0/0 and ::/0); kube-apiserver: its addresses (may be empty). */
+  readonly cidrs: string[];
+  /** Default ports as a callee (kube-apiserver: 443, 6443). */
+  readonly ports: ExternalPort[];
+  /** Not declared in the catalog (a default). */
+  readonly builtIn: boolean;
+}
+
+/** An outgoing call to a peer. */
+export interface ResolvedPeerCall {
+  readonly kind: 'peer';
+  readonly peer: ResolvedPeer;
+  readonly ports: ExternalPort[];
+}
+
+/** Why a peer may call a service. */
+export type CallerSource = 'caller' | 'exposed' | 'metrics' | 'split';
+
+/** A peer allowed to call a service. */
+export interface ResolvedCaller {
+  readonly peer: ResolvedPeer;
+  /** Ports of the service the peer may call (non-empty). */
+  readonly ports: ResolvedPort[];
+  /** Routes the peer is limited to; empty means any request on those ports. */
+  readonly routes: ResolvedRoute[];
+  readonly source: CallerSource;
 }
 
 export interface ResolvedCertificate {
@@ -109,6 +172,11 @@ export interface ResolvedServiceCall {
   readonly ports: ResolvedPort[];
   /** Routes the call is limited to; empty means any request on those ports. */
   readonly routes: ResolvedRoute[];
+  /**
+   * Set when the call is derived from a canary split: the caller calls `via`, one of whose
+   * versions is backed by the target.
+   */
+  readonly via?: string;
 }
 
 export interface ResolvedHostCall {
@@ -134,6 +202,8 @@ export type ResolvedCall = ResolvedServiceCall | ResolvedHostCall | ResolvedCidr
 export interface ResolvedInbound {
   /** `namespace/name` of the caller. */
   readonly fromId: string;
+  /** Set when only this version of the caller makes the call. */
+  readonly fromVersion?: string;
   readonly call: ResolvedServiceCall;
 }
 
@@ -150,9 +220,19 @@ export interface ResolvedService {
   readonly routes: ResolvedRoute[];
   /** Sorted canonically (kind, target, ports). */
   readonly calls: ResolvedCall[];
+  /** Calls to peers outside the catalog, sorted by peer name. */
+  readonly peerCalls: ResolvedPeerCall[];
   /** Calls into this service, sorted by caller id. */
   readonly inbound: ResolvedInbound[];
+  /** Peers that may call this service (incl. `exposed`, metrics ports, split callers), sorted by peer name. */
+  readonly callers: ResolvedCaller[];
+  /**
+   * The ingress controller may call every port with any request (`exposed: true`).
+   * @deprecated read `callers` (the ingress controller may be limited to ports or routes).
+   */
   readonly exposed: boolean;
+  /** Every service account of the service's pods (the service's and its versions'), sorted. */
+  readonly serviceAccounts: string[];
   /** Empty when the service has no canary versions. */
   readonly versions: ResolvedVersion[];
   readonly clientOnly: boolean;
@@ -233,6 +313,8 @@ export interface ResolvedCatalog {
   readonly trustDomain: string;
   readonly dns: ResolvedLocation;
   readonly ingressController: ResolvedLocation;
+  /** Every peer (built-in and declared), sorted by name. */
+  readonly peers: ResolvedPeer[];
   readonly certificates: ResolvedCertificateDefaults;
   /** Every namespace services live in plus those declared; sorted by name. */
   readonly namespaces: ResolvedNamespace[];
@@ -244,6 +326,8 @@ export interface ResolvedCatalog {
   readonly istio: ResolvedIstioSettings;
   /** Look up a service by `namespace/name`. */
   service(id: string): ResolvedService;
+  /** Look up a peer by name. */
+  peer(name: string): ResolvedPeer;
 }
 
 /** A finding about the model: an error stops synthesis, a warning does not. */

@@ -2,7 +2,7 @@
  * Which requests a route-limited call declares, port by port. Shared by the L7 emitters
  * and the analysis (it reads only the model). Internal: not re-exported from the index.
  */
-import { ResolvedPort, ResolvedRoute, ResolvedServiceCall } from './resolved';
+import { ResolvedPort, ResolvedRoute } from './resolved';
 import { PortProtocol } from './types';
 
 /** Ports whose requests a proxy can parse (HTTP/1.1, HTTP/2, gRPC). */
@@ -15,14 +15,20 @@ export function routeServedOn(route: ResolvedRoute, port: ResolvedPort): boolean
   return route.ports.some(p => p.port === port.port && p.targetPort === port.targetPort);
 }
 
+/** What limits requests: a service call, or a peer's caller entry. */
+export interface RouteLimited {
+  readonly routes: ReadonlyArray<ResolvedRoute>;
+}
+
 /**
- * The routes a call limits requests to on one of its ports; undefined means any request.
+ * The routes a call (or a peer's caller entry) limits requests to on one of its ports;
+ * undefined means any request.
  *
  * A route-limited call restricts the called L7 ports that serve at least one of its
  * routes. Other called ports (opaque TCP, or an L7 port serving none of the routes, named
  * explicitly in the call) carry any request.
  */
-export function routesOnPort(call: ResolvedServiceCall, port: ResolvedPort): ResolvedRoute[] | undefined {
+export function routesOnPort(call: RouteLimited, port: ResolvedPort): ResolvedRoute[] | undefined {
   if (call.routes.length === 0 || !isL7Port(port)) {
     return undefined;
   }

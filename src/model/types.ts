@@ -91,6 +91,12 @@ export interface PortSpec {
    * @default false
    */
   readonly plaintext?: boolean;
+  /**
+   * The port serves metrics: the `monitoring` peer (Prometheus) may call it, and only it.
+   * An unmeshed scraper (the default) makes the port accept plaintext in mesh phases.
+   * @default false
+   */
+  readonly metrics?: boolean;
 }
 
 /** HTTP request match of a route. Give at most one of `path`, `pathPrefix`, `pathRegex`. */
@@ -229,7 +235,7 @@ export interface FaultSpec {
 }
 
 /**
- * An outgoing call. Give exactly one of `service`, `host` and `cidr`.
+ * An outgoing call. Give exactly one of `service`, `peer`, `host` and `cidr`.
  */
 export interface CallSpec {
   /**
@@ -237,6 +243,13 @@ export interface CallSpec {
    * @default - not a service call
    */
   readonly service?: string;
+  /**
+   * Callee outside the catalog, by peer name: one of `peers`, or a built-in peer
+   * (`kube-apiserver`, `world`, `cluster`, `monitoring`). Needs `port` or `ports`
+   * (numbers), except for `kube-apiserver`, whose ports are known.
+   * @default - not a peer call
+   */
+  readonly peer?: string;
   /**
    * External DNS name (e.g. `api.stripe.com`, `*.example.com`). Needs `port` or `ports`.
    * @default - not a host call
@@ -269,7 +282,7 @@ export interface CallSpec {
    */
   readonly ports?: Array<string | number>;
   /**
-   * Protocol of `host` and `cidr` calls.
+   * Protocol of `peer`, `host` and `cidr` calls.
    * @default PortProtocol.TCP
    */
   readonly protocol?: PortProtocol;
@@ -280,17 +293,146 @@ export interface CallSpec {
   readonly routes?: string[];
 }
 
-/** A version of a service's pods, for canaries. */
+/**
+ * A version of a service, for canaries: a subset of its pods (by labels), or another
+ * Service of the catalog that takes a share of the traffic (a clone, an
+ * error-injection backend).
+ */
 export interface VersionSpec {
   /** Version name (DNS-1123 label). */
   readonly name: string;
   /**
    * Extra pod labels that select this version's pods.
-   * @default - `{ version: <name> }`
+   * @default - `{ version: <name> }` (none when `service` is set)
    */
   readonly labels?: Record<string, string>;
   /** Share of traffic in percent; the weights of a service sum to 100. */
   readonly weight: number;
+  /**
+   * Another catalog Service in the same namespace that backs this version instead of a
+   * subset of this service's pods. It must serve every port of this service (by number).
+   * Its callers are this service's callers.
+   * @default - a subset of this service's pods
+   */
+  readonly service?: string;
+  /**
+   * Requests carrying all these headers (exact, lower-case names) go to this version,
+   * whatever the weights: e.g. `{ x-canary: "true" }` for test users. Needs a phase with
+   * request routing (linkerd, istio); the others refuse it.
+   * @default - routed by weight only
+   */
+  readonly headers?: Record<string, string>;
+  /**
+   * Service account of this version's pods (their mesh identity).
+   * @default - the service's
+   */
+  readonly serviceAccount?: string;
+  /**
+   * Calls that only this version's pods make, on top of the service's calls.
+   * @default - none
+   */
+  readonly calls?: CallSpec[];
+  /**
+   * Request timeout of traffic routed to this version by its `headers` (weighted traffic
+   * shares one route and so one timeout).
+   * @default - the route's timeout
+   */
+  readonly timeout?: string;
+}
+
+/**
+ * A caller that is not a catalog service: a peer (see `CatalogSpec.peers`) allowed to
+ * call some ports or routes of the service.
+ */
+export interface CallerSpec {
+  /**
+   * Peer name: one of `peers`, or a built-in peer (`ingress-controller`, `monitoring`,
+   * `kube-apiserver`, `world`, `cluster`).
+   */
+  readonly peer: string;
+  /**
+   * One port of this service (name or number).
+   * @default - every port (or those serving `routes`)
+   */
+  readonly port?: string | number;
+  /**
+   * Several ports, like `port`.
+   * @default - every port (or those serving `routes`)
+   */
+  readonly ports?: Array<string | number>;
+  /**
+   * Limit the peer to these routes of this service (names).
+   * @default - any request on the ports
+   */
+  readonly routes?: string[];
+}
+
+/**
+ * A party outside the catalog that calls catalog services or is called by them. Give
+ * exactly one scope: `namespace`, `namespaceSelector`, `allNamespaces`, `world` or
+ * `kubeApiServer`.
+ */
+export interface PeerSpec {
+  /**
+   * Name that `calls[].peer` and `callers[].peer` use (DNS-1123 label). Declaring
+   * `monitoring`, `kube-apiserver`, `world` or `cluster` replaces the built-in peer.
+   */
+  readonly name: string;
+  /**
+   * Pods in this namespace.
+   * @default - not a single-namespace peer
+   */
+  readonly namespace?: string;
+  /**
+   * Pods in every namespace carrying these labels.
+   * @default - not a namespace-selector peer
+   */
+  readonly namespaceSelector?: Record<string, string>;
+  /**
+   * Pods in any namespace of the cluster.
+   * @default false
+   */
+  readonly allNamespaces?: boolean;
+  /**
+   * Only pods with these labels (with `namespace`, `namespaceSelector`, `allNamespaces`).
+   * @default - every pod in scope
+   */
+  readonly selector?: Record<string, string>;
+  /**
+   * Service account of the peer's pods (needs `namespace`): the mesh identity mesh phases
+   * authorize. Without it, mesh phases can only authorize the peer's namespace(s).
+   * @default - unknown
+   */
+  readonly serviceAccount?: string;
+  /**
+   * Addresses outside the cluster: all of them, or those in `cidrs` (a partner network).
+   * @default false
+   */
+  readonly world?: boolean;
+  /**
+   * The Kubernetes API server (it calls admission webhooks and aggregated APIs; operators
+   * call it). Phases that cannot name it (NetworkPolicy, Linkerd, Istio) need `cidrs`.
+   * @default false
+   */
+  readonly kubeApiServer?: boolean;
+  /**
+   * Address ranges of a `world` peer (default: everything outside the cluster) or of the
+   * API server (its endpoint addresses, e.g. the control-plane nodes).
+   * @default - world: 0.0.0.0/0 and ::/0; kube-apiserver: none
+   */
+  readonly cidrs?: string[];
+  /**
+   * Ports of the peer as a callee, for calls that give none.
+   * @default - kube-apiserver: 443 and 6443; others: calls must give ports
+   */
+  readonly ports?: number[];
+  /**
+   * The peer's pods run in the mesh (they present a mesh identity). Unmeshed callers
+   * reach a meshed service in plaintext: the ports they call accept plaintext in mesh
+   * phases. The world and the API server are never meshed.
+   * @default - true for pod peers, except `monitoring` (false)
+   */
+  readonly meshed?: boolean;
 }
 
 /** Per-service certificate options. */
@@ -357,10 +499,17 @@ export interface ServiceSpec {
    */
   readonly calls?: CallSpec[];
   /**
-   * Reachable from the ingress controller on all ports.
+   * Reachable from the ingress controller on all ports. To expose only some ports or
+   * routes, list `{ peer: ingress-controller, ports/routes }` in `callers` instead.
    * @default false
    */
   readonly exposed?: boolean;
+  /**
+   * Callers that are not catalog services (peers), each limited to ports or routes.
+   * Catalog services declare their calls on the caller side (`calls`).
+   * @default - none
+   */
+  readonly callers?: CallerSpec[];
   /**
    * Canary versions with weights summing to 100.
    * @default - one unversioned set of pods
@@ -729,6 +878,15 @@ export interface CatalogSpec {
    * @default - namespace ingress-nginx, pods `app.kubernetes.io/name: ingress-nginx`
    */
   readonly ingressController?: WorkloadLocationSpec;
+  /**
+   * Peers outside the catalog, by name, for `calls[].peer` and `callers[].peer`. Built in
+   * (override by declaring the name): `monitoring` (namespace `monitoring`, pods
+   * `app.kubernetes.io/name: prometheus`, service account `prometheus-k8s`, unmeshed),
+   * `kube-apiserver`, `world` (0.0.0.0/0, ::/0) and `cluster` (any pod);
+   * `ingress-controller` comes from `ingressController`.
+   * @default - the built-in peers only
+   */
+  readonly peers?: PeerSpec[];
   /**
    * Certificate settings.
    * @default - generated CA chain, 2160h leaves renewed 720h before expiry

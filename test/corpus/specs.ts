@@ -136,7 +136,7 @@ export const BAD_SPECS: BadSpec[] = [
   {
     name: 'a call with no peer',
     spec: () => ({ services: [{ ...web, calls: [{ port: 443 }] }] }),
-    expected: ['services[0].calls[0]: a call needs one of "service", "host" or "cidr"'],
+    expected: ['services[0].calls[0]: a call needs one of "service", "peer", "host" or "cidr"'],
     yaml: true,
   },
   {

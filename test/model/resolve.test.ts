@@ -23,7 +23,7 @@ describe('resolveCatalog on the issue example', () => {
     const checkout = catalog!.service('shop/checkout');
     expect(checkout.selector).toEqual({ app: 'checkout' });
     expect(checkout.serviceAccount).toEqual('checkout');
-    expect(checkout.ports).toEqual([{ name: 'grpc', port: 5050, targetPort: 5050, protocol: 'grpc', ref: 'grpc', plaintext: false }]);
+    expect(checkout.ports).toEqual([{ name: 'grpc', port: 5050, targetPort: 5050, protocol: 'grpc', ref: 'grpc', plaintext: false, metrics: false }]);
     expect(catalog!.service('shop/frontend').ports[0].targetPort).toBe(8080);
     expect(catalog!.namespaces.map(n => [n.name, n.owned])).toEqual([['payments', true], ['shop', true]]);
   });
@@ -60,8 +60,8 @@ describe('resolveCatalog on the issue example', () => {
 
   test('versions keep their labels and weights; certificates get the four DNS names', () => {
     expect(catalog!.service('shop/catalog').versions).toEqual([
-      { name: 'v1', labels: { version: 'v1' }, weight: 90 },
-      { name: 'v2', labels: { version: 'v2' }, weight: 10 },
+      { name: 'v1', labels: { version: 'v1' }, weight: 90, headers: {}, serviceAccount: 'catalog', calls: [], peerCalls: [] },
+      { name: 'v2', labels: { version: 'v2' }, weight: 10, headers: {}, serviceAccount: 'catalog', calls: [], peerCalls: [] },
     ]);
     expect(catalog!.service('payments/charge').certificate).toEqual({
       secretName: 'charge-tls',
