@@ -146,7 +146,7 @@ export class MigrationPlan {
     const systemsOf = (step: PlanStep) => systemsIn(step.objects);
     const target = this._steps[this._steps.length - 1]?.objects ?? this._start;
     const matrix = formatMatrixMarkdown(checkPhaseReachability(resolved, this.to, target));
-    return renderRunbook(this._verification, this._steps, systemsOf, renderGraphMarkdown(resolved, this.to, matrix));
+    return renderRunbook(this._verification, this._steps, systemsOf, renderGraphMarkdown(resolved, this.to, matrix), resolved);
   }
 
   private step(id: string): PlanStep {

@@ -6,7 +6,7 @@
  */
 import { App } from 'cdk8s';
 import {
-  CatalogSpec, HttpMethod, L4Layer, MeshLadderChart, MeshMode, Phase, PortProtocol, PortSpec, RetryCondition, ServiceCatalog,
+  CatalogSpec, HttpMethod, L4Layer, L7Fallback, MeshLadderChart, MeshMode, Phase, PortProtocol, PortSpec, RetryCondition, ServiceCatalog,
 } from '../../src';
 
 /** Service port 80 in front of pods listening on 8080: the usual shape here. */
@@ -15,6 +15,8 @@ const httpOn8080: PortSpec = { name: 'http', port: 80, targetPort: 8080, protoco
 /** The shop: storefront services in `shop`, the card-payment stack in `payments`. */
 export const shopCatalog: CatalogSpec = {
   namespace: 'shop',
+  // Baseline and cilium cannot route by header: they are synthesized without (with a warning).
+  l7Fallback: L7Fallback.SKIP,
   clusterDomain: 'cluster.local',
   trustDomain: 'cluster.local',
   dns: { namespace: 'kube-system', selector: { 'k8s-app': 'kube-dns' }, serviceAccount: 'coredns' },
@@ -23,6 +25,20 @@ export const shopCatalog: CatalogSpec = {
     selector: { 'app.kubernetes.io/name': 'ingress-nginx' },
     serviceAccount: 'ingress-nginx',
   },
+  peers: [
+    {
+      name: 'monitoring',
+      namespace: 'monitoring',
+      selector: { 'app.kubernetes.io/name': 'prometheus' },
+      serviceAccount: 'prometheus-k8s',
+      meshed: false,
+    },
+    { name: 'kube-apiserver', kubeApiServer: true, cidrs: ['172.20.0.0/28'], ports: [443, 6443] },
+    { name: 'backoffice', namespace: 'backoffice', selector: { app: 'backoffice' }, serviceAccount: 'backoffice' },
+    { name: 'tenant-reports', namespaceSelector: { tier: 'tenant' }, selector: { app: 'report-job' }, meshed: false },
+    { name: 'uptime-probes', allNamespaces: true, selector: { 'app.kubernetes.io/name': 'blackbox-exporter' }, meshed: false },
+    { name: 'card-network', world: true, cidrs: ['198.51.100.192/26'] },
+  ],
   certificates: {
     enabled: true,
     duration: '2160h',
@@ -75,6 +91,7 @@ export const shopCatalog: CatalogSpec = {
       replicas: 4,
       ports: [httpOn8080],
       exposed: true,
+      callers: [{ peer: 'uptime-probes', routes: ['home'] }],
       routes: [
         { name: 'home', http: { method: HttpMethod.GET, path: '/' } },
         {
@@ -123,7 +140,14 @@ export const shopCatalog: CatalogSpec = {
       ],
       versions: [
         { name: 'v1', labels: { version: 'v1' }, weight: 90 },
-        { name: 'v2', weight: 10 },
+        {
+          name: 'v2',
+          weight: 10,
+          headers: { 'x-canary': 'true' },
+          timeout: '2s',
+          serviceAccount: 'catalog-canary',
+          calls: [{ service: 'search', routes: ['query'] }],
+        },
       ],
       calls: [{ service: 'inventory', port: 50051, routes: ['get-stock'] }],
     },
@@ -173,7 +197,10 @@ export const shopCatalog: CatalogSpec = {
     },
     {
       name: 'checkout',
-      ports: [{ name: 'grpc', port: 5050, protocol: PortProtocol.GRPC }],
+      ports: [
+        { name: 'grpc', port: 5050, protocol: PortProtocol.GRPC },
+        { name: 'metrics', port: 9102, protocol: PortProtocol.HTTP, metrics: true },
+      ],
       routes: [
         {
           name: 'place-order',
@@ -199,6 +226,10 @@ export const shopCatalog: CatalogSpec = {
     {
       name: 'recommendations',
       ports: [{ name: 'grpc', port: 8080, protocol: PortProtocol.GRPC }],
+      versions: [
+        { name: 'stable', labels: { track: 'stable' }, weight: 95 },
+        { name: 'chaos', service: 'recommendations-chaos', weight: 5 },
+      ],
       routes: [
         {
           name: 'recommend',
@@ -211,8 +242,21 @@ export const shopCatalog: CatalogSpec = {
       calls: [{ service: 'catalog', routes: ['list-products'] }],
     },
     {
+      name: 'recommendations-chaos',
+      ports: [{ name: 'grpc', port: 8080, protocol: PortProtocol.GRPC }],
+      routes: [
+        {
+          name: 'recommend',
+          grpc: { service: 'shop.Recommendations' },
+          idempotent: true,
+          timeout: '300ms',
+        },
+      ],
+    },
+    {
       name: 'reviews',
       ports: [{ name: 'h2c', port: 80, targetPort: 8080, protocol: PortProtocol.HTTP2 }],
+      callers: [{ peer: 'ingress-controller', routes: ['list-reviews'] }],
       routes: [
         {
           name: 'list-reviews',
@@ -238,6 +282,7 @@ export const shopCatalog: CatalogSpec = {
       name: 'search',
       selector: { 'app.kubernetes.io/name': 'search', 'app.kubernetes.io/component': 'api' },
       ports: [httpOn8080],
+      callers: [{ peer: 'tenant-reports', port: 'http', routes: ['query'] }],
       routes: [
         {
           name: 'query',
@@ -347,13 +392,33 @@ export const shopCatalog: CatalogSpec = {
       calls: [{ service: 'frontend' }],
     },
     {
+      name: 'catalog-operator',
+      serviceAccount: 'catalog-operator',
+      ports: [
+        { name: 'webhook', port: 443, targetPort: 9443, protocol: PortProtocol.TLS },
+        { name: 'metrics', port: 8383, protocol: PortProtocol.HTTP, metrics: true },
+      ],
+      // The API server calls the webhook in plaintext-to-the-mesh, even under strict mTLS.
+      callers: [{ peer: 'kube-apiserver', port: 'webhook' }],
+      calls: [
+        { peer: 'kube-apiserver' },
+        { service: 'catalog', routes: ['update-product'] },
+      ],
+    },
+    {
       name: 'charge',
       namespace: 'payments',
       serviceAccount: 'payments-charge',
       // create-charge retries only when the connection failed, before the API saw the request.
       suppress: [{ rule: 'retry-non-idempotent-route', reason: 'create-charge retries only on connect-failure: the payment API never saw the request' }],
       ports: [{ name: 'http', port: 8080, protocol: PortProtocol.HTTP }],
+      callers: [{ peer: 'card-network', routes: ['card-callback'] }],
       routes: [
+        {
+          name: 'card-callback',
+          http: { method: HttpMethod.POST, path: '/v1/callbacks' },
+          timeout: '5s',
+        },
         {
           name: 'create-charge',
           http: { method: HttpMethod.POST, path: '/v1/charges' },
@@ -404,6 +469,7 @@ export const shopCatalog: CatalogSpec = {
       name: 'ledger',
       namespace: 'payments',
       ports: [httpOn8080],
+      callers: [{ peer: 'backoffice', ports: ['http'], routes: ['get-balance'] }],
       routes: [
         {
           name: 'append-entry',

@@ -58,7 +58,7 @@ export interface ConfigScope {
 export interface Assessment {
   readonly services: number;
   readonly pods: number;
-  /** Longest chain of service calls (ingress first when it starts at an exposed service). */
+  /** Longest chain of service calls (ingress first when it starts at a service the ingress controller calls). */
   readonly longestChain: { readonly hops: number; readonly path: string[]; readonly cyclesIgnored: boolean };
   readonly answers: ReadinessAnswer[];
   readonly recommended: string;
@@ -76,8 +76,40 @@ export interface AssessOptions {
   readonly emitted: ReadonlyArray<EmittedCount>;
 }
 
+/** Catalog services a service's pods call (its versions' own calls included). */
 function serviceCallees(service: ResolvedService): string[] {
-  return [...new Set(service.calls.flatMap(c => (c.kind === 'service' ? [c.targetId] : [])))].sort();
+  const calls = [...service.calls, ...service.versions.flatMap(v => v.calls)];
+  return [...new Set(calls.flatMap(c => (c.kind === 'service' ? [c.targetId] : [])))].sort();
+}
+
+/** The ingress controller may call the service (`exposed`, a `callers` entry, or a split it takes part in). */
+function reachedFromIngress(service: ResolvedService): boolean {
+  return service.callers.some(c => c.peer.name === 'ingress-controller');
+}
+
+/** Peers the catalog uses (as callers or callees), sorted by name. */
+function peersInUse(catalog: ResolvedCatalog): string[] {
+  const names = new Set<string>();
+  for (const s of catalog.services) {
+    s.callers.forEach(c => names.add(c.peer.name));
+    s.peerCalls.forEach(c => names.add(c.peer.name));
+    s.versions.forEach(v => v.peerCalls.forEach(c => names.add(c.peer.name)));
+  }
+  return [...names].sort();
+}
+
+/** `ns/service:port` of every port that must accept plaintext under mTLS (declared, or called by a peer outside the mesh). */
+export function plaintextPorts(catalog: ResolvedCatalog): string[] {
+  return catalog.services.flatMap(s => s.ports.filter(p => p.plaintext).map(p => `${s.id}:${p.ref}`));
+}
+
+/** A list in an answer cell: at most `max` items, then how many more. */
+function listed(items: readonly string[], max = 5): string {
+  if (items.length === 0) {
+    return '0';
+  }
+  const shown = items.slice(0, max).join(', ');
+  return `${items.length} (${shown}${items.length > max ? `, … ${items.length - max} more` : ''})`;
 }
 
 /**
@@ -113,7 +145,7 @@ export function longestCallChain(catalog: ResolvedCatalog): Assessment['longestC
   let path: string[] = [];
   for (const service of catalog.services) {
     const candidate = visit(service.id);
-    const withIngress = service.exposed ? ['ingress', ...candidate] : candidate;
+    const withIngress = reachedFromIngress(service) ? ['ingress', ...candidate] : candidate;
     if (withIngress.length > path.length) {
       path = withIngress;
     }
@@ -137,12 +169,16 @@ export function assess(catalog: ResolvedCatalog, options: AssessOptions): Assess
   const pods = catalog.services.reduce((sum, s) => sum + podsOf(s), 0);
   const chain = longestCallChain(catalog);
 
-  const routeLimited = catalog.services.some(s => s.calls.some(c => c.kind === 'service' && c.routes.length > 0));
-  const trafficRules = catalog.services.some(s => s.routes.some(rt => rt.retries !== undefined || rt.timeoutMs !== undefined));
+  const routeLimited = catalog.services.some(s => [...s.calls, ...s.versions.flatMap(v => v.calls)].some(c => c.kind === 'service' && c.routes.length > 0)
+    || s.callers.some(c => c.routes.length > 0));
+  const headerRoutes = catalog.services.some(s => s.versions.some(v => Object.keys(v.headers).length > 0));
+  const trafficRules = headerRoutes || catalog.services.some(s => s.routes.some(rt => rt.retries !== undefined || rt.timeoutMs !== undefined));
   const l7Needs = routeLimited || trafficRules;
   const canaries = catalog.services.filter(s => s.versions.length > 0).length;
   const hostCalls = catalog.services.some(s => s.calls.some(c => c.kind === 'host'));
   const faults = catalog.services.some(s => s.routes.some(rt => rt.fault !== undefined));
+  const peers = peersInUse(catalog);
+  const plaintext = plaintextPorts(catalog);
 
   const answers: ReadinessAnswer[] = [
     { question: 'Services', answer: String(services), source: 'derived' },
@@ -150,6 +186,8 @@ export function assess(catalog: ResolvedCatalog, options: AssessOptions): Assess
     { question: 'L7 needs (route-limited calls, retries, timeouts)', answer: l7Needs ? 'yes' : 'no', source: 'derived' },
     { question: 'Canaries (services with versions)', answer: String(canaries), source: 'derived' },
     { question: 'Calls to external hosts by name', answer: hostCalls ? 'yes' : 'no', source: 'derived' },
+    { question: 'Peers outside the catalog (callers and callees)', answer: listed(peers, 8), source: 'derived' },
+    { question: 'Ports that keep accepting plaintext under mTLS (callers outside the mesh: webhooks, scrapes)', answer: listed(plaintext), source: 'derived' },
     { question: 'Multi-cluster', answer: r.multiCluster ? 'yes' : 'no', source: 'declared' },
     { question: 'Services with distributed tracing (5+ wanted)', answer: String(r.tracedServices), source: 'declared' },
     { question: 'Engineers with proxy (Envoy/xDS) expertise (2+ wanted)', answer: String(r.proxyExperts), source: 'declared' },
@@ -185,6 +223,10 @@ export function assess(catalog: ResolvedCatalog, options: AssessOptions): Assess
         : 'Linkerd covers mTLS, retries, timeouts and traffic splits with the lightest proxy (10–20 MB per pod)');
     }
     unmet = recommended === 'istio' ? istioPrerequisites : meshPrerequisites;
+    if (plaintext.length > 0) {
+      reasons.push(`${plaintext.length} port(s) must keep accepting plaintext under strict mTLS (called from outside the mesh: the API server, an unmeshed scraper, the world): `
+        + 'list them as exceptions wherever mTLS is a compliance control');
+    }
   } else if (services < MESH_NOT_WORTH_IT_SERVICES && !l7Needs && canaries === 0) {
     recommended = hostCalls ? 'cilium' : 'baseline';
     reasons.push(`${services} services with stable call patterns: under ${MESH_NOT_WORTH_IT_SERVICES} services a mesh usually costs more than it gives`);

@@ -15,12 +15,22 @@
  * - Selectors: keys may carry a source prefix (`k8s:`, `any:`, `reserved:`); none means
  *   any source. Pods carry their labels plus `io.kubernetes.pod.namespace`,
  *   `io.cilium.k8s.namespace.labels.<key>` and `io.cilium.k8s.policy.serviceaccount`.
- *   In a namespaced policy, `fromEndpoints`/`toEndpoints` selectors without a namespace
- *   key match the policy's own namespace only (`{}` = every pod there); in a clusterwide
- *   one they match pods of every namespace.
- * - Entities: `world` = everything outside the cluster (addresses and DNS names),
- *   `cluster` = every pod, `all` = both; `host`, `remote-node`, `kube-apiserver`,
- *   `health`, `init`, `ingress`, `unmanaged` and `none` match no modelled endpoint.
+ *   In a namespaced policy, `fromEndpoints`/`toEndpoints` selectors that name neither the
+ *   pod namespace nor a namespace label (`io.cilium.k8s.namespace.labels.*`) match the
+ *   policy's own namespace only (`{}` = every pod there); naming either crosses
+ *   namespaces. In a clusterwide policy, selectors that do not name the pod namespace
+ *   match pods (of every namespace) only: Cilium adds an `Exists` on the namespace key.
+ *   Selectors with a `reserved:` key are taken as written.
+ * - Entities: `world` = everything outside the cluster (addresses and DNS names) but the
+ *   API server, `cluster` = every pod, `all` = everything, `kube-apiserver` = the API
+ *   server; `host`, `remote-node`, `health`, `init`, `ingress`, `unmanaged` and `none`
+ *   match no modelled endpoint. DNS names are destinations only: as sources they match
+ *   nothing (sources outside the cluster are the address endpoints).
+ * - The API server (the `kube-apiserver` endpoint) carries the `reserved:kube-apiserver`
+ *   identity. Cilium gives an API server outside the cluster the world label as well, and
+ *   one on the control-plane nodes the node's; the analysis counts it as neither `world`
+ *   nor `cluster` (the intent tolerates it where a world peer is concerned) and lets CIDR
+ *   rules covering its address match it, as for an API server outside the cluster.
  * - CIDR rules (`toCIDR`, `toCIDRSet` with `except`, and the `from` forms) match addresses
  *   outside the cluster only, never pods.
  * - `toFQDNs` (`matchName`, `matchPattern` with `*` inside one label, or `*` alone for
@@ -38,25 +48,23 @@
  * - `authentication.mode: required` passes between Cilium-managed pods (SPIRE assumed
  *   healthy) and drops anything else; `test-always-fail` drops everything.
  *
- * Assumption: in a clusterwide policy an empty selector `{}` in `fromEndpoints`/`toEndpoints`
- * matches every identity, the world included (namespaced policies scope it to their namespace).
- *
  * Not modelled (reported as warnings): `toServices`, `toNodes`/`fromNodes`, `toGroups`,
  * host policies (`nodeSelector`), ICMP rules, non-HTTP L7 rules other than DNS.
  * `fromRequires`/`toRequires` constrain only the rule they appear in.
  */
-import { Endpoint, NAMESPACE_NAME_LABEL, Universe, UniverseOptions, buildUniverse } from './endpoints';
+import { Endpoint, NAMESPACE_NAME_LABEL, Universe, UniverseOptions, buildUniverse, transportOf } from './endpoints';
 import { AnalysisDiagnostic, flowComparator, flowKey, PortProbe } from './flows';
 import { DeclaredFlow, declaredIntent, Intent } from './intent';
 import { analyzeReachability, ReachabilityOptions, ReachabilityReport, withRequests } from './reachability';
 import { analyzeRequests, RequestEvaluator, RequestProbe } from './requests';
 import { SelectorOperator } from './selectors';
 import { CidrBlock, cidrContains, parseCidr } from '../model/cidr';
-import { ResolvedCatalog } from '../model/resolved';
+import { ResolvedCatalog, ResolvedPeer } from '../model/resolved';
 
 const POD_NAMESPACE_KEY = 'io.kubernetes.pod.namespace';
 const NAMESPACE_LABELS_PREFIX = 'io.cilium.k8s.namespace.labels.';
 const SERVICE_ACCOUNT_KEY = 'io.cilium.k8s.policy.serviceaccount';
+const KUBE_APISERVER_LABEL = 'kube-apiserver';
 const CLUSTER_KEY = 'io.cilium.k8s.policy.cluster';
 const KNOWN_SOURCES: ReadonlySet<string> = new Set(['k8s', 'any', 'reserved', 'container', 'unspec', 'cidr', 'fqdn', 'cilium-generated']);
 const ENTITIES: ReadonlySet<string> = new Set(['all', 'world', 'cluster', 'host', 'init', 'ingress', 'unmanaged', 'remote-node', 'health', 'none', 'kube-apiserver']);
@@ -80,6 +88,10 @@ interface CiliumSelector {
   readonly matchExpressions: ReadonlyArray<SelectorTerm & { readonly operator: SelectorOperator; readonly values: string[] }>;
   /** Names the pod namespace itself (then no implicit namespace is added). */
   readonly namesNamespace: boolean;
+  /** Names a namespace label (a namespaced policy then adds no namespace either). */
+  readonly namesNamespaceLabels: boolean;
+  /** Has a `reserved:` key: Cilium leaves such selectors as written (no namespace added). */
+  readonly reserved: boolean;
 }
 
 export type CiliumProtocol = 'TCP' | 'UDP' | 'SCTP' | 'ANY';
@@ -208,8 +220,16 @@ function parseSelector(raw: unknown, at: string, problems: string[]): CiliumSele
       matchExpressions.push({ ...parseKey(expr.key), operator: expr.operator as SelectorOperator, values });
     }
   }
-  const names = (t: SelectorTerm) => t.key === POD_NAMESPACE_KEY && (t.source === 'k8s' || t.source === 'any');
-  return { matchLabels, matchExpressions, namesNamespace: matchLabels.some(names) || matchExpressions.some(names) };
+  const fromK8s = (t: SelectorTerm) => t.source === 'k8s' || t.source === 'any';
+  const names = (t: SelectorTerm) => t.key === POD_NAMESPACE_KEY && fromK8s(t);
+  const namesLabels = (t: SelectorTerm) => t.key.startsWith(NAMESPACE_LABELS_PREFIX) && fromK8s(t);
+  return {
+    matchLabels,
+    matchExpressions,
+    namesNamespace: matchLabels.some(names) || matchExpressions.some(names),
+    namesNamespaceLabels: matchLabels.some(namesLabels) || matchExpressions.some(namesLabels),
+    reserved: matchLabels.some(t => t.source === 'reserved') || matchExpressions.some(t => t.source === 'reserved'),
+  };
 }
 
 function labelsMatch(selector: CiliumSelector, labels: ReadonlyArray<CiliumLabel>): boolean {
@@ -720,6 +740,10 @@ export class CiliumEvaluator implements RequestEvaluator {
   }
 
   private peerMatches(direction: 'ingress' | 'egress', rule: ParsedCiliumRule, peerRule: PeerRule, peer: Endpoint, subject: Endpoint): boolean {
+    if (direction === 'ingress' && peer.kind === 'fqdn') {
+      // A DNS name is a destination; sources outside the cluster are the address endpoints.
+      return false;
+    }
     if (peerRule.requires && !peerRule.requires.every(s => this.endpointSelectorMatches(rule, s, peer))) {
       return false;
     }
@@ -762,9 +786,16 @@ export class CiliumEvaluator implements RequestEvaluator {
   }
 
   private endpointSelectorMatches(rule: ParsedCiliumRule, selector: CiliumSelector, peer: Endpoint): boolean {
-    // Namespaced policies add their own namespace to selectors that name none.
-    if (!rule.clusterwide && !selector.namesNamespace && peer.namespace !== rule.namespace) {
-      return false;
+    if (!selector.namesNamespace && !selector.reserved) {
+      if (rule.clusterwide) {
+        // Clusterwide: Cilium requires the namespace key, i.e. a pod.
+        if (peer.kind !== 'pod') {
+          return false;
+        }
+      } else if (!selector.namesNamespaceLabels && peer.namespace !== rule.namespace) {
+        // Namespaced policies add their own namespace to selectors that name none.
+        return false;
+      }
     }
     return labelsMatch(selector, this.labelsOf(peer));
   }
@@ -774,10 +805,11 @@ export class CiliumEvaluator implements RequestEvaluator {
     if (cached) {
       return cached;
     }
-    // Addresses and names outside the cluster carry the world identity's label only.
+    // Addresses and names outside the cluster carry the world identity's label only; the
+    // API server its own.
     const labels: CiliumLabel[] = endpoint.kind === 'pod'
       ? Object.entries(endpoint.labels).map(([key, value]) => ({ source: 'k8s', key, value }))
-      : [{ source: 'reserved', key: 'world', value: '' }];
+      : [{ source: 'reserved', key: endpoint.role === 'kube-apiserver' ? KUBE_APISERVER_LABEL : 'world', value: '' }];
     if (endpoint.kind === 'pod' && endpoint.namespace !== undefined) {
       labels.push({ source: 'k8s', key: POD_NAMESPACE_KEY, value: endpoint.namespace });
       const ns = this.universe.namespace(endpoint.namespace);
@@ -799,14 +831,17 @@ function representativeName(host: string): string {
   return host.startsWith('*.') ? `${WILDCARD_SAMPLE_LABEL}${host.slice(1)}` : host;
 }
 
-function entityMatches(entity: string, endpoint: Endpoint): boolean {
+/** Whether a Cilium entity covers an endpoint of the universe. */
+export function entityMatches(entity: string, endpoint: Endpoint): boolean {
   switch (entity) {
     case 'all':
       return true;
     case 'world':
-      return endpoint.kind !== 'pod';
+      return endpoint.kind !== 'pod' && endpoint.role !== 'kube-apiserver';
     case 'cluster':
       return endpoint.kind === 'pod';
+    case 'kube-apiserver':
+      return endpoint.role === 'kube-apiserver';
     default:
       return false;
   }
@@ -851,46 +886,97 @@ function portMatches(port: CiliumPort, destination: Endpoint, probe: PortProbe):
 }
 
 /**
- * The declared intent as the cilium phase means it: host calls by DNS name, and with
- * `cilium.ingressFromWorld` exposed services reached from outside the cluster (every
- * address or name endpoint) instead of from the ingress controller.
+ * Reasons `declaredIntent` gives the ingress controller's caller entries: `exposed <id>`,
+ * `caller ingress-controller -> <id>`, `split ingress-controller -> <id>`.
+ */
+const INGRESS_CONTROLLER_REASON = /^(exposed |[a-z]+ ingress-controller -> )/;
+
+/** A world peer that is the whole address space: what the `world` entity stands for. */
+function isWholeWorld(peer: ResolvedPeer): boolean {
+  const blocks = peer.cidrs.map(c => parseCidr(c)).filter((b): b is CidrBlock => b !== undefined);
+  return peer.kind === 'world' && [4, 6].every(family => blocks.some(b => b.family === family && b.prefix === 0));
+}
+
+/**
+ * Sources the ingress controller's caller entries stand for under
+ * `cilium.ingressFromWorld` (everything the `world` entity covers), or undefined when the
+ * ingress controller itself calls. For `RequestDeclarationOptions.exposedFrom`.
+ */
+export function ciliumExposedFrom(catalog: ResolvedCatalog): ((endpoint: Endpoint) => boolean) | undefined {
+  return catalog.cilium.ingressFromWorld ? (e: Endpoint) => e.kind === 'ip' && entityMatches('world', e) : undefined;
+}
+
+/**
+ * The declared intent as the cilium phase means it: host calls by DNS name; calls to the
+ * whole world reach every DNS name too (the `world` entity covers their addresses); and
+ * with `cilium.ingressFromWorld` the ingress controller's caller entries (`exposed`,
+ * limited exposure) are reached from outside the cluster (every address the `world` entity
+ * covers: not the API server) instead of from the ingress controller.
  */
 export function ciliumIntent(catalog: ResolvedCatalog, universe: Universe, options: ReachabilityOptions = {}): Intent {
   const intent = declaredIntent(catalog, universe, { ...options, hostCalls: 'fqdn' });
-  if (!catalog.cilium.ingressFromWorld) {
-    return intent;
-  }
-  const outside = universe.endpoints.filter(e => e.kind !== 'pod');
-  const declared: DeclaredFlow[] = [];
+  const fromOutside = ciliumExposedFrom(catalog);
+  const outside = fromOutside ? universe.endpoints.filter(fromOutside) : [];
   const byKey = new Map<string, DeclaredFlow>();
   const add = (flow: DeclaredFlow) => {
     const key = flowKey(flow);
     const existing = byKey.get(key);
-    if (existing) {
-      const merged = { ...existing, reasons: [...new Set([...existing.reasons, ...flow.reasons])].sort() };
-      byKey.set(key, merged);
-      declared[declared.indexOf(existing)] = merged;
-    } else {
+    if (!existing) {
       byKey.set(key, flow);
-      declared.push(flow);
+      return;
     }
+    const routes = existing.routes && flow.routes ? [...new Set([...existing.routes, ...flow.routes])].sort() : undefined;
+    byKey.set(key, {
+      from: existing.from,
+      to: existing.to,
+      port: existing.port,
+      protocol: existing.protocol,
+      reasons: [...new Set([...existing.reasons, ...flow.reasons])].sort(),
+      ...(routes ? { routes } : {}),
+    });
   };
   for (const flow of intent.declared) {
     const fromIngress = universe.endpoint(flow.from).role === 'ingress-controller';
-    const exposed = flow.reasons.filter(r => r.startsWith('exposed '));
-    if (!fromIngress || exposed.length === 0) {
+    const exposed = fromIngress && fromOutside ? flow.reasons.filter(r => INGRESS_CONTROLLER_REASON.test(r)) : [];
+    if (exposed.length === 0) {
       add(flow);
       continue;
     }
-    const others = flow.reasons.filter(r => !r.startsWith('exposed '));
+    const others = flow.reasons.filter(r => !INGRESS_CONTROLLER_REASON.test(r));
     if (others.length > 0) {
       add({ ...flow, reasons: others });
     }
     for (const source of outside) {
-      add({ from: source.id, to: flow.to, port: flow.port, protocol: flow.protocol, reasons: exposed.map(r => `${r} (from outside the cluster)`) });
+      add({
+        from: source.id,
+        to: flow.to,
+        port: flow.port,
+        protocol: flow.protocol,
+        reasons: exposed.map(r => `${r} (from outside the cluster)`),
+        ...(flow.routes ? { routes: flow.routes } : {}),
+      });
     }
   }
-  declared.sort(flowComparator(universe.order));
+  const names = universe.endpoints.filter(e => e.kind === 'fqdn');
+  for (const service of catalog.services) {
+    const pods = universe.workloadEndpoints(service.id);
+    const sources = [
+      { from: pods, calls: service.peerCalls },
+      ...service.versions.map(v => ({ from: pods.filter(e => e.workload?.version === v.name), calls: v.peerCalls })),
+    ];
+    for (const { from, calls } of sources) {
+      for (const call of calls.filter(c => isWholeWorld(c.peer))) {
+        for (const source of from) {
+          for (const name of names) {
+            for (const port of call.ports) {
+              add({ from: source.id, to: name.id, port: port.port, protocol: transportOf(port.protocol), reasons: [`peer ${service.id} -> ${call.peer.name}`] });
+            }
+          }
+        }
+      }
+    }
+  }
+  const declared = [...byKey.values()].sort(flowComparator(universe.order));
   const tolerated = intent.tolerated.filter(f => !byKey.has(flowKey(f)));
   return { declared, tolerated };
 }
@@ -909,7 +995,8 @@ export function checkCiliumReachability(
   const evaluator = new CiliumEvaluator(universe, manifests);
   const report = analyzeReachability(universe, intent, evaluator, options);
   const requests = analyzeRequests(catalog, universe, evaluator, (from, to, probe) => evaluator.allows(from, to, probe), {
-    exposedFrom: catalog.cilium.ingressFromWorld ? (e: Endpoint) => e.kind !== 'pod' : undefined,
+    exposedFrom: ciliumExposedFrom(catalog),
+    toleratedConnections: intent.tolerated,
   });
   return withRequests(report, requests);
 }

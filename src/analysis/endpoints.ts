@@ -65,9 +65,9 @@ export interface Endpoint {
   /** Pod labels (empty for non-pods). */
   readonly labels: Readonly<Record<string, string>>;
   /**
-   * Service account of a pod (its mesh identity with the namespace): the workload's, the
-   * original's for a look-alike, `default` for other pods; unknown for the ingress
-   * controller and DNS.
+   * Service account of a pod (its mesh identity with the namespace): the workload's (its
+   * version's), the ingress controller's, a peer's, the original's for a look-alike,
+   * `default` for other pods; unknown for DNS.
    */
   readonly serviceAccount?: string;
   /** Named container ports of a pod (what named policy ports resolve against). */
@@ -222,9 +222,21 @@ export function endpointMatchesPeer(peer: ResolvedPeer, endpoint: Endpoint): boo
       const inScope = peer.allNamespaces
         || (peer.namespace !== undefined && endpoint.namespace === peer.namespace)
         || (peer.namespaceSelector !== undefined && isSubset(peer.namespaceSelector, endpoint.namespaceLabels ?? {}));
-      return inScope && isSubset(peer.selector, endpoint.labels);
+      // A service account narrows the peer to the pods running as it (its mesh identity).
+      const account = peer.serviceAccount === undefined || endpoint.serviceAccount === peer.serviceAccount;
+      return inScope && account && isSubset(peer.selector, endpoint.labels);
     }
   }
+}
+
+/**
+ * Pods a peer's labels and namespace scope select although they run as another service
+ * account: L4 layers (which see labels, not accounts) may let them through, mesh
+ * identity does not. Neither is a problem.
+ */
+export function endpointResemblesPeer(peer: ResolvedPeer, endpoint: Endpoint): boolean {
+  return peer.kind === 'pods' && peer.serviceAccount !== undefined && !endpointMatchesPeer(peer, endpoint)
+    && endpointMatchesPeer({ ...peer, serviceAccount: undefined }, endpoint);
 }
 
 type MutableEndpoint = { -readonly [K in keyof Endpoint]: Endpoint[K] };
@@ -329,16 +341,18 @@ export function buildUniverse(catalog: ResolvedCatalog, options: UniverseOptions
         workload: { serviceId: service.id, clientOnly: service.clientOnly },
       }));
     } else {
-      for (const version of service.versions) {
+      // A version backed by another Service has no pods of its own (the backend's are its).
+      for (const version of service.versions.filter(v => v.backend === undefined)) {
         pods.push(pod(workloadId(service.id, version.name), 'workload', service.namespace, { ...service.selector, ...version.labels }, {
           ...base,
+          serviceAccount: version.serviceAccount,
           workload: { serviceId: service.id, version: version.name, clientOnly: service.clientOnly },
         }));
       }
     }
   }
   const ingress = pod(`${catalog.ingressController.namespace}/${INGRESS_CONTROLLER_NAME}`, 'ingress-controller',
-    catalog.ingressController.namespace, { ...catalog.ingressController.selector });
+    catalog.ingressController.namespace, { ...catalog.ingressController.selector }, { serviceAccount: catalog.ingressController.serviceAccount });
   const dns = pod(`${catalog.dns.namespace}/${DNS_NAME}`, 'dns', catalog.dns.namespace, { ...catalog.dns.selector }, {
     containerPorts: DNS_CONTAINER_PORTS,
   });

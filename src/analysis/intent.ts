@@ -17,7 +17,7 @@
  * a problem (e.g. DNS from unlabelled pods of an owned namespace, which a namespace-wide
  * DNS allow permits by design).
  */
-import { Endpoint, endpointMatchesPeer, transportOf, Universe } from './endpoints';
+import { Endpoint, endpointMatchesPeer, endpointResemblesPeer, transportOf, Universe } from './endpoints';
 import { Flow, flowComparator, flowKey, PortProbe } from './flows';
 import { cidrContains, CidrBlock, parseCidr } from '../model/cidr';
 import { ExternalPort, ResolvedCall, ResolvedCatalog, ResolvedPeer, ResolvedPeerCall } from '../model/resolved';
@@ -93,7 +93,12 @@ export function declaredIntent(catalog: ResolvedCatalog, universe: Universe, opt
 
   const peerEndpoints = (peer: ResolvedPeer): Endpoint[] => universe.endpoints.filter(e => endpointMatchesPeer(peer, e));
 
-  const declareCalls = (service: { readonly id: string }, callers: readonly Endpoint[], calls: readonly ResolvedCall[], peerCalls: readonly ResolvedPeerCall[]) => {
+  const declareCalls = (
+    service: { readonly id: string },
+    callers: readonly Endpoint[],
+    calls: readonly ResolvedCall[],
+    peerCalls: readonly ResolvedPeerCall[],
+  ) => {
     for (const call of calls) {
       if (call.kind === 'service') {
         const callees = universe.workloadEndpoints(call.targetId);
@@ -150,7 +155,12 @@ export function declaredIntent(catalog: ResolvedCatalog, universe: Universe, opt
     for (const call of peerCalls) {
       const targets = peerEndpoints(call.peer);
       // See the world-caller note below: the API server may or may not count as the world.
-      const maybeWorld = call.peer.kind === 'world' ? universe.endpoints.filter(e => e.role === 'kube-apiserver') : [];
+      // Evaluators that match names (Cilium's `world` entity covers every DNS name) may let a
+      // call to the whole world reach the catalog's host names too: not a problem either.
+      const everywhere = call.peer.kind === 'world' && call.peer.cidrs.some(c => parseCidr(c)?.prefix === 0);
+      const maybeWorld = call.peer.kind === 'world'
+        ? universe.endpoints.filter(e => e.role === 'kube-apiserver' || (everywhere && e.role === 'host'))
+        : universe.endpoints.filter(e => endpointResemblesPeer(call.peer, e));
       for (const from of callers) {
         for (const probe of externalProbes(call.ports)) {
           targets.forEach(to => declare(from, to, probe, `peer ${service.id} -> ${call.peer.name}`));
@@ -177,6 +187,14 @@ export function declaredIntent(catalog: ResolvedCatalog, universe: Universe, opt
         for (const to of callers) {
           for (const port of caller.ports) {
             declare(from, to, { port: port.targetPort, protocol: transportOf(port.protocol) }, reason, routes);
+          }
+        }
+      }
+      // Pods with the peer's labels but another service account: see endpointResemblesPeer.
+      for (const from of universe.endpoints.filter(e => endpointResemblesPeer(caller.peer, e))) {
+        for (const to of callers) {
+          for (const port of caller.ports) {
+            tolerate(from, to, { port: port.targetPort, protocol: transportOf(port.protocol) });
           }
         }
       }

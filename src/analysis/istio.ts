@@ -32,15 +32,24 @@
  * (`allowsRequest`) are decided the same way with the HTTP fields evaluated; a
  * connection (`allows`) passes when some request on it could pass.
  *
+ * Peers outside the catalog: pods of a peer the catalog calls sit behind Services it
+ * does not know, so a sidecar reaches them on any port when it imports their whole
+ * namespace (`<ns>/*`, or any namespace); the API server is the `kubernetes` Service of
+ * `default` (443, forwarded to its endpoints on 6443 or 443) or the addresses of a
+ * ServiceEntry.
+ * Unmeshed clients (the API server, world addresses, unmeshed peer pods) talk plaintext
+ * and carry no identity: only a PERMISSIVE port admits them, and only rules without
+ * identity fields (`ipBlocks` by their address, or no `from`) authorize them.
+ *
  * Assumptions: a pod has a sidecar when its namespace is emitted with
  * `istio-injection: enabled` (or `istio.io/rev`); in namespaces without an emitted
- * Namespace object, declared workloads and the ingress controller are taken to be
- * injected (by pod label) and other pods not. The mesh-wide outbound policy is
- * ALLOW_ANY (Istio's default).
+ * Namespace object, declared workloads, the ingress controller and the pods of peers
+ * the catalog declares meshed are taken to be injected (by pod label) and other pods
+ * not. The mesh-wide outbound policy is ALLOW_ANY (Istio's default).
  */
 import { CiliumEvaluator } from './cilium';
 import { AllOfEvaluator } from './combined';
-import { buildUniverse, Endpoint } from './endpoints';
+import { buildUniverse, Endpoint, endpointMatchesPeer, usedPeers } from './endpoints';
 import { AnalysisDiagnostic, PortProbe } from './flows';
 import { declaredIntent } from './intent';
 import { lintManifests } from './lint';
@@ -48,7 +57,7 @@ import { NetworkPolicyEvaluator } from './networkpolicy';
 import { analyzeReachability, FlowEvaluator, ReachabilityOptions, ReachabilityReport, withRequests } from './reachability';
 import { analyzeRequests, RequestEvaluator, RequestProbe } from './requests';
 import { CidrBlock, cidrContains, parseCidr, parseIp } from '../model/cidr';
-import { ResolvedCatalog, ResolvedService } from '../model/resolved';
+import { ResolvedCatalog, ResolvedPeer, ResolvedService } from '../model/resolved';
 import { PortProtocol } from '../model/types';
 
 export interface IstioAnalysisOptions {
@@ -489,6 +498,9 @@ interface Query {
   readonly request?: RequestProbe;
 }
 
+/** Ports of the API server through the `kubernetes` Service: the Service port and its endpoints'. */
+const KUBE_APISERVER_PORTS: ReadonlySet<number> = new Set([443, 6443]);
+
 function hasHttpOnlyFields(rule: ParsedRule): boolean {
   const set = (f: Field) => f.values !== undefined || f.notValues !== undefined;
   return (rule.to ?? []).some(o => set(o.methods) || set(o.paths) || set(o.hosts))
@@ -509,6 +521,10 @@ export class IstioEvaluator implements FlowEvaluator, RequestEvaluator {
   private readonly meshedIngress: boolean;
   /** Catalog host names whose declared `cidrs` contain an address. */
   private readonly hostAddresses: ReadonlyArray<{ host: string; block: CidrBlock }>;
+  /** Pod peers the catalog declares meshed (their pods carry a sidecar). */
+  private readonly meshedPeers: ReadonlyArray<ResolvedPeer>;
+  /** Pod peers catalog services call (their pods sit behind Services the catalog does not know). */
+  private readonly calledPeers: ReadonlyArray<ResolvedPeer>;
 
   public constructor(catalog: ResolvedCatalog, manifests: ReadonlyArray<unknown>, options: IstioAnalysisOptions = {}) {
     this.catalog = catalog;
@@ -540,6 +556,10 @@ export class IstioEvaluator implements FlowEvaluator, RequestEvaluator {
       }
     }
     this.hostAddresses = addresses;
+    const podPeers = usedPeers(catalog).filter(p => p.kind === 'pods' && p.name !== 'ingress-controller');
+    this.meshedPeers = podPeers.filter(p => p.meshed);
+    const called = new Set(catalog.services.flatMap(s => [...s.peerCalls, ...s.versions.flatMap(v => v.peerCalls)]).map(c => c.peer.name));
+    this.calledPeers = podPeers.filter(p => called.has(p.name));
   }
 
   /** Whether the pod runs with a sidecar. */
@@ -551,7 +571,13 @@ export class IstioEvaluator implements FlowEvaluator, RequestEvaluator {
     if (labels) {
       return labels['istio-injection'] === 'enabled' || (labels['istio.io/rev'] !== undefined && labels['istio-injection'] !== 'disabled');
     }
-    return endpoint.role === 'workload' || (endpoint.role === 'ingress-controller' && this.meshedIngress);
+    if (endpoint.role === 'workload') {
+      return true;
+    }
+    if (endpoint.role === 'ingress-controller') {
+      return this.meshedIngress;
+    }
+    return (endpoint.role === 'peer' && endpoint.meshed === true) || this.meshedPeers.some(p => endpointMatchesPeer(p, endpoint));
   }
 
   public allows(from: Endpoint, to: Endpoint, probe: PortProbe): boolean {
@@ -638,6 +664,10 @@ export class IstioEvaluator implements FlowEvaluator, RequestEvaluator {
         && this.imports(sidecar, s.namespace, `${s.name}.${s.namespace}.svc.${this.catalog.clusterDomain}`, p.port)))) {
         return true;
       }
+      // Pods of a called peer are behind Services the catalog does not know, on any port.
+      if (to.namespace !== undefined && this.calledPeers.some(p => endpointMatchesPeer(p, to)) && this.imports(sidecar, to.namespace, undefined)) {
+        return true;
+      }
       // DNS and the ingress controller are behind Services whose names the catalog does
       // not know: only `<namespace>/*` imports them, on the ports their pods serve.
       if ((to.role === 'dns' || to.role === 'ingress-controller') && to.namespace !== undefined) {
@@ -645,6 +675,11 @@ export class IstioEvaluator implements FlowEvaluator, RequestEvaluator {
         return served && this.imports(sidecar, to.namespace, undefined);
       }
       return false;
+    }
+    // The API server behind the `kubernetes` Service (in the registry like any Service).
+    if (to.role === 'kube-apiserver' && KUBE_APISERVER_PORTS.has(probe.port)
+      && this.imports(sidecar, 'default', `kubernetes.default.svc.${this.catalog.clusterDomain}`, 443)) {
+      return true;
     }
     const visible = this.config.serviceEntries.filter(e => this.exported(e, from.namespace!)
       && e.ports.some(p => p.number === probe.port && p.protocol !== 'UDP'));
@@ -850,6 +885,10 @@ export function checkIstioReachability(
   }
   const evaluator = new AllOfEvaluator(layers, notes);
   const report = analyzeReachability(universe, intent, evaluator, options);
-  const requests = analyzeRequests(catalog, universe, istio, (from, to, probe) => evaluator.allows(from, to, probe));
+  // Requests on connections the intent tolerates (e.g. the API server into a world
+  // caller's ports) are neither declared nor unexpected.
+  const requests = analyzeRequests(catalog, universe, istio, (from, to, probe) => evaluator.allows(from, to, probe), {
+    toleratedConnections: intent.tolerated,
+  });
   return withRequests(report, requests);
 }

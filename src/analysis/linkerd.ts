@@ -38,17 +38,29 @@
  * L4: meshed clients dial a meshed server's proxy on 4143 rather than the app port, so a
  * meshed-to-meshed TCP flow needs the L4 layer to allow both 4143 and the app port.
  *
+ * Outbound routes (HTTPRoute/GRPCRoute with a Service parent) are checked for canary
+ * routing (`canaryRoutingProblems`): requests, with and without a header-routed version's
+ * headers, must win rules whose backends are the versions (weights) or that version (and
+ * its timeout); rules match headers exactly or by regular expression, names
+ * case-insensitively, and more header matches win at equal path and method.
+ *
  * Assumptions: pods of a namespace emitted with `linkerd.io/inject: enabled` are meshed;
  * declared workloads in other catalog namespaces are meshed with the phase's pod
  * annotations (`meshedWorkloads`), other pods there are not; the ingress controller is
- * meshed unless told (`meshedIngress`); look-alike pods in the foreign namespace are
+ * meshed unless told (`meshedIngress`); peers' pods are meshed as the catalog declares
+ * (`peers[].meshed`), and so is any other pod a meshed peer's scope holds, while one
+ * carrying an unmeshed peer's labels is not (a peer without labels, e.g. `cluster`, says
+ * nothing about the pods in its scope); a version's
+ * pods present the version's service account; look-alike pods in the foreign namespace are
  * meshed (the harder case: a valid identity from the wrong namespace), the foreign
- * unlabelled pod and DNS are not. Pods have no address unless the universe has a pod
- * CIDR: address-less clients match only networks that cover every address.
+ * unlabelled pod and DNS are not; the API server and the world are addresses, never
+ * meshed. Pods have no address unless the universe has a pod CIDR: address-less clients
+ * match only networks that cover every address. Requests on a connection the intent
+ * tolerates (the API server inside a world peer's ranges) are tolerated too.
  */
 import { CiliumEvaluator, ciliumIntent, isCiliumPolicy } from './cilium';
 import { isRequestEvaluator } from './combined';
-import { buildUniverse, Endpoint, Universe, UniverseOptions } from './endpoints';
+import { buildUniverse, Endpoint, endpointMatchesPeer, Universe, UniverseOptions, usedPeers } from './endpoints';
 import { AnalysisDiagnostic, Flow, flowComparator, flowKey, formatFlow, PortProbe } from './flows';
 import { declaredIntent, Intent } from './intent';
 import { isNetworkPolicy, NetworkPolicyEvaluator } from './networkpolicy';
@@ -56,8 +68,9 @@ import { analyzeReachability, FlowEvaluator, ReachabilityOptions, ReachabilityRe
 import { analyzeRequests, formatRequestFlow, RequestEvaluator, RequestFlow, RequestProbe, requestProbes, routeMatches, sampleRequest, UNDECLARED_PATH } from './requests';
 import { LabelSelector, matchesSelector, parseLabelSelector } from './selectors';
 import { CidrBlock, cidrContains, parseCidr } from '../model/cidr';
-import { ResolvedCatalog, ResolvedRoute, ResolvedService } from '../model/resolved';
-import { L4Layer, MeshMode } from '../model/types';
+import { ResolvedCatalog, ResolvedPeer, ResolvedRoute, ResolvedService } from '../model/resolved';
+import { isL7Port } from '../model/routes';
+import { L4Layer, MeshMode, PortProtocol } from '../model/types';
 
 /** Linkerd's cluster networks default (clusterNetworks), for the cluster-* policies. */
 export const DEFAULT_CLUSTER_NETWORKS: readonly string[] = ['10.0.0.0/8', '100.64.0.0/10', '172.16.0.0/12', '192.168.0.0/16', 'fd00::/8'];
@@ -139,10 +152,17 @@ interface ParsedAuthorizationPolicy {
   readonly refs: ObjectRef[];
 }
 
+/** A header match of a route rule (name lower-cased: header names match case-insensitively). */
+interface HeaderMatch {
+  readonly name: string;
+  readonly type: string;
+  readonly value: string;
+}
+
 interface HttpRuleMatch {
   readonly method?: string;
   readonly path?: { readonly type: string; readonly value: string };
-  readonly headers: number;
+  readonly headers: HeaderMatch[];
   readonly queryParams: number;
 }
 
@@ -150,7 +170,19 @@ interface GrpcRuleMatch {
   readonly type: string;
   readonly service?: string;
   readonly method?: string;
-  readonly headers: number;
+  readonly headers: HeaderMatch[];
+}
+
+/** A backend of an outbound route rule. */
+export interface RouteBackend {
+  readonly name: string;
+  readonly port?: number;
+  readonly weight?: number;
+}
+
+/** A request as routing sees it: a request probe, optionally with headers (lower-case names). */
+export interface RoutedRequest extends RequestProbe {
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 export interface RouteParent {
@@ -170,8 +202,8 @@ export interface ParsedRoute {
   readonly labels: Readonly<Record<string, string>>;
   readonly annotations: Readonly<Record<string, string>>;
   readonly parents: ReadonlyArray<RouteParent>;
-  /** Per rule, its matches (a rule without matches matches everything). */
-  readonly rules: ReadonlyArray<{ readonly http?: HttpRuleMatch[]; readonly grpc?: GrpcRuleMatch[] }>;
+  /** Per rule, its matches (a rule without matches matches everything) and backends. */
+  readonly rules: ReadonlyArray<{ readonly http?: HttpRuleMatch[]; readonly grpc?: GrpcRuleMatch[]; readonly backends: RouteBackend[] }>;
 }
 
 interface ParsedLinkerd {
@@ -251,8 +283,24 @@ function parseHttpMatches(raw: unknown): HttpRuleMatch[] | undefined {
   return raw.filter(isRecord).map(m => ({
     ...(typeof m.method === 'string' ? { method: m.method } : {}),
     ...(isRecord(m.path) ? { path: { type: typeof m.path.type === 'string' ? m.path.type : 'PathPrefix', value: typeof m.path.value === 'string' ? m.path.value : '/' } } : {}),
-    headers: Array.isArray(m.headers) ? m.headers.length : 0,
+    headers: parseHeaderMatches(m.headers),
     queryParams: Array.isArray(m.queryParams) ? m.queryParams.length : 0,
+  }));
+}
+
+function parseHeaderMatches(raw: unknown): HeaderMatch[] {
+  return (Array.isArray(raw) ? raw : []).filter(isRecord).map(h => ({
+    name: typeof h.name === 'string' ? h.name.toLowerCase() : '',
+    type: typeof h.type === 'string' ? h.type : 'Exact',
+    value: typeof h.value === 'string' ? h.value : '',
+  }));
+}
+
+function parseBackends(raw: unknown): RouteBackend[] {
+  return (Array.isArray(raw) ? raw : []).filter(isRecord).filter(b => typeof b.name === 'string').map(b => ({
+    name: b.name as string,
+    ...(typeof b.port === 'number' ? { port: b.port } : {}),
+    ...(typeof b.weight === 'number' ? { weight: b.weight } : {}),
   }));
 }
 
@@ -266,7 +314,7 @@ function parseGrpcMatches(raw: unknown): GrpcRuleMatch[] | undefined {
       type: typeof method.type === 'string' ? method.type : 'Exact',
       ...(typeof method.service === 'string' ? { service: method.service } : {}),
       ...(typeof method.method === 'string' ? { method: method.method } : {}),
-      headers: Array.isArray(m.headers) ? m.headers.length : 0,
+      headers: parseHeaderMatches(m.headers),
     };
   });
 }
@@ -386,8 +434,10 @@ function parseLinkerd(catalog: ResolvedCatalog, manifests: ReadonlyArray<unknown
         namespace: typeof p.namespace === 'string' ? p.namespace : namespace,
         ...(typeof p.port === 'number' ? { port: p.port } : {}),
       }));
-      const rules = (Array.isArray(spec.rules) ? spec.rules : [{}]).filter(isRecord).map((r: Record<string, any>) =>
-        (kind === 'GRPCRoute' ? { grpc: parseGrpcMatches(r.matches) } : { http: parseHttpMatches(r.matches) }));
+      const rules = (Array.isArray(spec.rules) ? spec.rules : [{}]).filter(isRecord).map((r: Record<string, any>) => ({
+        ...(kind === 'GRPCRoute' ? { grpc: parseGrpcMatches(r.matches) } : { http: parseHttpMatches(r.matches) }),
+        backends: parseBackends(r.backendRefs),
+      }));
       const labels = stringMap(metadata.labels);
       parsed.routes.push({ group, kind, namespace, name, labels, annotations: stringMap(metadata.annotations), parents, rules });
     }
@@ -436,15 +486,33 @@ function pathScore(type: string, value: string, path: string): number | undefine
   }
 }
 
-function httpMatchScore(m: HttpRuleMatch, request: RequestProbe): Score | undefined {
+/** Whether the request carries every header the match asks for. */
+function headersMatch(matches: readonly HeaderMatch[], request: RoutedRequest): boolean {
+  return matches.every(h => {
+    const value = request.headers?.[h.name];
+    if (value === undefined) {
+      return false;
+    }
+    if (h.type === 'RegularExpression') {
+      try {
+        return new RegExp(`^(?:${h.value})$`).test(value);
+      } catch {
+        return false;
+      }
+    }
+    return value === h.value;
+  });
+}
+
+function httpMatchScore(m: HttpRuleMatch, request: RoutedRequest): Score | undefined {
   if (m.method !== undefined && m.method !== request.method) {
     return undefined;
   }
-  if (m.headers > 0 || m.queryParams > 0) {
-    return undefined; // probes carry no headers or query parameters
+  if (m.queryParams > 0 || !headersMatch(m.headers, request)) {
+    return undefined; // probes carry no query parameters
   }
   const length = m.path ? pathScore(m.path.type, m.path.value, request.path) : 1;
-  return length === undefined ? undefined : [length, m.method !== undefined ? 1 : 0];
+  return length === undefined ? undefined : [length, m.method !== undefined ? 1 : 0, m.headers.length];
 }
 
 /** `POST /<service>/<method>` → service and method; otherwise not a gRPC request. */
@@ -453,9 +521,9 @@ function grpcParts(request: RequestProbe): { service: string; method: string } |
   return request.method === 'POST' && m ? { service: m[1], method: m[2] } : undefined;
 }
 
-function grpcMatchScore(m: GrpcRuleMatch, request: RequestProbe): Score | undefined {
+function grpcMatchScore(m: GrpcRuleMatch, request: RoutedRequest): Score | undefined {
   const parts = grpcParts(request);
-  if (!parts || m.headers > 0) {
+  if (!parts || !headersMatch(m.headers, request)) {
     return undefined;
   }
   const test = (pattern: string | undefined, value: string) => {
@@ -474,49 +542,65 @@ function grpcMatchScore(m: GrpcRuleMatch, request: RequestProbe): Score | undefi
   if (!test(m.service, parts.service) || !test(m.method, parts.method)) {
     return undefined;
   }
-  return [m.service !== undefined ? parts.service.length : 0, m.method !== undefined ? parts.method.length : 0];
+  return [m.service !== undefined ? parts.service.length : 0, m.method !== undefined ? parts.method.length : 0, m.headers.length];
 }
 
 /**
- * Best score of a route for a request. A rule without matches matches every request,
- * gRPC or not (the proxy's implicit default match), at the lowest score.
+ * Best score of each rule of a route for a request. A rule without matches matches every
+ * request, gRPC or not (the proxy's implicit default match), at the lowest score.
  */
-function routeScore(route: ParsedRoute, request: RequestProbe): Score | undefined {
-  let best: Score | undefined;
-  for (const rule of route.rules) {
+function ruleScores(route: ParsedRoute, request: RoutedRequest): Array<Score | undefined> {
+  return route.rules.map(rule => {
     const scores: Array<Score | undefined> = route.kind === 'GRPCRoute'
       ? (rule.grpc ?? [undefined]).map(m => (m ? grpcMatchScore(m, request) : [0, 0]))
       : (rule.http ?? [undefined]).map(m => (m ? httpMatchScore(m, request) : [1, 0]));
-    for (const s of scores) {
-      if (s && (!best || compareScores(s, best) > 0)) {
-        best = s;
+    let best: Score | undefined;
+    for (const sc of scores) {
+      if (sc && (!best || compareScores(sc, best) > 0)) {
+        best = sc;
       }
     }
-  }
-  return best;
+    return best;
+  });
+}
+
+/** A rule of a route that wins a request. */
+export interface WinningRule {
+  readonly route: ParsedRoute;
+  readonly rule: number;
 }
 
 /**
- * The routes that win a request (several when tied: Linkerd then goes by creation time,
- * which manifests do not fix). Empty when no route matches.
+ * The rules that win a request (several when tied: Linkerd then goes by creation time,
+ * which manifests do not fix), sorted by route name and rule. Empty when none matches.
  */
-export function winningRoutes(routes: ReadonlyArray<ParsedRoute>, request: RequestProbe): ParsedRoute[] {
+export function winningRules(routes: ReadonlyArray<ParsedRoute>, request: RoutedRequest): WinningRule[] {
   let best: Score | undefined;
-  let winners: ParsedRoute[] = [];
+  let winners: WinningRule[] = [];
   for (const route of routes) {
-    const score = routeScore(route, request);
-    if (!score) {
-      continue;
-    }
-    const c = best ? compareScores(score, best) : 1;
-    if (c > 0) {
-      best = score;
-      winners = [route];
-    } else if (c === 0) {
-      winners.push(route);
-    }
+    ruleScores(route, request).forEach((score, rule) => {
+      if (!score) {
+        return;
+      }
+      const c = best ? compareScores(score, best) : 1;
+      if (c > 0) {
+        best = score;
+        winners = [{ route, rule }];
+      } else if (c === 0) {
+        winners.push({ route, rule });
+      }
+    });
   }
-  return winners.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return winners.sort((a, b) => compareText(a.route.name, b.route.name) || a.rule - b.rule);
+}
+
+/** The routes that win a request (see `winningRules`). */
+export function winningRoutes(routes: ReadonlyArray<ParsedRoute>, request: RoutedRequest): ParsedRoute[] {
+  return [...new Set(winningRules(routes, request).map(w => w.route))];
+}
+
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -573,6 +657,8 @@ export class LinkerdEvaluator implements FlowEvaluator, RequestEvaluator {
   private readonly options: Required<Omit<LinkerdAnalysisOptions, 'clusterNetworks'>>;
   private readonly clusterNetworks: NetworkMatch[];
   private readonly serverCache = new Map<string, ParsedServer | undefined>();
+  /** Pod peers the catalog uses (the ingress controller has its own option). */
+  private readonly podPeers: ResolvedPeer[];
   private readonly probeCache = new Map<string, RequestProbe[]>();
 
   public constructor(universe: Universe, catalog: ResolvedCatalog, manifests: ReadonlyArray<unknown>, options: LinkerdAnalysisOptions = {}) {
@@ -584,6 +670,7 @@ export class LinkerdEvaluator implements FlowEvaluator, RequestEvaluator {
       workloadDefaultPolicy: options.workloadDefaultPolicy ?? (catalog.linkerd.mode === MeshMode.PERMISSIVE ? 'all-unauthenticated' : 'all-authenticated'),
       meshedIngress: options.meshedIngress ?? true,
     };
+    this.podPeers = usedPeers(catalog).filter(p => p.kind === 'pods' && p.name !== 'ingress-controller');
     this.clusterNetworks = (options.clusterNetworks ?? [...DEFAULT_CLUSTER_NETWORKS])
       .map(c => parseCidr(c)).filter((b): b is CidrBlock => b !== undefined).map(cidr => ({ cidr, except: [] }));
     const diagnostics = [...this.parsed.diagnostics];
@@ -614,13 +701,26 @@ export class LinkerdEvaluator implements FlowEvaluator, RequestEvaluator {
     if (endpoint.role === 'ingress-controller') {
       return this.options.meshedIngress;
     }
-    if (endpoint.role === 'lookalike') {
-      return true;
+    if (endpoint.role === 'peer') {
+      return endpoint.meshed === true; // as the catalog declares the peer
     }
     if (this.parsed.namespaces.get(endpoint.namespace!)?.inject === 'enabled') {
       return true;
     }
-    return endpoint.role === 'workload' && this.options.meshedWorkloads;
+    if (endpoint.role === 'workload') {
+      return this.options.meshedWorkloads;
+    }
+    // Other pods a peer declares are as the peer says: meshed (e.g. any pod of a meshed
+    // namespace peer's namespace), or unmeshed when they carry an unmeshed peer's labels.
+    // A scope without labels (`cluster`) says nothing about the pods in it.
+    const peers = this.podPeers.filter(peer => endpointMatchesPeer(peer, endpoint));
+    if (peers.some(peer => peer.meshed)) {
+      return true;
+    }
+    if (peers.some(peer => Object.keys(peer.selector).length > 0)) {
+      return false;
+    }
+    return endpoint.role === 'lookalike';
   }
 
   /** The mTLS identity of a meshed endpoint. */
@@ -628,8 +728,22 @@ export class LinkerdEvaluator implements FlowEvaluator, RequestEvaluator {
     if (!this.isMeshed(endpoint)) {
       return undefined;
     }
-    const sa = endpoint.role === 'ingress-controller' ? this.catalog.ingressController.serviceAccount : endpoint.serviceAccount ?? 'default';
-    return `${sa}.${endpoint.namespace}.serviceaccount.identity.${this.catalog.linkerd.controlPlaneNamespace}.${this.catalog.trustDomain}`;
+    return `${this.serviceAccountOf(endpoint)}.${endpoint.namespace}.serviceaccount.identity.${this.catalog.linkerd.controlPlaneNamespace}.${this.catalog.trustDomain}`;
+  }
+
+  /** A pod's service account: a version's own for a version's pods. */
+  private serviceAccountOf(endpoint: Endpoint): string {
+    if (endpoint.role === 'ingress-controller') {
+      return this.catalog.ingressController.serviceAccount;
+    }
+    const workload = endpoint.workload;
+    if (endpoint.role === 'workload' && workload?.version !== undefined) {
+      const version = this.catalog.service(workload.serviceId).versions.find(v => v.name === workload.version);
+      if (version && version.backend === undefined) {
+        return version.serviceAccount;
+      }
+    }
+    return endpoint.serviceAccount ?? 'default';
   }
 
   /** Linkerd alone never restricts egress. */
@@ -1006,6 +1120,104 @@ function nonIdempotentSamples(route: ResolvedRoute): RequestProbe[] {
 }
 
 // ---------------------------------------------------------------------------------------
+// Canary routing
+
+const TIMEOUT_REQUEST_ANNOTATION = 'timeout.linkerd.io/request';
+
+/** Milliseconds of a Linkerd duration (`500ms`, `2s`, `1m`, `1h`); undefined when unparsable. */
+export function parseLinkerdDuration(text: string): number | undefined {
+  const m = /^\s*(\d+)(ms|s|m|h)\s*$/.exec(text);
+  if (!m) {
+    return undefined;
+  }
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as 'ms' | 's' | 'm' | 'h'];
+  return Number(m[1]) * unit;
+}
+
+function selectorKey(selector: Readonly<Record<string, string>>): string {
+  return JSON.stringify(Object.entries(selector).sort(([a], [b]) => compareText(a, b)));
+}
+
+/**
+ * Canary routing of the outbound routes among `manifests`, one line per problem: on every
+ * HTTP/gRPC port of a split service, a sample request of each catalog route (and one of
+ * no route) must be won by rules whose backends are the versions with their weights
+ * (version Services select the service's pods plus the version's labels; backend versions
+ * are their Service); the same request with a version's headers must be won by rules whose
+ * only backend is that version, with the version's timeout when it has one.
+ */
+export function canaryRoutingProblems(catalog: ResolvedCatalog, manifests: ReadonlyArray<unknown>): string[] {
+  const problems: string[] = [];
+  const routes = parseLinkerd(catalog, manifests).routes;
+  const emittedSelectors = new Map<string, Record<string, string>>();
+  for (const m of manifests) {
+    if (isRecord(m) && m.apiVersion === 'v1' && m.kind === 'Service' && isRecord(m.metadata) && isRecord(m.spec)) {
+      emittedSelectors.set(key(typeof m.metadata.namespace === 'string' ? m.metadata.namespace : 'default', String(m.metadata.name)), stringMap(m.spec.selector));
+    }
+  }
+  for (const service of catalog.services.filter(s => !s.clientOnly && s.versions.length > 0)) {
+    const selectorOf = (name: string): string | undefined => {
+      const emitted = emittedSelectors.get(key(service.namespace, name));
+      if (emitted) {
+        return selectorKey(emitted);
+      }
+      const catalogService = catalog.services.find(x => x.namespace === service.namespace && x.name === name);
+      return catalogService ? selectorKey(catalogService.selector) : undefined;
+    };
+    const versionSelector = (v: ResolvedService['versions'][number]) => selectorKey(v.backend !== undefined
+      ? catalog.service(v.backend).selector
+      : { ...service.selector, ...v.labels });
+    const weighted = service.versions.map(v => `${versionSelector(v)}*${v.weight}`).sort().join(' ');
+    for (const port of service.ports.filter(isL7Port)) {
+      const attached = outboundRoutesFor(routes, service, port.port);
+      const subject = `${service.id} port ${port.ref}`;
+      if (attached.length === 0) {
+        problems.push(`${subject}: no route object on the port, so no canary split`);
+        continue;
+      }
+      const grpcStyle = attached.some(r => r.kind === 'GRPCRoute');
+      const samples: RoutedRequest[] = [
+        ...service.routes.filter(r => r.ports.includes(port)).map(sampleRequest).filter((r): r is RequestProbe => r !== undefined),
+        grpcStyle ? { method: 'POST', path: '/mesh.ladder.Undeclared/MeshLadderUndeclared' } : { method: 'GET', path: UNDECLARED_PATH },
+      ];
+      const backendsOf = (w: WinningRule) => w.route.rules[w.rule].backends;
+      for (const sample of samples) {
+        const label = `${sample.method} ${sample.path}`;
+        const plain = winningRules(attached, sample);
+        if (plain.length === 0) {
+          problems.push(`${subject}: ${label} matches no route object`);
+        }
+        for (const w of plain) {
+          const got = backendsOf(w).map(b => `${selectorOf(b.name) ?? `unknown Service ${b.name}`}*${b.weight ?? 1}`).sort().join(' ');
+          if (got !== weighted) {
+            problems.push(`${subject}: ${label} is routed by ${w.route.kind} ${w.route.name} to ${backendsOf(w).map(b => b.name).join(', ') || 'no backend'}, not to the versions with their weights`);
+          }
+        }
+        for (const version of service.versions.filter(v => Object.keys(v.headers).length > 0)) {
+          const request: RoutedRequest = { ...sample, headers: version.headers };
+          const winners = winningRules(attached, request);
+          const headerLabel = `${label} with the headers of version ${version.name}`;
+          if (winners.length === 0) {
+            problems.push(`${subject}: ${headerLabel} matches no route object`);
+          }
+          for (const w of winners) {
+            const backends = backendsOf(w);
+            if (backends.length !== 1 || selectorOf(backends[0].name) !== versionSelector(version)) {
+              problems.push(`${subject}: ${headerLabel} is routed by ${w.route.kind} ${w.route.name} to ${backends.map(b => b.name).join(', ') || 'no backend'}, not to that version only`);
+            }
+            const timeout = w.route.annotations[TIMEOUT_REQUEST_ANNOTATION];
+            if (version.timeoutMs !== undefined && (timeout === undefined || parseLinkerdDuration(timeout) !== version.timeoutMs)) {
+              problems.push(`${subject}: ${headerLabel} gets timeout ${timeout ?? 'none'} from ${w.route.kind} ${w.route.name}, not the version's ${version.timeoutMs}ms`);
+            }
+          }
+        }
+      }
+    }
+  }
+  return problems;
+}
+
+// ---------------------------------------------------------------------------------------
 // The check
 
 /** The L4 evaluators the manifests call for (or `l4` says). */
@@ -1047,6 +1259,7 @@ export function checkLinkerdReachability(
     ...base.diagnostics,
     ...auditFlows.map(f => ({ severity: 'warning' as const, subject: 'audit', message: `${formatFlow(f)} is allowed only by audit; ENFORCED mode denies it` })),
     ...retrySafetyProblems(catalog, manifests).map(message => ({ severity: 'error' as const, subject: 'retries', message })),
+    ...canaryRoutingProblems(catalog, manifests).map(message => ({ severity: 'error' as const, subject: 'routing', message })),
   ];
   const report: ReachabilityReport = {
     ...base,
@@ -1056,11 +1269,24 @@ export function checkLinkerdReachability(
     ok: base.missing.length === 0 && unexpected.length === 0 && !diagnostics.some(d => d.severity === 'error'),
   };
 
-  const requests = analyzeRequests(catalog, universe, evaluator, (from, to, probe) => evaluator.allows(from, to, probe), {
+  const analyzed = analyzeRequests(catalog, universe, evaluator, (from, to, probe) => evaluator.allows(from, to, probe), {
     exposedFrom: usesCilium && catalog.cilium.ingressFromWorld ? (e: Endpoint) => e.kind !== 'pod' : undefined,
   });
+  // A call to a pod peer declares any request to the pods it holds on the call's ports
+  // (requestDeclared reads service calls and callers only).
+  const byPeerCall = (f: RequestFlow) => peerCallDeclares(catalog, universe.endpoint(f.from), universe.endpoint(f.to), f.port);
+  const peerDeclared = analyzed.unexpected.filter(byPeerCall);
+  const probeOrder = new Map(analyzed.probed.map((f, i) => [f, i]));
+  const requests = peerDeclared.length === 0 ? analyzed : {
+    ...analyzed,
+    declared: [...analyzed.declared, ...peerDeclared].sort((a, b) => probeOrder.get(a)! - probeOrder.get(b)!),
+    unexpected: analyzed.unexpected.filter(f => !peerDeclared.includes(f)),
+  };
   const auditedRequest = (f: RequestFlow) => linkerd.decideRequest(universe.endpoint(f.from), universe.endpoint(f.to), f, f).audit;
-  const auditRequests = requests.unexpected.filter(auditedRequest);
+  // Requests on a tolerated connection (e.g. the API server inside a world peer's ranges) are tolerated too.
+  const toleratedFlows = new Set(base.tolerated.map(flowKey));
+  const onTolerated = (f: RequestFlow) => toleratedFlows.has(flowKey({ from: f.from, to: f.to, port: f.port, protocol: f.protocol }));
+  const auditRequests = requests.unexpected.filter(f => !onTolerated(f) && auditedRequest(f));
   const withAudit: ReachabilityReport = {
     ...report,
     diagnostics: [
@@ -1068,7 +1294,19 @@ export function checkLinkerdReachability(
       ...auditRequests.map(f => ({ severity: 'warning' as const, subject: 'audit', message: `${formatRequestFlow(f)} is allowed only by audit; ENFORCED mode denies it` })),
     ],
   };
-  return withRequests(withAudit, { ...requests, unexpected: requests.unexpected.filter(f => !auditRequests.includes(f)) });
+  return withRequests(withAudit, { ...requests, unexpected: requests.unexpected.filter(f => !onTolerated(f) && !auditRequests.includes(f)) });
+}
+
+/** Whether a call of `from`'s service (or version) to a pod peer holding `to` names `port` over TCP. */
+function peerCallDeclares(catalog: ResolvedCatalog, from: Endpoint, to: Endpoint, port: number): boolean {
+  if (!from.workload) {
+    return false;
+  }
+  const caller = catalog.service(from.workload.serviceId);
+  const version = caller.versions.find(v => v.name === from.workload!.version);
+  return [...caller.peerCalls, ...(version?.peerCalls ?? [])].some(call => call.peer.kind === 'pods'
+    && call.ports.some(p => p.port === port && p.protocol !== PortProtocol.UDP)
+    && endpointMatchesPeer(call.peer, to));
 }
 
 /** Flow keys, for tests. */

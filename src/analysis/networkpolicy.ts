@@ -24,6 +24,8 @@
  * - Pods have no address unless the universe was built with `podCidr`: ipBlocks match
  *   only external addresses (pod IPs are taken to lie outside the declared CIDRs). Most
  *   CNIs do match pod IPs against ipBlocks; pass `podCidr` to model that.
+ * - The API server is an address outside the pod network: only ipBlocks match it
+ *   (NetworkPolicy cannot name it), including a world range such as 0.0.0.0/0.
  * - Traffic from the node (kubelet probes) is always allowed and is not modelled.
  * - A policy the API server would reject is left out (and reported as an error).
  */
@@ -402,8 +404,9 @@ export class NetworkPolicyEvaluator {
       return false;
     }
     if (peer.namespaceSelector) {
-      const ns = this.universe.namespace(endpoint.namespace);
-      if (!ns || !matchesSelector(peer.namespaceSelector, ns.labels)) {
+      // The pod's namespace labels (a peer's synthetic namespace carries its selector's).
+      const labels = endpoint.namespaceLabels ?? this.universe.namespace(endpoint.namespace)?.labels;
+      if (!labels || !matchesSelector(peer.namespaceSelector, labels)) {
         return false;
       }
     } else if (endpoint.namespace !== policyNamespace) {

@@ -86,32 +86,55 @@ function sortKeys(record: Record<string, string>): Record<string, string> {
 
 const RULE_LISTS = ['ingress', 'egress', 'ingressDeny', 'egressDeny'];
 
-/**
- * One policy holding the rules of two versions of it (same selector): both systems add
- * up the rules of the policies selecting a pod, so this allows what either version does.
- * Undefined when the two cannot be combined (different selectors, multi-spec policies).
- */
-function unionPolicy(older: any, newer: any): any | undefined {
-  const system = systemOf(newer);
-  if ((system !== 'cilium' && system !== 'networkpolicy') || !older.spec || !newer.spec || older.spec.specs || newer.spec.specs) {
+/** The rules of two specs with the same selector, combined; undefined when the selectors differ. */
+function unionSpec(older: any, newer: any, selectorField: string, system: 'cilium' | 'networkpolicy'): any | undefined {
+  if (JSON.stringify(older[selectorField] ?? null) !== JSON.stringify(newer[selectorField] ?? null)) {
     return undefined;
   }
-  const selectorField = system === 'cilium' ? 'endpointSelector' : 'podSelector';
-  if (JSON.stringify(older.spec[selectorField] ?? null) !== JSON.stringify(newer.spec[selectorField] ?? null)) {
-    return undefined;
-  }
-  const spec: Record<string, any> = { ...older.spec, ...newer.spec };
+  const spec: Record<string, any> = { ...older, ...newer };
   for (const field of RULE_LISTS) {
-    const rules = [...(older.spec[field] ?? []), ...(newer.spec[field] ?? [])];
+    const rules = [...(older[field] ?? []), ...(newer[field] ?? [])];
     const unique = rules.filter((r, i) => rules.findIndex(x => JSON.stringify(x) === JSON.stringify(r)) === i);
-    if (older.spec[field] !== undefined || newer.spec[field] !== undefined) {
+    if (older[field] !== undefined || newer[field] !== undefined) {
       spec[field] = unique;
     }
   }
   if (system === 'networkpolicy') {
-    spec.policyTypes = ['Ingress', 'Egress'].filter(t => [...(older.spec.policyTypes ?? []), ...(newer.spec.policyTypes ?? [])].includes(t));
+    spec.policyTypes = ['Ingress', 'Egress'].filter(t => [...(older.policyTypes ?? []), ...(newer.policyTypes ?? [])].includes(t));
   }
-  return { ...newer, spec };
+  return spec;
+}
+
+/**
+ * One policy holding the rules of two versions of it (same selectors): both systems add
+ * up the rules of the policies selecting a pod, so this allows what either version does.
+ * A Cilium policy's extra `specs` (e.g. a canary version's own rules) are paired by
+ * selector. Undefined when the two cannot be combined (different selectors).
+ */
+function unionPolicy(older: any, newer: any): any | undefined {
+  const system = systemOf(newer);
+  if ((system !== 'cilium' && system !== 'networkpolicy') || !older.spec || !newer.spec) {
+    return undefined;
+  }
+  const selectorField = system === 'cilium' ? 'endpointSelector' : 'podSelector';
+  const spec = unionSpec(older.spec, newer.spec, selectorField, system);
+  if (!spec) {
+    return undefined;
+  }
+  if (system !== 'cilium' || (older.specs === undefined && newer.specs === undefined)) {
+    return { ...newer, spec };
+  }
+  const olderSpecs: any[] = older.specs ?? [];
+  const newerSpecs: any[] = newer.specs ?? [];
+  const sameSelector = (x: any, y: any) => JSON.stringify(x[selectorField] ?? null) === JSON.stringify(y[selectorField] ?? null);
+  const specs = [
+    ...newerSpecs.map(n => {
+      const o = olderSpecs.find(x => sameSelector(x, n));
+      return o ? unionSpec(o, n, selectorField, system)! : n;
+    }),
+    ...olderSpecs.filter(o => !newerSpecs.some(n => sameSelector(o, n))),
+  ];
+  return { ...newer, spec, specs };
 }
 
 /**

@@ -14,7 +14,7 @@
  *   names instead, e.g. the world for Cilium's `ingressFromWorld`).
  */
 import { Endpoint, endpointMatchesPeer, Universe } from './endpoints';
-import { Flow, flowComparator, PortProbe } from './flows';
+import { Flow, flowComparator, flowKey, PortProbe } from './flows';
 import { ResolvedCatalog, ResolvedPort, ResolvedRoute, ResolvedService } from '../model/resolved';
 import { isL7Port, routesOnPort } from '../model/routes';
 import { PortProtocol } from '../model/types';
@@ -59,6 +59,12 @@ export interface RequestDeclarationOptions {
    * @default - the ingress controller
    */
   readonly exposedFrom?: (endpoint: Endpoint) => boolean;
+  /**
+   * Connections the intent tolerates (e.g. from pods carrying a peer's labels under
+   * another service account): any request on them is neither declared nor unexpected.
+   * @default - none
+   */
+  readonly toleratedConnections?: ReadonlyArray<Flow>;
 }
 
 /** Path of a probe that no route declares. */
@@ -166,7 +172,10 @@ export function requestDeclared(
       return true;
     }
   }
-  return false;
+  // A peer call to pods that include this workload (e.g. `cluster`) is not limited to routes.
+  return [...caller.peerCalls, ...(version?.peerCalls ?? [])].some(call => call.peer.kind === 'pods'
+    && call.ports.some(p => p.port === port && p.protocol !== PortProtocol.UDP)
+    && endpointMatchesPeer(call.peer, to));
 }
 
 /**
@@ -391,6 +400,7 @@ export function analyzeRequests(
   l4Allowed: (from: Endpoint, to: Endpoint, probe: PortProbe) => boolean,
   options: RequestDeclarationOptions = {},
 ): RequestReport {
+  const tolerated = new Set((options.toleratedConnections ?? []).map(flowKey));
   const probed: RequestFlow[] = [];
   const declared: RequestFlow[] = [];
   const allowed: RequestFlow[] = [];
@@ -443,7 +453,7 @@ export function analyzeRequests(
           }
           if (isDeclared && !isAllowed) {
             missing.push(flow);
-          } else if (!isDeclared && isAllowed) {
+          } else if (!isDeclared && isAllowed && !tolerated.has(flowKey(flow))) {
             unexpected.push(flow);
           }
         }

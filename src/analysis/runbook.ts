@@ -1,10 +1,13 @@
 /**
  * The Markdown runbook of a migration plan: per step what to apply, what to watch (the
  * checks and metrics of the meshes in force), how to roll back; then the per-step flow
- * table and the target phase's graph.
+ * table and the target phase's graph. When a step makes a mesh's mTLS strict, it lists the
+ * ports that keep accepting plaintext (their callers are outside the mesh: the API server
+ * calling webhooks, an unmeshed Prometheus scraping metrics, the world) and how to watch them.
  */
 import { formatFlow } from './flows';
 import { PlanStep, PlanVerification, StepVerdict } from './plan';
+import { ResolvedCatalog, ResolvedPeer } from '../model/resolved';
 
 /** What to watch while a phase's enforcement is in force; commands and metric names as the projects document them. */
 const WATCH: Record<string, string[]> = {
@@ -32,7 +35,60 @@ function restartLines(step: PlanStep): string[] {
   return step.restartNamespaces.map(ns => `kubectl rollout restart deployment,statefulset,daemonset -n ${ns}`);
 }
 
-function stepSection(step: PlanStep, verdict: StepVerdict | undefined, previousDir: string, systems: string[]): string {
+/** A port that accepts plaintext under strict mTLS, and the peers outside the mesh that call it. */
+export interface PlaintextException {
+  readonly service: string;
+  /** `name (port)` or the number. */
+  readonly port: string;
+  /** Unmeshed peers calling the port; empty when the catalog declares the port plaintext. */
+  readonly peers: ResolvedPeer[];
+}
+
+/** Every port a mesh must leave open to plaintext, in catalog order. */
+export function plaintextExceptions(catalog: ResolvedCatalog): PlaintextException[] {
+  return catalog.services.flatMap(s => s.ports.filter(p => p.plaintext).map(port => {
+    const peers = s.callers.filter(c => !c.peer.meshed && c.ports.includes(port)).map(c => c.peer);
+    const unique = [...new Map(peers.map(p => [p.name, p])).values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const number = port.targetPort !== port.port ? `${port.port} → ${port.targetPort}` : String(port.port);
+    return { service: s.id, port: port.name ? `${port.name} (${number})` : number, peers: unique };
+  }));
+}
+
+/** The exceptions of a step that makes mTLS strict, and what to watch so they keep working. */
+function plaintextSection(exceptions: readonly PlaintextException[]): { lines: string[]; watch: string[] } {
+  if (exceptions.length === 0) {
+    return { lines: [], watch: [] };
+  }
+  const lines = [
+    'Ports that keep accepting plaintext once mTLS is strict (their callers are outside the mesh; the mesh makes a port-level exception):',
+    '',
+    ...exceptions.map(e => `- ${e.service} port ${e.port}: ${e.peers.length > 0 ? e.peers.map(p => p.name).join(', ') : 'declared plaintext'}`),
+    '',
+  ];
+  const peers = exceptions.flatMap(e => e.peers);
+  const watch: string[] = [];
+  if (peers.some(p => p.kind === 'kube-apiserver')) {
+    watch.push('webhooks and aggregated APIs stay reachable from the API server: `apiserver_admission_webhook_rejection_count{error_type="calling_webhook_error"}` does not rise '
+      + '(webhooks with failurePolicy: Fail; API requests then fail with "failed calling webhook"), and `kubectl get apiservices` shows every APIService Available');
+  }
+  if (peers.some(p => p.name === 'monitoring')) {
+    watch.push('Prometheus still scrapes the metrics ports: no target turns `up == 0` (Status → Targets)');
+  }
+  const others = [...new Set(peers.filter(p => p.kind !== 'kube-apiserver' && p.name !== 'monitoring').map(p => p.name))].sort();
+  if (others.length > 0) {
+    watch.push(`callers outside the mesh (${others.join(', ')}) still connect: their error rates, and the proxies' counts of plaintext connections on the ports above`);
+  }
+  return { lines, watch };
+}
+
+/** Whether a step turns on a mesh's strict mTLS (plans inject a mesh permissive first, then enforce it). */
+function makesMtlsStrict(step: PlanStep): boolean {
+  return step.kind === 'enforce';
+}
+
+function stepSection(
+  step: PlanStep, verdict: StepVerdict | undefined, previousDir: string, systems: string[], exceptions: readonly PlaintextException[],
+): string {
   const dir = step.id;
   const apply = [`kubectl apply -k ${dir}`];
   if (step.removed.length > 0) {
@@ -44,7 +100,8 @@ function stepSection(step: PlanStep, verdict: StepVerdict | undefined, previousD
     rollback.push(`kubectl delete -f ${dir}/created.yaml --ignore-not-found`);
   }
   rollback.push(...restartLines(step));
-  const watch = systems.flatMap(s => WATCH[s] ?? []);
+  const plaintext = makesMtlsStrict(step) ? plaintextSection(exceptions) : { lines: [], watch: [] };
+  const watch = [...systems.flatMap(s => WATCH[s] ?? []), ...plaintext.watch];
   return [
     `## ${step.id}: ${step.title}`,
     '',
@@ -58,6 +115,7 @@ function stepSection(step: PlanStep, verdict: StepVerdict | undefined, previousD
     ...apply,
     '```',
     '',
+    ...plaintext.lines,
     'Watch (before the next step):',
     '',
     ...watch.map(w => `- ${w}`),
@@ -98,16 +156,22 @@ export function formatPlanProblems(verification: PlanVerification): string[] {
   ]);
 }
 
-/** The whole runbook. `systemsOf` gives the enforcement systems in force after a step. */
+/**
+ * The whole runbook. `systemsOf` gives the enforcement systems in force after a step; with
+ * the catalog, steps that make a mesh's mTLS strict list the plaintext exceptions.
+ */
 export function renderRunbook(
   verification: PlanVerification,
   steps: readonly PlanStep[],
   systemsOf: (step: PlanStep) => string[],
   targetGraph: string,
+  catalog?: ResolvedCatalog,
 ): string {
   const { from, to } = verification;
   const problems = formatPlanProblems(verification);
-  const sections = steps.map((step, i) => stepSection(step, verification.steps.find(v => v.id === step.id), i === 0 ? `00-start-${from}` : steps[i - 1].id, systemsOf(step)));
+  const exceptions = catalog ? plaintextExceptions(catalog) : [];
+  const sections = steps.map((step, i) => stepSection(
+    step, verification.steps.find(v => v.id === step.id), i === 0 ? `00-start-${from}` : steps[i - 1].id, systemsOf(step), exceptions));
   return [
     `# Migration runbook: ${from} → ${to}`,
     '',

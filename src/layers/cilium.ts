@@ -4,24 +4,46 @@ import { httpRuleOf } from './cilium-http';
 import { MeshDataPlaneOptions, MeshEndpointSpec } from './mesh-options';
 import * as cilium from '../../imports/cilium.io';
 import { ServiceCatalog } from '../model/catalog';
-import { ExternalPort, ResolvedCatalog, ResolvedLocation, ResolvedPort, ResolvedRoute, ResolvedService, ResolvedServiceCall } from '../model/resolved';
+import {
+  ExternalPort,
+  ResolvedCatalog,
+  ResolvedCall,
+  ResolvedLocation,
+  ResolvedPeer,
+  ResolvedPeerCall,
+  ResolvedPort,
+  ResolvedRoute,
+  ResolvedService,
+} from '../model/resolved';
 import { routesOnPort } from '../model/routes';
 import { PortProtocol } from '../model/types';
-import { constructId, MANAGED_BY_LABELS, serviceLabels } from '../phases/common';
+import { constructId, MANAGED_BY_LABELS, PhaseCapabilityError, serviceLabels } from '../phases/common';
 
 /** Label Cilium derives from a pod's namespace; selectors without it stay in the policy's namespace. */
 const CILIUM_NAMESPACE_LABEL = 'k8s:io.kubernetes.pod.namespace';
+/**
+ * Prefix of the labels Cilium copies from a pod's namespace. A selector with such a key is
+ * not confined to the policy's namespace (Cilium adds no namespace to it).
+ */
+const CILIUM_NAMESPACE_LABELS_PREFIX = 'k8s:io.cilium.k8s.namespace.labels.';
+/** Namespace label the API server sets on every namespace. */
+const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
+/** The built-in world peer's ranges: everything, which the `world` entity stands for. */
+const WHOLE_WORLD = ['0.0.0.0/0', '::/0'];
 
 /** Prefix of cluster-scoped object names (they share one namespace-less name space). */
 const CLUSTERWIDE_PREFIX = 'mesh-ladder';
+/** Prefix of the policies that carry a peer's side of its flows in a catalog namespace. */
+const PEER_POLICY_PREFIX = 'peer-';
 
 /** Properties of `CiliumPolicyLayer`. */
 export interface CiliumPolicyLayerProps {
   /** The validated service catalog. */
   readonly catalog: ServiceCatalog;
   /**
-   * Emit L7 HTTP rules (method and path) for calls limited to routes. Mesh phases turn
-   * this off: their proxies enforce L7, and Cilium's own L7 proxy would sit in between.
+   * Emit L7 HTTP rules (method and path) for calls and callers limited to routes. Mesh
+   * phases turn this off: their proxies enforce L7, and Cilium's own L7 proxy would sit in
+   * between.
    * @default true
    */
   readonly l7?: boolean;
@@ -38,13 +60,16 @@ export interface CiliumPolicyLayerProps {
   readonly clusterwideDefaultDeny?: boolean;
   /**
    * Require mutual authentication (`authentication.mode: required`) on ingress rules
-   * between catalog services. Needs Cilium's SPIRE integration; does not encrypt.
+   * between catalog services, and between catalog services and meshed pod peers (not the
+   * ingress controller, unmeshed peers, the world or the API server: they present no
+   * SPIFFE identity Cilium could check). Needs Cilium's SPIRE integration; does not encrypt.
    * @default - the catalog's `cilium.mutualAuth` (false unless set)
    */
   readonly mutualAuth?: boolean;
   /**
-   * Exposed services take traffic straight from outside the cluster (`fromEntities:
-   * [world]`) instead of from the ingress controller.
+   * The ingress controller's entries in `callers` (`exposed` and route- or port-limited
+   * exposure) take traffic straight from outside the cluster (`fromEntities: [world]`)
+   * instead of from the ingress controller.
    * @default - the catalog's `cilium.ingressFromWorld` (false unless set)
    */
   readonly ingressFromWorld?: boolean;
@@ -80,44 +105,54 @@ export interface CiliumPolicyLayerProps {
  * A flow needs the source's egress AND the destination's ingress, so every declared call
  * is written twice: as egress on the caller and as ingress on the callee, on the callee's
  * pod port. L7 rules sit on the callee's ingress only (one proxy hop per request).
+ *
+ * Peers outside the catalog: pod peers are `fromEndpoints`/`toEndpoints` (namespace,
+ * namespace labels, or any namespace), the whole world is the `world` entity, a partner
+ * range is a CIDR set, and the API server is the `kube-apiserver` entity. A version's own
+ * calls are an extra rule (`specs`) selecting that version's pods. Where a pod peer's
+ * pods live in a catalog namespace (under our default-deny or our per-service policies),
+ * a `peer-<name>` policy there allows their side of each declared flow.
  */
 export class CiliumPolicyLayer extends Construct {
   /** CiliumClusterwideNetworkPolicies (default-deny, DNS, control plane), when emitted. */
   public readonly clusterwidePolicies: ApiObject[] = [];
   private readonly byService = new Map<string, ApiObject>();
   private readonly byNamespace = new Map<string, ApiObject[]>();
+  private readonly byPeer = new Map<string, ApiObject[]>();
 
   public constructor(scope: Construct, id: string, props: CiliumPolicyLayerProps) {
     super(scope, id);
     const model = props.catalog._resolved;
-    const settings = {
+    const settings: LayerSettings = {
       l7: props.l7 ?? true,
-      defaultDeny: props.defaultDeny ?? model.cilium.defaultDeny,
-      clusterwide: props.clusterwideDefaultDeny ?? model.cilium.clusterwideDefaultDeny,
       mutualAuth: props.mutualAuth ?? model.cilium.mutualAuth,
       proxyPorts: props.mesh?.inboundProxyPorts ?? [],
-      controlPlane: props.mesh?.controlPlane ?? [],
       ingressFromWorld: props.ingressFromWorld ?? model.cilium.ingressFromWorld,
     };
+    const defaultDeny = props.defaultDeny ?? model.cilium.defaultDeny;
+    const clusterwide = props.clusterwideDefaultDeny ?? model.cilium.clusterwideDefaultDeny;
     const metadata = (name: string, namespace: string | undefined, labels: Record<string, string>) => ({
       name,
       ...(namespace !== undefined ? { namespace } : {}),
       labels: { ...labels, ...props.labels },
       ...(props.annotations && Object.keys(props.annotations).length > 0 ? { annotations: { ...props.annotations } } : {}),
     });
+    const enableDefaultDeny = props.enableDefaultDeny !== undefined
+      ? { enableDefaultDeny: { ingress: props.enableDefaultDeny, egress: props.enableDefaultDeny } }
+      : {};
 
     const owned = model.namespaces.filter(n => n.owned).map(n => n.name);
     // Namespaces whose pods get the DNS (and control-plane) allow from a namespace-wide policy.
-    const covered = new Set(settings.defaultDeny ? owned : []);
-    const controlPlaneRules = settings.controlPlane.map(controlPlaneRule);
+    const covered = new Set(defaultDeny ? owned : []);
+    const controlPlaneRules = (props.mesh?.controlPlane ?? []).map(controlPlaneRule);
 
-    if (settings.defaultDeny && owned.length > 0) {
+    if (defaultDeny && owned.length > 0) {
       const wide: Array<{ name: string; spec: cilium.CiliumNetworkPolicySpec }> = [
         { name: 'default-deny', spec: defaultDenySpec() },
         { name: 'allow-dns', spec: { endpointSelector: {}, egress: [dnsRule(model.dns)] } },
         ...(controlPlaneRules.length > 0 ? [{ name: 'allow-mesh-control-plane', spec: { endpointSelector: {}, egress: controlPlaneRules } }] : []),
       ];
-      if (settings.clusterwide) {
+      if (clusterwide) {
         const inOwned: cilium.CiliumNetworkPolicySpecEndpointSelector = {
           matchExpressions: [{
             key: CILIUM_NAMESPACE_LABEL,
@@ -146,10 +181,24 @@ export class CiliumPolicyLayer extends Construct {
     for (const service of model.services) {
       const ingress = ingressRules(model, service, settings);
       const egress = [
-        ...egressRules(model, service, settings.proxyPorts),
+        ...egressRules(model, service.calls, service.peerCalls, settings.proxyPorts),
         // Outside covered namespaces no namespace-wide allows exist: carry them here.
         ...(covered.has(service.namespace) ? [] : [dnsRule(model.dns), ...controlPlaneRules]),
       ];
+      // A version's own calls: egress of that version's pods only (what the whole service
+      // may do already is not repeated).
+      const serviceEgress = new Set(egress.map(rule => JSON.stringify(rule)));
+      const versionSpecs = service.versions
+        .map(v => ({
+          v,
+          rules: egressRules(model, v.calls, v.peerCalls, settings.proxyPorts).filter(rule => !serviceEgress.has(JSON.stringify(rule))),
+        }))
+        .filter(({ rules }) => rules.length > 0)
+        .map(({ v, rules }): cilium.CiliumNetworkPolicySpecs => ({
+          endpointSelector: { matchLabels: { ...service.selector, ...v.labels } },
+          egress: rules as unknown as cilium.CiliumNetworkPolicySpecsEgress[],
+          ...enableDefaultDeny,
+        }));
       const policy = new cilium.CiliumNetworkPolicy(this, constructId(service.id), {
         metadata: metadata(service.name, service.namespace, serviceLabels(service)),
         spec: {
@@ -157,12 +206,31 @@ export class CiliumPolicyLayer extends Construct {
           // An empty list would leave the direction unenforced; `{}` allows nothing.
           ingress: ingress.length > 0 ? ingress : [{}],
           egress: egress.length > 0 ? egress : [{}],
-          ...(props.enableDefaultDeny !== undefined
-            ? { enableDefaultDeny: { ingress: props.enableDefaultDeny, egress: props.enableDefaultDeny } }
-            : {}),
+          ...enableDefaultDeny,
         },
+        ...(versionSpecs.length > 0 ? { specs: versionSpecs } : {}),
       });
       this.byService.set(service.id, policy);
+    }
+
+    for (const side of peerSides(model, settings)) {
+      const name = `${PEER_POLICY_PREFIX}${side.peer.name}`;
+      const clash = model.services.find(s => s.namespace === side.namespace && s.name === name);
+      if (clash) {
+        throw new PhaseCapabilityError(`service ${clash.id} has the name of the policy that carries peer "${side.peer.name}"'s side of its flows in namespace ${side.namespace}: rename the service or the peer`);
+      }
+      const policy = new cilium.CiliumNetworkPolicy(this, constructId(side.namespace, name), {
+        metadata: metadata(name, side.namespace, { ...MANAGED_BY_LABELS }),
+        spec: {
+          endpointSelector: Object.keys(side.peer.selector).length > 0 ? { matchLabels: { ...side.peer.selector } } : {},
+          ...(side.ingress.length > 0 ? { ingress: side.ingress } : {}),
+          ...(side.egress.length > 0 ? { egress: side.egress } : {}),
+          // Allows only: the peer's pods are in default-deny where we put them there
+          // (owned namespaces, catalog workloads) and stay untouched elsewhere.
+          enableDefaultDeny: { ingress: false, egress: false },
+        },
+      });
+      this.byPeer.set(side.peer.name, [...(this.byPeer.get(side.peer.name) ?? []), policy]);
     }
   }
 
@@ -181,6 +249,15 @@ export class CiliumPolicyLayer extends Construct {
   public namespacePoliciesFor(namespace: string): ApiObject[] {
     return [...(this.byNamespace.get(namespace) ?? [])];
   }
+
+  /**
+   * The policies (`peer-<name>`, one per catalog namespace the peer's pods may live in)
+   * that allow a pod peer's side of its declared flows; empty when none were needed.
+   * @param peerName the peer's name
+   */
+  public peerPoliciesFor(peerName: string): ApiObject[] {
+    return [...(this.byPeer.get(peerName) ?? [])];
+  }
 }
 
 interface LayerSettings {
@@ -193,6 +270,20 @@ interface LayerSettings {
 type PortsEntry = cilium.CiliumNetworkPolicySpecEgressToPortsPorts;
 type IngressRule = cilium.CiliumNetworkPolicySpecIngress;
 type EgressRule = cilium.CiliumNetworkPolicySpecEgress;
+type IngressToPorts = cilium.CiliumNetworkPolicySpecIngressToPorts;
+
+/** An endpoint selector as plain data (the bindings type ingress and egress selectors apart). */
+interface Selector {
+  readonly matchLabels?: Record<string, string>;
+  readonly matchExpressions?: ReadonlyArray<{ readonly key: string; readonly operator: string }>;
+}
+
+/** Who a rule is about, without ports: pods, entities or address ranges. */
+interface RulePeer {
+  readonly endpoints?: Selector[];
+  readonly entities?: Array<'world' | 'kube-apiserver'>;
+  readonly cidrs?: string[];
+}
 
 function defaultDenySpec(): cilium.CiliumNetworkPolicySpec {
   // `{}` rules select the direction and allow nothing.
@@ -202,6 +293,64 @@ function defaultDenySpec(): cilium.CiliumNetworkPolicySpec {
 /** An endpoint selector for pods of a location, always naming the namespace. */
 function peerSelector(location: { readonly namespace: string; readonly selector: Record<string, string> }): { matchLabels: Record<string, string> } {
   return { matchLabels: { ...location.selector, [CILIUM_NAMESPACE_LABEL]: location.namespace } };
+}
+
+/**
+ * A peer as Cilium names it. Pods: their labels plus the namespace (by name, by the
+ * namespace's labels, or any namespace: an empty selector would mean the policy's own
+ * namespace only). The whole world: the `world` entity; a partner range: a CIDR set; the
+ * API server: the `kube-apiserver` entity (in or outside the cluster, no addresses needed).
+ */
+function rulePeer(peer: ResolvedPeer): RulePeer {
+  switch (peer.kind) {
+    case 'kube-apiserver':
+      return { entities: ['kube-apiserver'] };
+    case 'world':
+      return isWholeWorld(peer) ? { entities: ['world'] } : { cidrs: [...peer.cidrs] };
+    case 'pods': {
+      const labels = { ...peer.selector };
+      if (peer.namespace !== undefined) {
+        return { endpoints: [{ matchLabels: { ...labels, [CILIUM_NAMESPACE_LABEL]: peer.namespace } }] };
+      }
+      if (peer.namespaceSelector !== undefined) {
+        const nsLabels = Object.fromEntries(Object.entries(peer.namespaceSelector).map(([k, v]) => [`${CILIUM_NAMESPACE_LABELS_PREFIX}${k}`, v]));
+        return { endpoints: [{ matchLabels: { ...labels, ...nsLabels } }] };
+      }
+      // Any namespace: naming the namespace key keeps Cilium from scoping the selector to
+      // the policy's namespace. (The `cluster` entity would also admit nodes and hosts.)
+      return {
+        endpoints: [{
+          ...(Object.keys(labels).length > 0 ? { matchLabels: labels } : {}),
+          matchExpressions: [{ key: CILIUM_NAMESPACE_LABEL, operator: 'Exists' }],
+        }],
+      };
+    }
+  }
+}
+
+function isWholeWorld(peer: ResolvedPeer): boolean {
+  return peer.cidrs.length === WHOLE_WORLD.length && WHOLE_WORLD.every(c => peer.cidrs.includes(c));
+}
+
+/** Mutual authentication is possible only with pods that have a SPIFFE identity. */
+function authenticates(peer: ResolvedPeer): boolean {
+  return peer.kind === 'pods' && peer.meshed && peer.name !== 'ingress-controller';
+}
+
+function ingressPeer(peer: RulePeer): IngressRule {
+  return {
+    ...(peer.endpoints ? { fromEndpoints: peer.endpoints as unknown as cilium.CiliumNetworkPolicySpecIngressFromEndpoints[] } : {}),
+    ...(peer.entities ? { fromEntities: peer.entities as unknown as cilium.CiliumNetworkPolicySpecIngressFromEntities[] } : {}),
+    ...(peer.cidrs ? { fromCidrSet: peer.cidrs.map(cidr => ({ cidr })) } : {}),
+  };
+}
+
+function egressPeer(peer: RulePeer): EgressRule {
+  return {
+    ...(peer.endpoints ? { toEndpoints: peer.endpoints as unknown as cilium.CiliumNetworkPolicySpecEgressToEndpoints[] } : {}),
+    ...(peer.entities ? { toEntities: peer.entities as unknown as cilium.CiliumNetworkPolicySpecEgressToEntities[] } : {}),
+    ...(peer.cidrs ? { toCidrSet: peer.cidrs.map(cidr => ({ cidr })) } : {}),
+  };
 }
 
 function ciliumProtocol(protocol: PortProtocol): cilium.CiliumNetworkPolicySpecEgressToPortsPortsProtocol {
@@ -234,8 +383,11 @@ function podPorts(ports: readonly ResolvedPort[], proxyPorts: readonly number[])
   ]);
 }
 
-function externalPorts(ports: readonly ExternalPort[]): PortsEntry[] {
-  return portEntries(ports.map(p => ({ port: p.port, protocol: ciliumProtocol(p.protocol) })));
+function externalPorts(ports: readonly ExternalPort[], proxyPorts: readonly number[] = []): PortsEntry[] {
+  return portEntries([
+    ...ports.map(p => ({ port: p.port, protocol: ciliumProtocol(p.protocol) })),
+    ...proxyPorts.map(port => ({ port, protocol: cilium.CiliumNetworkPolicySpecEgressToPortsPortsProtocol.TCP })),
+  ]);
 }
 
 function dnsRule(dns: ResolvedLocation): EgressRule {
@@ -258,81 +410,148 @@ function controlPlaneRule(endpoint: MeshEndpointSpec): EgressRule {
   };
 }
 
-/** Per caller: for every called pod port, the routes (undefined = any request). */
+/** Ports with the routes they are limited to: a service call or a peer's caller entry. */
+interface PortsAndRoutes {
+  readonly ports: readonly ResolvedPort[];
+  readonly routes: readonly ResolvedRoute[];
+}
+
+/** Per source: for every allowed pod port, the routes (undefined = any request). */
 interface PortRoutes {
   readonly port: ResolvedPort;
   routes?: Map<string, ResolvedRoute>;
 }
 
-function callerPortRoutes(calls: readonly ResolvedServiceCall[], l7: boolean): Map<string, PortRoutes> {
+function portRoutes(entries: readonly PortsAndRoutes[], l7: boolean): Map<string, PortRoutes> {
   const byPort = new Map<string, PortRoutes>();
-  for (const call of calls) {
-    for (const port of call.ports) {
+  for (const entry of entries) {
+    for (const port of entry.ports) {
       const key = `${port.targetPort}/${ciliumProtocol(port.protocol)}`;
-      const limited = l7 ? routesOnPort(call, port) : undefined;
-      const entry = byPort.get(key);
-      if (!entry) {
+      const limited = l7 ? routesOnPort(entry, port) : undefined;
+      const existing = byPort.get(key);
+      if (!existing) {
         byPort.set(key, { port, routes: limited ? new Map(limited.map(r => [r.name, r])) : undefined });
       } else if (!limited) {
-        entry.routes = undefined;
-      } else if (entry.routes) {
-        limited.forEach(r => entry.routes!.set(r.name, r));
+        existing.routes = undefined;
+      } else if (existing.routes) {
+        limited.forEach(r => existing.routes!.set(r.name, r));
       }
     }
   }
   return byPort;
 }
 
+/**
+ * The `toPorts` of one source's ingress rule: its L4-only ports (plus the mesh proxy's,
+ * for meshed sources) in one entry, then one entry per set of routes (L7 rules).
+ */
+function ingressToPorts(entries: readonly PortsAndRoutes[], l7: boolean, proxyPorts: readonly number[]): IngressToPorts[] {
+  const l4Only: ResolvedPort[] = [];
+  // L7 ports grouped by identical route sets, so each set is written once.
+  const l7Groups = new Map<string, { ports: ResolvedPort[]; routes: ResolvedRoute[] }>();
+  for (const { port, routes } of portRoutes(entries, l7).values()) {
+    if (!routes) {
+      l4Only.push(port);
+      continue;
+    }
+    const sorted = [...routes.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const key = sorted.map(r => r.name).join(',');
+    const group = l7Groups.get(key) ?? { ports: [], routes: sorted };
+    group.ports.push(port);
+    l7Groups.set(key, group);
+  }
+  const toPorts: IngressToPorts[] = [];
+  if (l4Only.length > 0 || proxyPorts.length > 0) {
+    toPorts.push({ ports: asIngressPorts(podPorts(l4Only, proxyPorts)) });
+  }
+  for (const key of [...l7Groups.keys()].sort()) {
+    const group = l7Groups.get(key)!;
+    toPorts.push({ ports: asIngressPorts(podPorts(group.ports, [])), rules: { http: group.routes.map(httpRuleOf) } });
+  }
+  return toPorts;
+}
+
+const REQUIRED = { authentication: { mode: cilium.CiliumNetworkPolicySpecIngressAuthenticationMode.REQUIRED } };
+
 function ingressRules(model: ResolvedCatalog, service: ResolvedService, settings: LayerSettings): IngressRule[] {
   const rules: IngressRule[] = [];
-  if (service.exposed) {
-    const toPorts = [{ ports: asIngressPorts(podPorts(service.ports, settings.proxyPorts)) }];
-    rules.push(settings.ingressFromWorld
-      ? { fromEntities: [cilium.CiliumNetworkPolicySpecIngressFromEntities.WORLD], toPorts }
-      : { fromEndpoints: [peerSelector(model.ingressController)], toPorts });
+
+  // Peers (the ingress controller, monitoring, declared peers), in the order of
+  // `callers`; entries that name the same sources share one rule.
+  const groups = new Map<string, { peer: RulePeer; meshed: boolean; authenticated: boolean; entries: PortsAndRoutes[] }>();
+  for (const caller of service.callers) {
+    const fromWorld = settings.ingressFromWorld && caller.peer.name === 'ingress-controller';
+    const peer = fromWorld ? { entities: ['world' as const] } : rulePeer(caller.peer);
+    // The mesh proxy's inbound ports are for pod sources (not the world): even an unmeshed
+    // peer's scope may hold meshed pods (`cluster`), and the proxy authorizes the rest.
+    const meshed = !fromWorld && caller.peer.kind === 'pods';
+    const authenticated = settings.mutualAuth && !fromWorld && authenticates(caller.peer);
+    const key = JSON.stringify([peer, meshed, authenticated]);
+    const group = groups.get(key) ?? { peer, meshed, authenticated, entries: [] };
+    group.entries.push(caller);
+    groups.set(key, group);
   }
-  const byCaller = new Map<string, ResolvedServiceCall[]>();
+  for (const group of groups.values()) {
+    rules.push({
+      ...ingressPeer(group.peer),
+      toPorts: ingressToPorts(group.entries, settings.l7, group.meshed ? settings.proxyPorts : []),
+      ...(group.authenticated ? REQUIRED : {}),
+    });
+  }
+
+  // Catalog services: one rule per caller, and one per caller version with calls of its own.
+  const byCaller = new Map<string, { fromId: string; version?: string; calls: PortsAndRoutes[] }>();
   for (const inbound of service.inbound) {
-    byCaller.set(inbound.fromId, [...(byCaller.get(inbound.fromId) ?? []), inbound.call]);
+    const key = `${inbound.fromId}@${inbound.fromVersion ?? ''}`;
+    const entry = byCaller.get(key) ?? { fromId: inbound.fromId, version: inbound.fromVersion, calls: [] };
+    entry.calls.push(inbound.call);
+    byCaller.set(key, entry);
   }
-  for (const callerId of [...byCaller.keys()].sort()) {
-    const caller = model.service(callerId);
-    const ports = callerPortRoutes(byCaller.get(callerId)!, settings.l7);
-    const l4Only: ResolvedPort[] = [];
-    // L7 ports grouped by identical route sets, so each set is written once.
-    const l7Groups = new Map<string, { ports: ResolvedPort[]; routes: ResolvedRoute[] }>();
-    for (const { port, routes } of ports.values()) {
-      if (!routes) {
-        l4Only.push(port);
+  const ordered = [...byCaller.values()].sort((a, b) => compare(a.fromId, b.fromId) || compare(a.version ?? '', b.version ?? ''));
+  for (const { fromId, version, calls } of ordered) {
+    const caller = model.service(fromId);
+    let entries = calls;
+    let labels: Record<string, string> = {};
+    if (version !== undefined) {
+      labels = caller.versions.find(v => v.name === version)?.labels ?? {};
+      // What the whole service may do already, the version need not repeat.
+      entries = uncovered(calls, byCaller.get(`${fromId}@`)?.calls ?? [], settings.l7);
+      if (entries.length === 0) {
         continue;
       }
-      const sorted = [...routes.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-      const key = sorted.map(r => r.name).join(',');
-      const group = l7Groups.get(key) ?? { ports: [], routes: sorted };
-      group.ports.push(port);
-      l7Groups.set(key, group);
-    }
-    const toPorts: cilium.CiliumNetworkPolicySpecIngressToPorts[] = [];
-    if (l4Only.length > 0 || settings.proxyPorts.length > 0) {
-      toPorts.push({ ports: asIngressPorts(podPorts(l4Only, settings.proxyPorts)) });
-    }
-    for (const key of [...l7Groups.keys()].sort()) {
-      const group = l7Groups.get(key)!;
-      toPorts.push({ ports: asIngressPorts(podPorts(group.ports, [])), rules: { http: group.routes.map(httpRuleOf) } });
     }
     rules.push({
-      fromEndpoints: [peerSelector(caller)],
-      toPorts,
-      ...(settings.mutualAuth ? { authentication: { mode: cilium.CiliumNetworkPolicySpecIngressAuthenticationMode.REQUIRED } } : {}),
+      fromEndpoints: [peerSelector({ namespace: caller.namespace, selector: { ...caller.selector, ...labels } })],
+      toPorts: ingressToPorts(entries, settings.l7, settings.proxyPorts),
+      ...(settings.mutualAuth ? REQUIRED : {}),
     });
   }
   return rules;
 }
 
-function egressRules(model: ResolvedCatalog, service: ResolvedService, proxyPorts: readonly number[]): EgressRule[] {
+/** The ports (with their routes) of `entries` that `base` does not already allow. */
+function uncovered(entries: readonly PortsAndRoutes[], base: readonly PortsAndRoutes[], l7: boolean): PortsAndRoutes[] {
+  const allowed = portRoutes(base, l7);
+  const out: PortsAndRoutes[] = [];
+  for (const [key, { port, routes }] of portRoutes(entries, l7)) {
+    const have = allowed.get(key);
+    const covered = have !== undefined && (have.routes === undefined || (routes !== undefined && [...routes.keys()].every(r => have.routes!.has(r))));
+    if (!covered) {
+      out.push({ ports: [port], routes: routes ? [...routes.values()] : [] });
+    }
+  }
+  return out;
+}
+
+function egressRules(
+  model: ResolvedCatalog,
+  calls: readonly ResolvedCall[],
+  peerCalls: readonly ResolvedPeerCall[],
+  proxyPorts: readonly number[],
+): EgressRule[] {
   const callees = new Map<string, ResolvedPort[]>();
   const external: EgressRule[] = [];
-  for (const call of service.calls) {
+  for (const call of calls) {
     switch (call.kind) {
       case 'service':
         callees.set(call.targetId, [...(callees.get(call.targetId) ?? []), ...call.ports]);
@@ -355,7 +574,98 @@ function egressRules(model: ResolvedCatalog, service: ResolvedService, proxyPort
     toEndpoints: [peerSelector(model.service(targetId))],
     toPorts: [{ ports: podPorts(callees.get(targetId)!, proxyPorts) }],
   }));
-  return [...serviceRules, ...external];
+  // Meshed pod peers receive through their proxy: its inbound ports too.
+  const peerRules = peerCalls.map((call): EgressRule => ({
+    ...egressPeer(rulePeer(call.peer)),
+    toPorts: [{ ports: externalPorts(call.ports, call.peer.kind === 'pods' ? proxyPorts : []) }],
+  }));
+  return [...serviceRules, ...external, ...peerRules];
+}
+
+/** A pod peer's side of its flows in one catalog namespace. */
+interface PeerSide {
+  readonly peer: ResolvedPeer;
+  readonly namespace: string;
+  readonly ingress: IngressRule[];
+  readonly egress: EgressRule[];
+}
+
+/** Whether pods of `peer` may live in the catalog namespace `namespace`. */
+function peerScopeCovers(peer: ResolvedPeer, namespace: { readonly name: string; readonly labels: Record<string, string> }): boolean {
+  if (peer.kind !== 'pods') {
+    return false;
+  }
+  if (peer.allNamespaces) {
+    return true;
+  }
+  if (peer.namespace !== undefined) {
+    return peer.namespace === namespace.name;
+  }
+  const labels: Record<string, string> = { ...namespace.labels, [NAMESPACE_NAME_LABEL]: namespace.name };
+  return Object.entries(peer.namespaceSelector ?? {}).every(([k, v]) => labels[k] === v);
+}
+
+/**
+ * The pod peers' sides in catalog namespaces that we restrict (owned ones, and those with
+ * catalog workloads): egress from the peer's pods to the services they may call, and
+ * ingress to them from the services (or versions) that call them.
+ */
+function peerSides(model: ResolvedCatalog, settings: LayerSettings): PeerSide[] {
+  const servicesIn = new Set(model.services.map(s => s.namespace));
+  const restricted = model.namespaces.filter(n => n.owned || servicesIn.has(n.name));
+  const sides: PeerSide[] = [];
+  for (const peer of model.peers.filter(p => p.kind === 'pods')) {
+    // Egress: the services this peer may call, with the ports of every entry.
+    const callees = new Map<string, ResolvedPort[]>();
+    for (const service of model.services) {
+      for (const caller of service.callers) {
+        const fromWorld = settings.ingressFromWorld && caller.peer.name === 'ingress-controller';
+        if (caller.peer.name === peer.name && !fromWorld) {
+          callees.set(service.id, [...(callees.get(service.id) ?? []), ...caller.ports]);
+        }
+      }
+    }
+    // Ingress: the services (and versions) that call this peer.
+    const callers = new Map<string, { service: ResolvedService; labels: Record<string, string>; ports: ExternalPort[] }>();
+    for (const service of model.services) {
+      const sources = [
+        { version: '', labels: {}, calls: service.peerCalls },
+        ...service.versions.map(v => ({ version: v.name, labels: v.labels, calls: v.peerCalls })),
+      ];
+      for (const { version, labels, calls } of sources) {
+        for (const call of calls.filter(c => c.peer.name === peer.name)) {
+          const key = `${service.id}@${version}`;
+          const entry = callers.get(key) ?? { service, labels, ports: [] };
+          entry.ports.push(...call.ports);
+          callers.set(key, entry);
+        }
+      }
+    }
+    if (callees.size === 0 && callers.size === 0) {
+      continue;
+    }
+    const proxyPorts = peer.kind === 'pods' ? settings.proxyPorts : [];
+    const egress = [...callees.keys()].sort().map((targetId): EgressRule => ({
+      toEndpoints: [peerSelector(model.service(targetId))],
+      toPorts: [{ ports: podPorts(callees.get(targetId)!, proxyPorts) }],
+    }));
+    const ingress = [...callers.keys()].sort().map((key): IngressRule => {
+      const { service, labels, ports } = callers.get(key)!;
+      return {
+        fromEndpoints: [peerSelector({ namespace: service.namespace, selector: { ...service.selector, ...labels } })],
+        toPorts: [{ ports: asIngressPorts(externalPorts(ports, proxyPorts)) }],
+        ...(settings.mutualAuth && authenticates(peer) ? REQUIRED : {}),
+      };
+    });
+    for (const namespace of restricted.filter(n => peerScopeCovers(peer, n))) {
+      sides.push({ peer, namespace: namespace.name, ingress, egress });
+    }
+  }
+  return sides.sort((a, b) => compare(a.namespace, b.namespace) || compare(a.peer.name, b.peer.name));
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /**

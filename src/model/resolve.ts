@@ -24,6 +24,7 @@ import {
 } from './names';
 import {
   ExternalPort,
+  formatPath,
   IdempotencySource,
   ModelIssue,
   ResolvedCall,
@@ -55,6 +56,7 @@ import {
   CatalogSpec,
   FaultSpec,
   L4Layer,
+  L7Fallback,
   MeshMode,
   PeerSpec,
   PortProtocol,
@@ -103,7 +105,10 @@ const L7_PROTOCOLS: ReadonlySet<PortProtocol> = new Set([PortProtocol.HTTP, Port
 class Issues {
   public readonly list: ModelIssue[] = [];
   public error(path: Path, message: string): void {
-    this.list.push({ severity: 'error', path, message });
+    // The same finding reached twice (e.g. through two derived calls) is reported once.
+    if (!this.list.some(i => i.severity === 'error' && i.message === message && formatPath(i.path) === formatPath(path))) {
+      this.list.push({ severity: 'error', path, message });
+    }
   }
   public warn(path: Path, message: string): void {
     this.list.push({ severity: 'warning', path, message });
@@ -409,7 +414,13 @@ interface VersionDraft {
   readonly timeoutMs?: number;
 }
 
-function resolveVersions(issues: Issues, path: Path, specs: VersionSpec[] | undefined, selector: Record<string, string>, serviceAccount: string): VersionDraft[] {
+function resolveVersions(
+  issues: Issues,
+  path: Path,
+  specs: VersionSpec[] | undefined,
+  selector: Record<string, string>,
+  serviceAccount: string,
+): VersionDraft[] {
   if (!specs || specs.length === 0) {
     return [];
   }
@@ -633,6 +644,25 @@ export function resolveCatalog(spec: CatalogSpec): { catalog?: ResolvedCatalog; 
       }
     });
     const versions = resolveVersions(issues, [...path, 'versions'], service.versions, selector, serviceAccount);
+    if (!clientOnly && !ports.some(p => L7_PROTOCOLS.has(p.protocol))) {
+      for (const v of versions) {
+        for (const field of ['headers', 'timeout'] as const) {
+          if (v.spec[field] !== undefined) {
+            issues.error([...path, 'versions', v.index, field], `requests are routed by header on http, http2 and grpc ports only; "${name}" has none`);
+          }
+        }
+      }
+    }
+    if (clientOnly) {
+      // No Service: nothing routes requests to a client-only workload's versions.
+      for (const v of versions) {
+        for (const field of ['headers', 'timeout', 'service'] as const) {
+          if (v.spec[field] !== undefined) {
+            issues.error([...path, 'versions', v.index, field], `a client-only workload has no Service: no request is routed to its versions; remove "${field}"`);
+          }
+        }
+      }
+    }
     const certificate = resolveServiceCertificate(issues, [...path, 'certificate'], service, namespace, clusterDomain, certificates);
     const trafficPolicy = resolveTrafficPolicy(issues, [...path, 'trafficPolicy'], service.trafficPolicy);
     const suppressions = (service.suppress ?? []).map((entry, i) => {
@@ -735,24 +765,26 @@ export function resolveCatalog(spec: CatalogSpec): { catalog?: ResolvedCatalog; 
     for (const [versionName, backendId] of backends.get(draft.id) ?? []) {
       const backend = byId.get(backendId)!;
       const path: Path = ['services', draft.index, 'versions', draft.versions.find(v => v.name === versionName)!.index, 'service'];
-      const mapCall = (call: ResolvedServiceCall): ResolvedServiceCall | undefined => {
-        const mapped = mapToBackend(issues, path, call.ports, call.routes, backend);
+      const mapCall = (callerId: string) => (call: ResolvedServiceCall): ResolvedServiceCall | undefined => {
+        const mapped = mapToBackend(issues, path, call.ports, call.routes, backend, `${callerId} calls ${draft.id}`);
         return mapped && { kind: 'service', targetId: backendId, ports: mapped.ports, routes: mapped.routes, via: draft.id };
       };
       for (const [callerId, calls] of callsById) {
         const derived = calls.filter((c): c is ResolvedServiceCall => c.kind === 'service' && c.targetId === draft.id && c.via === undefined)
-          .map(mapCall).filter((c): c is ResolvedServiceCall => c !== undefined);
-        callsById.set(callerId, dedupeCalls([...calls, ...derived]));
+          .map(mapCall(callerId)).filter((c): c is ResolvedServiceCall => c !== undefined);
+        callsById.set(callerId, dedupeCalls([...derived, ...calls]));
       }
-      for (const byVersion of versionCalls.values()) {
+      for (const [callerId, byVersion] of versionCalls) {
         for (const [name, calls] of byVersion) {
           const derived = calls.filter((c): c is ResolvedServiceCall => c.kind === 'service' && c.targetId === draft.id && c.via === undefined)
-            .map(mapCall).filter((c): c is ResolvedServiceCall => c !== undefined);
-          byVersion.set(name, dedupeCalls([...calls, ...derived]));
+            .map(mapCall(`${callerId}@${name}`)).filter((c): c is ResolvedServiceCall => c !== undefined);
+          byVersion.set(name, dedupeCalls([...derived, ...calls]));
         }
       }
-      const extra = (callersById.get(draft.id) ?? []).map((caller): ResolvedCaller | undefined => {
-        const mapped = mapToBackend(issues, path, caller.ports, caller.routes, backend);
+      // Only meshed clients go through the split (an unmeshed peer's connection reaches the
+      // split service's pods directly: no proxy on its side picks a version).
+      const extra = (callersById.get(draft.id) ?? []).filter(caller => caller.peer.meshed).map((caller): ResolvedCaller | undefined => {
+        const mapped = mapToBackend(issues, path, caller.ports, caller.routes, backend, `peer ${caller.peer.name} calls ${draft.id}`);
         return mapped && { peer: caller.peer, ports: mapped.ports, routes: mapped.routes, source: 'split' };
       }).filter((c): c is ResolvedCaller => c !== undefined);
       callersById.set(backendId, [...(callersById.get(backendId) ?? []), ...extra]);
@@ -868,6 +900,7 @@ export function resolveCatalog(spec: CatalogSpec): { catalog?: ResolvedCatalog; 
     trustDomain,
     dns,
     ingressController,
+    l7Fallback: spec.l7Fallback ?? L7Fallback.REFUSE,
     peers: [...peers.values()].sort((a, b) => compareStrings(a.name, b.name)),
     certificates,
     namespaces: [...namespaces.values()].sort((a, b) => compareStrings(a.name, b.name)),
@@ -932,7 +965,7 @@ function resolveCall(
       issues.error(path, `a call to peer "${peer.name}" needs "port" or "ports" (numbers)`);
       return undefined;
     }
-    const ports = given ? externalPorts(issues, path, call, 'peer') : peer.ports;
+    const ports = given ? externalPorts(issues, path, call, 'peer') : peer.ports.map(p => ({ port: p.port, protocol: call.protocol ?? p.protocol }));
     return ports.length > 0 ? { kind: 'peer', peer, ports } : undefined;
   }
 
@@ -1112,7 +1145,9 @@ function resolveCallers(
       callers.push({ peer, ports: bound.ports, routes: bound.routes, source: 'caller' });
     }
   });
-  const metrics = draft.ports.filter(port => port.metrics);
+  // Metrics ports an explicit `monitoring` caller entry already opens (any request) need no second entry.
+  const covered = new Set(callers.filter(c => c.peer.name === 'monitoring' && c.routes.length === 0).flatMap(c => c.ports));
+  const metrics = draft.ports.filter(port => port.metrics && !covered.has(port));
   if (metrics.length > 0) {
     callers.push({ peer: peers.get('monitoring')!, ports: metrics, routes: [], source: 'metrics' });
   }
@@ -1188,7 +1223,7 @@ function resolvePeers(issues: Issues, specs: PeerSpec[] | undefined, ingress: Re
     } else if (spec.cidrs !== undefined) {
       issues.error([...path, 'cidrs'], '"cidrs" belongs to world and kubeApiServer peers; pod peers are selected by namespace and labels');
     }
-    if (spec.serviceAccount !== undefined) {
+    if (spec.serviceAccount !== undefined && isPods) {
       if (scope !== 'namespace') {
         issues.error([...path, 'serviceAccount'], 'a service account is namespaced: it needs "namespace"');
       } else if (checkDns1123Subdomain(spec.serviceAccount)) {
@@ -1227,7 +1262,7 @@ function resolvePeers(issues: Issues, specs: PeerSpec[] | undefined, ingress: Re
       allNamespaces: scope === 'allNamespaces',
       selector: isPods ? selector : {},
       serviceAccount: scope === 'namespace' ? spec.serviceAccount : undefined,
-      meshed: isPods ? spec.meshed ?? true : false,
+      meshed: isPods ? spec.meshed ?? spec.name !== 'monitoring' : false,
       cidrs: scope === 'world' && spec.cidrs === undefined ? ['0.0.0.0/0', '::/0'] : cidrs,
       ports: spec.ports !== undefined ? ports.sort((a, b) => a.port - b.port) : builtInPorts,
       builtIn: false,
@@ -1282,13 +1317,14 @@ function mapToBackend(
   ports: readonly ResolvedPort[],
   routes: readonly ResolvedRoute[],
   backend: ServiceDraft,
+  who: string,
 ): { ports: ResolvedPort[]; routes: ResolvedRoute[] } | undefined {
   const mappedPorts = ports.map(p => backend.ports.find(q => q.port === p.port)).filter((p): p is ResolvedPort => p !== undefined);
   const mappedRoutes: ResolvedRoute[] = [];
   for (const route of routes) {
     const same = backend.routes.find(r => r.name === route.name);
     if (!same) {
-      issues.error(path, `callers are limited to route "${route.name}", which backend ${backend.id} does not declare`);
+      issues.error(path, `${who} limited to route "${route.name}", which backend ${backend.id} does not declare (a backend serves the routes its split service's callers use)`);
       return undefined;
     }
     mappedRoutes.push(same);

@@ -4,7 +4,7 @@
  *
  * Internal (not part of the jsii API): plain TypeScript types, free to use unions.
  */
-import { HttpMethod, L4Layer, MeshMode, PortProtocol, RetryCondition } from './types';
+import { HttpMethod, L4Layer, L7Fallback, MeshMode, PortProtocol, RetryCondition } from './types';
 
 /** A service port with defaults applied. */
 export interface ResolvedPort {
@@ -313,6 +313,8 @@ export interface ResolvedCatalog {
   readonly trustDomain: string;
   readonly dns: ResolvedLocation;
   readonly ingressController: ResolvedLocation;
+  /** What phases do with header routes and header-scoped faults they cannot express. */
+  readonly l7Fallback: L7Fallback;
   /** Every peer (built-in and declared), sorted by name. */
   readonly peers: ResolvedPeer[];
   readonly certificates: ResolvedCertificateDefaults;

@@ -714,6 +714,20 @@ export interface NamespaceSpec {
   readonly owned?: boolean;
 }
 
+/**
+ * What a phase does with request-level features it cannot express: header routes
+ * (`versions[].headers`, per-version timeouts) and header-scoped faults.
+ */
+export enum L7Fallback {
+  /** Refuse to synthesize, naming the feature and the phases that express it. */
+  REFUSE = 'refuse',
+  /**
+   * Synthesize without the feature and warn (e.g. the baseline of a catalog that already
+   * describes its mesh-phase canaries): requests then reach every version's pods.
+   */
+  SKIP = 'skip',
+}
+
 /** Which L4 enforcement stays under a mesh. */
 export enum L4Layer {
   /** CiliumNetworkPolicy at L3/L4 only (L7 is the mesh's job). */
@@ -887,6 +901,12 @@ export interface CatalogSpec {
    * @default - the built-in peers only
    */
   readonly peers?: PeerSpec[];
+  /**
+   * What phases without request routing (baseline, cilium; linkerd for header-scoped
+   * faults) do with header routes and header-scoped faults.
+   * @default L7Fallback.REFUSE
+   */
+  readonly l7Fallback?: L7Fallback;
   /**
    * Certificate settings.
    * @default - generated CA chain, 2160h leaves renewed 720h before expiry

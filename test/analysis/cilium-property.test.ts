@@ -1,19 +1,26 @@
 /**
- * Property tests: for random catalogs (with routes), the cilium phase's policies allow
+ * Property tests: for random catalogs (peers of every kind as callers and callees, metrics
+ * ports, per-version calls and service accounts, split backends, routes, route-limited
+ * calls and callers, exposure limited to routes), the cilium phase's policies allow
  * exactly the declared flows at L3/L4 and exactly the declared requests at L7, and the
- * analysis notices when they do not.
+ * analysis notices when they do not. Header-routed catalogs are refused (or, with
+ * `l7Fallback: skip`, synthesized with a warning per feature left out).
  */
 import * as fc from 'fast-check';
 import { checkCiliumReachability } from '../../src/analysis/cilium';
+import { flowKey } from '../../src/analysis/flows';
+import { MeshLadderChart } from '../../src/chart';
 import { ServiceCatalog } from '../../src/model/catalog';
-import { CatalogSpec } from '../../src/model/types';
+import { CallerSpec, CatalogSpec, L7Fallback, PortProtocol, PortSpec, RouteSpec, ServiceSpec } from '../../src/model/types';
+import { PhaseCapabilityError } from '../../src/phases/common';
+import { Phase } from '../../src/phases/phase';
 import { catalogSpecArb } from '../support/arbitraries';
 import { withRoutesArb } from '../support/route-arbitraries';
 import { Manifest } from '../support/synth';
 import { synthCilium } from '../support/synth-cilium';
 
 const SEED = 20251203;
-const RUNS = { numRuns: 60, seed: SEED };
+const RUNS = { numRuns: 50, seed: SEED };
 
 const settingsArb = fc.record({
   mutualAuth: fc.boolean(),
@@ -21,33 +28,97 @@ const settingsArb = fc.record({
   ingressFromWorld: fc.boolean(),
 });
 
-const catalogArb = fc.tuple(withRoutesArb(catalogSpecArb({ maxServices: 6 })), settingsArb)
-  .map(([spec, cilium]): CatalogSpec => ({ ...spec, cilium }));
+const fitsHttp = (p: PortSpec) => p.protocol === PortProtocol.HTTP || p.protocol === PortProtocol.HTTP2;
+const fitsGrpc = (p: PortSpec) => p.protocol === PortProtocol.GRPC || p.protocol === PortProtocol.HTTP2;
+const serves = (route: RouteSpec, port: PortSpec) => (route.http ? fitsHttp(port) : fitsGrpc(port));
 
-function analyse(spec: CatalogSpec, edit?: (manifests: Manifest[]) => Manifest[]) {
-  const catalog = ServiceCatalog.fromSpec(spec);
-  const manifests = synthCilium(catalog);
-  return { catalog, manifests, report: checkCiliumReachability(catalog._resolved, edit ? edit(JSON.parse(JSON.stringify(manifests))) : manifests) };
+/** The Service backing a split version serves the split service's routes (its callers' limits follow). */
+function withBackendRoutes(spec: CatalogSpec): CatalogSpec {
+  const routesOf = new Map<string, RouteSpec[]>();
+  for (const s of spec.services) {
+    for (const v of s.versions ?? []) {
+      if (v.service !== undefined) {
+        routesOf.set(`${s.namespace ?? spec.namespace}/${v.service}`, s.routes ?? []);
+      }
+    }
+  }
+  return {
+    ...spec,
+    services: spec.services.map((s): ServiceSpec => {
+      const routes = routesOf.get(`${s.namespace ?? spec.namespace}/${s.name}`);
+      if (routes === undefined) {
+        return s;
+      }
+      const { routes: _own, ...rest } = s;
+      return routes.length > 0 ? { ...rest, routes } : rest;
+    }),
+  };
 }
 
-describe('the route generator', () => {
-  test('covers route kinds and route-limited calls', () => {
+/** Limits some caller entries to routes their ports serve, and exposes some services by route only. */
+function withCallerRoutesArb(base: fc.Arbitrary<CatalogSpec>): fc.Arbitrary<CatalogSpec> {
+  return base.chain(spec => fc.tuple(...spec.services.map(service => {
+    const routes = service.routes ?? [];
+    const ports = service.ports ?? [];
+    if (routes.length === 0) {
+      return fc.constant(service);
+    }
+    const limit = (caller: CallerSpec): fc.Arbitrary<CallerSpec> => {
+      const refs = [...(caller.port !== undefined ? [caller.port] : []), ...(caller.ports ?? [])];
+      const entryPorts = refs.length === 0 ? ports : ports.filter(p => refs.some(r => r === p.name || r === p.port));
+      const eligible = routes.filter(r => entryPorts.some(p => serves(r, p))).map(r => r.name);
+      return eligible.length === 0
+        ? fc.constant(caller)
+        : fc.option(fc.subarray(eligible, { minLength: 1 }), { freq: 2 }).map(picked => (picked ? { ...caller, routes: picked } : caller));
+    };
+    const exposable = !service.exposed && !(service.callers ?? []).some(c => c.peer === 'ingress-controller');
+    return fc.tuple(
+      fc.tuple(...(service.callers ?? []).map(limit)),
+      exposable ? fc.option(fc.subarray(routes.map(r => r.name), { minLength: 1 }), { freq: 3 }) : fc.constant(null),
+    ).map(([callers, exposedRoutes]): ServiceSpec => {
+      const all = [...callers, ...(exposedRoutes ? [{ peer: 'ingress-controller', routes: exposedRoutes }] : [])];
+      return all.length > 0 ? { ...service, callers: all } : service;
+    });
+  })).map(services => ({ ...spec, services })));
+}
+
+/** Random catalogs with every peer kind and per-version settings, without header routes. */
+function ciliumCatalogArb(options: { unownedNamespaces?: boolean } = {}): fc.Arbitrary<CatalogSpec> {
+  const base = catalogSpecArb({ maxServices: 6, versionSettings: true, headerRoutes: false, ...options });
+  const catalogs = withCallerRoutesArb(withRoutesArb(base).map(withBackendRoutes));
+  return fc.tuple(catalogs, settingsArb).map(([spec, cilium]): CatalogSpec => ({ ...spec, cilium }));
+}
+
+const catalogArb = ciliumCatalogArb();
+
+function analyse(spec: CatalogSpec) {
+  const catalog = ServiceCatalog.fromSpec(spec);
+  const manifests = synthCilium(catalog);
+  return { catalog, manifests, report: checkCiliumReachability(catalog._resolved, manifests) };
+}
+
+describe('the generator', () => {
+  test('covers every peer kind both ways, versions with their own calls, splits, route-limited callers and exposure', () => {
     const specs = fc.sample(catalogArb, { numRuns: 200, seed: SEED });
     const services = specs.flatMap(s => s.services);
-    const routes = services.flatMap(s => s.routes ?? []);
-    const calls = services.flatMap(s => s.calls ?? []);
+    const callers = services.flatMap(s => s.callers ?? []);
+    const calls = [...services.flatMap(s => s.calls ?? []), ...services.flatMap(s => (s.versions ?? []).flatMap(v => v.calls ?? []))];
+    const callerPeers = new Set(callers.map(c => c.peer));
+    const calledPeers = new Set(calls.filter(c => c.peer).map(c => c.peer!));
+    expect([...callerPeers].sort()).toEqual(['batch', 'cluster', 'ingress-controller', 'kube-apiserver', 'partner', 'reporting', 'tenants', 'world']);
+    expect([...calledPeers].sort()).toEqual(['batch', 'cluster', 'kube-apiserver', 'partner', 'reporting', 'tenants', 'world']);
     const seen = {
-      exact: routes.some(r => r.http?.path),
-      prefix: routes.some(r => r.http?.pathPrefix),
-      regex: routes.some(r => r.http?.pathRegex),
-      methodless: routes.some(r => r.http && !r.http.method),
-      grpcMethod: routes.some(r => r.grpc?.method),
-      grpcService: routes.some(r => r.grpc && !r.grpc.method),
-      limitedCall: calls.some(c => (c.routes ?? []).length > 0),
+      metrics: services.some(s => (s.ports ?? []).some(p => p.metrics)),
+      versionCalls: services.some(s => (s.versions ?? []).some(v => (v.calls ?? []).length > 0)),
+      versionAccounts: services.some(s => (s.versions ?? []).some(v => v.serviceAccount)),
+      splits: services.some(s => (s.versions ?? []).some(v => v.service)),
+      limitedCallers: callers.some(c => c.peer !== 'ingress-controller' && (c.routes ?? []).length > 0),
+      limitedExposure: callers.some(c => c.peer === 'ingress-controller' && (c.routes ?? []).length > 0),
+      tenantNamespace: specs.some(s => (s.namespaces ?? []).some(n => n.labels?.tier === 'tenant')),
       worldIngress: specs.some(s => s.cilium?.ingressFromWorld && s.services.some(x => x.exposed)),
     };
     expect(Object.entries(seen).filter(([, v]) => !v).map(([k]) => k)).toEqual([]);
-    specs.slice(0, 50).forEach(s => expect(() => ServiceCatalog.fromSpec(s)).not.toThrow());
+    specs.slice(0, 60).forEach(s => expect(() => ServiceCatalog.fromSpec(s)).not.toThrow());
   });
 });
 
@@ -61,89 +132,206 @@ describe('cilium reachability', () => {
       expect(report.requests!.missing).toEqual([]);
       expect(report.requests!.unexpected).toEqual([]);
       expect(report.ok).toBe(true);
-      // Tolerated: DNS from unlabelled pods of owned namespaces, and a host call's addresses.
-      expect(report.tolerated.every(f => (f.from.endsWith('/(other pod)') && f.port === 53) || f.to.startsWith('cidr:'))).toBe(true);
+      // Tolerated: DNS from unlabelled pods of owned namespaces, a host call's addresses,
+      // and the API server where a world peer is concerned.
+      expect(report.tolerated.filter(f => !((f.from.endsWith('/(other pod)') && f.port === 53) || f.to.startsWith('cidr:')
+        || f.from === 'peer:kube-apiserver' || f.to === 'peer:kube-apiserver'))).toEqual([]);
     }), RUNS);
   });
 
   test('with namespaces it does not own: only their unenforced pods exceed the declaration', () => {
-    const arb = fc.tuple(withRoutesArb(catalogSpecArb({ maxServices: 6, unownedNamespaces: true })), settingsArb)
-      .map(([spec, cilium]): CatalogSpec => ({ ...spec, cilium }));
-    fc.assert(fc.property(arb, spec => {
+    fc.assert(fc.property(ciliumCatalogArb({ unownedNamespaces: true }), spec => {
       const unowned = new Set((spec.namespaces ?? []).filter(n => n.owned === false).map(n => `${n.name}/(other pod)`));
       const { catalog, manifests, report } = analyse(spec);
       expect(report.missing).toEqual([]);
-      expect(report.unexpected.every(f => unowned.has(f.from) || unowned.has(f.to))).toBe(true);
+      expect(report.unexpected.filter(f => !unowned.has(f.from) && !unowned.has(f.to))).toEqual([]);
       const lenient = checkCiliumReachability(catalog._resolved, manifests, { ignoreUnisolatedSources: true });
       expect(lenient.missing).toEqual([]);
       expect(lenient.unexpected).toEqual([]);
       expect(lenient.ok).toBe(true);
-    }), { ...RUNS, numRuns: 30 });
+    }), { ...RUNS, numRuns: 25 });
   });
 
-  test('route-limited calls are probed with requests the routes refuse', () => {
-    // Across many catalogs (one catalog may also call the same port without routes).
+  test('route-limited calls and callers are probed with requests the routes refuse', () => {
     let refused = 0;
-    let declared = 0;
+    let declaredByRoute = 0;
     for (const spec of fc.sample(catalogArb, { numRuns: 40, seed: SEED })) {
       const { report } = analyse(spec);
       const allowed = new Set(report.requests!.allowed.map(r => `${r.from} ${r.to} ${r.port} ${r.method} ${r.path}`));
       refused += report.requests!.probed.filter(r => !allowed.has(`${r.from} ${r.to} ${r.port} ${r.method} ${r.path}`)).length;
-      declared += report.requests!.declared.filter(r => r.routeName !== undefined).length;
+      declaredByRoute += report.requests!.declared.filter(r => r.routeName !== undefined).length;
     }
     expect(refused).toBeGreaterThan(20);
-    expect(declared).toBeGreaterThan(5);
+    expect(declaredByRoute).toBeGreaterThan(5);
   });
 });
 
-describe('mutations of the cilium output', () => {
-  test('dropping an ingress rule of a service policy makes declared flows go missing', () => {
-    fc.assert(fc.property(catalogArb, fc.nat(), (spec, pick) => {
-      const catalog = ServiceCatalog.fromSpec(spec);
-      const manifests = synthCilium(catalog);
-      const targets = manifests.flatMap(m => (m.kind === 'CiliumNetworkPolicy' && m.metadata.labels['mesh-ladder.dev/service'])
-        ? (m.spec.ingress as Manifest[]).map((rule, index) => ({ m, index, rule })).filter(t => Object.keys(t.rule).length > 0)
-        : []);
-      fc.pre(targets.length > 0);
-      const target = targets[pick % targets.length];
-      const mutated: Manifest[] = JSON.parse(JSON.stringify(manifests));
-      const policy = mutated.find(m => m.kind === target.m.kind
-        && m.metadata.namespace === target.m.metadata.namespace && m.metadata.name === target.m.metadata.name)!;
-      policy.spec.ingress.splice(target.index, 1);
-      if (policy.spec.ingress.length === 0) {
-        policy.spec.ingress = [{}];
+describe('header routes', () => {
+  const headerArb = fc.tuple(catalogSpecArb({ maxServices: 5, headerRoutes: true }), settingsArb)
+    .map(([spec, cilium]): CatalogSpec => ({ ...spec, cilium }))
+    .filter(spec => spec.services.some(s => (s.versions ?? []).some(v => v.headers)));
+
+  test('are refused, naming every header-routed version, its field and the phases that route', () => {
+    fc.assert(fc.property(headerArb, spec => {
+      let message = '';
+      try {
+        synthCilium(spec);
+      } catch (e) {
+        expect(e).toBeInstanceOf(PhaseCapabilityError);
+        message = (e as Error).message;
       }
-      const report = checkCiliumReachability(catalog._resolved, mutated);
-      expect(report.missing.length).toBeGreaterThan(0);
-      expect(report.unexpected).toEqual([]);
-      expect(report.missing.every(f => f.to.startsWith(`${policy.metadata.namespace}/`))).toBe(true);
-      expect(report.ok).toBe(false);
-    }), RUNS);
+      for (const service of spec.services) {
+        (service.versions ?? []).forEach((v, i) => {
+          if (v.headers) {
+            const id = `${service.namespace ?? spec.namespace}/${service.name}`;
+            expect(message).toContain(`${id} version ${v.name}: versions[${i}].headers (requests carrying x-canary=${v.name} go to this version) needs request routing; use the linkerd or istio phase`);
+          }
+          if (v.timeout) {
+            expect(message).toContain(`version ${v.name}: versions[${i}].timeout`);
+          }
+        });
+      }
+    }), { ...RUNS, numRuns: 25 });
   });
 
-  test('dropping the L7 rules of a route-limited call lets undeclared requests through', () => {
+  test('with l7Fallback skip: synthesized with a warning per feature, and the proof holds', () => {
+    fc.assert(fc.property(headerArb, spec => {
+      const catalog = ServiceCatalog.fromSpec({ ...spec, l7Fallback: L7Fallback.SKIP });
+      const features = spec.services.flatMap(s => (s.versions ?? []).flatMap(v => [v.headers, v.timeout].filter(x => x !== undefined)));
+      const { objects, warnings } = MeshLadderChart.synthesize(catalog, Phase.CILIUM);
+      expect(warnings).toHaveLength(features.length);
+      expect(warnings.every(w => /Left out \(l7Fallback: skip\)/.test(w))).toBe(true);
+      const report = checkCiliumReachability(catalog._resolved, objects);
+      expect(report.missing).toEqual([]);
+      expect(report.unexpected).toEqual([]);
+      expect(report.ok).toBe(true);
+    }), { ...RUNS, numRuns: 15 });
+  });
+});
+
+/** Every non-empty allow rule of every Cilium policy: where it is and which list it is in. */
+interface RuleRef {
+  readonly policy: number;
+  readonly spec: 'spec' | number;
+  readonly direction: 'ingress' | 'egress';
+  readonly index: number;
+}
+
+function allowRules(manifests: Manifest[]): RuleRef[] {
+  const refs: RuleRef[] = [];
+  manifests.forEach((m, policy) => {
+    if (m.kind !== 'CiliumNetworkPolicy' && m.kind !== 'CiliumClusterwideNetworkPolicy') {
+      return;
+    }
+    const specs: Array<['spec' | number, Manifest]> = [['spec', m.spec], ...((m.specs ?? []) as Manifest[]).map((s, i): [number, Manifest] => [i, s])];
+    for (const [where, spec] of specs) {
+      for (const direction of ['ingress', 'egress'] as const) {
+        ((spec?.[direction] ?? []) as Manifest[]).forEach((rule, index) => {
+          if (Object.keys(rule).length > 0) {
+            refs.push({ policy, spec: where, direction, index });
+          }
+        });
+      }
+    }
+  });
+  return refs;
+}
+
+function ruleSpec(manifests: Manifest[], ref: RuleRef): Manifest {
+  const m = manifests[ref.policy];
+  return ref.spec === 'spec' ? m.spec : m.specs[ref.spec];
+}
+
+describe('mutations of the cilium output', () => {
+  test('dropping any allow rule (service, version, peer side, DNS): the flows only it allowed go missing', () => {
+    let runs = 0;
+    let detected = 0;
+    fc.assert(fc.property(catalogArb, fc.nat(), (spec, pick) => {
+      const { catalog, manifests, report } = analyse(spec);
+      const rules = allowRules(manifests);
+      const ref = rules[pick % rules.length];
+      const mutated: Manifest[] = JSON.parse(JSON.stringify(manifests));
+      const target = ruleSpec(mutated, ref);
+      target[ref.direction].splice(ref.index, 1);
+      if (target[ref.direction].length === 0) {
+        // An empty list would leave the direction unenforced: keep it deny-all.
+        target[ref.direction] = [{}];
+      }
+      const after = checkCiliumReachability(catalog._resolved, mutated);
+      const stillAllowed = new Set(after.allowed.map(flowKey));
+      const declared = new Set(report.declared.map(flowKey));
+      const lost = report.allowed.filter(f => !stillAllowed.has(flowKey(f)) && declared.has(flowKey(f))).map(flowKey).sort();
+      expect(after.unexpected).toEqual([]);
+      expect(after.missing.map(flowKey).sort()).toEqual(lost);
+      runs++;
+      detected += after.missing.length > 0 ? 1 : 0;
+    }), { ...RUNS, numRuns: 40 });
+    // Most rules are the only allow of some declared flow (the rest overlap, e.g. `cluster`).
+    expect(detected / runs).toBeGreaterThan(0.7);
+  });
+
+  test("a version's calls: catalog callees keep the other versions out too; widening both ends lets them through", () => {
+    const withVersionCalls = catalogArb.filter(spec => spec.services.some(s => (s.versions ?? []).some(v => (v.calls ?? []).length > 0)));
+    const widenEgress = (manifests: Manifest[]) => manifests.filter(m => m.specs).forEach(m => {
+      m.specs.forEach((s: Manifest) => { s.endpointSelector = m.spec.endpointSelector; });
+    });
+    const widenIngress = (manifests: Manifest[]) => manifests.forEach(m => ((m.spec?.ingress ?? []) as Manifest[]).forEach(rule => {
+      for (const selector of (rule.fromEndpoints ?? []) as Manifest[]) {
+        delete selector.matchLabels?.version;
+        delete selector.matchLabels?.track;
+      }
+    }));
+    let runs = 0;
+    let widened = 0;
+    fc.assert(fc.property(withVersionCalls, spec => {
+      const { catalog, manifests } = analyse(spec);
+      fc.pre(manifests.some(m => m.specs));
+      const check = (...edits: Array<(m: Manifest[]) => void>) => {
+        const mutated: Manifest[] = JSON.parse(JSON.stringify(manifests));
+        edits.forEach(edit => edit(mutated));
+        return checkCiliumReachability(catalog._resolved, mutated);
+      };
+      // Catalog callees admit only the version's pods; peers outside the catalog decide nothing.
+      const workloads = new Set(catalog._resolved.services.flatMap(s => (s.versions.length > 0 ? s.versions.map(v => `${s.id}@${v.name}`) : [s.id])));
+      expect(check(widenEgress).unexpected.filter(f => !f.from.includes('@') || workloads.has(f.to))).toEqual([]);
+      const both = check(widenEgress, widenIngress);
+      expect(both.missing).toEqual([]);
+      expect(both.unexpected.every(f => f.from.includes('@'))).toBe(true);
+      runs++;
+      widened += both.unexpected.length > 0 ? 1 : 0;
+    }), { ...RUNS, numRuns: 15 });
+    // Unless another declaration (e.g. a `cluster` caller) covers the other versions anyway.
+    expect(widened / runs).toBeGreaterThan(0.6);
+  });
+
+  test('dropping the L7 rules of a route-limited call or caller lets undeclared requests through', () => {
+    let runs = 0;
+    let detected = 0;
     fc.assert(fc.property(catalogArb, fc.nat(), (spec, pick) => {
       const { catalog, manifests } = analyse(spec);
-      const targets: Array<{ namespace: string; name: string; rule: number; port: number }> = [];
-      for (const m of manifests.filter(x => x.kind === 'CiliumNetworkPolicy')) {
-        ((m.spec.ingress ?? []) as Manifest[]).forEach((rule, r) => (rule.toPorts ?? []).forEach((p: Manifest, i: number) => {
+      const targets: Array<{ policy: number; rule: number; port: number }> = [];
+      manifests.forEach((m, policy) => ((m.spec?.ingress ?? []) as Manifest[]).forEach((rule, r) => {
+        (rule.toPorts ?? []).forEach((p: Manifest, i: number) => {
           if (p.rules?.http) {
-            targets.push({ namespace: m.metadata.namespace, name: m.metadata.name, rule: r, port: i });
+            targets.push({ policy, rule: r, port: i });
           }
-        }));
-      }
+        });
+      }));
       fc.pre(targets.length > 0);
       const t = targets[pick % targets.length];
       const mutated: Manifest[] = JSON.parse(JSON.stringify(manifests));
-      const policy = mutated.find(m => m.kind === 'CiliumNetworkPolicy' && m.metadata.namespace === t.namespace && m.metadata.name === t.name)!;
-      delete policy.spec.ingress[t.rule].toPorts[t.port].rules;
+      delete mutated[t.policy].spec.ingress[t.rule].toPorts[t.port].rules;
       const report = checkCiliumReachability(catalog._resolved, mutated);
       expect(report.missing).toEqual([]);
       expect(report.unexpected).toEqual([]);
       expect(report.requests!.missing).toEqual([]);
-      expect(report.requests!.unexpected.length).toBeGreaterThan(0);
-      expect(report.ok).toBe(false);
-    }), { ...RUNS, numRuns: 40 });
+      runs++;
+      detected += report.requests!.unexpected.length > 0 ? 1 : 0;
+      expect(report.ok).toBe(report.requests!.unexpected.length === 0);
+    }), { ...RUNS, numRuns: 30 });
+    // Unless an unrestricted declaration covers the same source and port (e.g. exposure
+    // from the world next to a route-limited partner range).
+    expect(detected / runs).toBeGreaterThan(0.8);
   });
 
   test('an allow-all policy in a catalog namespace shows up as unexpected flows', () => {
@@ -162,7 +350,7 @@ describe('mutations of the cilium output', () => {
       expect(report.unexpected.length).toBeGreaterThan(0);
       expect(report.unexpected.every(f => f.from.startsWith(`${namespace}/`) || f.to.startsWith(`${namespace}/`))).toBe(true);
       expect(report.ok).toBe(false);
-    }), { ...RUNS, numRuns: 30 });
+    }), { ...RUNS, numRuns: 25 });
   });
 
   test('a deny rule wins over the allows', () => {
@@ -180,6 +368,6 @@ describe('mutations of the cilium output', () => {
       const intoNamespace = before.declared.filter(f => f.to.startsWith(`${namespace}/`));
       expect(report.unexpected).toEqual([]);
       expect(report.missing).toEqual(intoNamespace);
-    }), { ...RUNS, numRuns: 30 });
+    }), { ...RUNS, numRuns: 25 });
   });
 });

@@ -1,9 +1,9 @@
-import { checkCiliumReachability, CiliumEvaluator, parseCiliumPolicies } from '../../src/analysis/cilium';
+import { checkCiliumReachability, ciliumExposedFrom, CiliumEvaluator, ciliumIntent, parseCiliumPolicies } from '../../src/analysis/cilium';
 import { buildUniverse, UniverseOptions } from '../../src/analysis/endpoints';
 import { PortProbe } from '../../src/analysis/flows';
 import { formatReportText } from '../../src/analysis/report';
 import { ServiceCatalog } from '../../src/model/catalog';
-import { CatalogSpec } from '../../src/model/types';
+import { CatalogSpec, HttpMethod, PortProtocol } from '../../src/model/types';
 import { issueExample } from '../support/fixtures';
 import { Manifest } from '../support/synth';
 import { synthCilium } from '../support/synth-cilium';
@@ -310,5 +310,127 @@ describe('checkCiliumReachability', () => {
     const report = checkCiliumReachability(model, manifests);
     expect(report.missing).toContainEqual(expect.objectContaining({ from: CHECKOUT, to: 'host:api.stripe.com', port: 443 }));
     expect(report.ok).toBe(false);
+  });
+});
+
+describe('peers outside the catalog (issue 8)', () => {
+  const spec: CatalogSpec = {
+    namespace: 'shop',
+    namespaces: [{ name: 'shop', labels: { tier: 'tenant' } }],
+    peers: [
+      { name: 'tenants', namespaceSelector: { tier: 'tenant' }, selector: { role: 'client' } },
+      { name: 'backoffice', namespace: 'backoffice', serviceAccount: 'backoffice' },
+      { name: 'kube-apiserver', kubeApiServer: true, cidrs: ['192.0.2.0/28'] },
+    ],
+    services: [
+      { name: 'web', ports: [{ name: 'http', port: 80, targetPort: 8080, protocol: PortProtocol.HTTP }], callers: [{ peer: 'tenants' }, { peer: 'backoffice' }, { peer: 'kube-apiserver' }] },
+      { name: 'job', clientOnly: true, calls: [{ peer: 'world', port: 443 }, { host: 'api.example.com', port: 443 }, { peer: 'cluster', port: 8080 }] },
+    ],
+  };
+  const peerModel = ServiceCatalog.fromSpec(spec)._resolved;
+  const universe = buildUniverse(peerModel);
+  const make = (manifests: Manifest[]) => {
+    const e = new CiliumEvaluator(universe, manifests);
+    return (from: string, to: string, port: number) => e.allows(universe.endpoint(from), universe.endpoint(to), { port, protocol: 'TCP' });
+  };
+  const web = (ingress: unknown[]) => make([cnp('shop', 'web', { endpointSelector: { matchLabels: { app: 'web' } }, ingress })]);
+  const job = (egress: unknown[]) => make([cnp('shop', 'job', { endpointSelector: { matchLabels: { app: 'job' } }, egress })]);
+  const APISERVER = 'peer:kube-apiserver';
+
+  test('a namespace-label key crosses namespaces without naming one; the synthetic namespace of a selector peer carries the labels', () => {
+    const allows = web([{ fromEndpoints: [{ matchLabels: { 'role': 'client', 'k8s:io.cilium.k8s.namespace.labels.tier': 'tenant' } }] }]);
+    expect(allows('peer:tenants', 'shop/web', 8080)).toBe(true);
+    expect(allows('(other namespace) like peer:tenants', 'shop/web', 8080)).toBe(false);
+    // Without the namespace-label key, the policy's namespace is added.
+    expect(web([{ fromEndpoints: [{ matchLabels: { role: 'client' } }] }])('peer:tenants', 'shop/web', 8080)).toBe(false);
+  });
+
+  test('any namespace: an Exists match on the namespace key admits pods of every namespace, nothing else', () => {
+    const allows = web([{ fromEndpoints: [{ matchExpressions: [{ key: 'k8s:io.kubernetes.pod.namespace', operator: 'Exists' }] }] }]);
+    expect(allows('peer:backoffice', 'shop/web', 8080)).toBe(true);
+    expect(allows('(other namespace)', 'shop/web', 8080)).toBe(true);
+    expect(allows('world', 'shop/web', 8080)).toBe(false);
+    expect(allows(APISERVER, 'shop/web', 8080)).toBe(false);
+  });
+
+  test('peer pods carry their service account label', () => {
+    const allows = web([{ fromEndpoints: [{ matchLabels: { 'k8s:io.cilium.k8s.policy.serviceaccount': 'backoffice', 'k8s:io.kubernetes.pod.namespace': 'backoffice' } }] }]);
+    expect(allows('peer:backoffice', 'shop/web', 8080)).toBe(true);
+    expect(allows('backoffice/(other pod)', 'shop/web', 8080)).toBe(false);
+  });
+
+  test('the API server: its entity (and all), a CIDR covering its address, its reserved label; not world, not cluster', () => {
+    expect(web([{ fromEntities: ['kube-apiserver'] }])(APISERVER, 'shop/web', 8080)).toBe(true);
+    expect(web([{ fromEntities: ['kube-apiserver'] }])('world', 'shop/web', 8080)).toBe(false);
+    expect(web([{ fromEntities: ['all'] }])(APISERVER, 'shop/web', 8080)).toBe(true);
+    expect(web([{ fromEntities: ['world'] }])(APISERVER, 'shop/web', 8080)).toBe(false);
+    expect(web([{ fromEntities: ['cluster'] }])(APISERVER, 'shop/web', 8080)).toBe(false);
+    expect(web([{ fromCIDRSet: [{ cidr: '192.0.2.0/24' }] }])(APISERVER, 'shop/web', 8080)).toBe(true);
+    expect(web([{ fromEndpoints: [{ matchLabels: { 'reserved:kube-apiserver': '' } }] }])(APISERVER, 'shop/web', 8080)).toBe(true);
+    expect(job([{ toEntities: ['kube-apiserver'] }])('shop/job', APISERVER, 443)).toBe(true);
+  });
+
+  test('DNS names are destinations of the world, never sources', () => {
+    expect(job([{ toEntities: ['world'] }])('shop/job', 'host:api.example.com', 443)).toBe(true);
+    expect(web([{ fromEntities: ['world'] }])('host:api.example.com', 'shop/web', 8080)).toBe(false);
+    expect(web([{ fromEntities: ['all'] }])('host:api.example.com', 'shop/web', 8080)).toBe(false);
+  });
+
+  test('clusterwide: selectors that do not name the namespace match pods only (Cilium adds an Exists)', () => {
+    const e = new CiliumEvaluator(universe, [ccnp('p', { endpointSelector: { matchLabels: { app: 'web' } }, ingress: [{ fromEndpoints: [{}] }] })]);
+    const allows = (from: string) => e.allows(universe.endpoint(from), universe.endpoint('shop/web'), { port: 8080, protocol: 'TCP' });
+    expect(allows('peer:backoffice')).toBe(true);
+    expect(allows('world')).toBe(false);
+    expect(allows(APISERVER)).toBe(false);
+  });
+
+  test('intent: a call to the whole world reaches every DNS name; its ingress entity admits neither names nor the API server', () => {
+    const intent = ciliumIntent(peerModel, universe);
+    expect(intent.declared).toContainEqual(expect.objectContaining({ from: 'shop/job', to: 'host:api.example.com', port: 443, reasons: ['host api.example.com', 'peer shop/job -> world'] }));
+    expect(intent.tolerated).toContainEqual({ from: 'shop/job', to: APISERVER, port: 443, protocol: 'TCP' });
+    expect(ciliumExposedFrom(peerModel)).toBeUndefined();
+  });
+
+  test('a peer call to pods that include catalog workloads declares any request to them', () => {
+    const manifests = synthCilium(spec);
+    const report = checkCiliumReachability(peerModel, manifests);
+    expect(report.ok).toBe(true);
+    expect(report.requests!.declared).toContainEqual(expect.objectContaining({ from: 'shop/job', to: 'shop/web', port: 8080, path: '/__mesh-ladder-probe__' }));
+  });
+});
+
+describe('ingress from the world with limited exposure', () => {
+  const spec: CatalogSpec = {
+    namespace: 'shop',
+    cilium: { ingressFromWorld: true },
+    peers: [{ name: 'kube-apiserver', kubeApiServer: true }],
+    services: [
+      {
+        name: 'web',
+        ports: [{ name: 'http', port: 80, targetPort: 8080, protocol: PortProtocol.HTTP }],
+        routes: [{ name: 'home', http: { method: HttpMethod.GET, path: '/' } }, { name: 'admin', http: { pathPrefix: '/admin' } }],
+        callers: [{ peer: 'ingress-controller', routes: ['home'] }, { peer: 'kube-apiserver' }],
+      },
+    ],
+  };
+  const catalog = ServiceCatalog.fromSpec(spec)._resolved;
+
+  test('the ingress controller entry is declared from every world address, not the API server, with its routes', () => {
+    const universe = buildUniverse(catalog);
+    const intent = ciliumIntent(catalog, universe);
+    expect(intent.declared).toContainEqual({ from: 'world', to: 'shop/web', port: 8080, protocol: 'TCP', reasons: ['caller ingress-controller -> shop/web (from outside the cluster)'], routes: ['home'] });
+    expect(intent.declared.some(f => f.from === 'ingress-nginx/ingress-controller' || f.from.startsWith('host:'))).toBe(false);
+    expect(intent.declared.filter(f => f.from === 'peer:kube-apiserver').map(f => f.reasons)).toEqual([['caller kube-apiserver -> shop/web']]);
+    const exposedFrom = ciliumExposedFrom(catalog)!;
+    expect(exposedFrom(universe.endpoint('world6'))).toBe(true);
+    expect(exposedFrom(universe.endpoint('peer:kube-apiserver'))).toBe(false);
+  });
+
+  test('the emitted policies pass: world requests limited to the route, the API server to anything', () => {
+    const report = checkCiliumReachability(catalog, synthCilium(spec));
+    expect(report.ok).toBe(true);
+    expect(report.requests!.allowed).toContainEqual(expect.objectContaining({ from: 'world', to: 'shop/web', method: 'GET', path: '/' }));
+    expect(report.requests!.allowed).not.toContainEqual(expect.objectContaining({ from: 'world', to: 'shop/web', path: '/admin/probe' }));
+    expect(report.requests!.allowed).toContainEqual(expect.objectContaining({ from: 'peer:kube-apiserver', to: 'shop/web', path: '/admin/probe' }));
   });
 });

@@ -6,14 +6,13 @@
  * non-idempotent request after it may have been processed.
  */
 import * as fc from 'fast-check';
-import { buildUniverse, Endpoint } from '../../src/analysis/endpoints';
+import { calledPeers, namespaceDeclaresExternal, sharedIdentityRequest, worldCallReachesHost } from './istio-support';
+import { buildUniverse, endpointMatchesPeer } from '../../src/analysis/endpoints';
 import { checkIstioReachability, IstioEvaluator } from '../../src/analysis/istio';
 import { lintManifests, PRE_REQUEST_RETRY_ON } from '../../src/analysis/lint';
 import { ServiceCatalog } from '../../src/model/catalog';
-import { cidrContains, parseCidr } from '../../src/model/cidr';
-import { ResolvedCatalog, ResolvedCidrCall, ResolvedHostCall } from '../../src/model/resolved';
-import { CatalogSpec, L4Layer, MeshMode, PortProtocol } from '../../src/model/types';
-import { ofKind, routedCatalogArb, synthIstio } from '../phases/istio/support';
+import { CatalogSpec, L4Layer, MeshMode } from '../../src/model/types';
+import { ISTIO_PEER_KINDS_WITHOUT_L4, istioCatalogArb, ofKind, routedCatalogArb, synthIstio } from '../phases/istio/support';
 import { Manifest } from '../support/synth';
 
 const SEED = 20260301;
@@ -22,27 +21,6 @@ function analyse(spec: CatalogSpec, l4: L4Layer, mode = MeshMode.ENFORCED) {
   const catalog = ServiceCatalog.fromSpec(spec);
   const manifests = synthIstio(catalog, { l4, mode });
   return { catalog, manifests, report: checkIstioReachability(catalog._resolved, manifests) };
-}
-
-/**
- * Whether the caller's namespace declares the external `to` on `port` over TCP: the
- * granularity of ServiceEntries, which exist per namespace and target with the ports of
- * every caller there merged.
- */
-function namespaceDeclaresExternal(model: ResolvedCatalog, from: Endpoint, to: Endpoint, port: number): boolean {
-  const calls = model.services.filter(s => s.namespace === from.namespace).flatMap(s => s.calls)
-    .filter((c): c is ResolvedHostCall | ResolvedCidrCall => c.kind !== 'service');
-  const key = (c: ResolvedHostCall | ResolvedCidrCall) => (c.kind === 'host' ? `host ${c.host}` : `cidr ${c.cidr} ${c.except.join(',')}`);
-  // The catalog says which addresses serve a host, whichever caller declared them.
-  const hostCidrs = (host: string) => model.services.flatMap(s => s.calls).flatMap(c => (c.kind === 'host' && c.host === host ? c.cidrs : []));
-  const reaches = (c: ResolvedHostCall | ResolvedCidrCall): boolean => {
-    if (c.kind === 'host') {
-      return to.host === c.host || (to.ip !== undefined && hostCidrs(c.host).some(b => cidrContains(parseCidr(b)!, to.ip!)));
-    }
-    return to.ip !== undefined && cidrContains(parseCidr(c.cidr)!, to.ip) && !c.except.some(x => cidrContains(parseCidr(x)!, to.ip!));
-  };
-  const targets = new Set(calls.filter(reaches).map(key));
-  return calls.some(c => targets.has(key(c)) && c.ports.some(p => p.port === port && p.protocol !== PortProtocol.UDP));
 }
 
 describe('the routed generator', () => {
@@ -67,26 +45,50 @@ describe('the routed generator', () => {
     expect(Object.entries(seen).filter(([, v]) => !v).map(([k]) => k)).toEqual([]);
     specs.slice(0, 40).forEach(s => expect(() => ServiceCatalog.fromSpec(s)).not.toThrow());
   });
+
+  test('with peers and header routes, covers what the istio phase must handle', () => {
+    const models = fc.sample(istioCatalogArb(), { numRuns: 150, seed: SEED }).map(s => ServiceCatalog.fromSpec(s)._resolved);
+    const services = models.flatMap(m => m.services);
+    const versions = services.flatMap(s => s.versions);
+    const callerPeers = new Set(services.flatMap(s => s.callers.map(c => c.peer.name)));
+    const calleePeers = new Set(services.flatMap(s => [...s.peerCalls, ...s.versions.flatMap(v => v.peerCalls)].map(c => c.peer.name)));
+    const seen = {
+      headerVersion: versions.some(v => Object.keys(v.headers).length > 0),
+      versionTimeout: versions.some(v => v.timeoutMs !== undefined),
+      backendVersion: versions.some(v => v.backend !== undefined),
+      ownAccount: services.some(s => s.versions.some(v => v.backend === undefined && v.serviceAccount !== s.serviceAccount)),
+      versionCalls: versions.some(v => v.calls.length > 0),
+      versionPeerCalls: versions.some(v => v.peerCalls.length > 0),
+      scopedFaultWithHeaderVersion: services.some(s => s.routes.some(r => r.fault && Object.keys(r.fault.headers).length > 0)
+        && s.versions.some(v => Object.keys(v.headers).length > 0)),
+      routeLimitedSplit: services.some(s => s.calls.some(c => c.kind === 'service' && c.via !== undefined && c.routes.length > 0)),
+      ...Object.fromEntries(['batch', 'reporting', 'cluster', 'world', 'partner', 'kube-apiserver', 'monitoring', 'ingress-controller']
+        .map(p => [`caller ${p}`, callerPeers.has(p)])),
+      ...Object.fromEntries(['batch', 'reporting', 'cluster', 'world', 'partner', 'kube-apiserver'].map(p => [`called ${p}`, calleePeers.has(p)])),
+    };
+    expect(Object.entries(seen).filter(([, v]) => !v).map(([k]) => k)).toEqual([]);
+    expect(callerPeers.has('tenants')).toBe(false); // refused by the phase: tested there
+  });
 });
 
 describe('istio reachability', () => {
   test.each([L4Layer.CILIUM, L4Layer.NETWORK_POLICY])('allows exactly the declared flows and requests (L4 %s)', l4 => {
     let declaredRequests = 0;
-    fc.assert(fc.property(routedCatalogArb(), spec => {
-      const { report } = analyse(spec, l4);
+    fc.assert(fc.property(istioCatalogArb(), spec => {
+      const { catalog, report } = analyse(spec, l4);
+      const universe = buildUniverse(catalog._resolved);
       expect(report.missing).toEqual([]);
-      expect(report.unexpected).toEqual([]);
+      expect(report.unexpected.filter(f => !worldCallReachesHost(catalog._resolved, universe, f))).toEqual([]);
       expect(report.requests!.missing).toEqual([]);
-      expect(report.requests!.unexpected).toEqual([]);
+      expect(report.requests!.unexpected.filter(r => !sharedIdentityRequest(catalog._resolved, universe, r))).toEqual([]);
       expect(report.diagnostics.filter(d => d.severity === 'error')).toEqual([]);
-      expect(report.ok).toBe(true);
       declaredRequests += report.requests!.declared.length;
     }), { numRuns: 60, seed: SEED });
     expect(declaredRequests).toBeGreaterThan(100);
   });
 
   test('Istio alone: nothing missing, and every extra flow is one Istio does not govern (UDP, no sidecar at either end that decides) or external at namespace granularity', () => {
-    fc.assert(fc.property(routedCatalogArb({ unownedNamespaces: true }), spec => {
+    fc.assert(fc.property(istioCatalogArb({ unownedNamespaces: true, peerKinds: ISTIO_PEER_KINDS_WITHOUT_L4 }), spec => {
       const { catalog, manifests, report } = analyse(spec, L4Layer.NONE);
       const model = catalog._resolved;
       const universe = buildUniverse(model);
@@ -100,23 +102,30 @@ describe('istio reachability', () => {
         // Istio decides a TCP flow at the sidecar of a destination the catalog governs, or at a
         // source sidecar that refuses unknown destinations.
         const governed = f.protocol === 'TCP' && ((to.governed && istio.isMeshed(to)) || istio.isEgressRestricted(from));
-        return governed && !(to.kind !== 'pod' && namespaceDeclaresExternal(model, from, to, f.port));
+        // A sidecar reaches a called pod peer's namespace (or every namespace) whole: its
+        // Services are unknown. The API server's Service forwards 443 to its endpoints.
+        const peers = calledPeers(model, from);
+        const wholeNamespace = to.kind === 'pod' && peers.some(p => p.kind === 'pods' && (p.namespace === undefined || p.namespace === to.namespace))
+          && model.peers.some(p => p.kind === 'pods' && peers.includes(p) && endpointMatchesPeer(p, to));
+        const apiServer = to.role === 'kube-apiserver' && peers.some(p => p.kind === 'kube-apiserver') && [443, 6443].includes(f.port);
+        return governed && !wholeNamespace && !apiServer && !(to.kind !== 'pod' && namespaceDeclaresExternal(model, from, to, f.port));
       });
       expect(unexplained).toEqual([]);
     }), { numRuns: 50, seed: SEED + 1 });
   });
 
   test('PERMISSIVE: the L4 layer stays exact and no declared request is lost', () => {
-    fc.assert(fc.property(routedCatalogArb(), spec => {
-      const { report } = analyse(spec, L4Layer.CILIUM, MeshMode.PERMISSIVE);
+    fc.assert(fc.property(istioCatalogArb(), spec => {
+      const { catalog, report } = analyse(spec, L4Layer.CILIUM, MeshMode.PERMISSIVE);
+      const universe = buildUniverse(catalog._resolved);
       expect(report.missing).toEqual([]);
-      expect(report.unexpected).toEqual([]);
+      expect(report.unexpected.filter(f => !worldCallReachesHost(catalog._resolved, universe, f))).toEqual([]);
       expect(report.requests!.missing).toEqual([]);
     }), { numRuns: 20, seed: SEED + 2 });
   });
 
   test('removing any one authorization rule loses a declared flow or request', () => {
-    fc.assert(fc.property(routedCatalogArb(), fc.nat(), (spec, pick) => {
+    fc.assert(fc.property(istioCatalogArb({ peerKinds: ISTIO_PEER_KINDS_WITHOUT_L4 }), fc.nat(), (spec, pick) => {
       const catalog = ServiceCatalog.fromSpec(spec);
       const manifests = synthIstio(catalog, { l4: L4Layer.NONE });
       const rules = ofKind(manifests, 'AuthorizationPolicy').flatMap(p => (p.spec.rules ?? []).map((_: unknown, i: number) => ({ p, i })));
@@ -168,9 +177,9 @@ describe('retries on every emitted VirtualService', () => {
   });
 
   test('random catalogs', () => {
-    fc.assert(fc.property(routedCatalogArb(), spec => {
+    fc.assert(fc.property(istioCatalogArb(), spec => {
       const catalog = ServiceCatalog.fromSpec(spec);
-      const manifests = synthIstio(catalog, { l4: L4Layer.NONE });
+      const manifests = synthIstio(catalog);
       expect(walk(catalog, manifests)).toEqual([]);
       const lint = lintManifests(manifests, { catalog: catalog._resolved });
       expect(lint.findings.filter(f => f.rule === 'implicit-default-retries' || f.rule === 'retry-non-idempotent')).toEqual([]);

@@ -312,13 +312,29 @@ describe('the istio phase on the examples', () => {
     expect(denied.map(f => `${f.method} ${f.path}`)).toContain('POST /shop.Checkout/GetOrder');
   });
 
-  test('Istio alone (L4 NONE) is exact for TCP between sidecars; UDP and sidecar-less pods are left to L4', () => {
-    const manifests = synthIstio(SHOP, { l4: L4Layer.NONE });
+  /** The Istio objects of the phase's output: what Istio decides alone. */
+  const istioOnly = (manifests: Manifest[]) => manifests.filter(m => !m.kind.includes('NetworkPolicy'));
+
+  test('the shop needs an L4 layer: its unmeshed peers could only be allowed by port', () => {
+    expect(() => synthIstio(SHOP, { l4: L4Layer.NONE })).toThrow(/callers\[peer monitoring\].*callers\[peer uptime-probes\]/s);
+  });
+
+  test('Istio alone is exact for TCP between sidecars, but on ports open to unmeshed peers spanning namespaces; UDP and sidecar-less pods are left to L4', () => {
+    const manifests = istioOnly(synthIstio(SHOP));
     const report = checkIstioReachability(SHOP._resolved, manifests);
     const universe = buildUniverse(SHOP._resolved);
     const ev = new IstioEvaluator(SHOP._resolved, manifests);
     expect(report.missing).toEqual([]);
-    expect(report.unexpected.filter(f => f.protocol === 'TCP' && ev.isMeshed(universe.endpoint(f.from)))).toEqual([]);
+    // uptime-probes (any namespace) and tenant-reports (labelled namespaces) have no identity
+    // and no fixed addresses: their ports admit any source, which the L4 layer narrows.
+    const openToUnmeshed = (to: string, port: number) => {
+      const workload = universe.endpoint(to).workload;
+      return workload !== undefined && SHOP._resolved.service(workload.serviceId).callers
+        .some(c => c.peer.kind === 'pods' && !c.peer.meshed && c.peer.namespace === undefined && c.ports.some(p => p.targetPort === port));
+    };
+    const meshedTcp = report.unexpected.filter(f => f.protocol === 'TCP' && ev.isMeshed(universe.endpoint(f.from)));
+    expect(meshedTcp.filter(f => !openToUnmeshed(f.to, f.port))).toEqual([]);
+    expect(new Set(meshedTcp.map(f => `${f.to} ${f.port}`))).toEqual(new Set(['shop/frontend 8080', 'shop/search 8080']));
     expect(report.unexpected.length).toBeGreaterThan(0);
     expect(report.diagnostics.map(d => d.message)).toContain('no L4 layer: UDP and pods without a sidecar are governed by nothing');
   });
@@ -333,7 +349,7 @@ describe('the istio phase on the examples', () => {
   });
 
   describe('mutations are caught', () => {
-    const manifests = synthIstio(SHOP, { l4: L4Layer.NONE });
+    const manifests = istioOnly(synthIstio(SHOP));
     const clone = (): Manifest[] => JSON.parse(JSON.stringify(manifests));
 
     test('a removed authorization rule: the callers it admitted go missing', () => {

@@ -1,6 +1,6 @@
 import { buildUniverse, Endpoint, lookalikeId, otherPodId, Universe, WORLD_ID } from '../../src/analysis/endpoints';
 import { formatFlow, PortProbe } from '../../src/analysis/flows';
-import { checkLinkerdReachability, LinkerdEvaluator, LinkerdMeshEvaluator, retrySafetyProblems } from '../../src/analysis/linkerd';
+import { canaryRoutingProblems, checkLinkerdReachability, LinkerdEvaluator, LinkerdMeshEvaluator, retrySafetyProblems, winningRules } from '../../src/analysis/linkerd';
 import { NetworkPolicyEvaluator } from '../../src/analysis/networkpolicy';
 import { checkPhaseReachability } from '../../src/analysis/phases';
 import { formatRequestFlow } from '../../src/analysis/requests';
@@ -364,5 +364,199 @@ describe('retrySafetyProblems', () => {
   test('retry annotations on a Service that serves a non-idempotent route', () => {
     const m = [...output(), { apiVersion: 'v1', kind: 'Service', metadata: { name: 'checkout', namespace: 'shop', annotations: { 'retry.linkerd.io/http': '5xx' } }, spec: {} }];
     expect(retrySafetyProblems(issueCatalog, m)).toEqual(['Service shop/checkout carries retry annotations but serves non-idempotent routes (place-order)']);
+  });
+});
+
+describe('peers outside the catalog', () => {
+  const peersSpec: CatalogSpec = {
+    namespace: 'shop',
+    trustDomain: 'example.org',
+    peers: [
+      { name: 'batch', namespace: 'batch' },
+      { name: 'reporting', namespace: 'analytics', selector: { app: 'reporting' }, serviceAccount: 'reporting' },
+      { name: 'kube-apiserver', kubeApiServer: true, cidrs: ['192.0.2.10/32'] },
+    ],
+    services: [
+      {
+        name: 'api',
+        ports: [
+          { name: 'http', port: 80, targetPort: 8080, protocol: PortProtocol.HTTP },
+          { name: 'metrics', port: 9090, protocol: PortProtocol.HTTP, metrics: true },
+          { name: 'webhook', port: 443, targetPort: 9443, protocol: PortProtocol.TLS },
+        ],
+        routes: [{ name: 'read', http: { method: HttpMethod.GET, pathPrefix: '/items' }, port: 'http' }],
+        callers: [{ peer: 'batch', routes: ['read'] }, { peer: 'reporting', port: 'http' }, { peer: 'kube-apiserver', port: 'webhook' }],
+      },
+      {
+        name: 'web',
+        clientOnly: true,
+        versions: [{ name: 'stable', weight: 90 }, { name: 'canary', weight: 10, serviceAccount: 'web-canary', calls: [{ service: 'api', port: 'http' }] }],
+      },
+    ],
+  };
+  const peersCatalog = ServiceCatalog.fromSpec(peersSpec)._resolved;
+  const output = (options = {}) => JSON.parse(JSON.stringify(
+    synthLinkerd(peersSpec, { l4: L4Layer.NETWORK_POLICY, ...options }).manifests)) as Manifest[];
+  const universe = buildUniverse(peersCatalog);
+  const linkerd = new LinkerdEvaluator(universe, peersCatalog, output());
+  const at = (id: string) => universe.endpoint(id);
+
+  test('peer pods are meshed as the catalog says, with the identity of their service account (default: default) and namespace', () => {
+    expect(linkerd.isMeshed(at('peer:batch'))).toBe(true);
+    expect(linkerd.identity(at('peer:batch'))).toBe('default.batch.serviceaccount.identity.linkerd.example.org');
+    expect(linkerd.identity(at('peer:reporting'))).toBe('reporting.analytics.serviceaccount.identity.linkerd.example.org');
+    expect(linkerd.isMeshed(at('peer:monitoring'))).toBe(false); // the built-in scraper is unmeshed
+    expect(linkerd.identity(at('peer:monitoring'))).toBeUndefined();
+    // Any pod of a meshed namespace peer's namespace is the peer's, so meshed too.
+    expect(linkerd.isMeshed(at(otherPodId('batch')))).toBe(true);
+    expect(linkerd.isMeshed(at(otherPodId('analytics')))).toBe(false);
+    expect(linkerd.isMeshed(at('peer:kube-apiserver'))).toBe(false);
+  });
+
+  test('a pod carrying an unmeshed peer\'s labels is unmeshed; a scope without labels says nothing about its pods', () => {
+    const probesSpec: CatalogSpec = {
+      namespace: 'shop',
+      peers: [{ name: 'probes', allNamespaces: true, selector: { app: 'blackbox' }, meshed: false }],
+      services: [{ name: 'api', ports: [{ name: 'http', port: 80, protocol: PortProtocol.HTTP }], callers: [{ peer: 'probes' }, { peer: 'cluster' }] }],
+    };
+    const model = ServiceCatalog.fromSpec(probesSpec)._resolved;
+    const u = buildUniverse(model);
+    const l = new LinkerdEvaluator(u, model, synthLinkerd(probesSpec).manifests);
+    expect(l.isMeshed(u.endpoint(lookalikeId('peer:probes')))).toBe(false);
+    expect(l.isMeshed(u.endpoint(lookalikeId('shop/api')))).toBe(true); // only `cluster` holds it
+  });
+
+  test('a version with its own service account presents it', () => {
+    expect(linkerd.identity(at('shop/web@canary'))).toBe('web-canary.shop.serviceaccount.identity.linkerd.example.org');
+    expect(linkerd.identity(at('shop/web@stable'))).toBe('web.shop.serviceaccount.identity.linkerd.example.org');
+  });
+
+  test('Linkerd alone: the API server by its address on the webhook port; the scraper by network on the metrics port; batch on its route only', () => {
+    const webhook: PortProbe = { port: 9443, protocol: 'TCP' };
+    expect(linkerd.decideConnection(at('peer:kube-apiserver'), at('shop/api'), webhook)).toMatchObject({ allowed: true, reason: 'Server shop/api-webhook: AuthorizationPolicy shop/api-webhook-peer-kube-apiserver' });
+    expect(linkerd.allows(at(WORLD_ID), at('shop/api'), webhook)).toBe(false);
+    expect(linkerd.allows(at('peer:batch'), at('shop/api'), webhook)).toBe(false);
+    expect(linkerd.allows(at('peer:monitoring'), at('shop/api'), { port: 9090, protocol: 'TCP' })).toBe(true);
+    expect(linkerd.decideRequest(at('peer:batch'), at('shop/api'), HTTP, get('/items/1')).allowed).toBe(true);
+    expect(linkerd.decideRequest(at('peer:batch'), at('shop/api'), HTTP, { method: 'DELETE', path: '/items/1' }).allowed).toBe(false);
+    expect(linkerd.decideRequest(at('shop/web@canary'), at('shop/api'), HTTP, { method: 'DELETE', path: '/items/1' }).allowed).toBe(true);
+    expect(linkerd.allows(at('shop/web@stable'), at('shop/api'), HTTP)).toBe(false);
+  });
+
+  test.each([[L4Layer.NETWORK_POLICY], [L4Layer.CILIUM]])('with the L4 layer (%s): exactly the declared flows and requests', l4 => {
+    const report = checkLinkerdReachability(peersCatalog, output({ l4 }));
+    expect(report.missing.map(formatFlow)).toEqual([]);
+    expect(report.unexpected.map(formatFlow)).toEqual([]);
+    expect(report.requests!.missing.map(formatRequestFlow)).toEqual([]);
+    expect(report.requests!.unexpected.map(formatRequestFlow)).toEqual([]);
+    expect(report.ok).toBe(true);
+    expect(report.requests!.declared.map(formatRequestFlow)).toContain('peer:batch -> shop/api 8080/TCP GET /items/probe');
+  });
+
+  test('mutations: drop the API server\'s policy, it goes missing; grant every network on the Server, batch may send any request', () => {
+    const missing = checkLinkerdReachability(peersCatalog, output().filter(m => m.metadata.name !== 'api-webhook-peer-kube-apiserver'));
+    expect(missing.missing.map(formatFlow)).toEqual(['peer:kube-apiserver -> shop/api 9443/TCP']);
+    const widened = output();
+    widened.push({
+      apiVersion: `${POLICY}/v1alpha1`,
+      kind: 'AuthorizationPolicy',
+      metadata: { name: 'oops', namespace: 'shop' },
+      spec: { targetRef: { group: POLICY, kind: 'Server', name: 'api-http' }, requiredAuthenticationRefs: [{ group: POLICY, kind: 'NetworkAuthentication', name: 'all-networks' }] },
+    });
+    const report = checkLinkerdReachability(peersCatalog, widened);
+    expect(report.requests!.unexpected.map(formatRequestFlow)).toContain('peer:batch -> shop/api 8080/TCP DELETE /__mesh-ladder-probe__');
+    expect(report.ok).toBe(false);
+  });
+});
+
+describe('calls to pod peers', () => {
+  test('a call to a peer holding catalog pods declares any request there, and the phase authorizes it', () => {
+    const spec2: CatalogSpec = {
+      namespace: 'shop',
+      services: [
+        { name: 'api', ports: [{ name: 'http', port: 80, targetPort: 8080, protocol: PortProtocol.HTTP }], routes: [{ name: 'read', http: { method: HttpMethod.GET, path: '/r' } }] },
+        { name: 'scanner', clientOnly: true, calls: [{ peer: 'cluster', port: 8080 }] },
+      ],
+    };
+    const model = ServiceCatalog.fromSpec(spec2)._resolved;
+    // Linkerd alone (the L4 layer is another matter): scanner reaches api on 8080 with any request.
+    const report = checkLinkerdReachability(model, synthLinkerd(spec2, { l4: L4Layer.NONE }).manifests);
+    expect(report.requests!.declared.map(formatRequestFlow)).toContain('shop/scanner -> shop/api 8080/TCP DELETE /__mesh-ladder-probe__');
+    expect(report.requests!.unexpected).toEqual([]);
+    expect(report.missing.filter(f => f.to === 'shop/api').map(formatFlow)).toEqual([]);
+  });
+});
+
+describe('canary routing', () => {
+  const canarySpec: CatalogSpec = {
+    namespace: 'shop',
+    services: [
+      {
+        name: 'catalog',
+        ports: [{ name: 'http', port: 80, protocol: PortProtocol.HTTP }],
+        routes: [{ name: 'list', http: { method: HttpMethod.GET, pathPrefix: '/products' }, timeout: '2s' }],
+        versions: [
+          { name: 'v1', weight: 80 },
+          { name: 'v2', weight: 10, headers: { 'x-canary': 'v2' }, timeout: '3s' },
+          { name: 'errors', weight: 10, service: 'catalog-errors' },
+        ],
+      },
+      { name: 'catalog-errors', ports: [{ name: 'http', port: 80, protocol: PortProtocol.HTTP }], routes: [{ name: 'list', http: { method: HttpMethod.GET, pathPrefix: '/products' } }] },
+      { name: 'web', clientOnly: true, calls: [{ service: 'catalog' }] },
+    ],
+  };
+  const canaryCatalog = ServiceCatalog.fromSpec(canarySpec)._resolved;
+  const output = () => JSON.parse(JSON.stringify(synthLinkerd(canarySpec).manifests)) as Manifest[];
+  const named = (m: Manifest[], name: string) => m.find(x => x.kind === 'HTTPRoute' && x.metadata.name === name)!;
+
+  test('none in the phase output; the whole check passes', () => {
+    expect(canaryRoutingProblems(canaryCatalog, output())).toEqual([]);
+    expect(checkLinkerdReachability(canaryCatalog, output()).ok).toBe(true);
+  });
+
+  test('header requests win the header twins (more header matches), others the weighted objects', () => {
+    const routes = output().filter(m => m.kind === 'HTTPRoute' && m.apiVersion.startsWith('gateway')).map(m => ({
+      group: 'gateway.networking.k8s.io',
+      kind: 'HTTPRoute' as const,
+      namespace: 'shop',
+      name: m.metadata.name,
+      labels: {},
+      annotations: {},
+      parents: [],
+      rules: m.spec.rules.map((r: Record<string, any>) => ({
+        http: r.matches.map((x: Record<string, any>) => ({ method: x.method, path: x.path, headers: x.headers ?? [], queryParams: 0 })),
+        backends: r.backendRefs,
+      })),
+    }));
+    const win = (request: { method: string; path: string; headers?: Record<string, string> }) => winningRules(routes, request).map(w => w.route.name);
+    expect(win({ method: 'GET', path: '/products/1' })).toEqual(['catalog-http-list-outbound']);
+    expect(win({ method: 'GET', path: '/products/1', headers: { 'x-canary': 'v2' } })).toEqual(['catalog-http-list-v2-outbound']);
+    expect(win({ method: 'GET', path: '/other', headers: { 'x-canary': 'v2' } })).toEqual(['catalog-http-v2-outbound']);
+    expect(win({ method: 'GET', path: '/other', headers: { 'x-canary': 'v3' } })).toEqual(['catalog-http-outbound']);
+  });
+
+  test('mutations: a twin sending elsewhere, a lost timeout, a weighted object without the backend Service', () => {
+    const elsewhere = output();
+    named(elsewhere, 'catalog-http-list-v2-outbound').spec.rules[0].backendRefs = [{ name: 'catalog-v1', port: 80 }];
+    expect(canaryRoutingProblems(canaryCatalog, elsewhere)).toEqual([
+      'shop/catalog port http: GET /products/probe with the headers of version v2 is routed by HTTPRoute catalog-http-list-v2-outbound to catalog-v1, not to that version only',
+    ]);
+    const noTimeout = output();
+    delete named(noTimeout, 'catalog-http-v2-outbound').metadata.annotations['timeout.linkerd.io/request'];
+    expect(canaryRoutingProblems(canaryCatalog, noTimeout)).toEqual([
+      'shop/catalog port http: GET /__mesh-ladder-probe__ with the headers of version v2 gets timeout none from HTTPRoute catalog-http-v2-outbound, not the version\'s 3000ms',
+    ]);
+    const noBackend = output();
+    const weighted = named(noBackend, 'catalog-http-outbound').spec.rules[0];
+    weighted.backendRefs = weighted.backendRefs.filter((b: { name: string }) => b.name !== 'catalog-errors');
+    expect(canaryRoutingProblems(canaryCatalog, noBackend)).toEqual([
+      'shop/catalog port http: GET /__mesh-ladder-probe__ is routed by HTTPRoute catalog-http-outbound to catalog-v1, catalog-v2, not to the versions with their weights',
+    ]);
+    const noTwin = output().filter(m => m.metadata.name !== 'catalog-http-list-v2-outbound');
+    expect(canaryRoutingProblems(canaryCatalog, noTwin)).toEqual([
+      'shop/catalog port http: GET /products/probe with the headers of version v2 is routed by HTTPRoute catalog-http-list-outbound to catalog-errors, catalog-v1, catalog-v2, not to that version only',
+      'shop/catalog port http: GET /products/probe with the headers of version v2 gets timeout 2s from HTTPRoute catalog-http-list-outbound, not the version\'s 3000ms',
+    ]);
+    expect(checkLinkerdReachability(canaryCatalog, noTwin).diagnostics.filter(d => d.subject === 'routing')).toHaveLength(2);
   });
 });

@@ -81,10 +81,12 @@ describe('catalog lint rules', () => {
     expect(findings('ca-shorter-than-leaf', valid, Phase.BASELINE)).toEqual([]);
   });
 
-  test('exposed-without-route-restriction: in phases that can restrict routes', () => {
+  test('exposed-without-route-restriction: in phases that can restrict routes, until the ingress is limited to routes', () => {
     expect(findings('exposed-without-route-restriction', catalog({ exposed: true }), Phase.CILIUM)).toEqual(['warning service shop/api']);
     expect(findings('exposed-without-route-restriction', catalog({ exposed: true }), Phase.BASELINE)).toEqual([]);
-    expect(findings('exposed-without-route-restriction', catalog({ exposed: true, routes: [route({})] }), Phase.ISTIO)).toEqual([]);
+    // Declaring routes is not enough: the ingress controller must be limited to them.
+    expect(findings('exposed-without-route-restriction', catalog({ exposed: true, routes: [route({})] }), Phase.ISTIO)).toEqual(['warning service shop/api']);
+    expect(findings('exposed-without-route-restriction', catalog({ callers: [{ peer: 'ingress-controller', routes: ['get-item'] }], routes: [route({})] }), Phase.ISTIO)).toEqual([]);
   });
 
   test('mtls-not-strict: a mesh phase left in permissive mode', () => {

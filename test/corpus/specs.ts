@@ -182,4 +182,86 @@ export const BAD_SPECS: BadSpec[] = [
     ],
     yaml: true,
   },
+  {
+    name: 'an Infinity peer port',
+    spec: () => ({ peers: [{ name: 'ops', namespace: 'ops', ports: [Infinity] }], services: [web] }),
+    expected: ['peers[0].ports[0]: port Infinity is out of range (1-65535)'],
+  },
+  {
+    name: 'a NaN version timeout',
+    spec: () => ({ services: [{ ...web, versions: [{ name: 'v1', weight: 50, headers: { 'x-canary': 'on' }, timeout: NaN }, { name: 'v2', weight: 50 }] }] }),
+    expected: ['services[0].versions[0].timeout: expected string, got number NaN'],
+  },
+  {
+    name: 'peer fields of the wrong type: meshed as a string, cidrs as a string, a fractional caller port',
+    spec: () => ({
+      peers: [{ name: 'ops', namespace: 'ops', meshed: 'yes' }, { name: 'partner', world: true, cidrs: '198.51.100.0/24' }],
+      services: [{ ...web, callers: [{ peer: 'ops', ports: [80.5] }] }],
+    }),
+    expected: [
+      'peers[0].meshed: expected boolean, got string "yes"',
+      'peers[1].cidrs: expected list, got string "198.51.100.0/24"',
+      'services[0].callers[0].ports[0]: expected string or integer, got number 80.5',
+    ],
+    yaml: true,
+  },
+  {
+    name: 'a peer without a scope, an empty namespace selector, a partner range with host bits',
+    spec: () => ({
+      peers: [
+        { name: 'ops' },
+        { name: 'tenants', namespaceSelector: {} },
+        { name: 'partner', world: true, cidrs: ['198.51.100.7/24'] },
+      ],
+      services: [web],
+    }),
+    expected: [
+      'peers[0]: a peer needs one scope: "namespace", "namespaceSelector", "allNamespaces", "world" or "kubeApiServer"',
+      'peers[1].namespaceSelector: an empty namespaceSelector selects every namespace: use "allNamespaces: true"',
+      'peers[2].cidrs[0]: "198.51.100.7/24" has host bits set; did you mean 198.51.100.0/24?',
+    ],
+    yaml: true,
+  },
+  {
+    name: 'a peer call with except and cidrs, and a caller on a client-only workload',
+    spec: () => ({
+      services: [
+        { ...web, calls: [{ peer: 'world', port: 443, except: ['10.0.0.0/8'], cidrs: ['10.0.0.0/8'] }] },
+        { name: 'job', clientOnly: true, callers: [{ peer: 'cluster' }] },
+      ],
+    }),
+    expected: [
+      'services[0].calls[0].except: "except" applies to cidr calls only',
+      'services[0].calls[0].cidrs: "cidrs" of a peer belong to the peer (catalog "peers")',
+      'services[1].callers: a client-only workload has no Service to call',
+    ],
+    yaml: true,
+  },
+  {
+    name: 'header routes: an upper-case header name, an empty header set',
+    spec: () => ({
+      services: [{ ...web, versions: [{ name: 'v1', weight: 50, headers: { 'X-Canary': 'true' } }, { name: 'v2', weight: 50, headers: {} }] }],
+    }),
+    expected: [
+      'services[0].versions[0].headers.X-Canary: "X-Canary" is not a lower-case HTTP header name',
+      'services[0].versions[1].headers: give at least one header (or remove "headers" to route by weight only)',
+    ],
+    yaml: true,
+  },
+  {
+    name: 'a version backed by its own service, one backed by a client-only workload, one with its own account',
+    spec: () => ({
+      services: [
+        { ...web, versions: [{ name: 'v1', weight: 50, service: 'web' }, { name: 'v2', weight: 25, service: 'job' }, { name: 'v3', weight: 25, service: 'clone', serviceAccount: 'web-v3' }] },
+        { name: 'job', clientOnly: true },
+        { name: 'clone', ports: [{ port: 80, protocol: 'http' }] },
+      ],
+    }),
+    expected: [
+      'services[0].versions[0].service: a version cannot be backed by its own service (give it labels instead)',
+      'services[0].versions[1].service: "default/job" is client-only (no Service): it cannot take traffic',
+      'services[0].versions[2].serviceAccount: version "v3" is backed by service "clone": its pods, identity and calls are that service\'s; remove "serviceAccount"',
+    ],
+    yaml: true,
+  },
 ];

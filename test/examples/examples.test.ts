@@ -82,7 +82,7 @@ describe('shop example', () => {
   test('catalog.yaml points editors at the schema and loads without warnings', () => {
     expect(yamlText.split('\n')[0]).toBe('# yaml-language-server: $schema=../../catalog.schema.json');
     expect(fromYaml.warnings).toEqual([]);
-    expect(fromYaml.serviceIds).toHaveLength(14);
+    expect(fromYaml.serviceIds).toHaveLength(16);
     expect(fromYaml._resolved.namespaces.map(n => n.name)).toEqual(['payments', 'shop']);
   });
 
@@ -140,9 +140,13 @@ describe('shop example', () => {
       expect(validateWithModels(objects)).toEqual([]);
     });
 
-    test('one NetworkPolicy per service plus default-deny and DNS per owned namespace', () => {
+    test('one NetworkPolicy per service, per version with calls of its own, plus default-deny and DNS per owned namespace', () => {
       const owned = fromYaml._resolved.namespaces.filter(n => n.owned);
-      expect(policies).toHaveLength(fromYaml.serviceIds.length + 2 * owned.length);
+      // catalog v2 calls search on its own; the uptime probes may run in the owned namespaces
+      // too (allNamespaces), so each gets the peer's side of its call there.
+      expect(policies.map(p => `${p.metadata.namespace}/${p.metadata.name}`).filter(n => n.includes('.')).sort())
+        .toEqual(['payments/peer.uptime-probes', 'shop/catalog.v2', 'shop/peer.uptime-probes']);
+      expect(policies).toHaveLength(fromYaml.serviceIds.length + 2 * owned.length + 3);
       for (const ns of owned) {
         const defaultDeny = policies.filter(p => p.metadata.namespace === ns.name
           && Object.keys(p.spec.podSelector).length === 0
@@ -160,21 +164,61 @@ describe('shop example', () => {
       expect(ports(fromIngress[0])).toEqual(['8080/TCP']);
     });
 
-    test('a call limited to a POST-only route opens just that port, only to its caller', () => {
-      // charge → ledger is limited to append-entry (POST /entries): at L4 that is ledger's pod port.
+    test('a call limited to a POST-only route opens just that port, only to its callers', () => {
+      // charge → ledger is limited to append-entry (POST /entries), the backoffice peer to
+      // get-balance: at L4 both are ledger's pod port, each for its own caller.
       const ledger = find(objects, 'NetworkPolicy', 'payments', 'ledger');
-      expect(ledger.spec.ingress).toHaveLength(1);
-      expect(ledger.spec.ingress[0].from.map(peerOf)).toEqual(['payments:{"app":"charge"}']);
-      expect(ports(ledger.spec.ingress[0])).toEqual(['8080/TCP']);
+      expect(ledger.spec.ingress.map((r: any) => [r.from.map(peerOf), ports(r)])).toEqual([
+        [['backoffice:{"app":"backoffice"}'], ['8080/TCP']],
+        [['payments:{"app":"charge"}'], ['8080/TCP']],
+      ]);
+    });
+
+    test('peers: metrics ports admit only Prometheus, the webhook only the API server, the operator reaches the API server', () => {
+      const checkout = find(objects, 'NetworkPolicy', 'shop', 'checkout');
+      const scrape = checkout.spec.ingress.filter((r: any) => r.from.some((p: any) => peerOf(p) === 'monitoring:{"app.kubernetes.io/name":"prometheus"}'));
+      expect(scrape.map(ports)).toEqual([['9102/TCP']]);
+      const operator = find(objects, 'NetworkPolicy', 'shop', 'catalog-operator');
+      expect(operator.spec.ingress).toContainEqual({ from: [{ ipBlock: { cidr: '172.20.0.0/28' } }], ports: [{ port: 9443, protocol: 'TCP' }] });
+      expect(operator.spec.egress).toContainEqual({ to: [{ ipBlock: { cidr: '172.20.0.0/28' } }], ports: [{ port: 443, protocol: 'TCP' }, { port: 6443, protocol: 'TCP' }] });
+      // Labelled namespaces and any namespace: namespaceSelector by labels, or empty.
+      const search = find(objects, 'NetworkPolicy', 'shop', 'search');
+      expect(search.spec.ingress).toContainEqual({
+        from: [{ namespaceSelector: { matchLabels: { tier: 'tenant' } }, podSelector: { matchLabels: { app: 'report-job' } } }],
+        ports: [{ port: 8080, protocol: 'TCP' }],
+      });
+      const frontend = find(objects, 'NetworkPolicy', 'shop', 'frontend');
+      expect(frontend.spec.ingress).toContainEqual({
+        from: [{ namespaceSelector: {}, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'blackbox-exporter' } } }],
+        ports: [{ port: 8080, protocol: 'TCP' }],
+      });
+    });
+
+    test('exposure limited to a route opens the ports serving it; the split backend admits the split service\'s callers', () => {
+      const reviews = find(objects, 'NetworkPolicy', 'shop', 'reviews');
+      const fromIngress = reviews.spec.ingress.filter((r: any) => r.from.some((p: any) => peerOf(p) === 'ingress-nginx:{"app.kubernetes.io/name":"ingress-nginx"}'));
+      expect(fromIngress.map(ports)).toEqual([['8080/TCP']]);
+      const chaos = find(objects, 'NetworkPolicy', 'shop', 'recommendations-chaos');
+      expect(chaos.spec.ingress.flatMap((r: any) => r.from.map(peerOf))).toEqual(['shop:{"app":"frontend"}']);
+    });
+
+    test('a version with calls of its own gets a policy selecting only its pods', () => {
+      const v2 = find(objects, 'NetworkPolicy', 'shop', 'catalog.v2');
+      expect(v2.spec.podSelector).toEqual({ matchLabels: { app: 'catalog', version: 'v2' } });
+      expect(v2.spec.policyTypes).toEqual(['Egress']);
+      const search = find(objects, 'NetworkPolicy', 'shop', 'search');
+      expect(search.spec.ingress).toContainEqual({
+        from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'shop' } }, podSelector: { matchLabels: { app: 'catalog', version: 'v2' } } }],
+        ports: [{ port: 8080, protocol: 'TCP' }],
+      });
     });
 
     test('a cross-namespace caller is matched by namespace AND pod labels in one peer', () => {
       const charge = find(objects, 'NetworkPolicy', 'payments', 'charge');
-      expect(charge.spec.ingress).toHaveLength(1);
-      expect(charge.spec.ingress[0].from).toEqual([{
-        namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'shop' } },
-        podSelector: { matchLabels: { app: 'checkout' } },
-      }]);
+      expect(charge.spec.ingress.map((r: any) => r.from)).toEqual([
+        [{ ipBlock: { cidr: '198.51.100.192/26' } }], // the card network's range (a world peer)
+        [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'shop' } }, podSelector: { matchLabels: { app: 'checkout' } } }],
+      ]);
       // The payment API host call becomes an ipBlock from its declared cidrs.
       const stripe = charge.spec.egress.filter((r: any) => r.to.some((p: any) => p.ipBlock?.cidr === '198.51.100.0/27'));
       expect(stripe).toHaveLength(1);

@@ -67,6 +67,7 @@ const SERVICE_NAMES = ['web', 'api', 'db', 'cache', 'auth', 'pay', 'feed', 'mail
 const PORT_NAMES = ['http', 'grpc', 'metrics', 'admin', 'data', 'sync'];
 const SERVICE_PORTS = [53, 80, 443, 5050, 5432, 6379, 8080, 8443, 9090, 11211];
 const TARGET_PORTS = [3000, 8080, 8081, 9000, 9443, 10053];
+const L7_PROTOCOLS = [PortProtocol.HTTP, PortProtocol.HTTP2, PortProtocol.GRPC];
 const PROTOCOLS = [PortProtocol.HTTP, PortProtocol.HTTP2, PortProtocol.GRPC, PortProtocol.TCP, PortProtocol.UDP, PortProtocol.TLS];
 
 /** External ranges with optional exclusions (canonical text: the model rejects host bits). */
@@ -176,7 +177,10 @@ function skeletonArb(options: CatalogArbitraryOptions): fc.Arbitrary<{ namespace
       clientOnly: s.clientOnly,
       ports: s.clientOnly ? [] : s.ports,
       exposed: !s.clientOnly && s.exposed,
-      versions: s.versions,
+      // Nothing routes requests to a client-only workload's versions, nor on opaque ports.
+      versions: s.clientOnly || !s.ports.some(p => L7_PROTOCOLS.includes(p.protocol ?? PortProtocol.TCP))
+        ? s.versions?.map(({ headers: _h, timeout: _t, ...v }) => v)
+        : s.versions,
       // Unique per namespace because names are; never overlaps another service's pods.
       selector: s.customSelector ? { 'app.kubernetes.io/name': s.name } : undefined,
       splitToClone: !s.clientOnly && s.versions !== undefined && s.splitToClone,

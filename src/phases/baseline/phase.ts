@@ -4,6 +4,7 @@ import { BaselineCertificates } from '../../layers/certificates';
 import { NamespaceLayer } from '../../layers/namespaces';
 import { NetworkPolicyLayer } from '../../layers/network-policy';
 import { ServiceCatalog } from '../../model/catalog';
+import { checkRequestRouting } from '../request-routing';
 
 /** Properties of `BaselinePhase`. */
 export interface BaselinePhaseProps extends BaselinePhaseOptions {
@@ -14,6 +15,11 @@ export interface BaselinePhaseProps extends BaselinePhaseOptions {
 /**
  * Phase 1 of the ladder: Kubernetes NetworkPolicy (deny by default, one allow-list per
  * service) and app-level TLS from cert-manager. Needs no mesh.
+ *
+ * Throws `PhaseCapabilityError` for what needs request routing (header routes, version
+ * timeouts, header-scoped faults; left out with a warning when the catalog says
+ * `l7Fallback: skip`) and for addresses NetworkPolicy cannot name (a host without
+ * `cidrs`, the API server without `cidrs`).
  */
 export class BaselinePhase extends Construct {
   /** The Namespace objects, when emitted. */
@@ -22,9 +28,12 @@ export class BaselinePhase extends Construct {
   public readonly networkPolicies: NetworkPolicyLayer;
   /** The cert-manager objects, when emitted. */
   public readonly certificates?: BaselineCertificates;
+  /** What the phase left out (request-level settings, with `l7Fallback: skip`). */
+  public readonly warnings: string[];
 
   public constructor(scope: Construct, id: string, props: BaselinePhaseProps) {
     super(scope, id);
+    this.warnings = checkRequestRouting(props.catalog._resolved, { phase: 'baseline', reason: 'NetworkPolicy works on connections, not requests', headerRoutes: false, faults: false });
     if (props.namespaces ?? true) {
       this.namespaces = new NamespaceLayer(this, 'namespaces', { catalog: props.catalog });
     }

@@ -17,13 +17,14 @@ export interface CiliumPhaseOptions {
    */
   readonly clusterwideDefaultDeny?: boolean;
   /**
-   * Require mutual authentication on ingress rules between catalog services (needs
-   * Cilium's SPIRE integration; it does not encrypt).
+   * Require mutual authentication on ingress rules between catalog services and with
+   * meshed pod peers (needs Cilium's SPIRE integration; it does not encrypt). Never on the
+   * rules of the ingress controller, unmeshed peers, the world or the API server.
    * @default - the catalog's `cilium.mutualAuth` (false unless set)
    */
   readonly mutualAuth?: boolean;
   /**
-   * Emit L7 HTTP rules for calls limited to routes.
+   * Emit L7 HTTP rules for calls and callers limited to routes.
    * @default true
    */
   readonly l7?: boolean;

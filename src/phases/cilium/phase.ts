@@ -4,6 +4,7 @@ import { BaselineCertificates } from '../../layers/certificates';
 import { CiliumPolicyLayer } from '../../layers/cilium';
 import { NamespaceLayer } from '../../layers/namespaces';
 import { ServiceCatalog } from '../../model/catalog';
+import { checkRequestRouting } from '../request-routing';
 
 /** Properties of `CiliumPhase`. */
 export interface CiliumPhaseProps extends CiliumPhaseOptions {
@@ -19,6 +20,10 @@ export interface CiliumPhaseProps extends CiliumPhaseOptions {
  *
  * Plain NetworkPolicies are not emitted: Cilium enforces its own policies (it enforces
  * NetworkPolicies as well, so both sets can run side by side during a migration).
+ *
+ * Cilium routes no request: header routes (`versions[].headers`, their timeouts) and
+ * faults scoped by headers are refused (`PhaseCapabilityError`), or left out with a
+ * warning when the catalog says `l7Fallback: skip`.
  */
 export class CiliumPhase extends Construct {
   /** The Namespace objects, when emitted. */
@@ -27,9 +32,12 @@ export class CiliumPhase extends Construct {
   public readonly policies: CiliumPolicyLayer;
   /** The cert-manager objects, when asked for. */
   public readonly certificates?: BaselineCertificates;
+  /** What the phase left out (request-level features, with `l7Fallback: skip`). */
+  public readonly warnings: string[];
 
   public constructor(scope: Construct, id: string, props: CiliumPhaseProps) {
     super(scope, id);
+    this.warnings = checkRequestRouting(props.catalog._resolved, { phase: 'cilium', reason: 'Cilium enforces policy but routes no request', headerRoutes: false, faults: false });
     if (props.namespaces ?? true) {
       this.namespaces = new NamespaceLayer(this, 'namespaces', { catalog: props.catalog });
     }

@@ -19,7 +19,8 @@ export interface IstioDestinationRulesProps {
  * - `tls.mode: ISTIO_MUTUAL`: sidecars talk mTLS with mesh certificates;
  * - connection pool and outlier detection: the library defaults, overridden by
  *   `istio.trafficPolicy`, overridden by the service's `trafficPolicy`;
- * - one subset per canary version, selected by the version's labels.
+ * - one subset per canary version with pods of its own, selected by the version's labels
+ *   (a version backed by another Service is routed to that Service's host instead).
  */
 export class IstioDestinationRules extends Construct {
   private readonly byService = new Map<string, ApiObject>();
@@ -56,8 +57,8 @@ export class IstioDestinationRules extends Construct {
               maxEjectionPercent: p.maxEjectionPercent,
             },
           },
-          ...(service.versions.length > 0
-            ? { subsets: service.versions.map(v => ({ name: v.name, labels: { ...v.labels } })) }
+          ...(service.versions.some(v => v.backend === undefined)
+            ? { subsets: service.versions.filter(v => v.backend === undefined).map(v => ({ name: v.name, labels: { ...v.labels } })) }
             : {}),
         },
       }));

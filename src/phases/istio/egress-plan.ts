@@ -3,24 +3,28 @@
  * constructs). Internal to the phase.
  */
 import { subtractCidrs } from './addresses';
-import { cidrEntry, hostEntryName, isProxied } from './names';
+import { cidrEntry, hostEntryName, isProxied, KUBE_APISERVER_SERVICE_PORTS, peerEntry } from './names';
+import { workloadKey } from './peers';
 import * as istio from '../../../imports/networking.istio.io';
-import { ExternalPort, ResolvedCatalog } from '../../model/resolved';
+import { ExternalPort, ResolvedCall, ResolvedCatalog, ResolvedPeerCall } from '../../model/resolved';
 import { PortProtocol } from '../../model/types';
 import { PhaseCapabilityError } from '../common';
 
-/** One ServiceEntry to emit: an external host or CIDR that services of a namespace call. */
+/** One ServiceEntry to emit: an external host, CIDR or address peer that services of a namespace call. */
 export interface PlannedServiceEntry {
   readonly namespace: string;
   readonly name: string;
-  /** The host (a DNS name, possibly `*.` wildcard, or a made-up name for a CIDR). */
+  /** The host (a DNS name, possibly `*.` wildcard, or a made-up name for a CIDR or a peer). */
   readonly host: string;
-  readonly kind: 'host' | 'cidr';
+  readonly kind: 'host' | 'cidr' | 'peer';
   readonly resolution: istio.ServiceEntrySpecResolution;
   /** Addresses (CIDRs) the entry is limited to; empty = by name. */
   readonly addresses: string[];
   readonly ports: istio.ServiceEntrySpecPorts[];
-  /** `namespace/name` of every service that calls it (their Sidecars import it). */
+  /**
+   * Who calls it (their Sidecars import it): `namespace/name` for a service's calls,
+   * `namespace/name@version` for calls only a version makes.
+   */
   readonly callers: string[];
 }
 
@@ -43,16 +47,28 @@ function compare(a: string, b: string): number {
 }
 
 /**
- * The ServiceEntries a catalog needs: per namespace, one per external host and one per
- * CIDR (with its exclusions) that services there call on proxied (non-UDP) ports.
- * Entries are exported to their own namespace only.
+ * The ServiceEntries a catalog needs: per namespace, one per external host, one per CIDR
+ * (with its exclusions) and one per address peer (a world range, the API server's
+ * addresses) that services there (or some of their versions) call on proxied (non-UDP)
+ * ports. Entries are exported to their own namespace only. The API server without
+ * addresses is reached through its `kubernetes` Service (see `peerCallHosts`), which
+ * serves 443 only: other ports need its addresses.
  */
 export function planServiceEntries(model: ResolvedCatalog): PlannedServiceEntry[] {
-  interface Draft { namespace: string; host: string; kind: 'host' | 'cidr'; name: string; wildcard: boolean; cidrs: Set<string>; ports: Map<number, ExternalPort>; callers: Set<string> }
+  interface Draft { namespace: string; host: string; kind: 'host' | 'cidr' | 'peer'; name: string; wildcard: boolean; cidrs: Set<string>; ports: Map<number, ExternalPort>; callers: Set<string> }
   const drafts = new Map<string, Draft>();
   const problems: string[] = [];
-  for (const service of model.services) {
-    for (const call of service.calls) {
+  const addPorts = (draft: Draft, ports: ReadonlyArray<ExternalPort>, caller: string) => {
+    for (const p of ports) {
+      if (!draft.ports.has(p.port)) {
+        draft.ports.set(p.port, p);
+      }
+    }
+    draft.callers.add(caller);
+  };
+  const plan = (namespace: string, serviceId: string, caller: string, calls: ReadonlyArray<ResolvedCall>,
+    peerCalls: ReadonlyArray<ResolvedPeerCall>) => {
+    for (const call of calls) {
       if (call.kind === 'service') {
         continue;
       }
@@ -63,24 +79,44 @@ export function planServiceEntries(model: ResolvedCatalog): PlannedServiceEntry[
       let key: string;
       let draft: Draft | undefined;
       if (call.kind === 'host') {
-        key = `${service.namespace}|host|${call.host}`;
-        draft = drafts.get(key) ?? { namespace: service.namespace, host: call.host, kind: 'host', name: hostEntryName(call.host), wildcard: call.wildcard, cidrs: new Set(), ports: new Map(), callers: new Set() };
+        key = `${namespace}|host|${call.host}`;
+        draft = drafts.get(key) ?? { namespace, host: call.host, kind: 'host', name: hostEntryName(call.host), wildcard: call.wildcard, cidrs: new Set(), ports: new Map(), callers: new Set() };
         call.cidrs.forEach(c => draft!.cidrs.add(c));
         if (call.wildcard && call.cidrs.length === 0 && ports.some(p => !NAME_MATCHED.has(p.protocol))) {
-          problems.push(`${service.id} calls ${call.host} over TCP: Istio matches TCP by address, and a wildcard name has none, so the entry would admit every destination on port ${ports.map(p => p.port).join(',')}. Add "cidrs" (the host's address ranges) to the call, or declare "protocol: tls" if it is TLS (matched by SNI).`);
+          problems.push(`${serviceId} calls ${call.host} over TCP: Istio matches TCP by address, and a wildcard name has none, so the entry would admit every destination on port ${ports.map(p => p.port).join(',')}. Add "cidrs" (the host's address ranges) to the call, or declare "protocol: tls" if it is TLS (matched by SNI).`);
         }
       } else {
         const entry = cidrEntry(call.cidr, call.except);
-        key = `${service.namespace}|cidr|${entry.name}`;
-        draft = drafts.get(key) ?? { namespace: service.namespace, host: entry.host, kind: 'cidr', name: entry.name, wildcard: false, cidrs: new Set(subtractCidrs(call.cidr, call.except)), ports: new Map(), callers: new Set() };
+        key = `${namespace}|cidr|${entry.name}`;
+        draft = drafts.get(key) ?? { namespace, host: entry.host, kind: 'cidr', name: entry.name, wildcard: false, cidrs: new Set(subtractCidrs(call.cidr, call.except)), ports: new Map(), callers: new Set() };
       }
-      for (const p of ports) {
-        if (!draft.ports.has(p.port)) {
-          draft.ports.set(p.port, p);
-        }
-      }
-      draft.callers.add(service.id);
+      addPorts(draft, ports, caller);
       drafts.set(key, draft);
+    }
+    for (const call of peerCalls) {
+      const peer = call.peer;
+      const ports = call.ports.filter(p => isProxied(p.protocol));
+      if (ports.length === 0 || peer.kind === 'pods') {
+        continue; // pod peers are reached through their Services (see peerCallHosts)
+      }
+      if (peer.cidrs.length === 0) {
+        const beyond = ports.filter(p => !KUBE_APISERVER_SERVICE_PORTS.includes(p.port)).map(p => p.port);
+        if (beyond.length > 0) {
+          problems.push(`${serviceId} calls the API server (peer "${peer.name}") on port ${beyond.join(',')}: sidecars reach it through the kubernetes Service (443, forwarded to its endpoints), and the peer gives no addresses for other ports. Give peers[${peer.name}].cidrs (its endpoint addresses: kubectl get endpoints kubernetes), or call it on 443.`);
+        }
+        continue;
+      }
+      const entry = peerEntry(peer.name);
+      const key = `${namespace}|peer|${entry.name}`;
+      const draft = drafts.get(key) ?? { namespace, host: entry.host, kind: 'peer', name: entry.name, wildcard: false, cidrs: new Set(peer.cidrs), ports: new Map(), callers: new Set() };
+      addPorts(draft, ports, caller);
+      drafts.set(key, draft);
+    }
+  };
+  for (const service of model.services) {
+    plan(service.namespace, service.id, service.id, service.calls, service.peerCalls);
+    for (const version of service.versions) {
+      plan(service.namespace, `${service.id} (version ${version.name})`, workloadKey(service, version), version.calls, version.peerCalls);
     }
   }
   if (problems.length > 0) {
@@ -88,12 +124,12 @@ export function planServiceEntries(model: ResolvedCatalog): PlannedServiceEntry[
   }
   return [...drafts.values()]
     .map((d): PlannedServiceEntry => {
+      const byAddress = d.kind !== 'host' || (d.cidrs.size > 0 && [...d.ports.values()].some(p => !NAME_MATCHED.has(p.protocol)));
       const ports = [...d.ports.values()].sort((a, b) => a.port - b.port).map(p => {
         // Address-matched entries pass traffic through by destination: plain TCP.
-        const protocol = d.kind === 'cidr' ? 'TCP' : entryProtocol(p.protocol);
+        const protocol = d.kind !== 'host' ? 'TCP' : entryProtocol(p.protocol);
         return { number: p.port, name: `${protocol.toLowerCase()}-${p.port}`, protocol };
       });
-      const byAddress = d.kind === 'cidr' || (d.cidrs.size > 0 && ports.some(p => p.protocol === 'TCP'));
       const addresses = byAddress ? [...d.cidrs].sort() : [];
       let resolution: istio.ServiceEntrySpecResolution;
       if (byAddress || d.wildcard) {
@@ -106,4 +142,3 @@ export function planServiceEntries(model: ResolvedCatalog): PlannedServiceEntry[
     })
     .sort((a, b) => compare(a.namespace, b.namespace) || compare(a.name, b.name));
 }
-

@@ -19,10 +19,21 @@ export const CATCH_ALL_ROUTE = 'catch-all';
 export const FAULT_ROUTE_SUFFIX = '-fault-injection';
 /** DNS suffix of the made-up hosts of CIDR ServiceEntries (never resolved). */
 export const CIDR_HOST_SUFFIX = 'cidr.mesh-ladder.internal';
+/** DNS suffix of the made-up hosts of peer ServiceEntries (world ranges, API server addresses). */
+export const PEER_HOST_SUFFIX = 'peer.mesh-ladder.internal';
+/** Prefix of the namespace-wide AuthorizationPolicies that admit calls into a peer's pods. */
+export const PEER_POLICY_PREFIX = 'peer-';
+/** Ports of the API server behind the `kubernetes` Service (443) and on its endpoints (often 6443). */
+export const KUBE_APISERVER_SERVICE_PORTS: readonly number[] = [443, 6443];
 
 /** `<name>.<namespace>.svc.<clusterDomain>`: the host every Istio object names. */
 export function serviceHost(catalog: ResolvedCatalog, service: { readonly name: string; readonly namespace: string }): string {
   return `${service.name}.${service.namespace}.svc.${catalog.clusterDomain}`;
+}
+
+/** The `kubernetes` Service in `default`: how pods (and their sidecars) reach the API server. */
+export function kubernetesApiHost(catalog: ResolvedCatalog): string {
+  return `kubernetes.default.svc.${catalog.clusterDomain}`;
 }
 
 /** The mesh identity of pods running as `serviceAccount` in `namespace`. */
@@ -82,6 +93,12 @@ export function hostEntryName(host: string): string {
   const labels = host.toLowerCase().split('.').map(l => slug(l, 50));
   const name = `external-${labels.join('.')}`;
   return name.length <= 253 ? name : `external-${slug(host)}`;
+}
+
+/** Object name and made-up host of the ServiceEntry for calls to an address peer. */
+export function peerEntry(peerName: string): { name: string; host: string } {
+  const label = slug(peerName, 50);
+  return { name: `peer-${label}`, host: `${label}.${PEER_HOST_SUFFIX}` };
 }
 
 /** Object name and made-up host of the ServiceEntry for a CIDR call. */

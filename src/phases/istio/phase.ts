@@ -31,14 +31,18 @@ const ISTIOD_PORTS: readonly number[] = [15012];
  * Phase 4 of the ladder: the Istio sidecar mesh, with retries that never repeat a
  * request the server may already have processed.
  *
- * Emits sidecar injection on owned namespaces, mTLS (PeerAuthentication),
- * identity-based authorization (AuthorizationPolicy), traffic management with an
- * explicit `retries` block and a timeout on EVERY HTTP route (VirtualService), mTLS
- * origination, connection pools, outlier detection and canary subsets (DestinationRule),
- * per-workload egress scoping with `REGISTRY_ONLY` (Sidecar), external destinations
+ * Emits sidecar injection on owned namespaces, mTLS (PeerAuthentication, with
+ * port-level PERMISSIVE exceptions for ports unmeshed peers call, e.g. a webhook),
+ * identity-based authorization of services and peers (AuthorizationPolicy: principals,
+ * namespaces, address ranges of unmeshed peers), traffic management with an explicit
+ * `retries` block and a timeout on EVERY HTTP route, header-routed versions first
+ * (VirtualService), mTLS origination, connection pools, outlier detection and canary
+ * subsets (DestinationRule), per-workload (and per-version) egress scoping with
+ * `REGISTRY_ONLY` (Sidecar), external destinations and peer address ranges
  * (ServiceEntry) and optional tracing (Telemetry); and keeps L4 enforcement underneath
  * (Cilium L3/L4 by default, or NetworkPolicy, or none), opened for the sidecars' control
- * plane connection.
+ * plane connection. Peers it cannot tell apart without an L4 layer are refused with
+ * `l4: none`.
  */
 export class IstioPhase extends Construct {
   /** The Namespace objects, when emitted. */
@@ -73,7 +77,7 @@ export class IstioPhase extends Construct {
       this.namespaces = new NamespaceLayer(this, 'namespaces', { catalog, labels: { [INJECTION_LABEL]: 'enabled' } });
     }
     this.peerAuthentications = new IstioPeerAuthentications(this, 'peer-authentication', { catalog, mode });
-    this.authorizationPolicies = new IstioAuthorizationPolicies(this, 'authorization', { catalog, mode });
+    this.authorizationPolicies = new IstioAuthorizationPolicies(this, 'authorization', { catalog, mode, l4 });
     this.virtualServices = new IstioVirtualServices(this, 'virtual-services', { catalog });
     this.destinationRules = new IstioDestinationRules(this, 'destination-rules', { catalog });
     this.serviceEntries = new IstioServiceEntries(this, 'service-entries', { catalog });

@@ -12,13 +12,19 @@
  *
  * Retries cannot be set per method on one route, so routes are split by match (method,
  * path, gRPC method), most specific first, since Istio takes the first route that matches.
+ *
+ * Header-routed versions (`versions[].headers`) come first: per version, a copy of every
+ * route (and of the catch-all) that also matches the version's headers and goes to that
+ * version only, with the route's retries and the version's timeout (or the route's).
+ * Copies keep the route's name (so the retry lint still knows which catalog route they
+ * are) and name their matches after the version: Envoy logs `<route>.<version>`.
  */
 import { CATCH_ALL_ROUTE, FAULT_ROUTE_SUFFIX, isL7, serviceHost } from './names';
 import { uriMatches } from './paths';
 import * as istio from '../../../imports/networking.istio.io';
 import { formatSeconds } from '../../model/duration';
 import { PRE_REQUEST_CONDITIONS } from '../../model/idempotency';
-import { ResolvedCatalog, ResolvedFault, ResolvedRoute, ResolvedService } from '../../model/resolved';
+import { ResolvedCatalog, ResolvedFault, ResolvedRoute, ResolvedService, ResolvedVersion } from '../../model/resolved';
 import { RetryCondition } from '../../model/types';
 
 /** Envoy `retryOn` names of the catalog's conditions (Istio passes them through). */
@@ -63,17 +69,38 @@ export function routeTimeout(catalog: ResolvedCatalog, route: ResolvedRoute | un
   return ms > 0 ? formatSeconds(ms) : undefined;
 }
 
-/** Weighted destinations: one per canary version (subset), or the plain host. */
+/** Where one version's traffic goes: its subset, or the Service that backs it (no subset). */
+export function versionDestination(
+  catalog: ResolvedCatalog,
+  service: ResolvedService,
+  version: ResolvedVersion,
+): istio.VirtualServiceSpecHttpRouteDestination {
+  if (version.backend !== undefined) {
+    return { host: serviceHost(catalog, catalog.service(version.backend)) };
+  }
+  return { host: serviceHost(catalog, service), subset: version.name };
+}
+
+/** Weighted destinations: one per canary version (subset or backend Service), or the plain host. */
 export function routeDestinations(catalog: ResolvedCatalog, service: ResolvedService): istio.VirtualServiceSpecHttpRoute[] {
-  const host = serviceHost(catalog, service);
   const versions = service.versions.filter(v => v.weight > 0);
   if (versions.length === 0) {
-    return [{ destination: { host } }];
+    return [{ destination: { host: serviceHost(catalog, service) } }];
   }
   if (versions.length === 1) {
-    return [{ destination: { host, subset: versions[0].name } }];
+    return [{ destination: versionDestination(catalog, service, versions[0]) }];
   }
-  return versions.map(v => ({ destination: { host, subset: v.name }, weight: v.weight }));
+  return versions.map(v => ({ destination: versionDestination(catalog, service, v), weight: v.weight }));
+}
+
+/**
+ * Versions reached by headers, in the order Istio must try them: more headers first (a
+ * request carrying both `a` and `b` goes to the version that asks for both), then by name.
+ */
+export function headerVersions(service: ResolvedService): ResolvedVersion[] {
+  return service.versions
+    .filter(v => Object.keys(v.headers).length > 0)
+    .sort((a, b) => Object.keys(b.headers).length - Object.keys(a.headers).length || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
 /** Sort key: exact paths before regular expressions before (longer) prefixes before any path. */
@@ -120,6 +147,7 @@ export function routeMatches(
   service: ResolvedService,
   route: ResolvedRoute,
   headers: Record<string, string> = {},
+  matchName?: string,
 ): istio.VirtualServiceSpecHttpMatch[] | undefined {
   const l7Ports = service.ports.filter(p => isL7(p.protocol));
   const ports: Array<number | undefined> = route.ports.length < l7Ports.length ? route.ports.map(p => p.port) : [undefined];
@@ -133,6 +161,7 @@ export function routeMatches(
         ...(method ? { method: { exact: method } } : {}),
         ...(port !== undefined ? { port } : {}),
         ...(headerMatch ? { headers: headerMatch } : {}),
+        ...(matchName !== undefined ? { name: matchName } : {}),
       };
       matches.push(m);
     }
@@ -156,44 +185,73 @@ export function routeFault(fault: ResolvedFault): istio.VirtualServiceSpecHttpFa
 }
 
 /**
- * Every HTTP route of a service's VirtualService: per declared route (most specific
- * first) an optional header-scoped fault route and the route itself, then the catch-all.
+ * Every HTTP route of a service's VirtualService: first, per header-routed version, its
+ * copy of the routes below, then per declared route (most specific first) an optional
+ * header-scoped fault route and the route itself, then the catch-all.
  *
  * A fault turns Istio's retries and timeout off on its route, so a header-scoped fault
  * gets a route of its own (no retries, no timeout) and normal traffic keeps both. A
- * fault without headers stays on the route; `mesh-ladder lint` flags it.
+ * fault without headers stays on the route (and on its header-routed copies);
+ * `mesh-ladder lint` flags it.
  */
 export function serviceHttpRoutes(catalog: ResolvedCatalog, service: ResolvedService): istio.VirtualServiceSpecHttp[] {
-  const route = routeDestinations(catalog, service);
   const out: istio.VirtualServiceSpecHttp[] = [];
-  const names = new Set(service.routes.map(r => r.name));
+  for (const version of headerVersions(service)) {
+    out.push(...routeBlock(catalog, service, [{ destination: versionDestination(catalog, service, version) }], version));
+  }
+  out.push(...routeBlock(catalog, service, routeDestinations(catalog, service)));
+  return out;
+}
+
+/** The routes of a service to `destinations`; with a version, only for requests carrying its headers. */
+function routeBlock(
+  catalog: ResolvedCatalog,
+  service: ResolvedService,
+  destinations: istio.VirtualServiceSpecHttpRoute[],
+  version?: ResolvedVersion,
+): istio.VirtualServiceSpecHttp[] {
+  const headers = version?.headers ?? {};
+  const matchName = version?.name;
+  const versionTimeout = version?.timeoutMs !== undefined && version.timeoutMs > 0 ? formatSeconds(version.timeoutMs) : undefined;
+  const out: istio.VirtualServiceSpecHttp[] = [];
   for (const r of orderedRoutes(service)) {
-    const match = routeMatches(service, r);
-    if (r.fault && Object.keys(r.fault.headers).length > 0) {
-      out.push({
-        name: `${r.name}${FAULT_ROUTE_SUFFIX}`,
-        match: routeMatches(service, r, r.fault.headers),
-        fault: routeFault(r.fault),
-        route: clone(route),
-        retries: { ...NO_RETRIES },
-      });
+    const match = routeMatches(service, r, headers, matchName);
+    const faultHeaders = r.fault?.headers ?? {};
+    if (r.fault && Object.keys(faultHeaders).length > 0) {
+      // Unless the fault's headers contradict the version's: no request carries both.
+      if (Object.entries(faultHeaders).every(([k, v]) => headers[k] === undefined || headers[k] === v)) {
+        out.push({
+          name: `${r.name}${FAULT_ROUTE_SUFFIX}`,
+          match: routeMatches(service, r, { ...headers, ...faultHeaders }, matchName),
+          fault: routeFault(r.fault),
+          route: clone(destinations),
+          retries: { ...NO_RETRIES },
+        });
+      }
     }
-    const timeout = routeTimeout(catalog, r);
+    const timeout = versionTimeout ?? routeTimeout(catalog, r);
     out.push({
       name: r.name,
       ...(match ? { match } : {}),
-      ...(r.fault && Object.keys(r.fault.headers).length === 0 ? { fault: routeFault(r.fault) } : {}),
-      route: clone(route),
+      ...(r.fault && Object.keys(faultHeaders).length === 0 ? { fault: routeFault(r.fault) } : {}),
+      route: clone(destinations),
       retries: routeRetries(r),
       ...(timeout ? { timeout } : {}),
     });
   }
+  const names = new Set(service.routes.map(r => r.name));
   let catchAll = CATCH_ALL_ROUTE;
   while (names.has(catchAll)) {
     catchAll += '-route';
   }
-  const timeout = routeTimeout(catalog, undefined);
-  out.push({ name: catchAll, route: clone(route), retries: { ...NO_RETRIES }, ...(timeout ? { timeout } : {}) });
+  const timeout = versionTimeout ?? routeTimeout(catalog, undefined);
+  out.push({
+    name: catchAll,
+    ...(version ? { match: [{ headers: headerMatches(headers), name: matchName }] } : {}),
+    route: clone(destinations),
+    retries: { ...NO_RETRIES },
+    ...(timeout ? { timeout } : {}),
+  });
   return out;
 }
 

@@ -17,9 +17,12 @@ export interface IstioServiceEntriesProps {
  * - a `host` call: `MESH_EXTERNAL`, resolution DNS (NONE for `*.` wildcards, which
  *   cannot be resolved), its ports with protocol TLS, HTTP, HTTP2, GRPC or TCP; TCP
  *   ports of a host with `cidrs` are limited to those addresses;
- * - a `cidr` call: the range minus its exclusions as `addresses`, resolution NONE, TCP.
- * One entry per namespace and target, exported to that namespace only; UDP ports are
- * left out (sidecars do not capture UDP; the L4 layer governs it).
+ * - a `cidr` call: the range minus its exclusions as `addresses`, resolution NONE, TCP;
+ * - a call to a world peer (the world, a partner range) or to the API server with
+ *   `cidrs`: `peer-<peer>`, the peer's ranges as `addresses`, resolution NONE, TCP.
+ * One entry per namespace and target (calls of versions included), exported to that
+ * namespace only; UDP ports are left out (sidecars do not capture UDP; the L4 layer
+ * governs it). The API server is also reached through its `kubernetes` Service.
  */
 export class IstioServiceEntries extends Construct {
   /** @internal What was emitted, in order. */

@@ -1,11 +1,12 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { planServiceEntries } from './egress-plan';
+import { planServiceEntries, PlannedServiceEntry } from './egress-plan';
 import { isProxied, NAMESPACE_DEFAULT_NAME, perServiceName, serviceHost } from './names';
 import { SidecarScope } from './options';
+import { peerCallHosts, peerCoversNamespace, peerMatchesPods, PodSet, podSets, versionsSeparable, workloadKey } from './peers';
 import * as istio from '../../../imports/networking.istio.io';
 import { ServiceCatalog } from '../../model/catalog';
-import { ResolvedCatalog, ResolvedService } from '../../model/resolved';
+import { ResolvedCatalog, ResolvedService, ResolvedVersion } from '../../model/resolved';
 import { constructId, MANAGED_BY_LABELS, serviceLabels } from '../common';
 
 /** Properties of `IstioSidecars`. */
@@ -26,14 +27,23 @@ export interface IstioSidecarsProps {
  * over TCP passes through the proxy). Shrinking each proxy's configuration from every
  * service of the mesh to its own dependencies is also what keeps sidecar memory flat.
  *
- * SERVICE scope: per owned namespace a `default` Sidecar (control plane and DNS only)
- * for pods no catalog service owns, and per service a Sidecar selecting its pods with
- * its callees (`<ns>/<host FQDN>`) and ServiceEntries (`<ns>/<host>`). NAMESPACE scope:
- * per owned namespace one Sidecar with the union. Services in namespaces the catalog
- * does not own always get their own Sidecar.
+ * What a proxy imports: its callees (`<ns>/<host FQDN>`, split backends included),
+ * ServiceEntries (`<ns>/<host>`: external hosts, CIDRs, world ranges, the API server's
+ * addresses), the API server's `kubernetes` Service, every Service of a pod peer's
+ * namespace (`<ns>/*`, or every namespace's for peers spanning namespaces: their Services
+ * are not in the catalog), and, when the pods are themselves a peer's (e.g. `cluster`), the
+ * services that peer may call.
+ *
+ * SERVICE scope: per owned namespace a `default` Sidecar (control plane and DNS, plus what
+ * peers covering the namespace call) for pods no catalog service owns, and per service a
+ * Sidecar selecting its pods; a service whose versions make calls of their own gets one
+ * Sidecar per version instead (selector plus version labels), when the versions' labels
+ * tell their pods apart. NAMESPACE scope: per owned namespace one Sidecar with the union.
+ * Services in namespaces the catalog does not own always get their own Sidecar.
  */
 export class IstioSidecars extends Construct {
   private readonly byService = new Map<string, ApiObject>();
+  private readonly byVersion = new Map<string, ApiObject>();
   private readonly byNamespace = new Map<string, ApiObject>();
 
   public constructor(scope: Construct, id: string, props: IstioSidecarsProps) {
@@ -42,25 +52,43 @@ export class IstioSidecars extends Construct {
     const sidecarScope = props.scope ?? SidecarScope.SERVICE;
     const base = [`${model.istio.controlPlaneNamespace}/*`, `${model.dns.namespace}/*`];
     const owned = new Set(model.namespaces.filter(n => n.owned).map(n => n.name));
-    const hostsOf = egressHosts(model);
+    const egress = new EgressHosts(model);
+    const versionScope = new Construct(this, 'versions');
 
     for (const ns of [...owned].sort()) {
       const members = model.services.filter(s => s.namespace === ns);
-      const hosts = sidecarScope === SidecarScope.NAMESPACE ? members.flatMap(s => hostsOf.get(s.id) ?? []) : [];
+      const hosts = sidecarScope === SidecarScope.NAMESPACE ? members.flatMap(s => podSets(s).flatMap(set => egress.hostsOf(set))) : [];
       this.byNamespace.set(ns, new istio.Sidecar(this, constructId(ns, 'default'), {
         metadata: { name: NAMESPACE_DEFAULT_NAME, namespace: ns, labels: { ...MANAGED_BY_LABELS } },
-        spec: sidecarSpec([...base, ...hosts]),
+        spec: sidecarSpec([...base, ...hosts, ...egress.namespaceHosts(ns)]),
       }));
     }
     for (const service of model.services) {
       if (sidecarScope === SidecarScope.NAMESPACE && owned.has(service.namespace)) {
         continue;
       }
+      const sets = podSets(service).map(set => ({ set, hosts: [...new Set([...base, ...egress.hostsOf(set)])].sort() }));
+      const differ = sets.some(x => JSON.stringify(x.hosts) !== JSON.stringify(sets[0].hosts));
+      if (differ && versionsSeparable(service)) {
+        const taken = new Set(model.services.filter(s => s.namespace === service.namespace).map(s => s.name));
+        for (const { set, hosts } of sets) {
+          const version = set.version!;
+          let name = `${perServiceName(service, [NAMESPACE_DEFAULT_NAME])}-${version.name}`;
+          if (taken.has(name)) {
+            name = `${service.name}-version-${version.name}`;
+          }
+          this.byVersion.set(workloadKey(service, version), new istio.Sidecar(versionScope, constructId(service.id, version.name), {
+            metadata: { name, namespace: service.namespace, labels: serviceLabels(service) },
+            spec: { workloadSelector: { labels: { ...set.labels } }, ...sidecarSpec(hosts) },
+          }));
+        }
+        continue;
+      }
       this.byService.set(service.id, new istio.Sidecar(this, constructId(service.id), {
         metadata: { name: perServiceName(service, [NAMESPACE_DEFAULT_NAME]), namespace: service.namespace, labels: serviceLabels(service) },
         spec: {
           workloadSelector: { labels: { ...service.selector } },
-          ...sidecarSpec([...base, ...(hostsOf.get(service.id) ?? [])]),
+          ...sidecarSpec(sets.flatMap(x => x.hosts)),
         },
       }));
     }
@@ -72,11 +100,21 @@ export class IstioSidecars extends Construct {
   }
 
   /**
-   * The Sidecar of a service (SERVICE scope, or a namespace the catalog does not own).
+   * The Sidecar of a service (SERVICE scope, or a namespace the catalog does not own);
+   * undefined when its versions get Sidecars of their own.
    * @param serviceId `namespace/name`
    */
   public serviceSidecar(serviceId: string): ApiObject | undefined {
     return this.byService.get(serviceId);
+  }
+
+  /**
+   * The Sidecar of one version of a service, when its versions make different calls.
+   * @param serviceId `namespace/name`
+   * @param version version name
+   */
+  public versionSidecar(serviceId: string, version: string): ApiObject | undefined {
+    return this.byVersion.get(`${serviceId}@${version}`);
   }
 }
 
@@ -87,25 +125,63 @@ function sidecarSpec(hosts: string[]): istio.SidecarSpec {
   };
 }
 
-/** Egress hosts (`<namespace>/<host>`) of every calling service: callees and ServiceEntries. */
-function egressHosts(model: ResolvedCatalog): Map<string, string[]> {
-  const out = new Map<string, string[]>();
-  const add = (service: ResolvedService | string, host: string) => {
-    const id = typeof service === 'string' ? service : service.id;
-    out.set(id, [...(out.get(id) ?? []), host]);
-  };
-  for (const service of model.services) {
-    for (const call of service.calls) {
+/** Egress hosts (`<namespace>/<host>`) of pod sets and of a namespace's other pods. */
+class EgressHosts {
+  private readonly entries: PlannedServiceEntry[];
+
+  public constructor(private readonly model: ResolvedCatalog) {
+    this.entries = planServiceEntries(model);
+  }
+
+  /** What the pods of one set (a version, or a service without versions) call. */
+  public hostsOf(set: PodSet): string[] {
+    const { service, version } = set;
+    const model = this.model;
+    const versions: ResolvedVersion[] = version ? [version] : service.versions.filter(v => v.backend === undefined);
+    const calls = [...service.calls, ...versions.flatMap(v => v.calls)];
+    const peerCalls = [...service.peerCalls, ...versions.flatMap(v => v.peerCalls)];
+    const hosts: string[] = [];
+    for (const call of calls) {
       if (call.kind === 'service' && call.ports.some(p => isProxied(p.protocol))) {
-        const callee = model.service(call.targetId);
-        add(service, `${callee.namespace}/${serviceHost(model, callee)}`);
+        hosts.push(this.serviceEntryHost(model.service(call.targetId)));
       }
     }
-  }
-  for (const entry of planServiceEntries(model)) {
-    for (const caller of entry.callers) {
-      add(caller, `${entry.namespace}/${entry.host}`);
+    for (const call of peerCalls) {
+      if (call.ports.some(p => isProxied(p.protocol))) {
+        hosts.push(...peerCallHosts(model, call.peer));
+      }
     }
+    const keys = new Set([service.id, ...versions.map(v => workloadKey(service, v))]);
+    for (const entry of this.entries) {
+      if (entry.namespace === service.namespace && entry.callers.some(c => keys.has(c))) {
+        hosts.push(`${entry.namespace}/${entry.host}`);
+      }
+    }
+    // The pods are a peer's too (e.g. `cluster`): they may call what that peer may call.
+    for (const callee of model.services) {
+      for (const caller of callee.callers) {
+        if (caller.ports.some(p => isProxied(p.protocol)) && peerMatchesPods(model, caller.peer, service.namespace, set.labels, set.serviceAccount)) {
+          hosts.push(this.serviceEntryHost(callee));
+        }
+      }
+    }
+    return hosts;
   }
-  return out;
+
+  /** What unknown pods of a namespace may call: the callees of peers covering it. */
+  public namespaceHosts(namespace: string): string[] {
+    const hosts: string[] = [];
+    for (const callee of this.model.services) {
+      for (const caller of callee.callers) {
+        if (caller.ports.some(p => isProxied(p.protocol)) && peerCoversNamespace(this.model, caller.peer, namespace)) {
+          hosts.push(this.serviceEntryHost(callee));
+        }
+      }
+    }
+    return hosts;
+  }
+
+  private serviceEntryHost(service: ResolvedService): string {
+    return `${service.namespace}/${serviceHost(this.model, service)}`;
+  }
 }

@@ -1,16 +1,18 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import {
-  ALL_NETWORKS_NAME, DEFAULT_PROBE_NETWORKS, GATEWAY_GROUP, GRPC_HEALTH_SERVICE, INGRESS_NETWORKS_NAME, NOTE_ANNOTATION, PORT_LABEL, POLICY_GROUP,
-  PROBE_NETWORKS_NAME, ROUTE_LABEL,
+  DEFAULT_PROBE_NETWORKS, GATEWAY_GROUP, GRPC_HEALTH_SERVICE, NOTE_ANNOTATION, PORT_LABEL, POLICY_GROUP, PROBE_NETWORKS_NAME, ROUTE_LABEL,
 } from './constants';
 import { LinkerdIngressOptions, LinkerdProbeOptions } from './options';
-import { grpcMatchOf, httpMatchOf, Identity, NameRegistry, planServers, RouteGrant, ServerPlan } from './plan';
+import {
+  ALL_NETWORKS, compareStrings, grpcMatchOf, httpMatchOf, identityString, isEmptyGrant, NameRegistry, NetworkGrant, planServers, Principals,
+  RouteGrant, ServerPlan,
+} from './plan';
 import * as gw from '../../../imports/gateway.networking.k8s.io';
 import * as l5d from '../../../imports/policy.linkerd.io';
 import { ServiceCatalog } from '../../model/catalog';
 import { ResolvedRoute } from '../../model/resolved';
-import { MeshMode } from '../../model/types';
+import { L4Layer, MeshMode } from '../../model/types';
 import { constructId, MANAGED_BY_LABELS, PhaseCapabilityError, serviceLabels } from '../common';
 
 /** Properties of `LinkerdAuthorization`. */
@@ -40,23 +42,32 @@ export interface LinkerdAuthorizationProps {
    * @default false
    */
   readonly exposedFromWorld?: boolean;
+  /**
+   * The L4 layer under Linkerd. Without one (NONE), a network grant wider than its peer
+   * (every address, for peers without known addresses) or a namespace-wide identity grant
+   * for labelled pods would let others in, so the phase refuses those.
+   * @default - the catalog's `linkerd.l4`
+   */
+  readonly l4?: L4Layer;
 }
-
-type NetworkAuthName = typeof PROBE_NETWORKS_NAME | typeof ALL_NETWORKS_NAME | typeof INGRESS_NETWORKS_NAME;
 
 /**
  * Linkerd authorization, per service port (policy.linkerd.io):
  * - a `Server` (v1beta3) per pod port selecting the service's pods, with the
  *   `proxyProtocol` of the port (HTTP/1, HTTP/2, gRPC; opaque for tcp and tls; UDP is
  *   not proxied and gets none) and `accessPolicy` deny (ENFORCED) or audit (PERMISSIVE);
- * - callers allowed every request: a `MeshTLSAuthentication` naming their service
- *   accounts (and the meshed ingress controller's for exposed services) and an
- *   `AuthorizationPolicy` binding it to the Server;
- * - route-limited callers: per route an inbound route (policy.linkerd.io HTTPRoute, or a
- *   Gateway API GRPCRoute on gRPC Servers) whose parent is the Server, with its own
- *   MeshTLSAuthentication and AuthorizationPolicy. Once a route is attached, requests
- *   matching none get 404, so callers allowed everything get a catch-all route, and
- *   kubelet probe paths a probe route authorized by a `NetworkAuthentication` (Linkerd
+ * - callers allowed every request: a `MeshTLSAuthentication` naming their identities
+ *   (catalog callers' service accounts, the meshed ingress controller's, meshed peers' by
+ *   service account or namespace) and an `AuthorizationPolicy` binding it to the Server;
+ *   callers without identity (unmeshed peers: the monitoring scraper, the API server, the
+ *   world; an unmeshed ingress controller; plaintext ports) a `NetworkAuthentication` of
+ *   their addresses (every address when unknown: the L4 layer narrows it) and one
+ *   AuthorizationPolicy per network;
+ * - route-limited callers (calls and peers): per route an inbound route (policy.linkerd.io
+ *   HTTPRoute, or a Gateway API GRPCRoute on gRPC Servers) whose parent is the Server,
+ *   with its own authentications and AuthorizationPolicies. Once a route is attached,
+ *   requests matching none get 404, so callers allowed everything get a catch-all route,
+ *   and kubelet probe paths a probe route authorized by a `NetworkAuthentication` (Linkerd
  *   drops its automatic probe routes on such ports).
  */
 export class LinkerdAuthorization extends Construct {
@@ -64,26 +75,48 @@ export class LinkerdAuthorization extends Construct {
   public readonly warnings: string[] = [];
   private readonly objects = new Map<string, ApiObject>();
   private readonly names: NameRegistry;
-  private readonly networkAuths = new Map<string, Set<NetworkAuthName>>();
+  /** NetworkAuthentications to emit, by namespace and name. */
+  private readonly networkAuths = new Map<string, Map<string, NetworkGrant>>();
+  private readonly controlPlaneNamespace: string;
+  private readonly trustDomain: string;
 
   public constructor(scope: Construct, id: string, props: LinkerdAuthorizationProps) {
     super(scope, id);
     const model = props.catalog._resolved;
     this.names = NameRegistry.of(this);
+    this.controlPlaneNamespace = model.linkerd.controlPlaneNamespace;
+    this.trustDomain = model.trustDomain;
     const mode = props.mode ?? model.linkerd.mode;
     const ingressMeshed = props.ingress?.meshed ?? true;
-    if (!ingressMeshed && (props.ingress?.networks ?? []).length === 0 && model.services.some(s => s.exposed)) {
-      throw new PhaseCapabilityError('the linkerd phase cannot authorize an unmeshed ingress controller without its networks: set ingress.networks (its pod CIDR, or the node CIDRs for a hostNetwork controller), or mesh the controller (ingress.meshed: true)');
+    const ingressNetworks = props.ingress?.networks ?? [];
+    const ingressCallers = model.services.filter(s => s.callers.some(c => c.peer.name === 'ingress-controller'));
+    if (!ingressMeshed && ingressNetworks.length === 0 && ingressCallers.length > 0) {
+      throw new PhaseCapabilityError(`the linkerd phase cannot authorize an unmeshed ingress controller without its networks (it calls ${ingressCallers.map(s => s.id).join(', ')}): set ingress.networks (its pod CIDR, or the node CIDRs for a hostNetwork controller), or mesh the controller (ingress.meshed: true)`);
     }
-    const ingressIdentity: Identity = { namespace: model.ingressController.namespace, serviceAccount: model.ingressController.serviceAccount };
     const probeNetworks = props.probes?.networks ?? [...DEFAULT_PROBE_NETWORKS];
+    const plans = planServers(model, {
+      ingressMeshed,
+      ingressNetworks,
+      exposedFromWorld: props.exposedFromWorld ?? false,
+      l4: props.l4 ?? model.linkerd.l4,
+    });
 
-    for (const plan of planServers(model)) {
+    for (const plan of plans) {
       const ns = plan.service.namespace;
       const owner = `${plan.service.id} port ${plan.podPort}`;
       const labels = { ...serviceLabels(plan.service), [PORT_LABEL]: plan.ports[0].ref };
-      const serverIdentities = [...plan.clients, ...(plan.ingress && ingressMeshed ? [ingressIdentity] : [])];
-      const serverWide = serverIdentities.length > 0 || (plan.ingress && (!ingressMeshed || (props.exposedFromWorld ?? false))) || plan.plaintext;
+      const server: Principals = plan.plaintext
+        ? {
+          ...plan.server,
+          networks: mergeNetworks(plan.server.networks, {
+            network: ALL_NETWORKS,
+            reasons: ['plaintext port'],
+            kinds: {},
+            reaches: { pods: true, apiserver: true, addresses: true },
+          }),
+        }
+        : plan.server;
+      const serverWide = !isEmptyGrant(server);
       const probePaths = props.probes?.servicePaths?.[plan.service.id] ?? props.probes?.paths ?? [];
       const grpcHealth = plan.routeStyle === 'grpc' && (props.probes?.grpcHealth ?? false);
       const routed = plan.routeStyle !== 'none' && (plan.routeGrants.length > 0 || grpcHealth);
@@ -111,30 +144,15 @@ export class LinkerdAuthorization extends Construct {
           accessPolicy: mode === MeshMode.PERMISSIVE ? 'audit' : 'deny',
         },
       }));
-      const serverRef = { group: POLICY_GROUP, kind: 'Server', name: plan.name };
-
-      if (serverIdentities.length > 0) {
-        this.meshTls(owner, ns, plan.name, labels, serverIdentities);
-        this.policy(owner, ns, plan.name, labels, serverRef, [{ group: POLICY_GROUP, kind: 'MeshTLSAuthentication', name: plan.name }]);
-      }
-      if (plan.ingress && !ingressMeshed) {
-        this.policy(owner, ns, `${plan.name}-ingress`, labels, serverRef, [this.networkRef(ns, INGRESS_NETWORKS_NAME)]);
-      }
-      if (plan.ingress && props.exposedFromWorld) {
-        this.policy(owner, ns, `${plan.name}-world`, labels, serverRef, [this.networkRef(ns, ALL_NETWORKS_NAME)]);
-      }
-      if (plan.plaintext) {
-        this.policy(owner, ns, `${plan.name}-plaintext`, labels, serverRef, [this.networkRef(ns, ALL_NETWORKS_NAME)]);
-      }
+      this.grant(owner, ns, plan.name, labels, { group: POLICY_GROUP, kind: 'Server', name: plan.name }, server);
       if (!routed) {
         continue;
       }
-      for (const grant of plan.routeGrants) {
-        const name = `${plan.name}-${grant.route.name}`;
-        const routeLabels = { ...labels, [ROUTE_LABEL]: grant.route.name };
-        const target = this.inboundRoute(owner, plan, name, routeLabels, routeRules(plan, grant));
-        this.meshTls(owner, ns, name, routeLabels, grant.identities);
-        this.policy(owner, ns, name, routeLabels, target, [{ group: POLICY_GROUP, kind: 'MeshTLSAuthentication', name }]);
+      for (const routeGrant of plan.routeGrants) {
+        const name = `${plan.name}-${routeGrant.route.name}`;
+        const routeLabels = { ...labels, [ROUTE_LABEL]: routeGrant.route.name };
+        const target = this.inboundRoute(owner, plan, name, routeLabels, routeRules(plan, routeGrant));
+        this.grant(owner, ns, name, routeLabels, target, routeGrant.principals);
       }
       const grantMatchesAll = plan.routeStyle === 'http' && plan.routeGrants.some(g => {
         const m = httpMatchOf(g.route);
@@ -158,20 +176,15 @@ export class LinkerdAuthorization extends Construct {
       if (probeRules) {
         const name = `${plan.name}-probes`;
         const target = this.inboundRoute(owner, plan, name, labels, probeRules);
-        this.policy(owner, ns, name, labels, target, [this.networkRef(ns, PROBE_NETWORKS_NAME)]);
+        this.policy(owner, ns, name, labels, target, [this.networkRef(ns, { name: PROBE_NETWORKS_NAME, cidrs: probeNetworks })]);
       }
     }
 
-    const networks: Record<NetworkAuthName, string[]> = {
-      [PROBE_NETWORKS_NAME]: probeNetworks,
-      [ALL_NETWORKS_NAME]: ['0.0.0.0/0', '::/0'],
-      [INGRESS_NETWORKS_NAME]: props.ingress?.networks ?? [],
-    };
-    for (const [ns, names] of [...this.networkAuths.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-      for (const name of [...names].sort()) {
+    for (const [ns, byName] of [...this.networkAuths.entries()].sort(([a], [b]) => compareStrings(a, b))) {
+      for (const [name, network] of [...byName.entries()].sort(([a], [b]) => compareStrings(a, b))) {
         this.add(new l5d.NetworkAuthentication(this, constructId(ns, 'networkauthentication', name), {
           metadata: { name: this.names.claim('NetworkAuthentication', ns, name, `namespace ${ns}`), namespace: ns, labels: { ...MANAGED_BY_LABELS } },
-          spec: { networks: [...networks[name]].sort().map(cidr => ({ cidr })) },
+          spec: { networks: [...network.cidrs].sort().map(cidr => ({ cidr })) },
         }));
       }
     }
@@ -193,19 +206,47 @@ export class LinkerdAuthorization extends Construct {
     return obj;
   }
 
-  private networkRef(ns: string, name: NetworkAuthName): l5d.AuthorizationPolicySpecRequiredAuthenticationRefs {
-    const set = this.networkAuths.get(ns) ?? new Set<NetworkAuthName>();
-    set.add(name);
-    this.networkAuths.set(ns, set);
-    return { group: POLICY_GROUP, kind: 'NetworkAuthentication', name };
+  private networkRef(ns: string, network: NetworkGrant): l5d.AuthorizationPolicySpecRequiredAuthenticationRefs {
+    const byName = this.networkAuths.get(ns) ?? new Map<string, NetworkGrant>();
+    byName.set(network.name, network);
+    this.networkAuths.set(ns, byName);
+    return { group: POLICY_GROUP, kind: 'NetworkAuthentication', name: network.name };
   }
 
-  private meshTls(owner: string, ns: string, name: string, labels: Record<string, string>, identities: Identity[]): void {
+  /**
+   * Authorizes `principals` on a target: one MeshTLSAuthentication and policy `<name>` for
+   * the identities, one policy `<name>-<network>` per network.
+   */
+  private grant(
+    owner: string,
+    ns: string,
+    name: string,
+    labels: Record<string, string>,
+    target: l5d.AuthorizationPolicySpecTargetRef,
+    principals: Principals,
+  ): void {
+    if (principals.accounts.length > 0 || principals.patterns.length > 0) {
+      this.meshTls(owner, ns, name, labels, principals);
+      this.policy(owner, ns, name, labels, target, [{ group: POLICY_GROUP, kind: 'MeshTLSAuthentication', name }]);
+    }
+    for (const { network, reasons } of principals.networks) {
+      this.policy(owner, ns, `${name}-${network.name}`, labels, target, [this.networkRef(ns, network)], `without identity: ${reasons.join(', ')}`);
+    }
+  }
+
+  private meshTls(owner: string, ns: string, name: string, labels: Record<string, string>, principals: Principals): void {
+    // identities and identityRefs are exclusive: wildcards need identity strings throughout.
+    const spec: l5d.MeshTlsAuthenticationSpec = principals.patterns.length > 0
+      ? {
+        identities: [
+          ...principals.accounts.map(id => identityString(id, this.controlPlaneNamespace, this.trustDomain)),
+          ...principals.patterns,
+        ].sort(compareStrings),
+      }
+      : { identityRefs: principals.accounts.map(id => ({ kind: 'ServiceAccount', name: id.serviceAccount, namespace: id.namespace })) };
     this.add(new l5d.MeshTlsAuthentication(this, constructId(ns, 'meshtls', name), {
       metadata: { name: this.names.claim('MeshTLSAuthentication', ns, name, owner), namespace: ns, labels },
-      spec: {
-        identityRefs: identities.map(id => ({ kind: 'ServiceAccount', name: id.serviceAccount, namespace: id.namespace })),
-      },
+      spec,
     }));
   }
 
@@ -216,9 +257,10 @@ export class LinkerdAuthorization extends Construct {
     labels: Record<string, string>,
     targetRef: l5d.AuthorizationPolicySpecTargetRef,
     refs: l5d.AuthorizationPolicySpecRequiredAuthenticationRefs[],
+    note?: string,
   ): void {
     this.add(new l5d.AuthorizationPolicy(this, constructId(ns, 'authorizationpolicy', name), {
-      metadata: { name: this.names.claim('AuthorizationPolicy', ns, name, owner), namespace: ns, labels },
+      metadata: { name: this.names.claim('AuthorizationPolicy', ns, name, owner), namespace: ns, labels, ...(note ? { annotations: { [NOTE_ANNOTATION]: note } } : {}) },
       spec: { targetRef, requiredAuthenticationRefs: refs },
     }));
   }
@@ -268,4 +310,27 @@ function httpRule(route: ResolvedRoute): l5d.HttpRouteV1Beta3SpecRules {
       ...(m.path ? { path: { type: m.path.type as l5d.HttpRouteV1Beta3SpecRulesMatchesPathType, value: m.path.value } } : {}),
     }],
   };
+}
+
+/** Adds a network to a grant's networks (reasons merged), keeping them sorted by name. */
+function mergeNetworks(
+  networks: Principals['networks'],
+  extra: Principals['networks'][number],
+): Principals['networks'] {
+  const existing = networks.find(n => n.network.name === extra.network.name);
+  if (existing) {
+    return networks.map(n => (n === existing
+      ? {
+        network: n.network,
+        reasons: [...new Set([...n.reasons, ...extra.reasons])].sort(compareStrings),
+        kinds: { ...n.kinds, ...extra.kinds },
+        reaches: {
+          pods: n.reaches.pods || extra.reaches.pods,
+          apiserver: n.reaches.apiserver || extra.reaches.apiserver,
+          addresses: n.reaches.addresses || extra.reaches.addresses,
+        },
+      }
+      : n));
+  }
+  return [...networks, extra].sort((a, b) => compareStrings(a.network.name, b.network.name));
 }

@@ -52,6 +52,8 @@ export const PROBE_NETWORKS_NAME = 'kubelet-probes';
 export const ALL_NETWORKS_NAME = 'all-networks';
 /** Name of the per-namespace NetworkAuthentication of an unmeshed ingress controller. */
 export const INGRESS_NETWORKS_NAME = 'ingress-controller';
+/** Name prefix of the per-namespace NetworkAuthentication of a peer's addresses (`peer-<name>`). */
+export const PEER_NETWORKS_PREFIX = 'peer-';
 /** The gRPC health service kubelet gRPC probes call. */
 export const GRPC_HEALTH_SERVICE = 'grpc.health.v1.Health';
 

@@ -48,16 +48,17 @@ export interface LinkerdProbeOptions {
 /** Whether the ingress controller is in the mesh. */
 export interface LinkerdIngressOptions {
   /**
-   * The ingress controller is meshed (injected): exposed services authorize its
-   * service account (the catalog's `ingressController.serviceAccount`).
+   * The ingress controller is meshed (injected): the services it may call (`exposed`, or
+   * `callers` entries naming `ingress-controller`, on their ports and routes) authorize
+   * its service account (the catalog's `ingressController.serviceAccount`).
    * @default true
    */
   readonly meshed?: boolean;
   /**
    * With `meshed: false`: the networks the ingress controller's connections come from
    * (its pod CIDR, or node CIDRs for hostNetwork controllers), authorized without
-   * identity through a NetworkAuthentication.
-   * @default - required when `meshed` is false
+   * identity through a NetworkAuthentication, on the same ports and routes.
+   * @default - required when `meshed` is false and the controller calls a service
    */
   readonly networks?: string[];
 }

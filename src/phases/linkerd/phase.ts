@@ -95,6 +95,7 @@ export class LinkerdPhase extends Construct {
       ingress: props.ingress,
       probes: props.probes,
       exposedFromWorld: this.l4 === L4Layer.CILIUM && model.cilium.ingressFromWorld,
+      l4: this.l4,
     });
     this.traffic = new LinkerdTraffic(this, 'traffic', { catalog: props.catalog, strictRetries: props.strictRetries });
 

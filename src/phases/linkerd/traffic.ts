@@ -1,16 +1,17 @@
 import { ApiObject } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { NOTE_ANNOTATION, PORT_LABEL, RETRY_DROPPED_ANNOTATION, ROUTE_LABEL, VERSION_LABEL } from './constants';
+import { NOTE_ANNOTATION, PORT_LABEL, RETRY_DROPPED_ANNOTATION, ROUTE_LABEL, TIMEOUT_REQUEST_ANNOTATION, VERSION_LABEL } from './constants';
 import {
   compareStrings, grpcMatchOf, GrpcMatchPlan, httpMatchOf, HttpMatchPlan, mayShadowGrpc, mayShadowHttp, NameRegistry, outboundStyle, routesOn,
   versionServiceName,
 } from './plan';
-import { formatDropped, planRetries, RouteObjectStyle, timeoutAnnotations } from './retries';
+import { formatDropped, linkerdDuration, planRetries, RouteObjectStyle, timeoutAnnotations } from './retries';
 import * as gw from '../../../imports/gateway.networking.k8s.io';
 import { ServiceCatalog } from '../../model/catalog';
-import { ResolvedPort, ResolvedRoute, ResolvedService } from '../../model/resolved';
+import { ResolvedPort, ResolvedRoute, ResolvedService, ResolvedVersion } from '../../model/resolved';
 import { constructId, l4Protocol, PhaseCapabilityError, serviceLabels } from '../common';
+import { checkRequestRouting } from '../request-routing';
 
 /** Properties of `LinkerdTraffic`. */
 export interface LinkerdTrafficProps {
@@ -27,8 +28,14 @@ export interface LinkerdTrafficProps {
  * Client-side traffic policy, as Gateway API routes whose parent is the apex Service
  * (Linkerd's outbound policy; the proxies of the callers apply it):
  * - canaries: per version a Service `<name>-<version>` (service selector plus the
- *   version's labels, same ports), and on every HTTP/gRPC port routes whose
- *   `backendRefs` carry the versions' weights;
+ *   version's labels, same ports; a version backed by another catalog Service uses that
+ *   Service), and on every HTTP/gRPC port routes whose `backendRefs` carry the versions'
+ *   weights;
+ * - header routes: per header-routed version a twin `...-<version>-outbound` of every
+ *   route object of the port, matching the version's headers too (exact), whose only
+ *   backend is the version; more header matches win at equal path and method, so those
+ *   requests reach the version on every route. The version's timeout is the twin's
+ *   `timeout.linkerd.io/request` (and, on HTTPRoutes, the rule's `timeouts.request`);
  * - per catalog route a route object matching its method and path (HTTPRoute) or gRPC
  *   service and method (GRPCRoute), annotated with `timeout.linkerd.io/request` and,
  *   for idempotent routes only, `retry.linkerd.io/*`. Retries live only on route
@@ -50,10 +57,13 @@ export class LinkerdTraffic extends Construct {
     const model = props.catalog._resolved;
     const names = NameRegistry.of(this);
     const serviceNames = new Set(model.services.map(s => `${s.namespace}/${s.name}`));
+    // Header routes are expressed below; header-scoped faults (a deliberate test of some
+    // requests) are refused or, with `l7Fallback: skip`, left out with a warning.
+    this.warnings.push(...checkRequestRouting(model, { phase: 'linkerd', reason: 'Linkerd has no fault injection', headerRoutes: true, faults: false }));
 
     for (const service of model.services.filter(s => !s.clientOnly)) {
       const ns = service.namespace;
-      for (const version of service.versions) {
+      for (const version of service.versions.filter(v => v.backend === undefined)) {
         const name = versionServiceName(service, version.name);
         if (serviceNames.has(`${ns}/${name}`)) {
           throw new PhaseCapabilityError(`${service.id}: the Service of canary version "${version.name}" would be named ${name}, which is also a catalog service in ${ns}; rename the version or the service`);
@@ -78,10 +88,15 @@ export class LinkerdTraffic extends Construct {
       if (service.versions.length > 0) {
         const unsplit = service.ports.filter(p => outboundStyle(service, p) === 'none');
         if (unsplit.length > 0) {
-          this.warnings.push(`${service.id}: canary weights apply to HTTP and gRPC ports only; on ${unsplit.map(p => `${p.ref} (${p.protocol})`).join(', ')} traffic spreads over every version's pods (Linkerd splits opaque and UDP traffic by no route)`);
+          const backends = service.versions.filter(v => v.backend !== undefined).map(v => v.backend!);
+          const headerRouted = service.versions.some(v => Object.keys(v.headers).length > 0);
+          this.warnings.push(`${service.id}: canary weights${headerRouted ? ' and header routes' : ''} apply to HTTP and gRPC ports only; on ${unsplit.map(p => `${p.ref} (${p.protocol})`).join(', ')} traffic spreads over every version's pods${backends.length > 0 ? ` (${backends.length === 1 ? `the backend ${backends[0]} gets` : `the backends ${backends.join(', ')} get`} none of it)` : ''} (Linkerd splits opaque and UDP traffic by no route)`);
         }
       }
       for (const route of service.routes.filter(r => r.fault)) {
+        if (Object.keys(route.fault!.headers).length > 0) {
+          continue; // checked above
+        }
         this.warnings.push(`${service.id} route ${route.name}: fault injection is not emitted (the linkerd phase has no fault injection; use the istio phase to test with faults)`);
       }
       if (Object.keys(service.trafficPolicy).length > 0) {
@@ -132,50 +147,118 @@ export class LinkerdTraffic extends Construct {
 
     const ns = service.namespace;
     const parentRefs = [{ group: 'core', kind: 'Service', name: service.name, port: port.port }];
+    // A version backed by another Service sends its share there (same port number).
+    const backendOf = (v: ResolvedVersion) => (v.backend !== undefined ? v.backend.split('/')[1] : versionServiceName(service, v.name));
     const backendRefs = service.versions.length > 0
-      ? service.versions.map(v => ({ name: versionServiceName(service, v.name), port: port.port, weight: v.weight }))
+      ? service.versions.map(v => ({ name: backendOf(v), port: port.port, weight: v.weight }))
       : [{ name: service.name, port: port.port }];
     const base = `${service.name}-${port.ref}`;
     const labels = { ...serviceLabels(service), [PORT_LABEL]: port.ref };
     const owner = `${service.id} port ${port.ref}`;
 
-    const emit = (name: string, objLabels: Record<string, string>, annotations: Record<string, string>, match?: ResolvedRoute) => {
+    interface RouteObject {
+      readonly name: string;
+      readonly owner: string;
+      readonly labels: Record<string, string>;
+      readonly annotations: Record<string, string>;
+      readonly match?: ResolvedRoute;
+      readonly headers?: Record<string, string>;
+      readonly backendRefs: Array<{ name: string; port: number; weight?: number }>;
+      readonly timeoutMs?: number;
+    }
+    const emit = (o: RouteObject) => {
       const metadata = {
-        name,
+        name: o.name,
         namespace: ns,
-        labels: objLabels,
-        ...(Object.keys(annotations).length > 0 ? { annotations } : {}),
+        labels: o.labels,
+        ...(Object.keys(o.annotations).length > 0 ? { annotations: o.annotations } : {}),
       };
+      const headers = Object.entries(o.headers ?? {}).sort(([a], [b]) => compareStrings(a, b));
       if (style === 'grpc') {
-        names.claim('GRPCRoute', ns, name, owner);
-        this.add(new gw.GrpcRoute(this, constructId(ns, 'grpcroute', name), {
+        names.claim('GRPCRoute', ns, o.name, o.owner);
+        const grpcHeaders = headers.map(([name, value]) => ({ type: gw.GrpcRouteSpecRulesMatchesHeadersType.EXACT, name, value }));
+        const matches = o.match || headers.length > 0
+          ? [{ ...(o.match ? grpcMatch(grpcMatchOf(o.match)) : {}), ...(headers.length > 0 ? { headers: grpcHeaders } : {}) }]
+          : undefined;
+        this.add(new gw.GrpcRoute(this, constructId(ns, 'grpcroute', o.name), {
           metadata,
-          spec: { parentRefs, rules: [{ ...(match ? { matches: [grpcMatch(grpcMatchOf(match))] } : {}), backendRefs }] },
+          spec: { parentRefs, rules: [{ ...(matches ? { matches } : {}), backendRefs: o.backendRefs }] },
         }));
       } else {
-        names.claim('HTTPRoute', ns, name, owner);
-        this.add(new gw.HttpRoute(this, constructId(ns, 'httproute', name), {
+        names.claim('HTTPRoute', ns, o.name, o.owner);
+        const httpHeaders = headers.map(([name, value]) => ({ type: gw.HttpRouteSpecRulesMatchesHeadersType.EXACT, name, value }));
+        this.add(new gw.HttpRoute(this, constructId(ns, 'httproute', o.name), {
           metadata,
           spec: {
             parentRefs,
             rules: [{
-              matches: [match ? httpMatch(httpMatchOf(match)) : { path: { type: gw.HttpRouteSpecRulesMatchesPathType.PATH_PREFIX, value: '/' } }],
-              backendRefs,
+              matches: [{
+                ...(o.match ? httpMatch(httpMatchOf(o.match)) : { path: { type: gw.HttpRouteSpecRulesMatchesPathType.PATH_PREFIX, value: '/' } }),
+                ...(headers.length > 0 ? { headers: httpHeaders } : {}),
+              }],
+              backendRefs: o.backendRefs,
+              // The Gateway API field; Linkerd reads the annotation (linkerd2#14713).
+              ...(o.timeoutMs !== undefined ? { timeouts: { request: linkerdDuration(o.timeoutMs) } } : {}),
             }],
           },
         }));
       }
     };
 
-    emit(`${base}-outbound`, labels, { [NOTE_ANNOTATION]: 'catch-all: requests outside the catalog routes keep working once routes are attached' });
+    const objects: RouteObject[] = [{
+      name: `${base}-outbound`,
+      owner: `${owner} (catch-all)`,
+      labels,
+      annotations: { [NOTE_ANNOTATION]: 'catch-all: requests outside the catalog routes keep working once routes are attached' },
+      backendRefs,
+    }];
     for (const plan of plans) {
       const annotations: Record<string, string> = { ...plan.annotations };
       if (plan.retry.dropped.length > 0) {
         annotations[RETRY_DROPPED_ANNOTATION] = formatDropped(plan.retry.dropped);
       }
-      emit(`${base}-${plan.route.name}-outbound`, { ...labels, [ROUTE_LABEL]: plan.route.name }, annotations, plan.route);
+      objects.push({
+        name: `${base}-${plan.route.name}-outbound`,
+        owner: `${owner} route ${plan.route.name}`,
+        labels: { ...labels, [ROUTE_LABEL]: plan.route.name },
+        annotations,
+        match: plan.route,
+        backendRefs,
+      });
     }
+    // Header routes: a twin of every route object that also matches the version's
+    // headers. More header matches win Gateway API precedence at equal path and method,
+    // so requests with the headers reach the version on every route, keeping the route's
+    // retries; the version's timeout replaces the route's (an annotation: Linkerd ignores
+    // rule timeouts on gateway.networking.k8s.io routes).
+    const twins: RouteObject[] = [];
+    for (const version of service.versions.filter(v => Object.keys(v.headers).length > 0)) {
+      for (const o of objects) {
+        const annotations: Record<string, string> = o.match
+          ? { ...o.annotations }
+          : { [NOTE_ANNOTATION]: `header route: requests with ${formatHeaders(version.headers)} go to version ${version.name}` };
+        if (version.timeoutMs !== undefined) {
+          annotations[TIMEOUT_REQUEST_ANNOTATION] = linkerdDuration(version.timeoutMs);
+        }
+        twins.push({
+          name: o.name.replace(/-outbound$/, `-${version.name}-outbound`),
+          owner: `${o.owner} version ${version.name}`,
+          labels: { ...o.labels, [VERSION_LABEL]: version.name },
+          annotations,
+          match: o.match,
+          headers: version.headers,
+          backendRefs: [{ name: backendOf(version), port: port.port }],
+          timeoutMs: version.timeoutMs,
+        });
+      }
+    }
+    [...objects, ...twins].forEach(emit);
   }
+}
+
+/** `x-canary=v2, x-user=test`: headers for messages. */
+function formatHeaders(headers: Record<string, string>): string {
+  return Object.entries(headers).sort(([a], [b]) => compareStrings(a, b)).map(([k, v]) => `${k}=${v}`).join(', ');
 }
 
 function httpMatch(m: HttpMatchPlan): gw.HttpRouteSpecRulesMatches {

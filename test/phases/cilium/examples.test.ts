@@ -3,19 +3,34 @@ import * as path from 'path';
 import { checkPhaseReachability } from '../../../src/analysis/phases';
 import { MeshLadderChart } from '../../../src/chart';
 import { ServiceCatalog } from '../../../src/model/catalog';
+import { L7Fallback } from '../../../src/model/types';
+import { PhaseCapabilityError } from '../../../src/phases/common';
 import { Phase } from '../../../src/phases/phase';
 import { validateWithCrdSchemas } from '../../support/crd-schemas';
 
 const EXAMPLES = path.join(__dirname, '..', '..', '..', 'examples');
 
 describe('shop example, cilium phase', () => {
-  const catalog = ServiceCatalog.fromFile(path.join(EXAMPLES, 'shop', 'catalog.yaml'));
-  const objects = MeshLadderChart.manifests(catalog, Phase.CILIUM);
+  // The shop scopes faults (and canaries) by header, which Cilium cannot route: it is
+  // synthesized here without them, as `l7Fallback: skip` asks.
+  const asGiven = ServiceCatalog.fromFile(path.join(EXAMPLES, 'shop', 'catalog.yaml'));
+  const catalog = ServiceCatalog.fromSpec({ ...asGiven.spec, l7Fallback: L7Fallback.SKIP });
+  const { objects, warnings } = MeshLadderChart.synthesize(catalog, Phase.CILIUM);
   const find = (namespace: string, name: string) => objects.find(o => o.kind === 'CiliumNetworkPolicy' && o.metadata.namespace === namespace && o.metadata.name === name)!;
+
+  test('header-scoped faults are refused unless skipped, and then each is a warning', () => {
+    const refuse = ServiceCatalog.fromSpec({ ...asGiven.spec, l7Fallback: L7Fallback.REFUSE });
+    expect(() => MeshLadderChart.manifests(refuse, Phase.CILIUM)).toThrow(PhaseCapabilityError);
+    expect(() => MeshLadderChart.manifests(refuse, Phase.CILIUM)).toThrow(/shop\/reviews route review-exists: fault\.headers \(a fault for requests carrying x-chaos-test=true\)/);
+    expect(warnings).toContainEqual(expect.stringMatching(/^shop\/shipping route get-quote: fault\.headers .* Left out \(l7Fallback: skip\): no fault is injected\.$/));
+  });
 
   test('one policy per service plus default-deny and DNS per namespace; all valid', () => {
     const policies = objects.filter(o => o.kind === 'CiliumNetworkPolicy');
-    expect(policies).toHaveLength(catalog.serviceIds.length + 2 * 2);
+    expect(policies.filter(p => p.metadata.labels['mesh-ladder.dev/service'])).toHaveLength(catalog.serviceIds.length);
+    for (const ns of ['payments', 'shop']) {
+      expect(policies.filter(p => p.metadata.namespace === ns && ['default-deny', 'allow-dns'].includes(p.metadata.name))).toHaveLength(2);
+    }
     expect(validateWithCrdSchemas(objects).problems).toEqual([]);
   });
 

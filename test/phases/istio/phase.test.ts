@@ -1,7 +1,7 @@
 import * as path from 'path';
 import { Testing } from 'cdk8s';
 import * as fc from 'fast-check';
-import { find, ofKind, routedCatalogArb, synthIstio } from './support';
+import { find, ISTIO_PEER_KINDS_WITHOUT_L4, istioCatalogArb, ofKind, synthIstio } from './support';
 import { ServiceCatalog } from '../../../src/model/catalog';
 import { CatalogSpec, L4Layer, MeshMode, PortProtocol } from '../../../src/model/types';
 import { PhaseCapabilityError } from '../../../src/phases/common';
@@ -30,7 +30,14 @@ describe('IstioPhase on the shop example', () => {
       mtls: { mode: 'STRICT' },
       portLevelMtls: { 9000: { mode: 'PERMISSIVE' } },
     });
-    expect(ofKind(manifests, 'PeerAuthentication')).toHaveLength(3);
+    // Ports unmeshed peers call: the webhook (the API server) and metrics ports (the
+    // scraper), ports open to unmeshed probes and report jobs, the card network's callback.
+    expect(find(manifests, 'PeerAuthentication', 'shop', 'catalog-operator').spec.portLevelMtls).toEqual({ 8383: { mode: 'PERMISSIVE' }, 9443: { mode: 'PERMISSIVE' } });
+    expect(find(manifests, 'PeerAuthentication', 'shop', 'checkout').spec.portLevelMtls).toEqual({ 9102: { mode: 'PERMISSIVE' } });
+    expect(ofKind(manifests, 'PeerAuthentication').filter(p => p.spec.portLevelMtls).map(p => `${p.metadata.namespace}/${p.metadata.name} ${Object.keys(p.spec.portLevelMtls)}`)).toEqual([
+      'payments/charge 8080', 'shop/catalog-operator 8383,9443', 'shop/checkout 9102', 'shop/frontend 8080', 'shop/inventory 9000', 'shop/search 8080',
+    ]);
+    expect(ofKind(manifests, 'PeerAuthentication').every(p => p.spec.mtls.mode === 'STRICT')).toBe(true);
   });
 
   test('AuthorizationPolicy: allow-nothing per namespace, callers\' principals per service', () => {
@@ -43,13 +50,21 @@ describe('IstioPhase on the shop example', () => {
         { operation: { ports: ['8080'], methods: ['GET'], paths: ['/v1/charges/{*}'] } },
         { operation: { ports: ['8080'], methods: ['POST'], paths: ['/v1/charges'] } },
       ],
+    }, {
+      // The card network's callbacks: plaintext clients from its range, on that route only.
+      from: [{ source: { ipBlocks: ['198.51.100.192/26'], notPrincipals: ['*'] } }],
+      to: [{ operation: { ports: ['8080'], methods: ['POST'], paths: ['/v1/callbacks'] } }],
     }]);
     // gRPC routes: POST on /<package.Service>/<Method>.
     const checkout = find(manifests, 'AuthorizationPolicy', 'shop', 'checkout').spec;
     expect(checkout.rules[0].to).toContainEqual({ operation: { ports: ['5050'], methods: ['POST'], paths: ['/shop.Checkout/PlaceOrder'] } });
     // Exposed: the ingress controller's identity on every port; a call without routes: ports only.
+    // The uptime probes (unmeshed, in any namespace) have neither identity nor addresses:
+    // GET / from any source, which the L4 layer narrows to their pods.
     const frontend = find(manifests, 'AuthorizationPolicy', 'shop', 'frontend').spec;
     expect(frontend.rules).toEqual([{
+      to: [{ operation: { methods: ['GET'], paths: ['/'], ports: ['8080'] } }],
+    }, {
       from: [{ source: { principals: ['cluster.local/ns/ingress-nginx/sa/ingress-nginx', 'cluster.local/ns/shop/sa/loadgen'] } }],
       to: [{ operation: { ports: ['8080'] } }],
     }]);
@@ -79,12 +94,26 @@ describe('IstioPhase on the shop example', () => {
 
   test('VirtualService: the canary splits 90/10 between subsets; a scoped fault has its own route', () => {
     const catalog = find(manifests, 'VirtualService', 'shop', 'catalog').spec.http;
-    for (const r of catalog) {
+    // Test users (x-canary: true) first, to v2 only with its 2s timeout; then everyone by weight.
+    const headerRoutes = catalog.filter((r: any) => r.match?.[0]?.name === 'v2');
+    expect(headerRoutes.length).toBe(catalog.length / 2);
+    expect(catalog.slice(0, headerRoutes.length)).toEqual(headerRoutes);
+    for (const r of headerRoutes) {
+      expect(r.route).toEqual([{ destination: { host: 'catalog.shop.svc.cluster.local', subset: 'v2' } }]);
+      expect(r.match.every((m: any) => m.headers['x-canary'].exact === 'true')).toBe(true);
+      expect(r.timeout).toBe('2s');
+    }
+    for (const r of catalog.slice(headerRoutes.length)) {
       expect(r.route).toEqual([
         { destination: { host: 'catalog.shop.svc.cluster.local', subset: 'v1' }, weight: 90 },
         { destination: { host: 'catalog.shop.svc.cluster.local', subset: 'v2' }, weight: 10 },
       ]);
     }
+    // The error-injection clone takes its share by host, without a subset.
+    expect(find(manifests, 'VirtualService', 'shop', 'recommendations').spec.http[0].route).toEqual([
+      { destination: { host: 'recommendations-chaos.shop.svc.cluster.local' }, weight: 5 },
+      { destination: { host: 'recommendations.shop.svc.cluster.local', subset: 'stable' }, weight: 95 },
+    ]);
     const shipping = find(manifests, 'VirtualService', 'shop', 'shipping').spec.http.map((r: any) => r.name);
     expect(shipping.indexOf('get-quote-fault-injection')).toBe(shipping.indexOf('get-quote') - 1);
   });
@@ -107,8 +136,9 @@ describe('IstioPhase on the shop example', () => {
   });
 
   test('Sidecar: egress limited to the service\'s dependencies, REGISTRY_ONLY', () => {
+    // Pods no service owns may be uptime probes (any namespace), which may call frontend.
     expect(find(manifests, 'Sidecar', 'shop', 'default').spec).toEqual({
-      egress: [{ hosts: ['istio-system/*', 'kube-system/*'] }],
+      egress: [{ hosts: ['istio-system/*', 'kube-system/*', 'shop/frontend.shop.svc.cluster.local'] }],
       outboundTrafficPolicy: { mode: 'REGISTRY_ONLY' },
     });
     expect(find(manifests, 'Sidecar', 'payments', 'charge').spec).toEqual({
@@ -183,8 +213,9 @@ describe('IstioPhase options', () => {
       ports: [{ protocol: 'TCP', port: 15012 }],
     }]);
     expect(ofKind(np, 'CiliumNetworkPolicy')).toEqual([]);
-    const none = synthIstio(SHOP, { l4: L4Layer.NONE });
+    const none = synthIstio(ISSUE, { l4: L4Layer.NONE });
     expect(none.filter(m => m.kind.includes('NetworkPolicy'))).toEqual([]);
+    expect(ofKind(none, 'AuthorizationPolicy').length).toBeGreaterThan(0);
   });
 
   test('L4 NETWORK_POLICY refuses host calls without cidrs, naming the way out', () => {
@@ -219,6 +250,7 @@ describe('IstioPhase options', () => {
       'payments/api.stripe.com',
       'payments/fraud.payments.svc.cluster.local',
       'payments/ledger.payments.svc.cluster.local',
+      'shop/frontend.shop.svc.cluster.local',
     ]);
   });
 });
@@ -303,8 +335,11 @@ describe('the issue example', () => {
 
 describe('random catalogs', () => {
   test('every emitted object validates against its CRD schema (all L4 layers)', () => {
-    const specs = fc.sample(routedCatalogArb(), { numRuns: 12, seed: 4242 });
-    const all = specs.flatMap((spec, i) => synthIstio(spec, { l4: [L4Layer.CILIUM, L4Layer.NETWORK_POLICY, L4Layer.NONE][i % 3] }));
+    const specs = [
+      ...fc.sample(istioCatalogArb(), { numRuns: 8, seed: 4242 }),
+      ...fc.sample(istioCatalogArb({ peerKinds: ISTIO_PEER_KINDS_WITHOUT_L4 }), { numRuns: 4, seed: 4243 }),
+    ];
+    const all = specs.flatMap((spec, i) => synthIstio(spec, { l4: i < 8 ? [L4Layer.CILIUM, L4Layer.NETWORK_POLICY][i % 2] : L4Layer.NONE }));
     expect(validateWithCrdSchemas(all).problems).toEqual([]);
   });
 

@@ -10,7 +10,7 @@ import {
   CallSpec, CatalogSpec, FaultSpec, HttpMethod, L4Layer, PortProtocol, PortSpec, RetryCondition, RetrySpec, RouteSpec, ServiceSpec,
 } from '../../../src/model/types';
 import { IstioPhase, IstioPhaseOptions } from '../../../src/phases/istio';
-import { CatalogArbitraryOptions, catalogSpecArb } from '../../support/arbitraries';
+import { CatalogArbitraryOptions, catalogSpecArb, PeerKindName } from '../../support/arbitraries';
 import { Manifest } from '../../support/synth';
 
 /** The istio phase's manifests (L4 layer from the options, else the catalog's). */
@@ -152,9 +152,100 @@ export function routedCatalogArb(options: CatalogArbitraryOptions = {}): fc.Arbi
         });
         return calls.length > 0 ? { ...s, calls } : s;
       });
-      return { ...spec, services: withLimits };
+      // A clone that takes a split's share serves the split's routes too (the model
+      // requires it of backends of route-limited callers).
+      const routesOf = new Map(withLimits.map(s => [`${s.namespace ?? spec.namespace}/${s.name}`, s.routes]));
+      const namespaceOf = (s: ServiceSpec) => s.namespace ?? spec.namespace;
+      const cloned = withLimits.map(s => {
+        const split = withLimits.find(x => namespaceOf(x) === namespaceOf(s) && (x.versions ?? []).some(v => v.service === s.name));
+        const splitRoutes = split ? routesOf.get(`${namespaceOf(split)}/${split.name}`) : undefined;
+        return splitRoutes ? { ...s, routes: splitRoutes } : s;
+      });
+      return { ...spec, services: cloned };
     });
   });
 }
 
+/** Peer kinds the istio phase expresses over an L4 layer (meshed namespace-selector callers are refused). */
+export const ISTIO_PEER_KINDS: ReadonlyArray<PeerKindName> = ['namespace', 'workload', 'cluster', 'world', 'partner', 'kube-apiserver', 'monitoring'];
+/** Peer kinds the istio phase expresses without an L4 layer: identities and real address ranges only. */
+export const ISTIO_PEER_KINDS_WITHOUT_L4: ReadonlyArray<PeerKindName> = ['namespace', 'workload', 'partner', 'kube-apiserver'];
+
+/**
+ * What the istio phase must handle: routed catalogs with header-routed versions and the
+ * peers it supports (`ISTIO_PEER_KINDS` unless given). Header routes on services without
+ * an HTTP port (which the phase refuses, see the VirtualService tests) are dropped.
+ */
+export function istioCatalogArb(options: CatalogArbitraryOptions = {}): fc.Arbitrary<CatalogSpec> {
+  return routedCatalogArb({ headerRoutes: true, peerKinds: ISTIO_PEER_KINDS, ...options }).map(spec => ({
+    ...spec,
+    services: spec.services.map(s => {
+      const l7 = (s.ports ?? []).some(p => p.protocol === PortProtocol.HTTP || p.protocol === PortProtocol.HTTP2 || p.protocol === PortProtocol.GRPC);
+      if (!s.versions || l7) {
+        return s;
+      }
+      return { ...s, versions: s.versions.map(({ headers, timeout, ...v }) => v) };
+    }),
+  }));
+}
+
 export const L4_LAYERS = [L4Layer.CILIUM, L4Layer.NETWORK_POLICY, L4Layer.NONE];
+
+/**
+ * A cluster beyond the catalog: Prometheus scraping metrics ports, an operator whose
+ * admission webhook the API server calls, a partner network, a batch namespace, a
+ * header-routed canary with its own identity and calls, and a split to an
+ * error-injection Service.
+ */
+export const PLATFORM: CatalogSpec = {
+  namespace: 'shop',
+  ingressController: { namespace: 'ingress-nginx', selector: { 'app.kubernetes.io/name': 'ingress-nginx' }, serviceAccount: 'ingress-nginx' },
+  peers: [
+    { name: 'reporting', namespace: 'batch', selector: { app: 'reporting' }, serviceAccount: 'reporting' },
+    { name: 'kube-apiserver', kubeApiServer: true, cidrs: ['10.0.0.10/32'] },
+    { name: 'partner', world: true, cidrs: ['198.51.100.0/24'] },
+  ],
+  namespaces: [{ name: 'platform' }],
+  services: [
+    {
+      name: 'storefront',
+      ports: [
+        { name: 'http', port: 80, targetPort: 8080, protocol: PortProtocol.HTTP },
+        { name: 'metrics', port: 9090, protocol: PortProtocol.HTTP, metrics: true },
+      ],
+      routes: [
+        { name: 'browse', http: { method: HttpMethod.GET, pathPrefix: '/products' }, retries: { attempts: 2 } },
+        { name: 'buy', http: { method: HttpMethod.POST, path: '/checkout' }, fault: { abort: { httpStatus: 503, percent: 100 }, headers: { 'x-chaos': 'on' } } },
+      ],
+      callers: [
+        { peer: 'ingress-controller', port: 'http', routes: ['browse', 'buy'] },
+        { peer: 'partner', port: 'http', routes: ['browse'] },
+      ],
+      versions: [
+        { name: 'stable', weight: 90 },
+        { name: 'canary', weight: 10, headers: { 'x-canary': 'true' }, timeout: '3s', serviceAccount: 'storefront-canary', calls: [{ service: 'recommendations' }] },
+      ],
+      calls: [{ service: 'orders', port: 'http' }],
+    },
+    {
+      name: 'orders',
+      ports: [{ name: 'http', port: 8080, protocol: PortProtocol.HTTP }, { port: 5432 }],
+      callers: [{ peer: 'reporting', port: 'http' }],
+      calls: [{ service: 'payments' }, { peer: 'partner', port: 443, protocol: PortProtocol.TLS }],
+    },
+    { name: 'recommendations', ports: [{ name: 'http', port: 80, protocol: PortProtocol.HTTP }] },
+    {
+      name: 'payments',
+      ports: [{ name: 'http', port: 80, protocol: PortProtocol.HTTP }],
+      versions: [{ name: 'v1', weight: 80 }, { name: 'errors', weight: 20, service: 'payments-errors' }],
+    },
+    { name: 'payments-errors', ports: [{ name: 'http', port: 80, protocol: PortProtocol.HTTP }] },
+    {
+      name: 'operator',
+      namespace: 'platform',
+      ports: [{ name: 'webhook', port: 443, targetPort: 9443, protocol: PortProtocol.TLS }],
+      callers: [{ peer: 'kube-apiserver', port: 'webhook' }],
+      calls: [{ peer: 'kube-apiserver' }],
+    },
+  ],
+};

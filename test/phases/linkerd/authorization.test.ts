@@ -107,14 +107,16 @@ describe('callers allowed every request', () => {
   });
 
   test('plaintext ports accept every network without identity', () => {
-    expect(find(manifests, 'AuthorizationPolicy', 'shop', 'web-metrics-plaintext').spec.requiredAuthenticationRefs).toEqual([{ group: POLICY, kind: 'NetworkAuthentication', name: 'all-networks' }]);
+    const plaintext = find(manifests, 'AuthorizationPolicy', 'shop', 'web-metrics-all-networks');
+    expect(plaintext.spec.requiredAuthenticationRefs).toEqual([{ group: POLICY, kind: 'NetworkAuthentication', name: 'all-networks' }]);
+    expect(plaintext.metadata.annotations).toEqual({ 'mesh-ladder.dev/note': 'without identity: plaintext port' });
     expect(find(manifests, 'NetworkAuthentication', 'shop', 'all-networks').spec).toEqual({ networks: [{ cidr: '0.0.0.0/0' }, { cidr: '::/0' }] });
   });
 
   test('unmeshed ingress controller: a NetworkAuthentication with its networks instead of its identity', () => {
     const { manifests: unmeshed } = synthLinkerd(spec, { ingress: { meshed: false, networks: ['10.2.0.0/16'] } });
     expect(names(unmeshed, 'MeshTLSAuthentication', 'shop')).not.toContain('web-http');
-    expect(find(unmeshed, 'AuthorizationPolicy', 'shop', 'web-http-ingress').spec).toEqual({
+    expect(find(unmeshed, 'AuthorizationPolicy', 'shop', 'web-http-ingress-controller').spec).toEqual({
       targetRef: { group: POLICY, kind: 'Server', name: 'web-http' },
       requiredAuthenticationRefs: [{ group: POLICY, kind: 'NetworkAuthentication', name: 'ingress-controller' }],
     });
@@ -249,3 +251,39 @@ test('colliding object names are refused, not overwritten', () => {
     ],
   })).toThrow(/two Server objects named shop\/a-b-c/);
 });
+
+describe('routes that cannot win each other\'s requests', () => {
+  test('regular expressions with disagreeing literal prefixes: a caller of one is not authorized on the other', () => {
+    const { manifests, phase } = synthLinkerd({
+      namespace: 'shop',
+      services: [
+        {
+          name: 'api',
+          ports: [{ name: 'http', port: 80, protocol: PortProtocol.HTTP }],
+          routes: [
+            { name: 'items', http: { method: HttpMethod.PUT, pathRegex: '/items/[0-9]+' } },
+            { name: 'users', http: { pathRegex: '/v[12]/(users|groups)' } }, // "|" inside a group: the literal is "/v"
+          ],
+        },
+        { name: 'web', clientOnly: true, calls: [{ service: 'api', routes: ['users'] }] },
+      ],
+    });
+    expect(names(manifests, 'MeshTLSAuthentication', 'shop')).toEqual(['api-http-users']);
+    expect(phase.warnings.filter(w => w.includes('can win requests'))).toEqual([]);
+    const { manifests: items } = synthLinkerd({
+      namespace: 'shop',
+      services: [
+        {
+          name: 'api',
+          ports: [{ name: 'http', port: 80, protocol: PortProtocol.HTTP }],
+          routes: [{ name: 'items', http: { method: HttpMethod.PUT, pathRegex: '/items/[0-9]+' } }, { name: 'any', http: { pathRegex: '/a|/items/x' } }],
+        },
+        { name: 'web', clientOnly: true, calls: [{ service: 'api', routes: ['items'] }] },
+      ],
+    });
+    // A top-level "|": an alternative may start anywhere, so "any" may win requests of "items".
+    // Its callers are then authorized on it too (conservatively), with a warning.
+    expect(names(items, 'MeshTLSAuthentication', 'shop')).toEqual(['api-http-any', 'api-http-items']);
+  });
+});
+

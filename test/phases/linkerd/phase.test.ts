@@ -134,8 +134,8 @@ describe('the issue example', () => {
     expect(placeOrder.metadata.annotations).toBeUndefined();
     expect(find(manifests, 'MeshTLSAuthentication', 'shop', 'checkout-grpc-place-order').spec.identityRefs).toEqual([{ kind: 'ServiceAccount', name: 'frontend', namespace: 'shop' }]);
     expect(find(manifests, 'MeshTLSAuthentication', 'shop', 'frontend-http').spec.identityRefs).toEqual([
-      { kind: 'ServiceAccount', name: 'loadgen', namespace: 'shop' },
       { kind: 'ServiceAccount', name: 'ingress-nginx', namespace: 'ingress-nginx' },
+      { kind: 'ServiceAccount', name: 'loadgen', namespace: 'shop' },
     ]);
   });
 

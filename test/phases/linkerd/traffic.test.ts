@@ -1,6 +1,7 @@
 import { find, GATEWAY, names, ofKind, synthLinkerd } from './support';
-import { CatalogSpec, HttpMethod, PortProtocol, RetryCondition } from '../../../src/model/types';
+import { CatalogSpec, HttpMethod, L7Fallback, PortProtocol, RetryCondition } from '../../../src/model/types';
 import { PhaseCapabilityError } from '../../../src/phases/common';
+import { validateWithCrdSchemas } from '../../support/crd-schemas';
 
 const spec: CatalogSpec = {
   namespace: 'shop',
@@ -188,5 +189,164 @@ describe('timeouts and retries', () => {
       }],
     };
     expect(() => synthLinkerd(methodWins)).not.toThrow(); // same path, the method match is more specific
+  });
+});
+
+/** A canary by header (with its own timeout), a weighted version, and a backend Service. */
+const canary: CatalogSpec = {
+  namespace: 'shop',
+  services: [
+    {
+      name: 'catalog',
+      ports: [{ name: 'http', port: 80, targetPort: 8080, protocol: PortProtocol.HTTP }, { name: 'raw', port: 7000, protocol: PortProtocol.TCP }],
+      routes: [
+        { name: 'list', http: { method: HttpMethod.GET, pathPrefix: '/products' }, timeout: '2s', retries: { attempts: 2, on: [RetryCondition.SERVER_ERROR] } },
+        { name: 'create', http: { method: HttpMethod.POST, path: '/products' } },
+      ],
+      versions: [
+        { name: 'v1', weight: 80 },
+        { name: 'v2', weight: 10, headers: { 'x-canary': 'v2', 'x-user': 'test' }, timeout: '3s' },
+        { name: 'errors', weight: 10, service: 'catalog-errors' },
+      ],
+    },
+    {
+      name: 'catalog-errors',
+      ports: [{ name: 'http', port: 80, targetPort: 8080, protocol: PortProtocol.HTTP }, { name: 'raw', port: 7000, protocol: PortProtocol.TCP }],
+      routes: [
+        { name: 'list', http: { method: HttpMethod.GET, pathPrefix: '/products' } },
+        { name: 'create', http: { method: HttpMethod.POST, path: '/products' } },
+      ],
+    },
+    {
+      name: 'orders',
+      ports: [{ name: 'grpc', port: 5050, protocol: PortProtocol.GRPC }],
+      routes: [{ name: 'get', grpc: { service: 'shop.Orders', method: 'Get' }, idempotent: true, retries: { attempts: 3, on: [RetryCondition.UNAVAILABLE] } }],
+      versions: [{ name: 'stable', weight: 100 }, { name: 'next', weight: 0, headers: { 'x-next': '1' } }],
+    },
+  ],
+};
+
+describe('split backends', () => {
+  const { manifests, phase } = synthLinkerd(canary);
+
+  test('a version backed by another Service: its weight goes to that Service; no version Service is emitted for it', () => {
+    expect(find(manifests, 'HTTPRoute', 'shop', 'catalog-http-outbound', GATEWAY).spec.rules).toEqual([{
+      matches: [{ path: { type: 'PathPrefix', value: '/' } }],
+      backendRefs: [{ name: 'catalog-errors', port: 80, weight: 10 }, { name: 'catalog-v1', port: 80, weight: 80 }, { name: 'catalog-v2', port: 80, weight: 10 }],
+    }]);
+    expect(names(manifests, 'Service', 'shop')).toEqual(['catalog-v1', 'catalog-v2', 'orders-next', 'orders-stable']);
+  });
+
+  test('opaque ports: the warning says the backend gets none of that traffic', () => {
+    expect(phase.warnings).toContain('shop/catalog: canary weights and header routes apply to HTTP and gRPC ports only; on raw (tcp) traffic spreads over every version\'s pods (the backend shop/catalog-errors gets none of it) (Linkerd splits opaque and UDP traffic by no route)');
+  });
+});
+
+describe('header routes', () => {
+  const { manifests } = synthLinkerd(canary);
+
+  test('a twin of the catch-all matching the headers (exact), to the version only, with the version\'s timeout', () => {
+    const twin = find(manifests, 'HTTPRoute', 'shop', 'catalog-http-v2-outbound', GATEWAY);
+    expect(twin.spec).toEqual({
+      parentRefs: [{ group: 'core', kind: 'Service', name: 'catalog', port: 80 }],
+      rules: [{
+        matches: [{
+          path: { type: 'PathPrefix', value: '/' },
+          headers: [{ type: 'Exact', name: 'x-canary', value: 'v2' }, { type: 'Exact', name: 'x-user', value: 'test' }],
+        }],
+        backendRefs: [{ name: 'catalog-v2', port: 80 }],
+        timeouts: { request: '3s' },
+      }],
+    });
+    // Linkerd reads the annotation (it ignores rule timeouts on gateway.networking.k8s.io routes).
+    expect(twin.metadata.annotations).toEqual({
+      'mesh-ladder.dev/note': 'header route: requests with x-canary=v2, x-user=test go to version v2',
+      'timeout.linkerd.io/request': '3s',
+    });
+    expect(twin.metadata.labels['mesh-ladder.dev/version']).toBe('v2');
+  });
+
+  test('a twin of every catalog route object: the route\'s match plus the headers; its retries kept, the version\'s timeout instead of the route\'s', () => {
+    const list = find(manifests, 'HTTPRoute', 'shop', 'catalog-http-list-v2-outbound', GATEWAY);
+    expect(list.spec.rules[0].matches).toEqual([{
+      method: 'GET',
+      path: { type: 'PathPrefix', value: '/products' },
+      headers: [{ type: 'Exact', name: 'x-canary', value: 'v2' }, { type: 'Exact', name: 'x-user', value: 'test' }],
+    }]);
+    expect(list.metadata.annotations).toEqual({ 'retry.linkerd.io/http': '5xx', 'retry.linkerd.io/limit': '2', 'timeout.linkerd.io/request': '3s' });
+    expect(list.metadata.labels).toMatchObject({ 'mesh-ladder.dev/route': 'list', 'mesh-ladder.dev/version': 'v2' });
+    // A non-idempotent route's twin gets no retries.
+    expect(find(manifests, 'HTTPRoute', 'shop', 'catalog-http-create-v2-outbound', GATEWAY).metadata.annotations).toEqual({ 'timeout.linkerd.io/request': '3s' });
+    // The weighted objects are unchanged: the route's own timeout.
+    expect(find(manifests, 'HTTPRoute', 'shop', 'catalog-http-list-outbound', GATEWAY).metadata.annotations['timeout.linkerd.io/request']).toBe('2s');
+  });
+
+  test('gRPC ports: GRPCRoute twins with header matches; a version without a timeout keeps the route\'s annotations', () => {
+    expect(names(manifests, 'GRPCRoute', 'shop', GATEWAY)).toEqual(['orders-grpc-get-next-outbound', 'orders-grpc-get-outbound', 'orders-grpc-next-outbound', 'orders-grpc-outbound']);
+    const get = find(manifests, 'GRPCRoute', 'shop', 'orders-grpc-get-next-outbound', GATEWAY);
+    expect(get.spec.rules).toEqual([{
+      matches: [{ method: { type: 'Exact', service: 'shop.Orders', method: 'Get' }, headers: [{ type: 'Exact', name: 'x-next', value: '1' }] }],
+      backendRefs: [{ name: 'orders-next', port: 5050 }],
+    }]);
+    expect(get.metadata.annotations).toEqual({ 'retry.linkerd.io/grpc': 'unavailable', 'retry.linkerd.io/limit': '3' });
+    expect(find(manifests, 'GRPCRoute', 'shop', 'orders-grpc-next-outbound', GATEWAY).spec.rules).toEqual([{
+      matches: [{ headers: [{ type: 'Exact', name: 'x-next', value: '1' }] }],
+      backendRefs: [{ name: 'orders-next', port: 5050 }],
+    }]);
+  });
+
+  test('a header-routed version backed by another Service: its twins send to that Service', () => {
+    const { manifests: backed } = synthLinkerd({
+      namespace: 'shop',
+      services: [
+        { name: 'api', ports: [{ name: 'http', port: 80, protocol: PortProtocol.HTTP }], versions: [{ name: 'main', weight: 100 }, { name: 'errors', weight: 0, service: 'api-errors', headers: { 'x-chaos': '1' } }] },
+        { name: 'api-errors', ports: [{ name: 'http', port: 80, protocol: PortProtocol.HTTP }] },
+      ],
+    });
+    expect(find(backed, 'HTTPRoute', 'shop', 'api-http-errors-outbound', GATEWAY).spec.rules[0].backendRefs).toEqual([{ name: 'api-errors', port: 80 }]);
+  });
+
+  test('versions without headers get no twin; every object validates', () => {
+    expect(names(manifests, 'HTTPRoute', 'shop', GATEWAY).filter(n => /-(v1|errors)-outbound$/.test(n))).toEqual([]);
+    expect(validateWithCrdSchemas(manifests).problems).toEqual([]);
+  });
+
+  test('a version named like a route: the clash is refused, not overwritten', () => {
+    const clash: CatalogSpec = {
+      namespace: 'shop',
+      services: [{
+        name: 'api',
+        ports: [{ name: 'http', port: 80, protocol: PortProtocol.HTTP }],
+        routes: [{ name: 'get-v2', http: { method: HttpMethod.GET, path: '/a' } }, { name: 'get', http: { method: HttpMethod.GET, path: '/b' } }],
+        versions: [{ name: 'v1', weight: 90 }, { name: 'v2', weight: 10, headers: { 'x-canary': '1' } }],
+      }],
+    };
+    expect(() => synthLinkerd(clash)).toThrow(/two HTTPRoute objects named shop\/api-http-get-v2-outbound/);
+  });
+});
+
+describe('faults', () => {
+  const faulty = (headers?: Record<string, string>, l7Fallback?: L7Fallback): CatalogSpec => ({
+    namespace: 'shop',
+    ...(l7Fallback ? { l7Fallback } : {}),
+    services: [{
+      name: 'api',
+      ports: [{ name: 'http', port: 80, protocol: PortProtocol.HTTP }],
+      routes: [{ name: 'get', http: { method: HttpMethod.GET, path: '/a' }, fault: { abort: { httpStatus: 503, percent: 10 }, ...(headers ? { headers } : {}) } }],
+    }],
+  });
+
+  test('a header-scoped fault is refused: Linkerd has no fault injection', () => {
+    expect(() => synthLinkerd(faulty({ 'x-chaos': 'on' }))).toThrow(PhaseCapabilityError);
+    expect(() => synthLinkerd(faulty({ 'x-chaos': 'on' }))).toThrow([
+      'the linkerd phase cannot express 1 request-level feature(s): Linkerd has no fault injection.',
+      '  - shop/api route get: fault.headers (a fault for requests carrying x-chaos=on) needs fault injection by header; use the istio phase',
+      '  Or set "l7Fallback: skip" in the catalog to synthesize the linkerd phase without them (with a warning).',
+    ].join('\n'));
+  });
+
+  test('with l7Fallback: skip, it is left out with a warning; an unscoped fault keeps today\'s warning', () => {
+    expect(synthLinkerd(faulty({ 'x-chaos': 'on' }, L7Fallback.SKIP)).phase.warnings).toContainEqual(expect.stringMatching(/^shop\/api route get: fault\.headers .* Left out \(l7Fallback: skip\): no fault is injected\.$/));
+    expect(synthLinkerd(faulty()).phase.warnings).toContainEqual(expect.stringMatching(/^shop\/api route get: fault injection is not emitted/));
   });
 });
