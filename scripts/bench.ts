@@ -253,8 +253,8 @@ export function kplusPhase1(catalog: ServiceCatalog, render = true): any[] {
       ingress: deny,
       egress: deny,
     });
-    if (service.exposed) {
-      policy.addIngressRule(ingress, podPorts(service.ports));
+    for (const caller of service.callers.filter(c => c.source === 'exposed')) {
+      policy.addIngressRule(ingress, podPorts(caller.ports));
     }
     const callers = new Map<string, ResolvedPort[]>();
     for (const inbound of service.inbound) {

@@ -884,7 +884,6 @@ export function resolveCatalog(spec: CatalogSpec): { catalog?: ResolvedCatalog; 
         inbound: (inbound.get(d.id) ?? []).sort((a, b) => compareStrings(a.fromId, b.fromId)
           || compareStrings(a.fromVersion ?? '', b.fromVersion ?? '') || compareStrings(callKey(a.call), callKey(b.call))),
         callers: callersById.get(d.id) ?? [],
-        exposed: d.exposed,
         versions,
         clientOnly: d.clientOnly,
         certificate: d.certificate,

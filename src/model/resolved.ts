@@ -226,11 +226,6 @@ export interface ResolvedService {
   readonly inbound: ResolvedInbound[];
   /** Peers that may call this service (incl. `exposed`, metrics ports, split callers), sorted by peer name. */
   readonly callers: ResolvedCaller[];
-  /**
-   * The ingress controller may call every port with any request (`exposed: true`).
-   * @deprecated read `callers` (the ingress controller may be limited to ports or routes).
-   */
-  readonly exposed: boolean;
   /** Every service account of the service's pods (the service's and its versions'), sorted. */
   readonly serviceAccounts: string[];
   /** Empty when the service has no canary versions. */

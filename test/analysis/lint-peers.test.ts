@@ -74,9 +74,9 @@ describe('exposed-without-route-restriction (from callers)', () => {
     expect(subjects('exposed-without-route-restriction', bare, Phase.BASELINE)).toEqual([]);
   });
 
-  test('the deprecated flag is not what decides: a limited ingress caller leaves `exposed` false and is still judged', () => {
+  test('a limited ingress caller (not `exposed: true`) is judged too', () => {
     const c = catalog([api({ callers: [{ peer: 'ingress-controller', ports: ['http', 'metrics'] }] })]);
-    expect(c._resolved.service('shop/api').exposed).toBe(false);
+    expect(c._resolved.service('shop/api').callers.map(x => x.source)).toEqual(['caller', 'metrics']);
     expect(subjects('exposed-without-route-restriction', c, Phase.CILIUM)).toEqual(['warning service shop/api']);
   });
 });

@@ -115,7 +115,8 @@ describe('shop example', () => {
       ['v2', 10, { version: 'v2' }],
     ]);
     expect(svc('shop/loadgen').clientOnly).toBe(true);
-    expect(svc('shop/frontend').exposed).toBe(true);
+    expect(svc('shop/frontend').callers.filter(c => c.source === 'exposed').map(c => [c.peer.name, c.ports.map(p => p.ref)])).toEqual([['ingress-controller', ['http']]]);
+    expect(svc('shop/reviews').callers.map(c => [c.peer.name, c.routes.map(r => r.name)])).toEqual([['ingress-controller', ['list-reviews']]]);
     expect(svc('payments/charge').inbound.map(i => i.fromId)).toEqual(['shop/checkout']);
     const hostCalls = fromYaml._resolved.services.flatMap(s => s.calls.filter(c => c.kind === 'host'));
     expect(hostCalls.length).toBeGreaterThanOrEqual(2);

@@ -226,8 +226,6 @@ describe('callers', () => {
       ['monitoring', 'metrics', ['metrics'], []],
     ]);
     expect(service.ports.map(p => [p.ref, p.metrics])).toEqual([['http', false], ['metrics', true], ['9443', false]]);
-    // The deprecated flag still mirrors exposed: true.
-    expect(service.exposed).toBe(true);
   });
 
   test('ports by name, by number and by numeric string; routes bind their ports', () => {
@@ -247,8 +245,6 @@ describe('callers', () => {
       ['monitoring', 'metrics', ['metrics'], []],
       ['world', 'caller', ['http'], ['list']],
     ]);
-    // Limited exposure: the deprecated flag stays false.
-    expect(service.exposed).toBe(false);
     // Caller ports are the service's own port objects (with targetPort for policies).
     expect(service.callers[1].ports[0]).toBe(service.ports[0]);
     expect(service.callers[1].ports[0].targetPort).toBe(8080);
