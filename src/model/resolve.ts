@@ -286,6 +286,7 @@ function resolvePorts(issues: Issues, path: Path, specs: PortSpec[] | undefined)
       protocol: spec.protocol ?? PortProtocol.TCP,
       ref: spec.name ?? String(spec.port),
       plaintext: spec.plaintext ?? false,
+      plaintextDeclared: spec.plaintext ?? false,
       metrics: spec.metrics ?? false,
     });
   });

@@ -22,6 +22,8 @@ export interface ResolvedPort {
    * called by an unmeshed peer (the API server, the world, an unmeshed scraper).
    */
   readonly plaintext: boolean;
+  /** The catalog declares `plaintext: true` (any client, from any network). */
+  readonly plaintextDeclared: boolean;
   /** Serves metrics (the `monitoring` peer calls it). */
   readonly metrics: boolean;
 }

@@ -3,19 +3,9 @@
  * ports or routes), peer calls, metrics ports and the plaintext exceptions unmeshed
  * callers raise. Every error is asserted with its exact field path and message.
  */
-import { resolveCatalog } from '../../src/model/resolve';
-import { formatPath, ModelIssue, ResolvedCatalog, ResolvedPeer } from '../../src/model/resolved';
+import { ResolvedPeer } from '../../src/model/resolved';
 import { CatalogSpec, HttpMethod, PeerSpec, PortProtocol, ServiceSpec } from '../../src/model/types';
-
-function problems(spec: unknown, severity: ModelIssue['severity'] = 'error'): string[] {
-  return resolveCatalog(spec as CatalogSpec).issues.filter(i => i.severity === severity).map(i => `${formatPath(i.path)}: ${i.message}`);
-}
-
-function resolved(spec: CatalogSpec): ResolvedCatalog {
-  const { catalog, issues } = resolveCatalog(spec);
-  expect(issues.filter(i => i.severity === 'error')).toEqual([]);
-  return catalog!;
-}
+import { problems, resolved } from '../support/model';
 
 /** `api`: an HTTP port with a targetPort, an unnamed TCP port, a metrics port; two routes. */
 function api(extra: Partial<ServiceSpec> = {}): ServiceSpec {

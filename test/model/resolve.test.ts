@@ -23,7 +23,7 @@ describe('resolveCatalog on the issue example', () => {
     const checkout = catalog!.service('shop/checkout');
     expect(checkout.selector).toEqual({ app: 'checkout' });
     expect(checkout.serviceAccount).toEqual('checkout');
-    expect(checkout.ports).toEqual([{ name: 'grpc', port: 5050, targetPort: 5050, protocol: 'grpc', ref: 'grpc', plaintext: false, metrics: false }]);
+    expect(checkout.ports).toEqual([{ name: 'grpc', port: 5050, targetPort: 5050, protocol: 'grpc', ref: 'grpc', plaintext: false, plaintextDeclared: false, metrics: false }]);
     expect(catalog!.service('shop/frontend').ports[0].targetPort).toBe(8080);
     expect(catalog!.namespaces.map(n => [n.name, n.owned])).toEqual([['payments', true], ['shop', true]]);
   });

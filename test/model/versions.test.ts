@@ -2,19 +2,9 @@
  * Per-version settings (service account, calls, header routes and their timeouts) and
  * splits whose versions are backed by other Services (derived `via` calls, split callers).
  */
-import { resolveCatalog } from '../../src/model/resolve';
-import { formatPath, ModelIssue, ResolvedCatalog, ResolvedServiceCall } from '../../src/model/resolved';
+import { ResolvedServiceCall } from '../../src/model/resolved';
 import { CatalogSpec, HttpMethod, PortProtocol, ServiceSpec, VersionSpec } from '../../src/model/types';
-
-function problems(spec: unknown, severity: ModelIssue['severity'] = 'error'): string[] {
-  return resolveCatalog(spec as CatalogSpec).issues.filter(i => i.severity === severity).map(i => `${formatPath(i.path)}: ${i.message}`);
-}
-
-function resolved(spec: CatalogSpec): ResolvedCatalog {
-  const { catalog, issues } = resolveCatalog(spec);
-  expect(issues.filter(i => i.severity === 'error')).toEqual([]);
-  return catalog!;
-}
+import { problems, resolved } from '../support/model';
 
 /** `api` with an HTTP port (targetPort 8080) and an unnamed gRPC port, and a route on the HTTP port. */
 function api(versions: VersionSpec[], extra: Partial<ServiceSpec> = {}): ServiceSpec {

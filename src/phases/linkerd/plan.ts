@@ -410,9 +410,6 @@ export function planServers(model: ResolvedCatalog, options: PlanOptions): Serve
     for (const port of service.ports.filter(p => p.protocol !== PortProtocol.UDP)) {
       byPodPort.set(port.targetPort, [...(byPodPort.get(port.targetPort) ?? []), port]);
     }
-    // Ports unmeshed peers call are `plaintext` in the model too; they get the peer's
-    // network grant instead of every network.
-    const unmeshedCalled = new Set(service.callers.filter(c => !c.peer.meshed).flatMap(c => c.ports));
     for (const [podPort, ports] of [...byPodPort.entries()].sort(([a], [b]) => a - b)) {
       const where = `${service.id} port ${ports[0].ref}`;
       const server = new PrincipalSet();
@@ -471,7 +468,9 @@ export function planServers(model: ResolvedCatalog, options: PlanOptions): Serve
         .map(({ route, set }) => ({ route, principals: set.build(serverPrincipals) }))
         .filter(g => !isEmptyGrant(g.principals))
         .sort((a, b) => compareStrings(a.route.name, b.route.name));
-      const plaintext = ports.some(p => p.plaintext && !unmeshedCalled.has(p));
+      // Ports unmeshed peers call are `plaintext` too, but get the peer's network grant
+      // only; a port declared plaintext accepts every network.
+      const plaintext = ports.some(p => p.plaintextDeclared);
       // Before de-duplication: a route grant the Server's covers still says who is limited.
       const rawRouteGrants = [...limited.values()].map(({ route, set }) => ({ route, principals: set.build() }));
       assertNoWidening(where, serverPrincipals, rawRouteGrants, plaintext);

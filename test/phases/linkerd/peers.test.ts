@@ -94,6 +94,20 @@ describe('peers as callers', () => {
     expect(find(manifests, 'NetworkAuthentication', 'shop', 'all-networks').spec).toEqual({ networks: [{ cidr: '0.0.0.0/0' }, { cidr: '::/0' }] });
   });
 
+  test('a port declared plaintext AND called by the API server accepts every network (the declaration wins over the peer\'s addresses)', () => {
+    const declared: CatalogSpec = {
+      ...spec,
+      services: [{
+        name: 'hook',
+        ports: [{ name: 'webhook', port: 443, targetPort: 9443, protocol: PortProtocol.TLS, plaintext: true }],
+        callers: [{ peer: 'kube-apiserver', port: 'webhook' }],
+      }],
+    };
+    const objects = synthLinkerd(declared).manifests;
+    const grants = ofKind(objects, 'AuthorizationPolicy').filter(m => m.spec.targetRef.name === 'hook-webhook');
+    expect(grants.flatMap(g => g.spec.requiredAuthenticationRefs.map((r: any) => r.name))).toContain('all-networks');
+  });
+
   test('the API server on the webhook port: its addresses, without identity (webhooks stay reachable under mTLS)', () => {
     expect(find(manifests, 'Server', 'shop', 'api-webhook').spec).toMatchObject({ port: 9443, proxyProtocol: 'opaque' });
     expect(find(manifests, 'AuthorizationPolicy', 'shop', 'api-webhook-peer-kube-apiserver').spec).toEqual({
