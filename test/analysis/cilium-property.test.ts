@@ -32,29 +32,6 @@ const fitsHttp = (p: PortSpec) => p.protocol === PortProtocol.HTTP || p.protocol
 const fitsGrpc = (p: PortSpec) => p.protocol === PortProtocol.GRPC || p.protocol === PortProtocol.HTTP2;
 const serves = (route: RouteSpec, port: PortSpec) => (route.http ? fitsHttp(port) : fitsGrpc(port));
 
-/** The Service backing a split version serves the split service's routes (its callers' limits follow). */
-function withBackendRoutes(spec: CatalogSpec): CatalogSpec {
-  const routesOf = new Map<string, RouteSpec[]>();
-  for (const s of spec.services) {
-    for (const v of s.versions ?? []) {
-      if (v.service !== undefined) {
-        routesOf.set(`${s.namespace ?? spec.namespace}/${v.service}`, s.routes ?? []);
-      }
-    }
-  }
-  return {
-    ...spec,
-    services: spec.services.map((s): ServiceSpec => {
-      const routes = routesOf.get(`${s.namespace ?? spec.namespace}/${s.name}`);
-      if (routes === undefined) {
-        return s;
-      }
-      const { routes: _own, ...rest } = s;
-      return routes.length > 0 ? { ...rest, routes } : rest;
-    }),
-  };
-}
-
 /** Limits some caller entries to routes their ports serve, and exposes some services by route only. */
 function withCallerRoutesArb(base: fc.Arbitrary<CatalogSpec>): fc.Arbitrary<CatalogSpec> {
   return base.chain(spec => fc.tuple(...spec.services.map(service => {
@@ -85,7 +62,7 @@ function withCallerRoutesArb(base: fc.Arbitrary<CatalogSpec>): fc.Arbitrary<Cata
 /** Random catalogs with every peer kind and per-version settings, without header routes. */
 function ciliumCatalogArb(options: { unownedNamespaces?: boolean } = {}): fc.Arbitrary<CatalogSpec> {
   const base = catalogSpecArb({ maxServices: 6, versionSettings: true, headerRoutes: false, ...options });
-  const catalogs = withCallerRoutesArb(withRoutesArb(base).map(withBackendRoutes));
+  const catalogs = withCallerRoutesArb(withRoutesArb(base));
   return fc.tuple(catalogs, settingsArb).map(([spec, cilium]): CatalogSpec => ({ ...spec, cilium }));
 }
 

@@ -15,7 +15,7 @@ import { PhaseCapabilityError } from '../../src/phases/common';
 import { synthLinkerd } from '../phases/linkerd/support';
 import { ALL_PEER_KINDS, catalogSpecArb, CatalogArbitraryOptions, PeerKindName } from '../support/arbitraries';
 import { validateWithCrdSchemas } from '../support/crd-schemas';
-import { withRoutesArb } from '../support/route-arbitraries';
+import { mirrorBackendRoutes, withRoutesArb } from '../support/route-arbitraries';
 import { Manifest } from '../support/synth';
 
 const SEED = 20260814;
@@ -32,7 +32,7 @@ const LINKERD_PEER_KINDS: PeerKindName[] = ALL_PEER_KINDS.filter(k => k !== 'nam
  * callers are limited to routes (the ingress controller too, on services not `exposed`).
  */
 function withPeerRoutesArb(base: fc.Arbitrary<CatalogSpec>): fc.Arbitrary<CatalogSpec> {
-  return withRoutesArb(base).map(mirrorCloneRoutes).chain(spec => {
+  return withRoutesArb(base).chain(spec => {
     const limit = (s: ServiceSpec): fc.Arbitrary<ServiceSpec> => {
       const names = (s.routes ?? []).map(r => r.name);
       if (names.length === 0) {
@@ -49,25 +49,6 @@ function withPeerRoutesArb(base: fc.Arbitrary<CatalogSpec>): fc.Arbitrary<Catalo
     };
     return fc.tuple(...spec.services.map(limit)).map(limited => ({ ...spec, services: limited }));
   });
-}
-
-/** Split backends (clones) serve the routes of the service they back, as the model requires. */
-function mirrorCloneRoutes(spec: CatalogSpec): CatalogSpec {
-  const cloneRoutes = new Map<string, RouteSpec[]>();
-  for (const s of spec.services) {
-    for (const v of s.versions ?? []) {
-      if (v.service !== undefined && s.routes) {
-        cloneRoutes.set(`${s.namespace ?? spec.namespace}/${v.service}`, s.routes);
-      }
-    }
-  }
-  return {
-    ...spec,
-    services: spec.services.map(s => {
-      const routes = cloneRoutes.get(`${s.namespace ?? spec.namespace}/${s.name}`);
-      return routes ? { ...s, routes } : s;
-    }),
-  };
 }
 
 function arb(options: CatalogArbitraryOptions = {}): fc.Arbitrary<CatalogSpec> {
@@ -298,7 +279,7 @@ function withRetriesArb(base: fc.Arbitrary<CatalogSpec>): fc.Arbitrary<CatalogSp
     };
   });
   return base.chain(spec => fc.tuple(...spec.services.map(s => fc.tuple(...(s.routes ?? []).map(decorate))))
-    .map(routes => mirrorCloneRoutes({ ...spec, services: spec.services.map((s, i) => (s.routes ? { ...s, routes: routes[i] } : s)) })));
+    .map(routes => mirrorBackendRoutes({ ...spec, services: spec.services.map((s, i) => (s.routes ? { ...s, routes: routes[i] } : s)) })));
 }
 
 describe('safe retries', () => {

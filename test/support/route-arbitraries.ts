@@ -65,10 +65,40 @@ function limitArb(call: CallSpec, caller: ServiceSpec, services: ServiceSpec[], 
     .map(routes => (routes ? { ...call, routes } : call));
 }
 
-/** Adds routes and route-limited calls to the catalogs of `base`. */
+/**
+ * A Service that backs a version of another (a clone taking a split's share) serves the
+ * split service's routes, as the model requires of backends of route-limited callers.
+ */
+export function mirrorBackendRoutes(spec: CatalogSpec): CatalogSpec {
+  const namespaceOf = (s: ServiceSpec) => s.namespace ?? spec.namespace;
+  const routesOf = new Map<string, RouteSpec[]>();
+  for (const s of spec.services) {
+    for (const v of s.versions ?? []) {
+      if (v.service !== undefined) {
+        routesOf.set(`${namespaceOf(s)}/${v.service}`, s.routes ?? []);
+      }
+    }
+  }
+  return {
+    ...spec,
+    services: spec.services.map((s): ServiceSpec => {
+      const routes = routesOf.get(`${namespaceOf(s)}/${s.name}`);
+      if (routes === undefined) {
+        return s;
+      }
+      const { routes: _own, ...rest } = s;
+      return routes.length > 0 ? { ...rest, routes } : rest;
+    }),
+  };
+}
+
+/** Adds routes and route-limited calls to the catalogs of `base` (backends mirror their split's routes). */
 export function withRoutesArb(base: fc.Arbitrary<CatalogSpec>): fc.Arbitrary<CatalogSpec> {
   return base.chain(spec => fc.tuple(...spec.services.map(routesArb)).chain(routesPerService => {
-    const services = spec.services.map((s, i) => (routesPerService[i].length > 0 ? { ...s, routes: routesPerService[i] } : s));
+    const services = mirrorBackendRoutes({
+      ...spec,
+      services: spec.services.map((s, i) => (routesPerService[i].length > 0 ? { ...s, routes: routesPerService[i] } : s)),
+    }).services;
     const defaultNamespace = spec.namespace ?? 'default';
     return fc.tuple(...services.map(s => fc.tuple(...(s.calls ?? []).map(c => limitArb(c, s, services, defaultNamespace)))))
       .map(callsPerService => ({

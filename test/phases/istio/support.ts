@@ -11,6 +11,7 @@ import {
 } from '../../../src/model/types';
 import { IstioPhase, IstioPhaseOptions } from '../../../src/phases/istio';
 import { CatalogArbitraryOptions, catalogSpecArb, PeerKindName } from '../../support/arbitraries';
+import { mirrorBackendRoutes } from '../../support/route-arbitraries';
 import { Manifest } from '../../support/synth';
 
 /** The istio phase's manifests (L4 layer from the options, else the catalog's). */
@@ -152,16 +153,7 @@ export function routedCatalogArb(options: CatalogArbitraryOptions = {}): fc.Arbi
         });
         return calls.length > 0 ? { ...s, calls } : s;
       });
-      // A clone that takes a split's share serves the split's routes too (the model
-      // requires it of backends of route-limited callers).
-      const routesOf = new Map(withLimits.map(s => [`${s.namespace ?? spec.namespace}/${s.name}`, s.routes]));
-      const namespaceOf = (s: ServiceSpec) => s.namespace ?? spec.namespace;
-      const cloned = withLimits.map(s => {
-        const split = withLimits.find(x => namespaceOf(x) === namespaceOf(s) && (x.versions ?? []).some(v => v.service === s.name));
-        const splitRoutes = split ? routesOf.get(`${namespaceOf(split)}/${split.name}`) : undefined;
-        return splitRoutes ? { ...s, routes: splitRoutes } : s;
-      });
-      return { ...spec, services: cloned };
+      return mirrorBackendRoutes({ ...spec, services: withLimits });
     });
   });
 }
