@@ -3,7 +3,10 @@
  * (the declaration), never from the emitted manifests. Evaluators of any backend decide
  * which flows between these endpoints the manifests allow.
  *
- * Besides the declared workloads it contains probes that expose over-permission:
+ * Besides the declared workloads (one endpoint per version with pods of its own) it holds
+ * the peers the catalog uses: a pod of each pod peer (in its namespace, or in a namespace
+ * carrying its namespace selector's labels), the API server as an address, and addresses
+ * inside partner ranges. And it contains probes that expose over-permission:
  * an unlabelled pod in every relevant namespace, a pod in a namespace the catalog does
  * not know, look-alike pods (a workload's labels in that foreign namespace, which catch a
  * peer that forgot its namespace selector), addresses inside every declared range and

@@ -376,19 +376,14 @@ export function peerCallsInto(
   service: ResolvedService,
   podPort: number,
 ): Array<{ caller: ResolvedService; fromVersion?: string }> {
-  const units = podUnits(model).filter(u => u.service === service);
+  const index = unitIndex(model);
+  const units = index.byService.get(service) ?? [];
   const out: Array<{ caller: ResolvedService; fromVersion?: string }> = [];
-  for (const caller of model.services) {
-    const sources: Array<{ calls: readonly ResolvedPeerCall[]; fromVersion?: string }> = [
-      { calls: caller.peerCalls },
-      ...caller.versions.map(v => ({ calls: v.peerCalls, fromVersion: v.name })),
-    ];
-    for (const { calls, fromVersion } of sources) {
-      const reaches = calls.some(call => call.ports.some(p => p.port === podPort && p.protocol !== PortProtocol.UDP)
-        && units.some(u => peerHolds(model, call.peer, u)));
-      if (reaches) {
-        out.push(fromVersion === undefined ? { caller } : { caller, fromVersion });
-      }
+  for (const { caller, calls, fromVersion } of index.podPeerCallers) {
+    const reaches = calls.some(call => call.ports.some(p => p.port === podPort && p.protocol !== PortProtocol.UDP)
+      && units.some(u => peerHolds(model, call.peer, u)));
+    if (reaches) {
+      out.push(fromVersion === undefined ? { caller } : { caller, fromVersion });
     }
   }
   return out;
@@ -501,8 +496,26 @@ interface PodUnit {
   readonly identity: string;
 }
 
-function podUnits(model: ResolvedCatalog): PodUnit[] {
-  return model.services.flatMap(service => (service.versions.length === 0
+/** Pod units of a catalog, indexed once per model (every Server looks them up: keep it linear). */
+interface UnitIndex {
+  readonly all: readonly PodUnit[];
+  /** Place of each unit in `all` (the order findings are reported in). */
+  readonly position: ReadonlyMap<PodUnit, number>;
+  readonly byService: ReadonlyMap<ResolvedService, readonly PodUnit[]>;
+  readonly byIdentity: ReadonlyMap<string, readonly PodUnit[]>;
+  readonly byNamespace: ReadonlyMap<string, readonly PodUnit[]>;
+  /** Services and versions with calls to pod peers (usually few). */
+  readonly podPeerCallers: ReadonlyArray<{ caller: ResolvedService; calls: readonly ResolvedPeerCall[]; fromVersion?: string }>;
+}
+
+const UNIT_INDEX = new WeakMap<ResolvedCatalog, UnitIndex>();
+
+function unitIndex(model: ResolvedCatalog): UnitIndex {
+  const cached = UNIT_INDEX.get(model);
+  if (cached) {
+    return cached;
+  }
+  const all: PodUnit[] = model.services.flatMap(service => (service.versions.length === 0
     ? [{ service, name: service.id, labels: service.selector, identity: `${service.namespace}/${service.serviceAccount}` }]
     : service.versions.filter(v => v.backend === undefined).map(v => ({
       service,
@@ -511,6 +524,34 @@ function podUnits(model: ResolvedCatalog): PodUnit[] {
       labels: { ...service.selector, ...v.labels },
       identity: `${service.namespace}/${v.serviceAccount}`,
     }))));
+  const group = <K>(key: (u: PodUnit) => K) => {
+    const map = new Map<K, PodUnit[]>();
+    all.forEach(u => map.set(key(u), [...(map.get(key(u)) ?? []), u]));
+    return map;
+  };
+  const podPeerCallers: Array<{ caller: ResolvedService; calls: readonly ResolvedPeerCall[]; fromVersion?: string }> = [];
+  for (const caller of model.services) {
+    const own = caller.peerCalls.filter(c => c.peer.kind === 'pods');
+    if (own.length > 0) {
+      podPeerCallers.push({ caller, calls: own });
+    }
+    for (const v of caller.versions) {
+      const calls = v.peerCalls.filter(c => c.peer.kind === 'pods');
+      if (calls.length > 0) {
+        podPeerCallers.push({ caller, calls, fromVersion: v.name });
+      }
+    }
+  }
+  const index: UnitIndex = {
+    all,
+    position: new Map(all.map((u, i) => [u, i])),
+    byService: group(u => u.service),
+    byIdentity: group(u => u.identity),
+    byNamespace: group(u => u.service.namespace),
+    podPeerCallers,
+  };
+  UNIT_INDEX.set(model, index);
+  return index;
 }
 
 /** Whether a pod peer's scope holds a unit's pods. */
@@ -596,7 +637,14 @@ function assertIdentitiesSeparate(
   };
   const problems: string[] = [];
   const peerCallers = ports.length > 0 ? peerCallsInto(model, service, ports[0].targetPort) : [];
-  for (const unit of podUnits(model)) {
+  // Only units some granted identity or pattern covers can be widened.
+  const index = unitIndex(model);
+  const candidates = new Set<PodUnit>();
+  for (const key of granted.keys()) {
+    const ns = patternNamespace(key);
+    (key === '*' ? index.all : ns !== undefined ? index.byNamespace.get(ns) ?? [] : index.byIdentity.get(key) ?? []).forEach(u => candidates.add(u));
+  }
+  for (const unit of [...candidates].sort((a, b) => index.position.get(a)! - index.position.get(b)!)) {
     const gets = grantedTo(unit);
     if (gets === undefined) {
       continue;
