@@ -322,7 +322,9 @@ export function formatLintText(report: LintReport): string {
 // - `metrics-port-exposed`: a metrics port is open to the ingress controller or the world;
 // - `unused-peer`: a declared peer nobody calls or is called by;
 // - `peer-without-identity`: mesh phases: a meshed, labelled peer without serviceAccount
-//   can only be authorized by namespace.
+//   can only be authorized by namespace;
+// - `version-calls-shared-identity`: mesh phases: a version with calls of its own shares
+//   its service account with other pods, which then get the mesh grant too.
 
 /** What catalog rules see. */
 export interface CatalogLintContext {
@@ -635,6 +637,33 @@ const peerWithoutIdentity: CatalogLintRule = {
   },
 };
 
+const versionCallsSharedIdentity: CatalogLintRule = {
+  id: 'version-calls-shared-identity',
+  severity: 'warning',
+  description: 'a canary version calls services on its own but shares its service account with other versions: mesh authorization (per identity) grants those calls to them too',
+  check(ctx) {
+    if (!MESH_PHASES.has(ctx.phase)) {
+      return [];
+    }
+    return ctx.catalog.services.flatMap(s => s.versions.filter(v => v.calls.some(c => c.kind === 'service')).flatMap(v => {
+      const sharing = s.versions.filter(o => o !== v && o.backend === undefined && o.serviceAccount === v.serviceAccount).map(o => o.name);
+      if (sharing.length === 0) {
+        return [];
+      }
+      const callees = [...new Set(v.calls.flatMap(c => (c.kind === 'service' ? [c.targetId] : [])))].sort();
+      return [{
+        rule: this.id,
+        severity: this.severity,
+        subject: `service ${s.id} version ${v.name}`,
+        service: s.id,
+        message: `version ${v.name} alone calls ${callees.join(', ')}, but runs as service account ${v.serviceAccount} like version(s) ${sharing.join(', ')}: `
+          + `the ${ctx.phase} phase authorizes the identity, so their pods may make those calls too as far as the mesh is concerned (the L4 layer below still separates them by labels)`,
+        fix: `give the version its own service account (versions: [{ name: ${v.name}, serviceAccount: ${s.name}-${v.name} }])`,
+      }];
+    }));
+  },
+};
+
 const meshMtlsNotStrict: CatalogLintRule = {
   id: 'mtls-not-strict',
   // A warning: permissive mode is a legitimate migration step (mesh-ladder plan uses it).
@@ -711,6 +740,7 @@ export const CATALOG_LINT_RULES: ReadonlyArray<CatalogLintRule> = [
   metricsPortExposed,
   unusedPeer,
   peerWithoutIdentity,
+  versionCallsSharedIdentity,
   meshMtlsNotStrict,
   ciliumWithoutMutualAuth,
   hostCallInBaseline,

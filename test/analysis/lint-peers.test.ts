@@ -238,3 +238,30 @@ describe('on generated catalogs', () => {
     );
   });
 });
+
+describe('version-calls-shared-identity', () => {
+  const canary = (serviceAccount?: string) => catalog([
+    api({
+      versions: [
+        { name: 'v1', weight: 90 },
+        { name: 'v2', weight: 10, ...(serviceAccount ? { serviceAccount } : {}), calls: [{ service: 'search', port: 'http' }] },
+      ],
+    }),
+    { name: 'search', ports: [{ name: 'http', port: 80, protocol: PortProtocol.HTTP }] },
+  ]);
+
+  test('mesh phases: a version calling on its own under the shared service account is flagged, with the fix', () => {
+    const [f] = findings('version-calls-shared-identity', canary(), Phase.ISTIO);
+    expect(f).toMatchObject({ severity: 'warning', subject: 'service shop/api version v2', service: 'shop/api' });
+    expect(f.message).toBe('version v2 alone calls shop/search, but runs as service account api like version(s) v1: the istio phase authorizes the identity, '
+      + 'so their pods may make those calls too as far as the mesh is concerned (the L4 layer below still separates them by labels)');
+    expect(f.fix).toBe('give the version its own service account (versions: [{ name: v2, serviceAccount: api-v2 }])');
+    expect(subjects('version-calls-shared-identity', canary(), Phase.LINKERD)).toEqual(['warning service shop/api version v2']);
+  });
+
+  test('not with a service account of its own, and not in the L4 phases', () => {
+    expect(findings('version-calls-shared-identity', canary('api-canary'), Phase.ISTIO)).toEqual([]);
+    expect(findings('version-calls-shared-identity', canary(), Phase.BASELINE)).toEqual([]);
+    expect(findings('version-calls-shared-identity', canary(), Phase.CILIUM)).toEqual([]);
+  });
+});
