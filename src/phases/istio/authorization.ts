@@ -397,7 +397,23 @@ function peerSources(context: PeerContext, service: ResolvedService, caller: Res
  * covers (by service account, else the namespace), and catalog workloads it selects. A
  * peer spanning namespaces may hold any identity: every source.
  */
+/** Sources of each unmeshed pod peer, per catalog: every service's callers may ask (keep it linear). */
+const UNMESHED_SOURCES = new WeakMap<ResolvedCatalog, Map<string, SourceKey[]>>();
+
 function unmeshedPodSources(context: PeerContext, peer: ResolvedPeer): SourceKey[] {
+  const byPeer = UNMESHED_SOURCES.get(context.model) ?? new Map<string, SourceKey[]>();
+  UNMESHED_SOURCES.set(context.model, byPeer);
+  const key = `${peer.name}|${[...context.owned].sort().join(',')}`;
+  const cached = byPeer.get(key);
+  if (cached) {
+    return [...cached];
+  }
+  const keys = computeUnmeshedPodSources(context, peer);
+  byPeer.set(key, keys);
+  return [...keys];
+}
+
+function computeUnmeshedPodSources(context: PeerContext, peer: ResolvedPeer): SourceKey[] {
   const { model, owned } = context;
   if (peer.namespace === undefined) {
     return [ANY_SOURCE];

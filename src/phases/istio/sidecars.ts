@@ -6,7 +6,7 @@ import { SidecarScope } from './options';
 import { peerCallHosts, peerCoversNamespace, peerMatchesPods, PodSet, podSets, versionsSeparable, workloadKey } from './peers';
 import * as istio from '../../../imports/networking.istio.io';
 import { ServiceCatalog } from '../../model/catalog';
-import { ResolvedCatalog, ResolvedService, ResolvedVersion } from '../../model/resolved';
+import { ResolvedCatalog, ResolvedPeer, ResolvedService, ResolvedVersion } from '../../model/resolved';
 import { constructId, MANAGED_BY_LABELS, serviceLabels } from '../common';
 
 /** Properties of `IstioSidecars`. */
@@ -128,9 +128,22 @@ function sidecarSpec(hosts: string[]): istio.SidecarSpec {
 /** Egress hosts (`<namespace>/<host>`) of pod sets and of a namespace's other pods. */
 class EgressHosts {
   private readonly entries: PlannedServiceEntry[];
+  /** Per pod peer that calls services on proxied ports: those callees (built once: lookups stay linear). */
+  private readonly peerCallees: ReadonlyArray<{ readonly peer: ResolvedPeer; readonly callees: ResolvedService[] }>;
 
   public constructor(private readonly model: ResolvedCatalog) {
     this.entries = planServiceEntries(model);
+    const byPeer = new Map<string, { peer: ResolvedPeer; callees: ResolvedService[] }>();
+    for (const callee of model.services) {
+      for (const caller of callee.callers.filter(c => c.ports.some(p => isProxied(p.protocol)))) {
+        const entry = byPeer.get(caller.peer.name) ?? { peer: caller.peer, callees: [] };
+        if (!entry.callees.includes(callee)) {
+          entry.callees.push(callee);
+        }
+        byPeer.set(caller.peer.name, entry);
+      }
+    }
+    this.peerCallees = [...byPeer.values()];
   }
 
   /** What the pods of one set (a version, or a service without versions) call. */
@@ -158,11 +171,9 @@ class EgressHosts {
       }
     }
     // The pods are a peer's too (e.g. `cluster`): they may call what that peer may call.
-    for (const callee of model.services) {
-      for (const caller of callee.callers) {
-        if (caller.ports.some(p => isProxied(p.protocol)) && peerMatchesPods(model, caller.peer, service.namespace, set.labels, set.serviceAccount)) {
-          hosts.push(this.serviceEntryHost(callee));
-        }
+    for (const { peer, callees } of this.peerCallees) {
+      if (peerMatchesPods(model, peer, service.namespace, set.labels, set.serviceAccount)) {
+        callees.forEach(callee => hosts.push(this.serviceEntryHost(callee)));
       }
     }
     return hosts;
@@ -171,11 +182,9 @@ class EgressHosts {
   /** What unknown pods of a namespace may call: the callees of peers covering it. */
   public namespaceHosts(namespace: string): string[] {
     const hosts: string[] = [];
-    for (const callee of this.model.services) {
-      for (const caller of callee.callers) {
-        if (caller.ports.some(p => isProxied(p.protocol)) && peerCoversNamespace(this.model, caller.peer, namespace)) {
-          hosts.push(this.serviceEntryHost(callee));
-        }
+    for (const { peer, callees } of this.peerCallees) {
+      if (peerCoversNamespace(this.model, peer, namespace)) {
+        callees.forEach(callee => hosts.push(this.serviceEntryHost(callee)));
       }
     }
     return hosts;
