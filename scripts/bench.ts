@@ -28,7 +28,7 @@ import { MeshLadderChart } from '../src/chart';
 import { renderPhaseFiles } from '../src/cli/output';
 import { NetworkPolicyLayer } from '../src/layers/network-policy';
 import { ServiceCatalog } from '../src/model/catalog';
-import { ResolvedPort, ResolvedService } from '../src/model/resolved';
+import { ResolvedPeer, ResolvedPort, ResolvedService } from '../src/model/resolved';
 import { CatalogSpec, PortProtocol } from '../src/model/types';
 import { ALL_PHASES, Phase } from '../src/phases/phase';
 import { catalogShape, CatalogShape, syntheticCatalog } from '../test/support/synthetic-catalog';
@@ -253,8 +253,21 @@ export function kplusPhase1(catalog: ServiceCatalog, render = true): any[] {
       ingress: deny,
       egress: deny,
     });
-    for (const caller of service.callers.filter(c => c.source === 'exposed')) {
-      policy.addIngressRule(ingress, podPorts(caller.ports));
+    // Peers: the ingress controller, pods of another namespace, addresses (one rule per range).
+    const peerRules = (peer: ResolvedPeer): kplus.INetworkPolicyPeer[] => {
+      if (peer.name === 'ingress-controller') {
+        return [ingress];
+      }
+      if (peer.kind === 'pods' && peer.namespace !== undefined) {
+        return [peerOf(`peer:${peer.name}`, peer.namespace, peer.selector)];
+      }
+      if (peer.kind !== 'pods') {
+        return peer.cidrs.map(cidr => ipBlock(cidr, []));
+      }
+      throw new Error(`bench: the cdk8s-plus reference has no rule for peer ${peer.name}`);
+    };
+    for (const caller of service.callers) {
+      peerRules(caller.peer).forEach(p => policy.addIngressRule(p, podPorts(caller.ports)));
     }
     const callers = new Map<string, ResolvedPort[]>();
     for (const inbound of service.inbound) {
@@ -281,6 +294,9 @@ export function kplusPhase1(catalog: ServiceCatalog, render = true): any[] {
           policy.addEgressRule(ipBlock(cidr, []), call.ports.map(p => port(p.port, p.protocol)));
         }
       }
+    }
+    for (const call of service.peerCalls) {
+      peerRules(call.peer).forEach(p => policy.addEgressRule(p, call.ports.map(q => port(q.port, q.protocol))));
     }
   }
   const objects = chart.toJson();
@@ -582,7 +598,7 @@ function main(): void {
   for (const r of results) {
     const s = r.shape;
     out(`N=${r.n}: ${s.services} services in ${s.namespaces} namespaces, ${s.callsPerService.toFixed(2)} calls and ${s.routesPerService.toFixed(2)} routes per service, ` +
-      `${(s.canaryShare * 100).toFixed(0)}% canaries, ${s.hostCalls} host calls (all with cidrs), ${s.cidrCalls} cidr calls, ${s.exposed} exposed, ${s.clientOnly} client-only; ` +
+      `${(s.canaryShare * 100).toFixed(0)}% canaries, ${s.hostCalls} host calls (all with cidrs), ${s.cidrCalls} cidr calls, ${s.exposed} exposed, ${s.clientOnly} client-only, ${s.peerCallers} peer callers (metrics scrapes, a batch system), ${s.peerCalls} API-server calls; ` +
       `median of ${r.reps}: library ${fmt(r.libraryMs)} ms [${r.libraryRuns.map(fmt).join(', ')}], floor ${fmt(r.floorMs)} ms; ` +
       `phase-1 policies ${r.phase1Policies} (${r.phase1Mismatches === 0 ? 'same as cdk8s-plus' : `${r.phase1Mismatches} rules differ from cdk8s-plus`}); ` +
       `peak RSS ${r.peakRssMb.toFixed(0)} MB (${r.peakRssMbTotal.toFixed(0)} MB with the references)`);

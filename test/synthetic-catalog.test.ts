@@ -59,6 +59,9 @@ describe('syntheticCatalog', () => {
     expect(shape.cidrCalls).toBeGreaterThan(0);
     expect(shape.exposed).toBeGreaterThan(0);
     expect(shape.clientOnly).toBeGreaterThan(0);
+    // Peers outside the catalog: Prometheus on metrics ports, a batch system, the API server.
+    expect(shape.peerCallers).toBeGreaterThan(n * 0.1);
+    expect(shape.peerCalls).toBeGreaterThan(0);
     // Calls cross namespaces too.
     expect(spec.services.some(s => (s.calls ?? []).some(c => c.service?.includes('/')))).toBe(true);
   });

@@ -164,7 +164,8 @@ function skeleton(random: Random, index: number, namespaces: readonly string[], 
       break;
   }
   if (kind !== 'client' && random() < SHARES.metricsPort) {
-    ports.push({ name: 'metrics', port: 9090, protocol: PortProtocol.HTTP, plaintext: true });
+    // Scraped by the monitoring peer (unmeshed Prometheus): plaintext in the meshes.
+    ports.push({ name: 'metrics', port: 9090, protocol: PortProtocol.HTTP, metrics: true });
   }
   return { index, name, namespace, kind, ports, routes };
 }
@@ -221,6 +222,11 @@ export function syntheticCatalog(options: SyntheticCatalogOptions): CatalogSpec 
       const c = pick(random, CIDRS);
       calls.push({ cidr: c.cidr, port: c.port, ...(c.except ? { except: [...c.except] } : {}) });
     }
+    // Operators call the API server (every 50th service); decided by index, so the
+    // PRNG's other draws (and the rest of the catalog) stay as they were.
+    if (s.kind !== 'client' && s.index % 50 === 7) {
+      calls.push({ peer: 'kube-apiserver' });
+    }
 
     const versions: VersionSpec[] | undefined = canaries.has(s.index)
       ? [{ name: 'v1', labels: { version: 'v1' }, weight: 90 }, { name: 'v2', labels: { version: 'v2' }, weight: 10 }]
@@ -236,6 +242,8 @@ export function syntheticCatalog(options: SyntheticCatalogOptions): CatalogSpec 
       // Only HTTP services are exposed: their share is raised so that ~5% of all are.
       ...(s.kind === 'http' && random() < SHARES.exposed / HTTP_SHARE ? { exposed: true } : {}),
       ...(versions ? { versions } : {}),
+      // A batch system in its own namespace calls every 30th service on its first port.
+      ...(s.kind !== 'client' && s.index % 30 === 11 ? { callers: [{ peer: 'batch', port: s.ports[0].name ?? s.ports[0].port }] } : {}),
     };
     return service;
   });
@@ -245,6 +253,10 @@ export function syntheticCatalog(options: SyntheticCatalogOptions): CatalogSpec 
     namespace: namespaces[0],
     certificates: { expiryAlert: true },
     namespaces: namespaceSpecs,
+    peers: [
+      { name: 'batch', namespace: 'batch', selector: { app: 'batch-runner' }, serviceAccount: 'batch-runner' },
+      { name: 'kube-apiserver', kubeApiServer: true, cidrs: ['192.0.2.240/28'] },
+    ],
     services,
   };
 }
@@ -261,6 +273,9 @@ export interface CatalogShape {
   readonly cidrCalls: number;
   readonly exposed: number;
   readonly clientOnly: number;
+  /** Caller entries of peers (incl. metrics ports scraped by `monitoring`). */
+  readonly peerCallers: number;
+  readonly peerCalls: number;
 }
 
 export function catalogShape(spec: CatalogSpec): CatalogShape {
@@ -277,5 +292,7 @@ export function catalogShape(spec: CatalogSpec): CatalogShape {
     cidrCalls: calls.filter(c => c.cidr !== undefined).length,
     exposed: services.filter(s => s.exposed).length,
     clientOnly: services.filter(s => s.clientOnly).length,
+    peerCallers: services.reduce((n, s) => n + (s.callers ?? []).length + ((s.ports ?? []).some(p => p.metrics) ? 1 : 0), 0),
+    peerCalls: calls.filter(c => c.peer !== undefined).length,
   };
 }
