@@ -885,12 +885,6 @@ function portMatches(port: CiliumPort, destination: Endpoint, probe: PortProbe):
   return port.endPort === undefined ? probe.port === port.port : probe.port >= port.port && probe.port <= port.endPort;
 }
 
-/**
- * Reasons `declaredIntent` gives the ingress controller's caller entries: `exposed <id>`,
- * `caller ingress-controller -> <id>`, `split ingress-controller -> <id>`.
- */
-const INGRESS_CONTROLLER_REASON = /^(exposed |[a-z]+ ingress-controller -> )/;
-
 /** A world peer that is the whole address space: what the `world` entity stands for. */
 function isWholeWorld(peer: ResolvedPeer): boolean {
   const blocks = peer.cidrs.map(c => parseCidr(c)).filter((b): b is CidrBlock => b !== undefined);
@@ -914,49 +908,24 @@ export function ciliumExposedFrom(catalog: ResolvedCatalog): ((endpoint: Endpoin
  * covers: not the API server) instead of from the ingress controller.
  */
 export function ciliumIntent(catalog: ResolvedCatalog, universe: Universe, options: ReachabilityOptions = {}): Intent {
-  const intent = declaredIntent(catalog, universe, { ...options, hostCalls: 'fqdn' });
   const fromOutside = ciliumExposedFrom(catalog);
-  const outside = fromOutside ? universe.endpoints.filter(fromOutside) : [];
-  const byKey = new Map<string, DeclaredFlow>();
+  const intent = declaredIntent(catalog, universe, {
+    ...options,
+    hostCalls: 'fqdn',
+    ...(fromOutside ? { ingressSources: universe.endpoints.filter(fromOutside) } : {}),
+  });
+  const byKey = new Map<string, DeclaredFlow>(intent.declared.map(f => [flowKey(f), f]));
   const add = (flow: DeclaredFlow) => {
-    const key = flowKey(flow);
-    const existing = byKey.get(key);
+    const existing = byKey.get(flowKey(flow));
     if (!existing) {
-      byKey.set(key, flow);
+      byKey.set(flowKey(flow), flow);
       return;
     }
+    // Any request on either side: any request together.
+    const { routes: _routes, ...rest } = existing;
     const routes = existing.routes && flow.routes ? [...new Set([...existing.routes, ...flow.routes])].sort() : undefined;
-    byKey.set(key, {
-      from: existing.from,
-      to: existing.to,
-      port: existing.port,
-      protocol: existing.protocol,
-      reasons: [...new Set([...existing.reasons, ...flow.reasons])].sort(),
-      ...(routes ? { routes } : {}),
-    });
+    byKey.set(flowKey(flow), { ...rest, reasons: [...new Set([...existing.reasons, ...flow.reasons])].sort(), ...(routes ? { routes } : {}) });
   };
-  for (const flow of intent.declared) {
-    const fromIngress = universe.endpoint(flow.from).role === 'ingress-controller';
-    const exposed = fromIngress && fromOutside ? flow.reasons.filter(r => INGRESS_CONTROLLER_REASON.test(r)) : [];
-    if (exposed.length === 0) {
-      add(flow);
-      continue;
-    }
-    const others = flow.reasons.filter(r => !INGRESS_CONTROLLER_REASON.test(r));
-    if (others.length > 0) {
-      add({ ...flow, reasons: others });
-    }
-    for (const source of outside) {
-      add({
-        from: source.id,
-        to: flow.to,
-        port: flow.port,
-        protocol: flow.protocol,
-        reasons: exposed.map(r => `${r} (from outside the cluster)`),
-        ...(flow.routes ? { routes: flow.routes } : {}),
-      });
-    }
-  }
   const names = universe.endpoints.filter(e => e.kind === 'fqdn');
   for (const service of catalog.services) {
     const pods = universe.workloadEndpoints(service.id);

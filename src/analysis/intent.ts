@@ -40,6 +40,13 @@ export interface IntentOptions {
    * @default 'cidrs'
    */
   readonly hostCalls?: 'cidrs' | 'fqdn';
+  /**
+   * Where the ingress controller's caller entries (`exposed`, limited exposure) come from
+   * when not from the ingress controller itself: e.g. the addresses outside the cluster
+   * for Cilium's `ingressFromWorld` (reasons then say `(from outside the cluster)`).
+   * @default - the ingress controller
+   */
+  readonly ingressSources?: ReadonlyArray<Endpoint>;
 }
 
 export interface Intent {
@@ -178,10 +185,10 @@ export function declaredIntent(catalog: ResolvedCatalog, universe: Universe, opt
       declareCalls(service, pods, version.calls, version.peerCalls);
     }
     for (const caller of service.callers) {
-      const sources = caller.source === 'exposed' || caller.peer.name === 'ingress-controller'
-        ? [ingressEndpoint]
-        : peerEndpoints(caller.peer);
-      const reason = caller.source === 'exposed' ? `exposed ${service.id}` : `${caller.source} ${caller.peer.name} -> ${service.id}`;
+      const viaIngress = caller.source === 'exposed' || caller.peer.name === 'ingress-controller';
+      const sources = viaIngress ? options.ingressSources ?? [ingressEndpoint] : peerEndpoints(caller.peer);
+      const reason = (caller.source === 'exposed' ? `exposed ${service.id}` : `${caller.source} ${caller.peer.name} -> ${service.id}`)
+        + (viaIngress && options.ingressSources ? ' (from outside the cluster)' : '');
       const routes = caller.routes.map(r => r.name);
       for (const from of sources) {
         for (const to of callers) {
