@@ -58,7 +58,7 @@
  * match only networks that cover every address. Requests on a connection the intent
  * tolerates (the API server inside a world peer's ranges) are tolerated too.
  */
-import { CiliumEvaluator, ciliumIntent, isCiliumPolicy } from './cilium';
+import { CiliumEvaluator, ciliumExposedFrom, ciliumIntent, isCiliumPolicy } from './cilium';
 import { isRequestEvaluator } from './combined';
 import { buildUniverse, Endpoint, endpointMatchesPeer, Universe, UniverseOptions, usedPeers } from './endpoints';
 import { AnalysisDiagnostic, Flow, flowComparator, flowKey, formatFlow, PortProbe } from './flows';
@@ -1270,7 +1270,7 @@ export function checkLinkerdReachability(
   };
 
   const analyzed = analyzeRequests(catalog, universe, evaluator, (from, to, probe) => evaluator.allows(from, to, probe), {
-    exposedFrom: usesCilium && catalog.cilium.ingressFromWorld ? (e: Endpoint) => e.kind !== 'pod' : undefined,
+    exposedFrom: usesCilium ? ciliumExposedFrom(catalog) : undefined,
   });
   // A call to a pod peer declares any request to the pods it holds on the call's ports
   // (requestDeclared reads service calls and callers only).
