@@ -4,7 +4,7 @@ import { isL7, serviceHost } from './names';
 import { serviceHttpRoutes } from './routes';
 import * as istio from '../../../imports/networking.istio.io';
 import { ServiceCatalog } from '../../model/catalog';
-import { constructId, PhaseCapabilityError, serviceLabels } from '../common';
+import { constructId, serviceLabels } from '../common';
 
 /** Properties of `IstioVirtualServices`. */
 export interface IstioVirtualServicesProps {
@@ -28,8 +28,8 @@ export interface IstioVirtualServicesProps {
  *   too, to that version only, with its timeout;
  * - a fault scoped to headers gets its own route just before the route it tests.
  *
- * Headers exist only on HTTP ports: header-routed versions of a service without one are
- * refused.
+ * Headers exist only on HTTP ports: the model refuses header-routed versions of a service
+ * without one.
  */
 export class IstioVirtualServices extends Construct {
   private readonly byService = new Map<string, ApiObject>();
@@ -37,13 +37,6 @@ export class IstioVirtualServices extends Construct {
   public constructor(scope: Construct, id: string, props: IstioVirtualServicesProps) {
     super(scope, id);
     const model = props.catalog._resolved;
-    const problems = model.services
-      .filter(s => !s.ports.some(p => isL7(p.protocol)))
-      .flatMap(s => s.versions.filter(v => Object.keys(v.headers).length > 0).map(v =>
-        `${s.id} versions[${v.name}].headers: requests are routed by header on HTTP, HTTP/2 and gRPC ports only, and ${s.id} has none (${s.ports.map(p => `${p.ref}/${p.protocol}`).join(', ')}). Declare the port's protocol, or route version ${v.name} by weight only.`));
-    if (problems.length > 0) {
-      throw new PhaseCapabilityError(`the istio phase cannot route ${problems.length} version(s) by header:\n` + problems.map(p => `  - ${p}`).join('\n'));
-    }
     for (const service of model.services) {
       if (service.clientOnly || !service.ports.some(p => isL7(p.protocol))) {
         continue;
