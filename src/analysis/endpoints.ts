@@ -14,11 +14,11 @@
  */
 import { comparePortProbes, PortProbe, Transport } from './flows';
 import { addressAt, CidrBlock, cidrContains, IpAddress, parseCidr, parseIp, sampleAddress } from '../model/cidr';
+import { labelsMatch, NAMESPACE_NAME_LABEL, peerCoversNamespace } from '../model/peers';
 import { ResolvedCatalog, ResolvedPeer, ResolvedService } from '../model/resolved';
 import { PortProtocol } from '../model/types';
 
-/** Label every namespace carries (set by the API server, immutable). */
-export const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
+export { NAMESPACE_NAME_LABEL };
 
 /** How an endpoint is addressed: a pod (labels, namespace), an IP address, or a DNS name. */
 export type EndpointKind = 'pod' | 'ip' | 'fqdn';
@@ -194,10 +194,6 @@ export function usedPeers(catalog: ResolvedCatalog): ResolvedPeer[] {
   return catalog.peers.filter(p => names.has(p.name));
 }
 
-function isSubset(labels: Readonly<Record<string, string>>, of: Readonly<Record<string, string>>): boolean {
-  return Object.entries(labels).every(([k, v]) => of[k] === v);
-}
-
 /**
  * Whether an endpoint is one of a peer's: a pod in the peer's namespace scope carrying its
  * labels, an address inside a world peer's ranges, or the API server. The ingress
@@ -222,12 +218,10 @@ export function endpointMatchesPeer(peer: ResolvedPeer, endpoint: Endpoint): boo
       if (endpoint.kind !== 'pod' || endpoint.namespace === undefined) {
         return false;
       }
-      const inScope = peer.allNamespaces
-        || (peer.namespace !== undefined && endpoint.namespace === peer.namespace)
-        || (peer.namespaceSelector !== undefined && isSubset(peer.namespaceSelector, endpoint.namespaceLabels ?? {}));
+      const inScope = peerCoversNamespace(peer, { name: endpoint.namespace, labels: endpoint.namespaceLabels });
       // A service account narrows the peer to the pods running as it (its mesh identity).
       const account = peer.serviceAccount === undefined || endpoint.serviceAccount === peer.serviceAccount;
-      return inScope && account && isSubset(peer.selector, endpoint.labels);
+      return inScope && account && labelsMatch(peer.selector, endpoint.labels);
     }
   }
 }

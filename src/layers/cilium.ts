@@ -4,6 +4,7 @@ import { httpRuleOf } from './cilium-http';
 import { MeshDataPlaneOptions, MeshEndpointSpec } from './mesh-options';
 import * as cilium from '../../imports/cilium.io';
 import { ServiceCatalog } from '../model/catalog';
+import { peerCoversNamespace } from '../model/peers';
 import {
   ExternalPort,
   ResolvedCatalog,
@@ -26,8 +27,6 @@ const CILIUM_NAMESPACE_LABEL = 'k8s:io.kubernetes.pod.namespace';
  * not confined to the policy's namespace (Cilium adds no namespace to it).
  */
 const CILIUM_NAMESPACE_LABELS_PREFIX = 'k8s:io.cilium.k8s.namespace.labels.';
-/** Namespace label the API server sets on every namespace. */
-const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
 /** The built-in world peer's ranges: everything, which the `world` entity stands for. */
 const WHOLE_WORLD = ['0.0.0.0/0', '::/0'];
 
@@ -590,21 +589,6 @@ interface PeerSide {
   readonly egress: EgressRule[];
 }
 
-/** Whether pods of `peer` may live in the catalog namespace `namespace`. */
-function peerScopeCovers(peer: ResolvedPeer, namespace: { readonly name: string; readonly labels: Record<string, string> }): boolean {
-  if (peer.kind !== 'pods') {
-    return false;
-  }
-  if (peer.allNamespaces) {
-    return true;
-  }
-  if (peer.namespace !== undefined) {
-    return peer.namespace === namespace.name;
-  }
-  const labels: Record<string, string> = { ...namespace.labels, [NAMESPACE_NAME_LABEL]: namespace.name };
-  return Object.entries(peer.namespaceSelector ?? {}).every(([k, v]) => labels[k] === v);
-}
-
 /**
  * The pod peers' sides in catalog namespaces that we restrict (owned ones, and those with
  * catalog workloads): egress from the peer's pods to the services they may call, and
@@ -657,7 +641,7 @@ function peerSides(model: ResolvedCatalog, settings: LayerSettings): PeerSide[] 
         ...(settings.mutualAuth && authenticates(peer) ? REQUIRED : {}),
       };
     });
-    for (const namespace of restricted.filter(n => peerScopeCovers(peer, n))) {
+    for (const namespace of restricted.filter(n => peerCoversNamespace(peer, n))) {
       sides.push({ peer, namespace: namespace.name, ingress, egress });
     }
   }

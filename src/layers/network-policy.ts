@@ -3,6 +3,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { MeshDataPlaneOptions, MeshEndpointSpec } from './mesh-options';
 import { ServiceCatalog } from '../model/catalog';
+import { NAMESPACE_NAME_LABEL, peerCoversNamespace } from '../model/peers';
 import {
   ExternalPort,
   ResolvedCall,
@@ -19,8 +20,6 @@ import { PortProtocol } from '../model/types';
 import { constructId, l4Protocol, MANAGED_BY_LABELS, PhaseCapabilityError, serviceLabels } from '../phases/common';
 import { plainDataApiObject } from '../phases/plain-api-object';
 
-/** Namespace label the API server sets on every namespace (Kubernetes 1.21+). */
-const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
 
 /** Label naming the peer a peer-side policy is for. */
 const PEER_LABEL = 'mesh-ladder.dev/peer';
@@ -420,16 +419,7 @@ function peerSides(model: ResolvedCatalog, proxyPorts: readonly number[]): PeerS
 
 /** The catalog namespaces a pod peer's scope covers (in catalog order). */
 function namespacesOf(p: ResolvedPeer, namespaces: readonly ResolvedNamespace[]): ResolvedNamespace[] {
-  return namespaces.filter(ns => {
-    if (p.allNamespaces) {
-      return true;
-    }
-    if (p.namespace !== undefined) {
-      return ns.name === p.namespace;
-    }
-    const labels: Record<string, string> = { ...ns.labels, [NAMESPACE_NAME_LABEL]: ns.name };
-    return Object.entries(p.namespaceSelector ?? {}).every(([k, v]) => labels[k] === v);
-  });
+  return namespaces.filter(ns => peerCoversNamespace(p, ns));
 }
 
 /**

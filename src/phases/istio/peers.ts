@@ -4,29 +4,12 @@
  * must import to reach a peer. Internal to the phase (not re-exported).
  */
 import { kubernetesApiHost } from './names';
+import { labelsMatch, peerCoversNamespace as coversNamespace } from '../../model/peers';
 import { ResolvedCatalog, ResolvedPeer, ResolvedService, ResolvedVersion } from '../../model/resolved';
 
-/** Label every namespace carries (set by the API server). */
-export const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
-
-function isSubset(labels: Readonly<Record<string, string>>, of: Readonly<Record<string, string>>): boolean {
-  return Object.entries(labels).every(([k, v]) => of[k] === v);
-}
-
-/** Labels of a catalog namespace as namespace selectors see them (with its name label). */
-export function namespaceLabels(model: ResolvedCatalog, namespace: string): Record<string, string> {
-  const ns = model.namespaces.find(n => n.name === namespace);
-  return { ...(ns?.labels ?? {}), [NAMESPACE_NAME_LABEL]: namespace };
-}
-
-/** Whether a pod peer's namespace scope covers `namespace`. */
+/** Whether a pod peer's namespace scope covers `namespace` (a catalog namespace or another). */
 export function peerCoversNamespace(model: ResolvedCatalog, peer: ResolvedPeer, namespace: string): boolean {
-  if (peer.kind !== 'pods') {
-    return false;
-  }
-  return peer.allNamespaces
-    || peer.namespace === namespace
-    || (peer.namespaceSelector !== undefined && isSubset(peer.namespaceSelector, namespaceLabels(model, namespace)));
+  return coversNamespace(peer, model.namespaces.find(n => n.name === namespace) ?? { name: namespace });
 }
 
 /**
@@ -41,7 +24,7 @@ export function peerMatchesPods(
   serviceAccount?: string,
 ): boolean {
   const account = peer.serviceAccount === undefined || serviceAccount === undefined || peer.serviceAccount === serviceAccount;
-  return peerCoversNamespace(model, peer, namespace) && account && isSubset(peer.selector, labels);
+  return peerCoversNamespace(model, peer, namespace) && account && labelsMatch(peer.selector, labels);
 }
 
 /** A set of a service's pods: one version's, or all of them. */
@@ -76,7 +59,7 @@ export function versionsSeparable(service: ResolvedService): boolean {
   if (sets.length < 2) {
     return false;
   }
-  return sets.every((a, i) => sets.every((b, j) => i === j || !isSubset(a.labels, b.labels)));
+  return sets.every((a, i) => sets.every((b, j) => i === j || !labelsMatch(a.labels, b.labels)));
 }
 
 /**

@@ -6,6 +6,7 @@
 import { Chart } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { ALL_NETWORKS_NAME, INGRESS_NETWORKS_NAME, PEER_NETWORKS_PREFIX } from './constants';
+import { labelsMatch, peerCoversNamespace } from '../../model/peers';
 import { ResolvedCatalog, ResolvedPeer, ResolvedPeerCall, ResolvedPort, ResolvedRoute, ResolvedService } from '../../model/resolved';
 import { routesOnPort } from '../../model/routes';
 import { HttpMethod, L4Layer, PortProtocol } from '../../model/types';
@@ -560,10 +561,8 @@ function peerHolds(model: ResolvedCatalog, peer: ResolvedPeer, unit: PodUnit): b
     return false;
   }
   const ns = unit.service.namespace;
-  const nsLabels: Record<string, string> = { ...(model.namespaces.find(n => n.name === ns)?.labels ?? {}), 'kubernetes.io/metadata.name': ns };
-  const inScope = peer.allNamespaces || peer.namespace === ns
-    || (peer.namespaceSelector !== undefined && Object.entries(peer.namespaceSelector).every(([k, v]) => nsLabels[k] === v));
-  return inScope && Object.entries(peer.selector).every(([k, v]) => unit.labels[k] === v);
+  const inScope = peerCoversNamespace(peer, model.namespaces.find(n => n.name === ns) ?? { name: ns });
+  return inScope && labelsMatch(peer.selector, unit.labels);
 }
 
 /** Requests a caller may send on a Server: any, or those of some routes. */
