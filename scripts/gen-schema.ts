@@ -1,16 +1,21 @@
 /**
  * Generates the catalog JSON Schema from the model types (src/model/types.ts, `CatalogSpec`).
  *
- * Outputs (both gitignored, regenerated before compile and before tests):
+ * Outputs (both committed, so a fresh clone compiles, runs the CLI, the benchmark and the
+ * cdk8s app with no earlier task; `compile` regenerates them first):
  * - `catalog.schema.json` at the repository root, shipped in the npm package for editors
  *   (`# yaml-language-server: $schema=./node_modules/cdk8s-mesh-ladder/catalog.schema.json`);
  * - `src/model/catalog-schema.generated.ts`, the same schema as a module for the loader.
+ *
+ * `--check` writes nothing and fails when either file differs from what the types give
+ * (the test task runs it, like CI's API.md check: `npm test` never rewrites the tree).
  *
  * Every object is closed (`additionalProperties: false`): a misspelt key must be an error,
  * never a silently dropped policy. Numbers in the model are all integral (ports, weights,
  * attempts) and get integer types and ranges here, since types.ts cannot carry schema tags.
  *
- * Usage: npx projen gen:schema
+ * Usage: npx projen gen:schema          (write)
+ *        npx projen check:schema        (verify, exit 1 when stale)
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -238,8 +243,18 @@ function writeIfChanged(file: string, content: string): boolean {
 
 function main(): void {
   const { json, module } = renderOutputs(buildCatalogSchema());
-  const changed = [SCHEMA_JSON_FILE, SCHEMA_MODULE_FILE].filter((file, i) => writeIfChanged(file, i === 0 ? json : module));
   const rel = (f: string) => path.relative(ROOT, f);
+  if (process.argv.includes('--check')) {
+    const stale = [SCHEMA_JSON_FILE, SCHEMA_MODULE_FILE].filter((file, i) => !fs.existsSync(file) || fs.readFileSync(file, 'utf8') !== (i === 0 ? json : module));
+    if (stale.length > 0) {
+      console.error(`gen-schema: ${stale.map(rel).join(', ')} ${stale.length === 1 ? 'is' : 'are'} stale: src/model/types.ts changed; run 'npx projen gen:schema' and commit the result`);
+      process.exitCode = 1;
+      return;
+    }
+    console.log('gen-schema: catalog schema up to date');
+    return;
+  }
+  const changed = [SCHEMA_JSON_FILE, SCHEMA_MODULE_FILE].filter((file, i) => writeIfChanged(file, i === 0 ? json : module));
   console.log(changed.length > 0 ? `gen-schema: wrote ${changed.map(rel).join(', ')}` : 'gen-schema: catalog schema up to date');
 }
 

@@ -33,12 +33,17 @@ export interface MeshLadderChartOptions {
   readonly linkerd?: LinkerdPhaseOptions;
 }
 
-/** Objects of one synthesized phase, with the backend's warnings. */
+/** Objects of one synthesized phase, with the backend's warnings and notes. */
 export interface PhaseSynthesis {
   /** Plain Kubernetes objects in emission order. */
   readonly objects: any[];
-  /** What the backend could express only partly. */
+  /** What the backend could express only partly (each begins with the service id). */
   readonly warnings: string[];
+  /**
+   * What the catalog chose to leave out of this phase (e.g. header routes with
+   * `l7Fallback: skip`): expected, so `synth` counts them and `check` lists them.
+   */
+  readonly notes: string[];
 }
 
 /** Properties of `MeshLadderChart`. */
@@ -66,7 +71,7 @@ export class MeshLadderChart extends Chart {
   public static synthesize(catalog: ServiceCatalog, phase: Phase, options?: MeshLadderChartOptions): PhaseSynthesis {
     const app = new App();
     const chart = new MeshLadderChart(app, phase, { ...options, catalog, phase });
-    return { objects: chart.toJson(), warnings: chart.warnings };
+    return { objects: chart.toJson(), warnings: chart.warnings, notes: chart.notes };
   }
 
   /** The phase this chart synthesizes. */
@@ -75,6 +80,8 @@ export class MeshLadderChart extends Chart {
   public readonly backend: Construct;
   /** Warnings of the backend: what it could express only partly (never silently). */
   public readonly warnings: string[];
+  /** Notes of the backend: what the catalog chose to leave out of this phase. */
+  public readonly notes: string[];
 
   public constructor(scope: Construct, id: string, props: MeshLadderChartProps) {
     super(scope, id, {
@@ -88,8 +95,9 @@ export class MeshLadderChart extends Chart {
       istio: props.istio,
       linkerd: props.linkerd,
     });
-    const reported = (this.backend as { warnings?: unknown }).warnings;
-    this.warnings = Array.isArray(reported) ? reported.map(String) : [];
+    const reported = this.backend as { warnings?: unknown; notes?: unknown };
+    this.warnings = Array.isArray(reported.warnings) ? reported.warnings.map(String) : [];
+    this.notes = Array.isArray(reported.notes) ? reported.notes.map(String) : [];
   }
 
   /**

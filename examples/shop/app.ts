@@ -88,6 +88,7 @@ export const shopCatalog: CatalogSpec = {
   services: [
     {
       name: 'frontend',
+      probes: { httpPaths: ['/healthz', '/ready'] },
       replicas: 4,
       ports: [httpOn8080],
       exposed: true,
@@ -112,6 +113,7 @@ export const shopCatalog: CatalogSpec = {
     },
     {
       name: 'catalog',
+      probes: { httpPaths: ['/healthz', '/ready'] },
       ports: [httpOn8080],
       routes: [
         {
@@ -153,6 +155,7 @@ export const shopCatalog: CatalogSpec = {
     },
     {
       name: 'cart',
+      probes: { httpPaths: ['/healthz', '/ready'] },
       serviceAccount: 'cart-api',
       ports: [httpOn8080],
       routes: [
@@ -162,11 +165,7 @@ export const shopCatalog: CatalogSpec = {
           timeout: '500ms',
           retries: {
             attempts: 3,
-            on: [
-              RetryCondition.CONNECT_FAILURE,
-              RetryCondition.REFUSED_STREAM,
-              RetryCondition.GATEWAY_ERROR,
-            ],
+            on: [RetryCondition.CONNECT_FAILURE, RetryCondition.GATEWAY_ERROR],
           },
         },
         {
@@ -197,6 +196,7 @@ export const shopCatalog: CatalogSpec = {
     },
     {
       name: 'checkout',
+      probes: { grpc: true },
       ports: [
         { name: 'grpc', port: 5050, protocol: PortProtocol.GRPC },
         { name: 'metrics', port: 9102, protocol: PortProtocol.HTTP, metrics: true },
@@ -225,6 +225,7 @@ export const shopCatalog: CatalogSpec = {
     },
     {
       name: 'recommendations',
+      probes: { grpc: true },
       ports: [{ name: 'grpc', port: 8080, protocol: PortProtocol.GRPC }],
       versions: [
         { name: 'stable', labels: { track: 'stable' }, weight: 95 },
@@ -243,6 +244,7 @@ export const shopCatalog: CatalogSpec = {
     },
     {
       name: 'recommendations-chaos',
+      probes: { grpc: true },
       ports: [{ name: 'grpc', port: 8080, protocol: PortProtocol.GRPC }],
       routes: [
         {
@@ -255,6 +257,7 @@ export const shopCatalog: CatalogSpec = {
     },
     {
       name: 'reviews',
+      probes: { httpPaths: ['/healthz', '/ready'] },
       ports: [{ name: 'h2c', port: 80, targetPort: 8080, protocol: PortProtocol.HTTP2 }],
       callers: [{ peer: 'ingress-controller', routes: ['list-reviews'] }],
       routes: [
@@ -262,7 +265,7 @@ export const shopCatalog: CatalogSpec = {
           name: 'list-reviews',
           http: { method: HttpMethod.GET, pathPrefix: '/reviews' },
           timeout: '1s',
-          retries: { attempts: 2, on: [RetryCondition.RESET, RetryCondition.GATEWAY_ERROR] },
+          retries: { attempts: 2, on: [RetryCondition.CONNECT_FAILURE, RetryCondition.GATEWAY_ERROR] },
         },
         {
           name: 'post-review',
@@ -275,11 +278,11 @@ export const shopCatalog: CatalogSpec = {
           fault: { abort: { httpStatus: 503, percent: 5 }, headers: { 'x-chaos-test': 'true' } },
         },
       ],
-      trafficPolicy: { maxConnections: 200, consecutive5xxErrors: 3 },
       calls: [{ service: 'catalog', routes: ['get-product'] }],
     },
     {
       name: 'search',
+      probes: { httpPaths: ['/healthz', '/ready'] },
       selector: { 'app.kubernetes.io/name': 'search', 'app.kubernetes.io/component': 'api' },
       ports: [httpOn8080],
       callers: [{ peer: 'tenant-reports', port: 'http', routes: ['query'] }],
@@ -299,6 +302,7 @@ export const shopCatalog: CatalogSpec = {
     },
     {
       name: 'inventory',
+      probes: { grpc: true },
       ports: [
         { name: 'grpc', port: 50051, protocol: PortProtocol.GRPC },
         { name: 'admin', port: 9000, protocol: PortProtocol.TCP, plaintext: true },
@@ -324,13 +328,14 @@ export const shopCatalog: CatalogSpec = {
           grpc: { service: 'shop.Inventory', method: 'ReserveStock' },
           port: 50051,
           timeout: '1s',
-          retries: { attempts: 1, on: [RetryCondition.REFUSED_STREAM] },
+          retries: { attempts: 1, on: [RetryCondition.CONNECT_FAILURE] },
         },
       ],
       calls: [{ cidr: '10.20.0.0/16', port: 5432 }],
     },
     {
       name: 'shipping',
+      probes: { grpc: true },
       ports: [{ name: 'grpc', port: 7000, protocol: PortProtocol.GRPC }],
       routes: [
         {
@@ -362,6 +367,7 @@ export const shopCatalog: CatalogSpec = {
     },
     {
       name: 'notifications',
+      probes: { httpPaths: ['/healthz', '/ready'] },
       ports: [httpOn8080],
       routes: [
         {
@@ -407,6 +413,7 @@ export const shopCatalog: CatalogSpec = {
     },
     {
       name: 'charge',
+      probes: { httpPaths: ['/healthz', '/ready'] },
       namespace: 'payments',
       serviceAccount: 'payments-charge',
       // create-charge retries only when the connection failed, before the API saw the request.
@@ -453,6 +460,7 @@ export const shopCatalog: CatalogSpec = {
     },
     {
       name: 'fraud',
+      probes: { grpc: true },
       namespace: 'payments',
       ports: [{ port: 9090, protocol: PortProtocol.GRPC }],
       routes: [
@@ -467,6 +475,7 @@ export const shopCatalog: CatalogSpec = {
     },
     {
       name: 'ledger',
+      probes: { httpPaths: ['/healthz', '/ready'] },
       namespace: 'payments',
       ports: [httpOn8080],
       callers: [{ peer: 'backoffice', ports: ['http'], routes: ['get-balance'] }],

@@ -386,7 +386,35 @@ export function requestProbes(service: ResolvedService, port: ResolvedPort): Req
     negatives.push({ method: 'POST', path: `/${UNDECLARED_GRPC_SERVICE}/${UNDECLARED_GRPC_METHOD}` });
   }
   negatives.forEach(add);
+  kubeletProbes(service, port).forEach(add);
   return out;
+}
+
+/** The gRPC health check kubelet-native gRPC probes call (grpc/grpc doc/health-checking.md). */
+const GRPC_HEALTH_CHECK_PATH = '/grpc.health.v1.Health/Check';
+
+/**
+ * The requests the service's kubelet probes send on this port, as the catalog declares
+ * them (`services[].probes`): `GET <path>` on HTTP ports, the gRPC health check on gRPC
+ * ports. Probed so that what a phase opens for probes is seen by the proof.
+ */
+function kubeletProbes(service: ResolvedService, port: ResolvedPort): RequestProbe[] {
+  if (port.protocol === PortProtocol.GRPC) {
+    return service.probes.grpc ? [{ method: 'POST', path: GRPC_HEALTH_CHECK_PATH }] : [];
+  }
+  return (service.probes.httpPaths ?? []).map(path => ({ method: 'GET', path }));
+}
+
+/**
+ * Whether `request` is one of the kubelet probes the catalog declares for this port.
+ * Kubelet probes come from node addresses that no phase can tell from other clients
+ * (Linkerd authorizes them by network: linkerd2 policy-controller's default probe
+ * routes and `probeNetworks`), so a phase that opens them to every client admitted at
+ * L4 does what the catalog declared: such requests are tolerated, never unexpected.
+ */
+function isDeclaredProbe(service: ResolvedService, port: number, request: RequestProbe): boolean {
+  return service.ports.some(p => p.targetPort === port
+    && kubeletProbes(service, p).some(k => k.method === request.method && k.path === request.path));
 }
 
 /**
@@ -453,7 +481,7 @@ export function analyzeRequests(
           }
           if (isDeclared && !isAllowed) {
             missing.push(flow);
-          } else if (!isDeclared && isAllowed && !tolerated.has(flowKey(flow))) {
+          } else if (!isDeclared && isAllowed && !tolerated.has(flowKey(flow)) && !isDeclaredProbe(service, port, request)) {
             unexpected.push(flow);
           }
         }

@@ -5,7 +5,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseArgs } from 'util';
+import { CliIo, EXIT_FAILED, EXIT_INVALID, EXIT_OK, UsageError } from './io';
 import { renderPhaseFiles, writeDirectoryAtomically } from './output';
+import { notesSummary, printWarnings } from './warnings';
 import { MeshLadderChart } from '../chart';
 import { runCheck } from './check';
 import { runPlan } from './plan';
@@ -15,23 +17,11 @@ import { MAX_CATALOG_BYTES } from '../model/catalog-loader';
 import { PhaseCapabilityError } from '../phases/common';
 import { ALL_PHASES, Phase, parsePhase } from '../phases/phase';
 
-/** Where the CLI writes; replaceable in tests. */
-export interface CliIo {
-  readonly stdout: (text: string) => void;
-  readonly stderr: (text: string) => void;
-}
-
 const PROCESS_IO: CliIo = {
   stdout: text => process.stdout.write(text),
   stderr: text => process.stderr.write(text),
 };
 
-/** Bad command-line usage or input: exit code 2. */
-export class UsageError extends Error {}
-
-export const EXIT_OK = 0;
-export const EXIT_FAILED = 1;
-export const EXIT_INVALID = 2;
 
 const PHASES = ALL_PHASES.join(', ');
 
@@ -175,18 +165,16 @@ function synth(args: string[], io: CliIo): number {
   // all output untouched. Each phase's objects are rendered at once and dropped, so only
   // one phase's objects are in memory at a time.
   const rendered = phases.map(phase => {
-    const { objects, warnings } = MeshLadderChart.synthesize(catalog, phase);
-    return { phase, warnings, count: objects.length, files: renderPhaseFiles(objects) };
+    const { objects, warnings, notes } = MeshLadderChart.synthesize(catalog, phase);
+    return { phase, warnings, notes, count: objects.length, files: renderPhaseFiles(objects) };
   });
   for (const { phase, warnings } of rendered) {
-    for (const warning of warnings) {
-      io.stderr(`warning: ${phase}: ${warning}\n`);
-    }
+    printWarnings(io, phase, warnings);
   }
-  for (const { phase, count, files } of rendered) {
+  for (const { phase, count, files, notes } of rendered) {
     const target = path.join(values.out!, phase);
     writeDirectoryAtomically(target, files);
-    io.stdout(`${phase}: wrote ${count} objects to ${target}/ (kubectl apply -k ${target})\n`);
+    io.stdout(`${phase}: wrote ${count} objects to ${target}/ (kubectl apply -k ${target})${notesSummary(notes)}\n`);
   }
   return EXIT_OK;
 }
@@ -218,11 +206,9 @@ function check(args: string[], io: CliIo): number {
   const phase = phaseOption(values.phase);
   const format = formatOption(values.format, ['text', 'json', 'markdown'] as const);
   const catalog = loadCatalog(file, io);
-  const { objects, warnings } = MeshLadderChart.synthesize(catalog, phase);
-  for (const warning of warnings) {
-    io.stderr(`warning: ${phase}: ${warning}\n`);
-  }
-  return runCheck(catalog, phase, objects, format, io);
+  const { objects, warnings, notes } = MeshLadderChart.synthesize(catalog, phase);
+  printWarnings(io, phase, warnings);
+  return runCheck(catalog, phase, objects, format, io, notes);
 }
 
 function planCommand(args: string[], io: CliIo): number {

@@ -1,6 +1,6 @@
 /** `mesh-ladder plan`: migration steps between two phases, proven, written as directories and a runbook. */
 import * as path from 'path';
-import type { CliIo } from './main';
+import type { CliIo } from './io';
 import { renderPhaseFiles, toYaml, writeDirectoryAtomically } from './output';
 import { Synthesize } from '../analysis/plan';
 import { ServiceCatalog } from '../model/catalog';

@@ -67,7 +67,7 @@ export class NetworkPolicyLayer extends Construct {
   public constructor(scope: Construct, id: string, props: NetworkPolicyLayerProps) {
     super(scope, id);
     const model = props.catalog._resolved;
-    assertExpressible(model);
+    assertExpressible(model, props.catalog);
     const proxyPorts = props.mesh?.inboundProxyPorts ?? [];
     const controlPlane = (props.mesh?.controlPlane ?? []).map(controlPlaneRule);
     const defaultDeny = props.defaultDeny ?? true;
@@ -427,7 +427,7 @@ function namespacesOf(p: ResolvedPeer, namespaces: readonly ResolvedNamespace[])
  * server without its addresses, cannot be written in this phase. Refuse loudly rather
  * than drop the call.
  */
-function assertExpressible(model: ResolvedCatalog): void {
+function assertExpressible(model: ResolvedCatalog, catalog: ServiceCatalog): void {
   const problems: string[] = [];
   const apiServerAdvice = (p: ResolvedPeer) =>
     `NetworkPolicy cannot name the API server: give peers[${p.name}].cidrs, its endpoint addresses (kubectl get endpoints kubernetes), e.g. peers: [{name: ${p.name}, kubeApiServer: true, cidrs: [...]}], or use the cilium phase, which matches the API server by entity`;
@@ -440,7 +440,7 @@ function assertExpressible(model: ResolvedCatalog): void {
     for (const [who, calls, peerCalls] of owners) {
       for (const call of calls) {
         if (call.kind === 'host' && call.cidrs.length === 0) {
-          problems.push(`${who} calls host ${call.host}:${ports(call.ports)}: NetworkPolicy matches IP addresses, not DNS names. Add "cidrs" (the host's address ranges) to the call, or use the cilium phase, which matches DNS names (toFQDNs).`);
+          problems.push(`${catalog._describeField(call.declaredAt)}: ${who} calls host ${call.host}:${ports(call.ports)}: NetworkPolicy matches IP addresses, not DNS names. Add "cidrs" (the host's address ranges) to the call, or use the cilium phase, which matches DNS names (toFQDNs).`);
         }
       }
       for (const call of peerCalls) {

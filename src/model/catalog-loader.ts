@@ -33,6 +33,20 @@ export interface CatalogParseResult {
   readonly catalog?: ResolvedCatalog;
   /** Every error and warning, sorted by line then path. */
   readonly problems: LocatedProblem[];
+  /**
+   * Where a field path of the parsed catalog is in the file (for errors found after
+   * validation, e.g. a phase that cannot express a call); set when the YAML parsed.
+   */
+  readonly locate?: (path: ReadonlyArray<string | number>) => SourcePosition;
+}
+
+/** A place in a catalog file. */
+export interface SourcePosition {
+  readonly file: string;
+  /** 1-based; absent when the path is not in the file. */
+  readonly line?: number;
+  /** 1-based. */
+  readonly column?: number;
 }
 
 /** Catalogs are small; anything bigger is a mistake or an attack on the parser. */
@@ -471,14 +485,14 @@ export function parseCatalogYaml(text: string, fileName: string): CatalogParseRe
 
   const yamlProblems: LocatedProblem[] = [];
   for (const error of doc.errors.slice(0, MAX_YAML_ERRORS)) {
-    yamlProblems.push({ severity: 'error', path: [], message: yamlErrorMessage(doc, error.code, error.message, text, error.pos), ...position(error.pos[0]) });
+    yamlProblems.push({ severity: 'error', path: keyPathOf(doc, error.code, error.pos[0]), message: yamlErrorMessage(doc, error.code, error.message, text, error.pos), ...position(error.pos[0]) });
   }
   if (doc.errors.length > MAX_YAML_ERRORS) {
     const rest = doc.errors.length - MAX_YAML_ERRORS;
     yamlProblems.push({ severity: 'error', path: [], message: `${rest} more YAML error${rest === 1 ? '' : 's'} not shown`, ...position(doc.errors[MAX_YAML_ERRORS].pos[0]) });
   }
   for (const warning of doc.warnings) {
-    yamlProblems.push({ severity: 'warning', path: [], message: yamlErrorMessage(doc, warning.code, warning.message, text, warning.pos), ...position(warning.pos[0]) });
+    yamlProblems.push({ severity: 'warning', path: keyPathOf(doc, warning.code, warning.pos[0]), message: yamlErrorMessage(doc, warning.code, warning.message, text, warning.pos), ...position(warning.pos[0]) });
   }
   if (doc.errors.length > 0) {
     return { problems: sortByLine(dedupe(yamlProblems)) };
@@ -533,7 +547,11 @@ export function parseCatalogYaml(text: string, fileName: string): CatalogParseRe
   const { catalog, issues } = resolveCatalog(spec);
   const problems = sortByLine(dedupe([...yamlProblems, ...shape, ...issues.map(locate)]));
   const hasErrors = problems.some(p => p.severity === 'error');
-  return { spec, catalog: hasErrors ? undefined : catalog, problems };
+  const locateField = (path: ReadonlyArray<string | number>): SourcePosition => {
+    const offset = locatePath(doc, path, false);
+    return offset === undefined ? at() : position(offset);
+  };
+  return { spec, catalog: hasErrors ? undefined : catalog, problems, locate: locateField };
 }
 
 function yamlErrorMessage(doc: Document.Parsed, code: string, message: string, text: string, pos: [number, number]): string {
@@ -619,6 +637,38 @@ function firstAliasOffset(doc: Document.Parsed): number | undefined {
 }
 
 /** The scalar key that starts at `offset`, if any. */
+/** The field path of a duplicate key (other YAML errors are about text, not fields). */
+function keyPathOf(doc: Document.Parsed, code: string, offset: number): Array<string | number> {
+  return code === 'DUPLICATE_KEY' ? fieldPathOfKey(doc, offset) ?? [] : [];
+}
+
+/**
+ * The field path of the mapping key that starts at `offset` (e.g. a duplicate key:
+ * `services[0].selector.app`), or undefined when no key starts there. Walks the parsed
+ * tree (the composer keeps both duplicates), so the path is the one a reader sees.
+ */
+function fieldPathOfKey(doc: Document.Parsed, offset: number): Array<string | number> | undefined {
+  const stack: Array<{ node: unknown; path: Array<string | number> }> = [{ node: doc.contents, path: [] }];
+  while (stack.length > 0) {
+    const { node, path } = stack.pop()!;
+    if (isMap(node)) {
+      for (const pair of node.items) {
+        const key = isScalar(pair.key) ? String(pair.key.value) : undefined;
+        if (key === undefined) {
+          continue;
+        }
+        if (isScalar(pair.key) && pair.key.range?.[0] === offset) {
+          return [...path, key];
+        }
+        stack.push({ node: pair.value, path: [...path, key] });
+      }
+    } else if (isSeq(node)) {
+      node.items.forEach((item, i) => stack.push({ node: item, path: [...path, i] }));
+    }
+  }
+  return undefined;
+}
+
 function keyAt(doc: Document.Parsed, offset: number): string | undefined {
   let found: string | undefined;
   visit(doc, {

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
-import { parseCatalogYaml, checkCatalogShape, decodeCatalogBytes, formatProblem, LocatedProblem } from './catalog-loader';
+import { parseCatalogYaml, checkCatalogShape, decodeCatalogBytes, formatProblem, LocatedProblem, SourcePosition } from './catalog-loader';
 import { resolveCatalog } from './resolve';
-import { ResolvedCatalog } from './resolved';
+import { ResolvedCatalog, formatPath } from './resolved';
 import { CatalogSpec } from './types';
 
 /**
@@ -48,7 +48,7 @@ export class ServiceCatalog {
     if (!parsed.spec || !parsed.catalog || errors.length > 0) {
       throw new CatalogValidationError(errors);
     }
-    return new ServiceCatalog(parsed.spec, parsed.catalog, parsed.problems.filter(p => p.severity === 'warning').map(p => formatProblem(p)));
+    return new ServiceCatalog(parsed.spec, parsed.catalog, parsed.problems.filter(p => p.severity === 'warning').map(p => formatProblem(p)), parsed.locate);
   }
 
   /** Read, parse and validate a YAML catalog file (UTF-8, at most 5 MiB). */
@@ -66,11 +66,29 @@ export class ServiceCatalog {
   public readonly warnings: string[];
   /** @internal */
   public readonly _resolved: ResolvedCatalog;
+  private readonly locate?: (path: ReadonlyArray<string | number>) => SourcePosition;
 
-  private constructor(spec: CatalogSpec, resolved: ResolvedCatalog, warnings: string[]) {
+  private constructor(
+    spec: CatalogSpec, resolved: ResolvedCatalog, warnings: string[], locate?: (path: ReadonlyArray<string | number>) => SourcePosition,
+  ) {
     this.spec = spec;
     this._resolved = resolved;
     this.warnings = warnings;
+    this.locate = locate;
+  }
+
+  /**
+   * A field of the catalog as error messages name it: `file:line:col: services[2].calls[0]`
+   * for a YAML catalog, `services[2].calls[0]` for one given as data.
+   * @internal
+   */
+  public _describeField(path: ReadonlyArray<string | number>): string {
+    const field = formatPath(path);
+    const at = this.locate?.(path);
+    if (!at) {
+      return field;
+    }
+    return `${at.file}${at.line === undefined ? '' : `:${at.line}${at.column === undefined ? '' : `:${at.column}`}`}: ${field}`;
   }
 
   /** `namespace/name` of every service, sorted. */

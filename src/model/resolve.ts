@@ -38,6 +38,7 @@ import {
   ResolvedPeer,
   ResolvedPeerCall,
   ResolvedPort,
+  ResolvedProbes,
   ResolvedRetries,
   ResolvedRoute,
   ResolvedService,
@@ -232,6 +233,7 @@ interface ServiceDraft {
   readonly exposed: boolean;
   readonly certificate?: ResolvedCertificate;
   readonly trafficPolicy: ResolvedTrafficPolicy;
+  readonly probes: ResolvedProbes;
   readonly replicas: number;
   readonly suppressions: ReadonlyArray<{ readonly rule: string; readonly reason: string }>;
 }
@@ -384,7 +386,7 @@ function resolveRoute(issues: Issues, path: Path, spec: RouteSpec, ports: readon
         issues.error([...path, 'retries', 'on'], `route "${spec.name}" is not idempotent (${why}): retrying on ${unsafe.join(', ')} can repeat a request the server already processed; use only connect-failure, refused-stream, reset-before-request, or declare "idempotent: true" if repeating it is harmless`);
       }
     }
-    retries = { attempts: r.attempts, perTryTimeoutMs, on: [...new Set(on)].sort() };
+    retries = { attempts: r.attempts, perTryTimeoutMs, on: [...new Set(on)].sort(), conditionsDeclared: r.on !== undefined };
   }
 
   const fault = spec.fault ? resolveFault(issues, [...path, 'fault'], spec.fault, kind) : undefined;
@@ -558,6 +560,41 @@ function callKey(call: ResolvedCall): string {
 }
 
 /**
+ * A service's kubelet probes: exact absolute paths (no query, no duplicates), declared
+ * only where the pods can be probed that way (HTTP paths need an http/http2 port, gRPC
+ * probes a grpc port).
+ */
+function resolveProbes(issues: Issues, path: Path, service: ServiceSpec, ports: readonly ResolvedPort[]): ResolvedProbes {
+  const spec = service.probes;
+  if (spec === undefined) {
+    return {};
+  }
+  if (service.clientOnly && (spec.httpPaths?.length || spec.grpc)) {
+    issues.error(path, 'a client-only workload has no Service ports to probe through the mesh; remove "probes" (or give the service ports)');
+  }
+  let httpPaths: string[] | undefined;
+  if (spec.httpPaths !== undefined) {
+    const seen = new Set<string>();
+    spec.httpPaths.forEach((p, i) => {
+      if (typeof p !== 'string' || !/^\/[^?#\s]*$/.test(p)) {
+        issues.error([...path, 'httpPaths', i], `probe path ${show(p)} must be an absolute path without query or spaces, e.g. "/healthz"`);
+      } else if (seen.has(p)) {
+        issues.error([...path, 'httpPaths', i], `probe path "${p}" is listed twice`);
+      }
+      seen.add(p);
+    });
+    if (seen.size > 0 && !service.clientOnly && !ports.some(p => p.protocol === PortProtocol.HTTP || p.protocol === PortProtocol.HTTP2)) {
+      issues.error([...path, 'httpPaths'], `HTTP probes need an http or http2 port; "${service.name}" has ${ports.map(p => p.protocol).join(', ') || 'none'}`);
+    }
+    httpPaths = [...seen].sort(compareStrings);
+  }
+  if (spec.grpc === true && !service.clientOnly && !ports.some(p => p.protocol === PortProtocol.GRPC)) {
+    issues.error([...path, 'grpc'], `gRPC probes need a grpc port; "${service.name}" has ${ports.map(p => p.protocol).join(', ') || 'none'}`);
+  }
+  return { ...(httpPaths !== undefined ? { httpPaths } : {}), ...(spec.grpc !== undefined ? { grpc: spec.grpc } : {}) };
+}
+
+/**
  * Validates a catalog and resolves it. Returns every issue found; `catalog` is set only
  * when there are no errors.
  */
@@ -666,6 +703,7 @@ export function resolveCatalog(spec: CatalogSpec): { catalog?: ResolvedCatalog; 
     }
     const certificate = resolveServiceCertificate(issues, [...path, 'certificate'], service, namespace, clusterDomain, certificates);
     const trafficPolicy = resolveTrafficPolicy(issues, [...path, 'trafficPolicy'], service.trafficPolicy);
+    const probes = resolveProbes(issues, [...path, 'probes'], service, ports);
     const suppressions = (service.suppress ?? []).map((entry, i) => {
       if (!/^[a-z0-9]+(-[a-z0-9]+)*$/.test(entry.rule ?? '')) {
         issues.error([...path, 'suppress', i, 'rule'], `"${entry.rule}" is not a rule id (lower-case words joined by '-')`);
@@ -695,6 +733,7 @@ export function resolveCatalog(spec: CatalogSpec): { catalog?: ResolvedCatalog; 
       exposed: service.exposed ?? false,
       certificate,
       trafficPolicy,
+      probes,
       replicas,
       suppressions,
     };
@@ -889,6 +928,7 @@ export function resolveCatalog(spec: CatalogSpec): { catalog?: ResolvedCatalog; 
         clientOnly: d.clientOnly,
         certificate: d.certificate,
         trafficPolicy: d.trafficPolicy,
+        probes: d.probes,
         replicas: d.replicas,
         suppressions: d.suppressions,
       };
@@ -976,7 +1016,7 @@ function resolveCall(
     }
     const ports = externalPorts(issues, path, call, 'host');
     const cidrs = checkCidrList(issues, [...path, 'cidrs'], call.cidrs ?? []);
-    return { kind: 'host', host: call.host.toLowerCase(), wildcard: call.host.startsWith('*.'), cidrs, ports };
+    return { kind: 'host', host: call.host.toLowerCase(), wildcard: call.host.startsWith('*.'), cidrs, ports, declaredAt: [...path] };
   }
 
   if (call.cidr !== undefined) {

@@ -33,6 +33,11 @@ export interface ResolvedRetries {
   /** Per-try timeout in milliseconds, if set. */
   readonly perTryTimeoutMs?: number;
   readonly on: RetryCondition[];
+  /**
+   * The catalog listed `on` itself. When false, `on` holds the defaults for the route's
+   * kind, and a phase keeps the subset its mesh can express without a warning.
+   */
+  readonly conditionsDeclared: boolean;
 }
 
 export interface ResolvedHttpMatch {
@@ -189,6 +194,8 @@ export interface ResolvedHostCall {
   /** Address ranges declared for phases without DNS matching; may be empty. */
   readonly cidrs: string[];
   readonly ports: ExternalPort[];
+  /** Field path of the call in the catalog (`services[2].calls[0]`), for refusals. */
+  readonly declaredAt: ReadonlyArray<string | number>;
 }
 
 export interface ResolvedCidrCall {
@@ -237,10 +244,20 @@ export interface ResolvedService {
   readonly certificate?: ResolvedCertificate;
   /** Per-service overrides (empty when none). */
   readonly trafficPolicy: ResolvedTrafficPolicy;
+  /** The pods' kubelet probes as declared (a field is absent when unknown). */
+  readonly probes: ResolvedProbes;
   /** Pods of the service (all versions together). */
   readonly replicas: number;
   /** Lint rules switched off for this service, with reasons; sorted by rule. */
   readonly suppressions: ReadonlyArray<{ readonly rule: string; readonly reason: string }>;
+}
+
+/** Kubelet probes of a service's pods; an absent field means the catalog did not say. */
+export interface ResolvedProbes {
+  /** HTTP GET probe paths, sorted, without duplicates. */
+  readonly httpPaths?: string[];
+  /** Kubelet-native gRPC probes on gRPC ports. */
+  readonly grpc?: boolean;
 }
 
 export interface ResolvedLocation {

@@ -531,6 +531,13 @@ export interface ServiceSpec {
    */
   readonly trafficPolicy?: TrafficPolicySpec;
   /**
+   * The kubelet probes of the service's pods, so phases that authorize requests keep them
+   * working (Linkerd stops authorizing probes on its own once a port has route-level
+   * authorization).
+   * @default - unknown: phases that must authorize probes warn instead
+   */
+  readonly probes?: ProbesSpec;
+  /**
    * Number of pods, for the cost assessment (proxy memory); `--replicas-file` overrides.
    * @default 2
    */
@@ -540,6 +547,23 @@ export interface ServiceSpec {
    * @default - every rule applies
    */
   readonly suppress?: LintSuppressionSpec[];
+}
+
+/** The kubelet probes (liveness, readiness, startup) of a service's pods. */
+export interface ProbesSpec {
+  /**
+   * Paths of the HTTP GET probes on the service's HTTP ports (exact paths, e.g.
+   * `/healthz`); an empty list says the pods have no HTTP probes.
+   * @default - unknown
+   */
+  readonly httpPaths?: string[];
+  /**
+   * Whether the pods use kubelet-native gRPC probes (`grpc.health.v1.Health/Check`) on
+   * their gRPC ports. `false`: they do not (exec probes dial localhost, which meshes
+   * always allow).
+   * @default - unknown
+   */
+  readonly grpc?: boolean;
 }
 
 /** A lint rule switched off for one service. */

@@ -2,8 +2,8 @@
  * Request-level features a phase may lack: header routes to a version (with the
  * version's timeout) need a proxy that picks a destination per request; header-scoped
  * faults need fault injection too. Phases without them refuse the catalog
- * (`l7Fallback: refuse`, the default) or leave them out with a warning
- * (`l7Fallback: skip`), never silently. Shared by the backends (it knows no mesh);
+ * (`l7Fallback: refuse`, the default) or leave them out as the catalog chose
+ * (`l7Fallback: skip`), listed as notes, never silently. Shared by the backends (it knows no mesh);
  * internal: not re-exported from the index.
  */
 import { PhaseCapabilityError } from './common';
@@ -102,7 +102,8 @@ function describe(feature: UnroutableFeature): string {
 
 /**
  * Refuses the catalog when it asks for what the phase lacks (`l7Fallback: refuse`, the
- * default), or returns one warning per feature that is left out (`l7Fallback: skip`).
+ * default), or returns one note per feature that is left out (`l7Fallback: skip`): the
+ * catalog chose the omission, so it is listed by `check`, not repeated as a warning.
  */
 export function checkRequestRouting(model: ResolvedCatalog, support: RequestRoutingSupport): string[] {
   const features = unroutableFeatures(model, support);
@@ -115,6 +116,6 @@ export function checkRequestRouting(model: ResolvedCatalog, support: RequestRout
   throw new PhaseCapabilityError(
     `the ${support.phase} phase cannot express ${features.length} request-level feature(s): ${support.reason}.\n`
     + features.map(f => `  - ${describe(f)}`).join('\n')
-    + `\n  Or set "l7Fallback: skip" in the catalog to synthesize the ${support.phase} phase without them (with a warning).`,
+    + `\n  Or set "l7Fallback: skip" in the catalog to synthesize the ${support.phase} phase without them (listed by \`mesh-ladder check\`).`,
   );
 }

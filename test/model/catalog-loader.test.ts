@@ -43,7 +43,7 @@ describe('generated catalog schema', () => {
     ]);
     expect(definitions.CatalogSpec.required).toEqual(['services']);
     expect(Object.keys(definitions.ServiceSpec.properties).sort()).toEqual([
-      'callers', 'calls', 'certificate', 'clientOnly', 'exposed', 'name', 'namespace', 'ports', 'replicas', 'routes', 'selector', 'serviceAccount', 'suppress',
+      'callers', 'calls', 'certificate', 'clientOnly', 'exposed', 'name', 'namespace', 'ports', 'probes', 'replicas', 'routes', 'selector', 'serviceAccount', 'suppress',
       'trafficPolicy', 'versions',
     ]);
   });
@@ -312,9 +312,16 @@ describe('parseCatalogYaml', () => {
     ]);
   });
 
-  test('rejects duplicate keys, naming the key and its line', () => {
+  test('rejects duplicate keys, naming the key, its field path and its line', () => {
     const text = 'services:\n  - name: web\n    ports: [{ port: 80 }]\n    name: api\n';
-    expect(formatted(text, 'dup.yaml')).toEqual(['dup.yaml:4:5: error: duplicate key "name"']);
+    expect(formatted(text, 'dup.yaml')).toEqual(['dup.yaml:4:5: error: services[0].name: duplicate key "name"']);
+  });
+
+  test('a duplicate key inside a selector names the selector key (block and flow style)', () => {
+    const block = 'services:\n  - name: web\n    selector:\n      app: web\n      app: api\n    ports: [{ port: 80 }]\n';
+    expect(formatted(block, 'sel.yaml')).toEqual(['sel.yaml:5:7: error: services[0].selector.app: duplicate key "app"']);
+    const flow = 'peers:\n  - { name: p, namespace: x, selector: { k: a, k: b } }\nservices:\n  - name: web\n    ports: [{ port: 80 }]\n';
+    expect(formatted(flow, 'flow.yaml')).toEqual(['flow.yaml:2:48: error: peers[0].selector.k: duplicate key "k"']);
   });
 
   test('reports several shape errors at once, in line order', () => {

@@ -41,7 +41,9 @@ function deepShuffle<T>(value: T, next: () => number): T {
 
 /** The catalog as data (the lookup functions dropped). */
 function plain(catalog: ResolvedCatalog | undefined): unknown {
-  return JSON.parse(JSON.stringify(catalog));
+  // `declaredAt` (where in the catalog a call was written, for refusals) follows the input
+  // order by design; everything else must not.
+  return JSON.parse(JSON.stringify(catalog, (key, value) => (key === 'declaredAt' ? undefined : value)));
 }
 
 function resolvedOrFail(spec: CatalogSpec): ResolvedCatalog {

@@ -17,7 +17,7 @@ export interface BaselinePhaseProps extends BaselinePhaseOptions {
  * service) and app-level TLS from cert-manager. Needs no mesh.
  *
  * Throws `PhaseCapabilityError` for what needs request routing (header routes, version
- * timeouts, header-scoped faults; left out with a warning when the catalog says
+ * timeouts, header-scoped faults; left out, listed in `notes`, when the catalog says
  * `l7Fallback: skip`) and for addresses NetworkPolicy cannot name (a host without
  * `cidrs`, the API server without `cidrs`).
  */
@@ -28,12 +28,14 @@ export class BaselinePhase extends Construct {
   public readonly networkPolicies: NetworkPolicyLayer;
   /** The cert-manager objects, when emitted. */
   public readonly certificates?: BaselineCertificates;
-  /** What the phase left out (request-level settings, with `l7Fallback: skip`). */
-  public readonly warnings: string[];
+  /** What the phase expressed only partly (none today; kept for the backend interface). */
+  public readonly warnings: string[] = [];
+  /** What the catalog chose to leave out here (request-level settings, `l7Fallback: skip`). */
+  public readonly notes: string[];
 
   public constructor(scope: Construct, id: string, props: BaselinePhaseProps) {
     super(scope, id);
-    this.warnings = checkRequestRouting(props.catalog._resolved, { phase: 'baseline', reason: 'NetworkPolicy works on connections, not requests', headerRoutes: false, faults: false });
+    this.notes = checkRequestRouting(props.catalog._resolved, { phase: 'baseline', reason: 'NetworkPolicy works on connections, not requests', headerRoutes: false, faults: false });
     if (props.namespaces ?? true) {
       this.namespaces = new NamespaceLayer(this, 'namespaces', { catalog: props.catalog });
     }

@@ -22,8 +22,8 @@ export interface CiliumPhaseProps extends CiliumPhaseOptions {
  * NetworkPolicies as well, so both sets can run side by side during a migration).
  *
  * Cilium routes no request: header routes (`versions[].headers`, their timeouts) and
- * faults scoped by headers are refused (`PhaseCapabilityError`), or left out with a
- * warning when the catalog says `l7Fallback: skip`.
+ * faults scoped by headers are refused (`PhaseCapabilityError`), or left out and listed
+ * in `notes` when the catalog says `l7Fallback: skip`.
  */
 export class CiliumPhase extends Construct {
   /** The Namespace objects, when emitted. */
@@ -32,12 +32,14 @@ export class CiliumPhase extends Construct {
   public readonly policies: CiliumPolicyLayer;
   /** The cert-manager objects, when asked for. */
   public readonly certificates?: BaselineCertificates;
-  /** What the phase left out (request-level features, with `l7Fallback: skip`). */
-  public readonly warnings: string[];
+  /** What the phase expressed only partly (none today; kept for the backend interface). */
+  public readonly warnings: string[] = [];
+  /** What the catalog chose to leave out here (request-level settings, `l7Fallback: skip`). */
+  public readonly notes: string[];
 
   public constructor(scope: Construct, id: string, props: CiliumPhaseProps) {
     super(scope, id);
-    this.warnings = checkRequestRouting(props.catalog._resolved, { phase: 'cilium', reason: 'Cilium enforces policy but routes no request', headerRoutes: false, faults: false });
+    this.notes = checkRequestRouting(props.catalog._resolved, { phase: 'cilium', reason: 'Cilium enforces policy but routes no request', headerRoutes: false, faults: false });
     if (props.namespaces ?? true) {
       this.namespaces = new NamespaceLayer(this, 'namespaces', { catalog: props.catalog });
     }

@@ -117,15 +117,19 @@ export class LinkerdAuthorization extends Construct {
         }
         : plan.server;
       const serverWide = !isEmptyGrant(server);
-      const probePaths = props.probes?.servicePaths?.[plan.service.id] ?? props.probes?.paths ?? [];
-      const grpcHealth = plan.routeStyle === 'grpc' && (props.probes?.grpcHealth ?? false);
+      // The catalog's `probes` describe the pods; the options fill in what it does not say.
+      const declared = plan.service.probes;
+      const probePaths = props.probes?.servicePaths?.[plan.service.id] ?? declared.httpPaths ?? props.probes?.paths;
+      const grpcProbes = declared.grpc ?? props.probes?.grpcHealth;
+      const grpcHealth = plan.routeStyle === 'grpc' && (grpcProbes ?? false);
       const routed = plan.routeStyle !== 'none' && (plan.routeGrants.length > 0 || grpcHealth);
       const notes: string[] = [];
-      if (routed && plan.routeStyle === 'http' && probePaths.length === 0 && mode === MeshMode.ENFORCED) {
-        notes.push(`route-level authorization on pod port ${plan.podPort} replaces Linkerd's automatic probe authorization: HTTP kubelet probes on this port fail unless their paths are given (probes.paths or probes.servicePaths["${plan.service.id}"])`);
+      // Unknown probes warn; probes declared absent (`httpPaths: []`, `grpc: false`) need nothing.
+      if (routed && plan.routeStyle === 'http' && probePaths === undefined && mode === MeshMode.ENFORCED) {
+        notes.push(`route-level authorization on pod port ${plan.podPort} replaces Linkerd's automatic probe authorization: HTTP kubelet probes on this port fail unless the catalog gives their paths (services[].probes.httpPaths; [] when there are none)`);
       }
-      if (plan.routeStyle === 'grpc' && !grpcHealth && mode === MeshMode.ENFORCED) {
-        notes.push(`kubelet-native gRPC probes on pod port ${plan.podPort} are not authorized (Linkerd authorizes HTTP probes only); set probes.grpcHealth, or probe with an exec command (localhost is always allowed)`);
+      if (plan.routeStyle === 'grpc' && grpcProbes === undefined && mode === MeshMode.ENFORCED) {
+        notes.push(`kubelet-native gRPC probes on pod port ${plan.podPort} are not authorized unless declared (Linkerd authorizes HTTP probes only): set services[].probes.grpc: true to authorize grpc.health.v1.Health from the probe networks, or false when the pods probe with an exec command (localhost is always allowed)`);
       }
       notes.forEach(n => this.warnings.push(`${plan.service.id}: ${n}`));
       plan.overlaps.forEach(o => this.warnings.push(`${plan.service.id} pod port ${plan.podPort}: ${o}`));
@@ -165,7 +169,7 @@ export class LinkerdAuthorization extends Construct {
       }
       const probeRules = grpcHealth
         ? [{ matches: [{ method: { type: gw.GrpcRouteSpecRulesMatchesMethodType.EXACT, service: GRPC_HEALTH_SERVICE } }] }]
-        : plan.routeStyle === 'http' && probePaths.length > 0
+        : plan.routeStyle === 'http' && probePaths !== undefined && probePaths.length > 0
           ? [{
             matches: [...probePaths].sort().map(value => ({
               method: l5d.HttpRouteV1Beta3SpecRulesMatchesMethod.GET,

@@ -16,14 +16,18 @@ export enum LinkerdDefaultInboundPolicy {
   AUDIT = 'audit',
 }
 
-/** How kubelet probes stay authorized under restrictive inbound policies. */
+/**
+ * How kubelet probes stay authorized under restrictive inbound policies. The catalog's
+ * `services[].probes` say what each service's pods probe: `servicePaths` override it,
+ * `paths` and `grpcHealth` apply to the services for which it does not say.
+ */
 export interface LinkerdProbeOptions {
   /**
    * HTTP GET paths of the kubelet probes, for ports that get route-level authorization
    * (on those ports Linkerd drops its automatic probe authorization, so the phase
    * authorizes these paths from `networks`). Ports without routes keep Linkerd's
    * automatic probe routes and need nothing.
-   * @default - none: such ports get a note instead
+   * @default - each service's `probes.httpPaths`; a warning where the catalog does not say
    */
   readonly paths?: string[];
   /**
@@ -40,7 +44,7 @@ export interface LinkerdProbeOptions {
    * Authorize `grpc.health.v1.Health` from `networks` on gRPC ports, for kubelet-native
    * gRPC probes (Linkerd authorizes probes automatically only for HTTP probes). Exec
    * probes (e.g. grpc_health_probe) dial localhost, which Linkerd always permits.
-   * @default false
+   * @default - each service's `probes.grpc`; a warning where the catalog does not say
    */
   readonly grpcHealth?: boolean;
 }

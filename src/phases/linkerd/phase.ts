@@ -63,6 +63,8 @@ export class LinkerdPhase extends Construct {
    * namespaces, probe paths, retry conditions Linkerd cannot express, canary limits.
    */
   public readonly warnings: string[];
+  /** What the catalog chose to leave out here (header-scoped faults, `l7Fallback: skip`). */
+  public readonly notes: string[];
   private readonly catalog: ServiceCatalog;
 
   public constructor(scope: Construct, id: string, props: LinkerdPhaseProps) {
@@ -115,6 +117,7 @@ export class LinkerdPhase extends Construct {
       ...this.authorization.warnings,
       ...this.traffic.warnings,
     ];
+    this.notes = [...this.traffic.notes];
   }
 
   /**

@@ -50,6 +50,8 @@ export interface LinkerdTrafficProps {
 export class LinkerdTraffic extends Construct {
   /** Retry conditions dropped and canary limits, one line each. */
   public readonly warnings: string[] = [];
+  /** What the catalog chose to leave out here (header-scoped faults, `l7Fallback: skip`). */
+  public readonly notes: string[] = [];
   private readonly objects = new Map<string, ApiObject>();
 
   public constructor(scope: Construct, id: string, props: LinkerdTrafficProps) {
@@ -58,8 +60,8 @@ export class LinkerdTraffic extends Construct {
     const names = NameRegistry.of(this);
     const serviceNames = new Set(model.services.map(s => `${s.namespace}/${s.name}`));
     // Header routes are expressed below; header-scoped faults (a deliberate test of some
-    // requests) are refused or, with `l7Fallback: skip`, left out with a warning.
-    this.warnings.push(...checkRequestRouting(model, { phase: 'linkerd', reason: 'Linkerd has no fault injection', headerRoutes: true, faults: false }));
+    // requests) are refused or, with `l7Fallback: skip`, left out and noted.
+    this.notes.push(...checkRequestRouting(model, { phase: 'linkerd', reason: 'Linkerd has no fault injection', headerRoutes: true, faults: false }));
 
     for (const service of model.services.filter(s => !s.clientOnly)) {
       const ns = service.namespace;
@@ -129,7 +131,9 @@ export class LinkerdTraffic extends Construct {
     const routes = routesOn(service, [port]);
     const plans = routes.map(route => {
       const retry = planRetries(route, style);
-      if (retry.dropped.length > 0) {
+      // Default conditions mean "what this mesh retries safely": only a condition the
+      // catalog listed and Linkerd cannot express is worth a warning (or a refusal).
+      if (retry.dropped.length > 0 && route.retries!.conditionsDeclared) {
         const message = `${service.id} route ${route.name}: retry conditions Linkerd cannot express: ${formatDropped(retry.dropped)}`;
         if (strict) {
           throw new PhaseCapabilityError(`${message}. Remove them from the route's retries.on, or drop strictRetries to emit the rest.`);

@@ -15,14 +15,15 @@ describe('shop example, cilium phase', () => {
   // synthesized here without them, as `l7Fallback: skip` asks.
   const asGiven = ServiceCatalog.fromFile(path.join(EXAMPLES, 'shop', 'catalog.yaml'));
   const catalog = ServiceCatalog.fromSpec({ ...asGiven.spec, l7Fallback: L7Fallback.SKIP });
-  const { objects, warnings } = MeshLadderChart.synthesize(catalog, Phase.CILIUM);
+  const { objects, warnings, notes } = MeshLadderChart.synthesize(catalog, Phase.CILIUM);
   const find = (namespace: string, name: string) => objects.find(o => o.kind === 'CiliumNetworkPolicy' && o.metadata.namespace === namespace && o.metadata.name === name)!;
 
-  test('header-scoped faults are refused unless skipped, and then each is a warning', () => {
+  test('header-scoped faults are refused unless skipped, and then each is a note; the shop has no cilium warning', () => {
     const refuse = ServiceCatalog.fromSpec({ ...asGiven.spec, l7Fallback: L7Fallback.REFUSE });
     expect(() => MeshLadderChart.manifests(refuse, Phase.CILIUM)).toThrow(PhaseCapabilityError);
     expect(() => MeshLadderChart.manifests(refuse, Phase.CILIUM)).toThrow(/shop\/reviews route review-exists: fault\.headers \(a fault for requests carrying x-chaos-test=true\)/);
-    expect(warnings).toContainEqual(expect.stringMatching(/^shop\/shipping route get-quote: fault\.headers .* Left out \(l7Fallback: skip\): no fault is injected\.$/));
+    expect(notes).toContainEqual(expect.stringMatching(/^shop\/shipping route get-quote: fault\.headers .* Left out \(l7Fallback: skip\): no fault is injected\.$/));
+    expect(warnings).toEqual([]);
   });
 
   test('one policy per service plus default-deny and DNS per namespace; all valid', () => {

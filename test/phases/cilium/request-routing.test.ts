@@ -1,7 +1,7 @@
 /**
  * Cilium routes no request: header routes (and their timeouts) and header-scoped faults
  * are refused with a message naming the service, the version or route, the field and the
- * phases that express it; `l7Fallback: skip` synthesizes without them and warns.
+ * phases that express it; `l7Fallback: skip` synthesizes without them and lists them as notes.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -57,7 +57,7 @@ describe('refused by default', () => {
     expect(message).toBe([
       'the cilium phase cannot express 1 request-level feature(s): Cilium enforces policy but routes no request.',
       '  - shop/catalog version v2: versions[1].headers (requests carrying x-canary=true go to this version) needs request routing; use the linkerd or istio phase',
-      '  Or set "l7Fallback: skip" in the catalog to synthesize the cilium phase without them (with a warning).',
+      '  Or set "l7Fallback: skip" in the catalog to synthesize the cilium phase without them (listed by `mesh-ladder check`).',
     ].join('\n'));
   });
 
@@ -94,10 +94,11 @@ describe('refused by default', () => {
 describe('l7Fallback: skip', () => {
   const spec: CatalogSpec = { ...headerRouted, l7Fallback: L7Fallback.SKIP };
 
-  test('synthesizes the policies and warns once per feature left out', () => {
+  test('synthesizes the policies and notes each feature left out (a choice, not a warning)', () => {
     const catalog = ServiceCatalog.fromSpec(spec);
-    const { objects, warnings } = MeshLadderChart.synthesize(catalog, Phase.CILIUM);
-    expect(warnings).toEqual([
+    const { objects, warnings, notes } = MeshLadderChart.synthesize(catalog, Phase.CILIUM);
+    expect(warnings).toEqual([]);
+    expect(notes).toEqual([
       'shop/catalog version v2: versions[1].headers (requests carrying x-canary=true go to this version) needs request routing; use the linkerd or istio phase. Left out (l7Fallback: skip): those requests are balanced over every version like the others.',
       'shop/catalog version v2: versions[1].timeout (a 2s timeout for its header route) needs request routing; use the linkerd or istio phase. Left out (l7Fallback: skip): no timeout is enforced.',
       'shop/reviews route check: fault.headers (a fault for requests carrying x-chaos-test=true) needs fault injection by header; use the istio phase. Left out (l7Fallback: skip): no fault is injected.',
@@ -106,12 +107,19 @@ describe('l7Fallback: skip', () => {
     expect(checkPhaseReachability(catalog._resolved, Phase.CILIUM, objects).ok).toBe(true);
   });
 
-  test('the CLI prints the warnings and succeeds', async () => {
+  test('check lists what was left out and succeeds; synth counts it on the phase line, with no warning', async () => {
     const dir = tmpDir();
     const file = path.join(dir, 'catalog.yaml');
     fs.writeFileSync(file, JSON.stringify(spec));
-    const result = await runCli('check', file, '--phase', 'cilium');
-    expect(result.code).toBe(0);
-    expect(result.stderr).toMatch(/^warning: cilium: shop\/catalog version v2: versions\[1\]\.headers/m);
+    const check = await runCli('check', file, '--phase', 'cilium');
+    expect(check.code).toBe(0);
+    expect(check.stderr).not.toMatch(/warning:/);
+    expect(check.stdout).toMatch(/^Left out of this phase as the catalog chose \(l7Fallback: skip\):\n  - shop\/catalog version v2: versions\[1\]\.headers/m);
+    const json = await runCli('check', file, '--phase', 'cilium', '--format', 'json');
+    expect(JSON.parse(json.stdout).leftOut).toHaveLength(3);
+    const synth = await runCli('synth', file, '--phase', 'cilium', '--out', path.join(dir, 'out'));
+    expect(synth.code).toBe(0);
+    expect(synth.stderr).toBe('');
+    expect(synth.stdout).toMatch(/^cilium: wrote \d+ objects to .*; 3 settings left out as the catalog chose \(l7Fallback: skip; `mesh-ladder check` lists them\)$/m);
   });
 });

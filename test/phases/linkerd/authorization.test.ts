@@ -208,7 +208,7 @@ describe('route-limited callers', () => {
 
   test('an HTTP port with route-level authorization warns about kubelet probes until their paths are given', () => {
     expect(phase.warnings.some(w => w.startsWith('shop/api: route-level authorization on pod port 8080'))).toBe(true);
-    expect(find(manifests, 'Server', 'shop', 'api-http').metadata.annotations['mesh-ladder.dev/note']).toMatch(/probes.paths/);
+    expect(find(manifests, 'Server', 'shop', 'api-http').metadata.annotations['mesh-ladder.dev/note']).toMatch(/probes.httpPaths/);
   });
 });
 
@@ -232,6 +232,44 @@ describe('kubelet probes', () => {
     const { manifests } = synthLinkerd(spec, { probes: { paths: ['/healthz'], servicePaths: { 'shop/api': ['/live'] }, networks: ['192.168.0.0/16'] } });
     expect(find(manifests, 'HTTPRoute', 'shop', 'api-http-probes', POLICY).spec.rules[0].matches).toEqual([{ method: 'GET', path: { type: 'Exact', value: '/live' } }]);
     expect(find(manifests, 'NetworkAuthentication', 'shop', 'kubelet-probes').spec.networks).toEqual([{ cidr: '192.168.0.0/16' }]);
+  });
+
+  /** The test catalog with `probes` declared on the api service. */
+  const withProbes = (probes: { httpPaths?: string[]; grpc?: boolean }): CatalogSpec => ({
+    ...spec,
+    services: spec.services.map(s => (s.name === 'api' ? { ...s, probes } : s)),
+  });
+
+  test('probe paths declared in the catalog (services[].probes.httpPaths) become the probe route, without a warning', () => {
+    const { manifests, phase } = synthLinkerd(withProbes({ httpPaths: ['/ready', '/healthz'] }));
+    expect(find(manifests, 'HTTPRoute', 'shop', 'api-http-probes', POLICY).spec.rules[0].matches).toEqual([
+      { method: 'GET', path: { type: 'Exact', value: '/healthz' } },
+      { method: 'GET', path: { type: 'Exact', value: '/ready' } },
+    ]);
+    expect(phase.warnings.filter(w => w.startsWith('shop/api:'))).toEqual([
+      expect.stringContaining('kubelet-native gRPC probes on pod port 5050 are not authorized unless declared'),
+    ]);
+  });
+
+  test('the catalog\'s probes win over probes.paths; probes.servicePaths win over the catalog', () => {
+    const declared = withProbes({ httpPaths: ['/healthz'] });
+    const fromCatalog = synthLinkerd(declared, { probes: { paths: ['/other'] } }).manifests;
+    expect(find(fromCatalog, 'HTTPRoute', 'shop', 'api-http-probes', POLICY).spec.rules[0].matches).toEqual([{ method: 'GET', path: { type: 'Exact', value: '/healthz' } }]);
+    const overridden = synthLinkerd(declared, { probes: { servicePaths: { 'shop/api': ['/live'] } } }).manifests;
+    expect(find(overridden, 'HTTPRoute', 'shop', 'api-http-probes', POLICY).spec.rules[0].matches).toEqual([{ method: 'GET', path: { type: 'Exact', value: '/live' } }]);
+  });
+
+  test('probes declared absent (httpPaths: [], grpc: false) emit no probe routes and no warning', () => {
+    const { manifests, phase } = synthLinkerd(withProbes({ httpPaths: [], grpc: false }));
+    expect(names(manifests, 'HTTPRoute', 'shop', POLICY)).not.toContain('api-http-probes');
+    expect(names(manifests, 'GRPCRoute', 'shop', GATEWAY)).not.toContain('api-grpc-probes');
+    expect(phase.warnings.filter(w => w.startsWith('shop/api:'))).toEqual([]);
+  });
+
+  test('probes.grpc: true in the catalog authorizes grpc.health.v1.Health', () => {
+    const { manifests, phase } = synthLinkerd(withProbes({ grpc: true }));
+    expect(find(manifests, 'GRPCRoute', 'shop', 'api-grpc-probes', GATEWAY).spec.rules).toEqual([{ matches: [{ method: { type: 'Exact', service: 'grpc.health.v1.Health' } }] }]);
+    expect(phase.warnings.some(w => w.includes('kubelet-native gRPC probes'))).toBe(false);
   });
 
   test('grpcHealth authorizes grpc.health.v1.Health on gRPC Servers', () => {

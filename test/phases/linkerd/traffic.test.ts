@@ -122,18 +122,30 @@ describe('timeouts and retries', () => {
     expect(names(manifests, 'HTTPRoute', 'shop', GATEWAY).filter(n => n.startsWith('plain-'))).toEqual([]);
   });
 
-  test('dropped conditions: recorded on the route and in the warnings; strictRetries refuses instead', () => {
-    const defaults: CatalogSpec = {
-      namespace: 'shop',
-      services: [{ name: 'api', ports: [{ name: 'http', port: 80, protocol: PortProtocol.HTTP }], routes: [{ name: 'get', http: { method: HttpMethod.GET, path: '/a' }, retries: { attempts: 2 } }] }],
-    };
-    const { manifests: out, phase: p } = synthLinkerd(defaults);
+  const retried = (on?: RetryCondition[]): CatalogSpec => ({
+    namespace: 'shop',
+    services: [{ name: 'api', ports: [{ name: 'http', port: 80, protocol: PortProtocol.HTTP }], routes: [{ name: 'get', http: { method: HttpMethod.GET, path: '/a' }, retries: { attempts: 2, ...(on ? { on } : {}) } }] }],
+  });
+
+  test('default conditions: Linkerd keeps the ones it expresses, records the rest on the route, and does not warn', () => {
+    const { manifests: out, phase: p } = synthLinkerd(retried());
     const route = find(out, 'HTTPRoute', 'shop', 'api-http-get-outbound', GATEWAY);
     expect(route.metadata.annotations['retry.linkerd.io/http']).toBe('gateway-error');
     expect(route.metadata.annotations['mesh-ladder.dev/retry-conditions-dropped']).toMatch(/^refused-stream \(.*\); reset \(/);
-    expect(p.warnings.filter(w => w.startsWith('shop/api route get'))).toHaveLength(1);
-    expect(() => synthLinkerd(defaults, { strictRetries: true })).toThrow(PhaseCapabilityError);
-    expect(() => synthLinkerd(defaults, { strictRetries: true })).toThrow(/refused-stream/);
+    expect(p.warnings.filter(w => w.startsWith('shop/api route get'))).toEqual([]);
+    expect(() => synthLinkerd(retried(), { strictRetries: true })).not.toThrow();
+  });
+
+  test('declared conditions Linkerd cannot express: recorded on the route and warned; strictRetries refuses instead', () => {
+    const declared = retried([RetryCondition.RESET, RetryCondition.GATEWAY_ERROR]);
+    const { manifests: out, phase: p } = synthLinkerd(declared);
+    const route = find(out, 'HTTPRoute', 'shop', 'api-http-get-outbound', GATEWAY);
+    expect(route.metadata.annotations['retry.linkerd.io/http']).toBe('gateway-error');
+    expect(p.warnings.filter(w => w.startsWith('shop/api route get'))).toEqual([
+      'shop/api route get: retry conditions Linkerd cannot express: reset (Linkerd retries on response status only, not on connection resets)',
+    ]);
+    expect(() => synthLinkerd(declared, { strictRetries: true })).toThrow(PhaseCapabilityError);
+    expect(() => synthLinkerd(declared, { strictRetries: true })).toThrow(/reset/);
   });
 
   test('fault injection and traffic policies are not silently dropped: warnings', () => {
@@ -341,12 +353,13 @@ describe('faults', () => {
     expect(() => synthLinkerd(faulty({ 'x-chaos': 'on' }))).toThrow([
       'the linkerd phase cannot express 1 request-level feature(s): Linkerd has no fault injection.',
       '  - shop/api route get: fault.headers (a fault for requests carrying x-chaos=on) needs fault injection by header; use the istio phase',
-      '  Or set "l7Fallback: skip" in the catalog to synthesize the linkerd phase without them (with a warning).',
+      '  Or set "l7Fallback: skip" in the catalog to synthesize the linkerd phase without them (listed by `mesh-ladder check`).',
     ].join('\n'));
   });
 
-  test('with l7Fallback: skip, it is left out with a warning; an unscoped fault keeps today\'s warning', () => {
-    expect(synthLinkerd(faulty({ 'x-chaos': 'on' }, L7Fallback.SKIP)).phase.warnings).toContainEqual(expect.stringMatching(/^shop\/api route get: fault\.headers .* Left out \(l7Fallback: skip\): no fault is injected\.$/));
+  test('with l7Fallback: skip, it is left out as a note; an unscoped fault keeps today\'s warning', () => {
+    expect(synthLinkerd(faulty({ 'x-chaos': 'on' }, L7Fallback.SKIP)).phase.warnings.filter(w => w.includes('fault.headers'))).toEqual([]);
+    expect(synthLinkerd(faulty({ 'x-chaos': 'on' }, L7Fallback.SKIP)).phase.notes).toContainEqual(expect.stringMatching(/^shop\/api route get: fault\.headers .* Left out \(l7Fallback: skip\): no fault is injected\.$/));
     expect(synthLinkerd(faulty()).phase.warnings).toContainEqual(expect.stringMatching(/^shop\/api route get: fault injection is not emitted/));
   });
 });
