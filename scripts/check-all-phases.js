@@ -1,5 +1,7 @@
 #!/usr/bin/env node
 // Runs `mesh-ladder check` for every phase the CLI knows; fails if any phase fails.
+// Prints each phase's summary line; the phase's warnings were printed by `synth` already,
+// so stderr is shown only when a check fails.
 const { execFileSync } = require('child_process');
 const path = require('path');
 const { ALL_PHASES } = require('../lib/src/phases/phase.js');
@@ -8,7 +10,7 @@ const catalog = process.argv[2];
 let failed = 0;
 for (const phase of ALL_PHASES) {
   try {
-    const out = execFileSync(process.execPath, [path.join(__dirname, '..', 'bin', 'mesh-ladder'), 'check', catalog, '--phase', phase], { encoding: 'utf8' });
+    const out = execFileSync(process.execPath, [path.join(__dirname, '..', 'bin', 'mesh-ladder'), 'check', catalog, '--phase', phase], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
     // The summary is the last line of the report.
     console.log(`${phase}: ${out.trim().split('\n').pop()}`);
   } catch (e) {

@@ -171,13 +171,14 @@ describe('header routes', () => {
     }), { ...RUNS, numRuns: 25 });
   });
 
-  test('with l7Fallback skip: synthesized with a warning per feature, and the proof holds', () => {
+  test('with l7Fallback skip: synthesized with a note per feature (no warning), and the proof holds', () => {
     fc.assert(fc.property(headerArb, spec => {
       const catalog = ServiceCatalog.fromSpec({ ...spec, l7Fallback: L7Fallback.SKIP });
       const features = spec.services.flatMap(s => (s.versions ?? []).flatMap(v => [v.headers, v.timeout].filter(x => x !== undefined)));
-      const { objects, warnings } = MeshLadderChart.synthesize(catalog, Phase.CILIUM);
-      expect(warnings).toHaveLength(features.length);
-      expect(warnings.every(w => /Left out \(l7Fallback: skip\)/.test(w))).toBe(true);
+      const { objects, warnings, notes } = MeshLadderChart.synthesize(catalog, Phase.CILIUM);
+      expect(warnings).toEqual([]);
+      expect(notes).toHaveLength(features.length);
+      expect(notes.every(w => /Left out \(l7Fallback: skip\)/.test(w))).toBe(true);
       const report = checkCiliumReachability(catalog._resolved, objects);
       expect(report.missing).toEqual([]);
       expect(report.unexpected).toEqual([]);

@@ -179,26 +179,28 @@ describe('what needs request routing is refused', () => {
     expect(() => synthBaseline(canary({ serviceAccount: 'reviews-v2' }))).not.toThrow();
   });
 
-  test('l7Fallback: skip synthesizes without them and says so in the phase\'s warnings', () => {
+  test('l7Fallback: skip synthesizes without them and lists them in the phase\'s notes, not its warnings', () => {
     const spec: CatalogSpec = {
       ...canary({ headers: { 'x-canary': 'true' }, timeout: '2s' }),
       l7Fallback: L7Fallback.SKIP,
     };
     const phase = new BaselinePhase(Testing.chart(), 'baseline', { catalog: ServiceCatalog.fromSpec(spec), certificates: false });
-    expect(phase.warnings).toEqual([
+    expect(phase.warnings).toEqual([]);
+    expect(phase.notes).toEqual([
       'shop/reviews version v2: versions[1].headers (requests carrying x-canary=true go to this version) needs request routing; use the linkerd or istio phase. '
       + 'Left out (l7Fallback: skip): those requests are balanced over every version like the others.',
       'shop/reviews version v2: versions[1].timeout (a 2s timeout for its header route) needs request routing; use the linkerd or istio phase. '
       + 'Left out (l7Fallback: skip): no timeout is enforced.',
     ]);
-    expect(new BaselinePhase(Testing.chart(), 'baseline', { catalog: ServiceCatalog.fromSpec(canary({})), certificates: false }).warnings).toEqual([]);
+    expect(new BaselinePhase(Testing.chart(), 'baseline', { catalog: ServiceCatalog.fromSpec(canary({})), certificates: false }).notes).toEqual([]);
   });
 
-  test('through the chart, the skipped settings are the chart\'s warnings', () => {
+  test('through the chart, the skipped settings are the chart\'s notes', () => {
     const spec: CatalogSpec = { ...canary({ headers: { 'x-canary': 'true' } }), l7Fallback: L7Fallback.SKIP };
-    const { warnings } = MeshLadderChart.synthesize(ServiceCatalog.fromSpec(spec), Phase.BASELINE);
-    expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toMatch(/versions\[1\]\.headers .*Left out \(l7Fallback: skip\)/);
+    const { warnings, notes } = MeshLadderChart.synthesize(ServiceCatalog.fromSpec(spec), Phase.BASELINE);
+    expect(warnings).toEqual([]);
+    expect(notes).toHaveLength(1);
+    expect(notes[0]).toMatch(/versions\[1\]\.headers .*Left out \(l7Fallback: skip\)/);
   });
 
   test('the CLI exits 2 with the message', async () => {

@@ -119,7 +119,13 @@ describe('IstioPhase on the shop example', () => {
   });
 
   test('DestinationRule: ISTIO_MUTUAL, catalog then service traffic policy over the defaults, subsets', () => {
-    const reviews = find(manifests, 'DestinationRule', 'shop', 'reviews').spec;
+    // The shop keeps per-service traffic policies out (Linkerd has no connection pools and
+    // would warn); a per-service override on reviews layers over the catalog's here.
+    const overridden = ServiceCatalog.fromSpec({
+      ...SHOP.spec,
+      services: SHOP.spec.services.map(s => (s.name === 'reviews' ? { ...s, trafficPolicy: { maxConnections: 200, consecutive5xxErrors: 3 } } : s)),
+    });
+    const reviews = find(synthIstio(overridden), 'DestinationRule', 'shop', 'reviews').spec;
     expect(reviews.trafficPolicy).toEqual({
       tls: { mode: 'ISTIO_MUTUAL' },
       connectionPool: {
