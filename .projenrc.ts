@@ -120,6 +120,14 @@ project.testTask.spawn(checkSchema);
 project.testTask.exec('tsc --noEmit -p test/tsconfig.json');
 project.testTask.exec('jest --passWithNoTests', { receiveArgs: true });
 project.testTask.spawn(project.tasks.tryFind('eslint')!);
+// The same suite with every property test at full strength (test/support/property-runs.ts):
+// `npm test` runs a quarter of each property's runs; CI runs this too.
+project.addTask('test:deep', {
+  description: 'Run the tests with full-strength property runs (MESH_LADDER_DEEP=1); CI runs it',
+  exec: 'jest --passWithNoTests --coverage=false',
+  env: { MESH_LADDER_DEEP: '1' },
+  receiveArgs: true,
+});
 project.addTask('eslint:fix', {
   description: 'Run eslint with --fix (the test task only reports)',
   exec: 'eslint --ext .ts,.tsx --fix --no-error-on-unmatched-pattern src test examples scripts projenrc .projenrc.ts',

@@ -25,6 +25,7 @@ import { NetworkPolicyLayer } from '../src/layers/network-policy';
 import { ServiceCatalog } from '../src/model/catalog';
 import { CatalogSpec } from '../src/model/types';
 import { ALL_PHASES, Phase } from '../src/phases/phase';
+import { propertyRuns } from './support/property-runs';
 
 const SHOP_YAML = path.join(__dirname, '..', 'examples', 'shop', 'catalog.yaml');
 
@@ -290,6 +291,6 @@ describe('the CLI\'s YAML rendering is yaml.stringify, byte for byte', () => {
       list: fc.array(tie('tree'), { maxLength: 4 }),
       map: fc.dictionary(text, tie('tree'), { maxKeys: 4 }),
     }));
-    fc.assert(fc.property(fc.oneof(tree, fc.dictionary(text, tree)), value => toYaml(value) === reference(value)), { numRuns: 3000, seed: 17 });
+    fc.assert(fc.property(fc.oneof(tree, fc.dictionary(text, tree)), value => toYaml(value) === reference(value)), { numRuns: propertyRuns(3000), seed: 17 });
   });
 });

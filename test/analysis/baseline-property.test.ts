@@ -9,9 +9,10 @@ import { ServiceCatalog } from '../../src/model/catalog';
 import { CatalogSpec, PortProtocol } from '../../src/model/types';
 import { ALL_PEER_KINDS, catalogSpecArb } from '../support/arbitraries';
 import { Manifest, networkPolicy, synthBaseline } from '../support/synth';
+import { propertyRuns } from '../support/property-runs';
 
 const SEED = 20251126;
-const RUNS = { numRuns: 100, seed: SEED };
+const RUNS = { numRuns: propertyRuns(100), seed: SEED };
 
 function analyse(spec: CatalogSpec, edit?: (manifests: Manifest[]) => Manifest[], options = {}) {
   const catalog = ServiceCatalog.fromSpec(spec);
@@ -21,7 +22,7 @@ function analyse(spec: CatalogSpec, edit?: (manifests: Manifest[]) => Manifest[]
 
 describe('the generator', () => {
   test('covers the model features the analysis must handle', () => {
-    const specs = fc.sample(catalogSpecArb({ unownedNamespaces: true }), { numRuns: 200, seed: SEED });
+    const specs = fc.sample(catalogSpecArb({ unownedNamespaces: true }), { numRuns: propertyRuns(200), seed: SEED });
     const services = specs.flatMap(s => s.services);
     const calls = services.flatMap(s => (s.calls ?? []).map(c => ({ caller: s, call: c })));
     const ports = services.flatMap(s => s.ports ?? []);
@@ -76,7 +77,7 @@ describe('baseline reachability', () => {
       expect(lenient.missing).toEqual([]);
       expect(lenient.unexpected).toEqual([]);
       expect(lenient.ok).toBe(true);
-    }), { ...RUNS, numRuns: 50 });
+    }), { ...RUNS, numRuns: propertyRuns(50) });
   });
 });
 
@@ -144,7 +145,7 @@ describe('mutations of the baseline output', () => {
       expect(report.unexpected.every(f => f.to.startsWith(`${namespace}/`))).toBe(true);
       expect(report.unexpected.some(f => f.from === 'world6' && f.to === `${namespace}/(other pod)`)).toBe(true);
       expect(report.ok).toBe(false);
-    }), { ...RUNS, numRuns: 50 });
+    }), { ...RUNS, numRuns: propertyRuns(50) });
   });
 
   test('an allow-all egress policy shows up as unexpected flows out of it', () => {
@@ -157,6 +158,6 @@ describe('mutations of the baseline output', () => {
       expect(report.missing).toEqual([]);
       expect(report.unexpected.every(f => f.from.startsWith(`${namespace}/`))).toBe(true);
       expect(report.unexpected.some(f => f.from === `${namespace}/(other pod)` && f.to === 'world6')).toBe(true);
-    }), { ...RUNS, numRuns: 50 });
+    }), { ...RUNS, numRuns: propertyRuns(50) });
   });
 });

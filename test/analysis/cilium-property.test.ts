@@ -18,9 +18,10 @@ import { catalogSpecArb } from '../support/arbitraries';
 import { withRoutesArb } from '../support/route-arbitraries';
 import { Manifest } from '../support/synth';
 import { synthCilium } from '../support/synth-cilium';
+import { propertyRuns } from '../support/property-runs';
 
 const SEED = 20251203;
-const RUNS = { numRuns: 50, seed: SEED };
+const RUNS = { numRuns: propertyRuns(50), seed: SEED };
 
 const settingsArb = fc.record({
   mutualAuth: fc.boolean(),
@@ -76,7 +77,7 @@ function analyse(spec: CatalogSpec) {
 
 describe('the generator', () => {
   test('covers every peer kind both ways, versions with their own calls, splits, route-limited callers and exposure', () => {
-    const specs = fc.sample(catalogArb, { numRuns: 200, seed: SEED });
+    const specs = fc.sample(catalogArb, { numRuns: propertyRuns(200), seed: SEED });
     const services = specs.flatMap(s => s.services);
     const callers = services.flatMap(s => s.callers ?? []);
     const calls = [...services.flatMap(s => s.calls ?? []), ...services.flatMap(s => (s.versions ?? []).flatMap(v => v.calls ?? []))];
@@ -126,13 +127,13 @@ describe('cilium reachability', () => {
       expect(lenient.missing).toEqual([]);
       expect(lenient.unexpected).toEqual([]);
       expect(lenient.ok).toBe(true);
-    }), { ...RUNS, numRuns: 25 });
+    }), { ...RUNS, numRuns: propertyRuns(25) });
   });
 
   test('route-limited calls and callers are probed with requests the routes refuse', () => {
     let refused = 0;
     let declaredByRoute = 0;
-    for (const spec of fc.sample(catalogArb, { numRuns: 40, seed: SEED })) {
+    for (const spec of fc.sample(catalogArb, { numRuns: propertyRuns(40), seed: SEED })) {
       const { report } = analyse(spec);
       const allowed = new Set(report.requests!.allowed.map(r => `${r.from} ${r.to} ${r.port} ${r.method} ${r.path}`));
       refused += report.requests!.probed.filter(r => !allowed.has(`${r.from} ${r.to} ${r.port} ${r.method} ${r.path}`)).length;
@@ -168,7 +169,7 @@ describe('header routes', () => {
           }
         });
       }
-    }), { ...RUNS, numRuns: 25 });
+    }), { ...RUNS, numRuns: propertyRuns(25) });
   });
 
   test('with l7Fallback skip: synthesized with a note per feature (no warning), and the proof holds', () => {
@@ -183,7 +184,7 @@ describe('header routes', () => {
       expect(report.missing).toEqual([]);
       expect(report.unexpected).toEqual([]);
       expect(report.ok).toBe(true);
-    }), { ...RUNS, numRuns: 15 });
+    }), { ...RUNS, numRuns: propertyRuns(15) });
   });
 });
 
@@ -243,7 +244,7 @@ describe('mutations of the cilium output', () => {
       expect(after.missing.map(flowKey).sort()).toEqual(lost);
       runs++;
       detected += after.missing.length > 0 ? 1 : 0;
-    }), { ...RUNS, numRuns: 40 });
+    }), { ...RUNS, numRuns: propertyRuns(40) });
     // Most rules are the only allow of some declared flow (the rest overlap, e.g. `cluster`).
     expect(detected / runs).toBeGreaterThan(0.7);
   });
@@ -277,7 +278,7 @@ describe('mutations of the cilium output', () => {
       expect(both.unexpected.every(f => f.from.includes('@'))).toBe(true);
       runs++;
       widened += both.unexpected.length > 0 ? 1 : 0;
-    }), { ...RUNS, numRuns: 15 });
+    }), { ...RUNS, numRuns: propertyRuns(15) });
     // Unless another declaration (e.g. a `cluster` caller) covers the other versions anyway.
     expect(widened / runs).toBeGreaterThan(0.6);
   });
@@ -306,7 +307,7 @@ describe('mutations of the cilium output', () => {
       runs++;
       detected += report.requests!.unexpected.length > 0 ? 1 : 0;
       expect(report.ok).toBe(report.requests!.unexpected.length === 0);
-    }), { ...RUNS, numRuns: 30 });
+    }), { ...RUNS, numRuns: propertyRuns(30) });
     // Unless an unrestricted declaration covers the same source and port (e.g. exposure
     // from the world next to a route-limited partner range).
     expect(detected / runs).toBeGreaterThan(0.8);
@@ -328,7 +329,7 @@ describe('mutations of the cilium output', () => {
       expect(report.unexpected.length).toBeGreaterThan(0);
       expect(report.unexpected.every(f => f.from.startsWith(`${namespace}/`) || f.to.startsWith(`${namespace}/`))).toBe(true);
       expect(report.ok).toBe(false);
-    }), { ...RUNS, numRuns: 25 });
+    }), { ...RUNS, numRuns: propertyRuns(25) });
   });
 
   test('a deny rule wins over the allows', () => {
@@ -346,6 +347,6 @@ describe('mutations of the cilium output', () => {
       const intoNamespace = before.declared.filter(f => f.to.startsWith(`${namespace}/`));
       expect(report.unexpected).toEqual([]);
       expect(report.missing).toEqual(intoNamespace);
-    }), { ...RUNS, numRuns: 25 });
+    }), { ...RUNS, numRuns: propertyRuns(25) });
   });
 });

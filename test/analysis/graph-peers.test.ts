@@ -8,6 +8,7 @@ import { legendMarkdown, renderDot, renderGraphMarkdown, renderMermaid } from '.
 import { ServiceCatalog } from '../../src/model/catalog';
 import { CatalogSpec, HttpMethod, PortProtocol } from '../../src/model/types';
 import { catalogSpecArb } from '../support/arbitraries';
+import { propertyRuns } from '../support/property-runs';
 
 const SPEC: CatalogSpec = {
   namespace: 'shop',
@@ -187,7 +188,7 @@ describe('on generated catalogs', () => {
         }
         expect(renderMermaid(ServiceCatalog.fromSpec(spec)._resolved, phase)).toEqual(mermaid);
       }),
-      { seed: 1717, numRuns: 60 },
+      { seed: 1717, numRuns: propertyRuns(60) },
     );
   });
 });

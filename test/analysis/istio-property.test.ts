@@ -14,6 +14,7 @@ import { ServiceCatalog } from '../../src/model/catalog';
 import { CatalogSpec, L4Layer, MeshMode } from '../../src/model/types';
 import { ISTIO_PEER_KINDS_WITHOUT_L4, istioCatalogArb, ofKind, routedCatalogArb, synthIstio } from '../phases/istio/support';
 import { Manifest } from '../support/synth';
+import { propertyRuns } from '../support/property-runs';
 
 const SEED = 20260301;
 
@@ -25,7 +26,7 @@ function analyse(spec: CatalogSpec, l4: L4Layer, mode = MeshMode.ENFORCED) {
 
 describe('the routed generator', () => {
   test('covers what the istio phase must handle', () => {
-    const specs = fc.sample(routedCatalogArb(), { numRuns: 150, seed: SEED });
+    const specs = fc.sample(routedCatalogArb(), { numRuns: propertyRuns(150), seed: SEED });
     const routes = specs.flatMap(s => s.services.flatMap(x => x.routes ?? []));
     const calls = specs.flatMap(s => s.services.flatMap(x => x.calls ?? []));
     const seen = {
@@ -47,7 +48,7 @@ describe('the routed generator', () => {
   });
 
   test('with peers and header routes, covers what the istio phase must handle', () => {
-    const models = fc.sample(istioCatalogArb(), { numRuns: 150, seed: SEED }).map(s => ServiceCatalog.fromSpec(s)._resolved);
+    const models = fc.sample(istioCatalogArb(), { numRuns: propertyRuns(150), seed: SEED }).map(s => ServiceCatalog.fromSpec(s)._resolved);
     const services = models.flatMap(m => m.services);
     const versions = services.flatMap(s => s.versions);
     const callerPeers = new Set(services.flatMap(s => s.callers.map(c => c.peer.name)));
@@ -83,7 +84,7 @@ describe('istio reachability', () => {
       expect(report.requests!.unexpected.filter(r => !sharedIdentityRequest(catalog._resolved, universe, r))).toEqual([]);
       expect(report.diagnostics.filter(d => d.severity === 'error')).toEqual([]);
       declaredRequests += report.requests!.declared.length;
-    }), { numRuns: 60, seed: SEED });
+    }), { numRuns: propertyRuns(60), seed: SEED });
     expect(declaredRequests).toBeGreaterThan(100);
   });
 
@@ -111,7 +112,7 @@ describe('istio reachability', () => {
         return governed && !wholeNamespace && !apiServer && !(to.kind !== 'pod' && namespaceDeclaresExternal(model, from, to, f.port));
       });
       expect(unexplained).toEqual([]);
-    }), { numRuns: 50, seed: SEED + 1 });
+    }), { numRuns: propertyRuns(50), seed: SEED + 1 });
   });
 
   test('PERMISSIVE: the L4 layer stays exact and no declared request is lost', () => {
@@ -121,7 +122,7 @@ describe('istio reachability', () => {
       expect(report.missing).toEqual([]);
       expect(report.unexpected.filter(f => !worldCallReachesHost(catalog._resolved, universe, f))).toEqual([]);
       expect(report.requests!.missing).toEqual([]);
-    }), { numRuns: 20, seed: SEED + 2 });
+    }), { numRuns: propertyRuns(20), seed: SEED + 2 });
   });
 
   test('removing any one authorization rule loses a declared flow or request', () => {
@@ -136,7 +137,7 @@ describe('istio reachability', () => {
       target.spec.rules.splice(i, 1);
       const report = checkIstioReachability(catalog._resolved, edited);
       expect(report.missing.length + report.requests!.missing.length).toBeGreaterThan(0);
-    }), { numRuns: 30, seed: SEED + 3 });
+    }), { numRuns: propertyRuns(30), seed: SEED + 3 });
   });
 });
 
@@ -188,7 +189,7 @@ describe('retries on every emitted VirtualService', () => {
         const route = catalog._resolved.service(f.service!).routes.find(r => r.name === f.route)!;
         expect(Object.keys(route.fault!.headers)).toEqual([]);
       }
-    }), { numRuns: 100, seed: SEED + 4 });
+    }), { numRuns: propertyRuns(100), seed: SEED + 4 });
   });
 
   test('the walk notices an implicit or unsafe retry', () => {

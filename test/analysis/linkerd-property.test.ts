@@ -17,6 +17,7 @@ import { ALL_PEER_KINDS, catalogSpecArb, CatalogArbitraryOptions, PeerKindName }
 import { validateWithCrdSchemas } from '../support/crd-schemas';
 import { mirrorBackendRoutes, withRoutesArb } from '../support/route-arbitraries';
 import { Manifest } from '../support/synth';
+import { propertyRuns } from '../support/property-runs';
 
 const SEED = 20260814;
 
@@ -107,7 +108,7 @@ describe('the generated catalogs', () => {
     const seen = new Set<string>();
     const tally: Tally = { synthesized: 0, refused: 0 };
     const emitted: Manifest[] = [];
-    for (const spec of fc.sample(catalogArb, { numRuns: 150, seed: SEED })) {
+    for (const spec of fc.sample(catalogArb, { numRuns: propertyRuns(150), seed: SEED })) {
       const catalog = ServiceCatalog.fromSpec(spec);
       const serviceNames = new Set(catalog._resolved.services.map(s => s.name));
       const manifests = synthOrRefuse(catalog, L4Layer.CILIUM, MeshMode.ENFORCED, tally) ?? [];
@@ -160,7 +161,7 @@ describe('linkerd reachability', () => {
     const tally: Tally = { synthesized: 0, refused: 0 };
     fc.assert(fc.property(catalogArb, spec => {
       expect(problems(spec, l4, MeshMode.ENFORCED, tally)).toEqual([]);
-    }), { numRuns: 100, seed: SEED });
+    }), { numRuns: propertyRuns(100), seed: SEED });
     expectMostlySynthesized(tally);
   });
 
@@ -181,7 +182,7 @@ describe('linkerd reachability', () => {
       const lenient = checkLinkerdReachability(catalog._resolved, manifests, { ignoreUnisolatedSources: true });
       expect(lenient.unexpected.map(formatFlow)).toEqual([]);
       expect(lenient.requests!.unexpected.map(formatRequestFlow)).toEqual([]);
-    }), { numRuns: 50, seed: SEED + 4 });
+    }), { numRuns: propertyRuns(50), seed: SEED + 4 });
     expectMostlySynthesized(tally);
   });
 
@@ -189,7 +190,7 @@ describe('linkerd reachability', () => {
     const tally: Tally = { synthesized: 0, refused: 0 };
     fc.assert(fc.property(catalogArb, spec => {
       expect(problems(spec, L4Layer.CILIUM, MeshMode.PERMISSIVE, tally)).toEqual([]);
-    }), { numRuns: 40, seed: SEED + 1 });
+    }), { numRuns: propertyRuns(40), seed: SEED + 1 });
     expectMostlySynthesized(tally);
   });
 
@@ -213,7 +214,7 @@ describe('linkerd reachability', () => {
       });
       expect(guarded.map(formatFlow)).toEqual([]);
       expect(report.diagnostics.filter(d => d.severity === 'error')).toEqual([]);
-    }), { numRuns: 30, seed: SEED + 2 });
+    }), { numRuns: propertyRuns(30), seed: SEED + 2 });
     expectMostlySynthesized(tally);
   });
 });
@@ -234,7 +235,7 @@ describe('refusals by design', () => {
       // Unmeshed, it is authorized by network under the L4 layer, exactly.
       const unmeshed: CatalogSpec = { ...spec, peers: spec.peers!.map(p => (p.name === 'tenants' ? { ...p, meshed: false } : p)) };
       expect(problems(unmeshed, L4Layer.NETWORK_POLICY)).toEqual([]);
-    }), { numRuns: 15, seed: SEED + 5 });
+    }), { numRuns: propertyRuns(15), seed: SEED + 5 });
   });
 
   test('without an L4 layer, peers only a network of every address stands for: refused with the way out', () => {
@@ -244,7 +245,7 @@ describe('refusals by design', () => {
       .filter(s => s.services.every(x => (x.ports ?? []).every(p => p.protocol !== 'udp')));
     fc.assert(fc.property(wideArb, spec => {
       expect(() => synthLinkerd(spec, { l4: L4Layer.NONE })).toThrow(/by network, and that network is every address: without an L4 layer any pod or address could call/);
-    }), { numRuns: 15, seed: SEED + 6 });
+    }), { numRuns: propertyRuns(15), seed: SEED + 6 });
   });
 });
 
@@ -317,7 +318,7 @@ describe('safe retries', () => {
       }
       expect(retrySafetyProblems(catalog._resolved, manifests)).toEqual([]);
       expect(canaryRoutingProblems(catalog._resolved, manifests)).toEqual([]);
-    }), { numRuns: 200, seed: SEED + 3 });
+    }), { numRuns: propertyRuns(200), seed: SEED + 3 });
     expect(retried).toBeGreaterThan(20);
     expect(refused).toBeLessThan(60);
   });

@@ -9,6 +9,7 @@ import { ServiceCatalog } from '../../src/model/catalog';
 import { CatalogSpec, HttpMethod, PeerSpec, PortProtocol, ServiceSpec } from '../../src/model/types';
 import { Phase } from '../../src/phases/phase';
 import { catalogSpecArb } from '../support/arbitraries';
+import { propertyRuns } from '../support/property-runs';
 
 /** `api`: an HTTP port, an unnamed admin port and a metrics port; two routes on the HTTP port. */
 function api(extra: Partial<ServiceSpec> = {}): ServiceSpec {
@@ -234,7 +235,7 @@ describe('on generated catalogs', () => {
           expect(report.ok).toBe(true);
         }
       }),
-      { seed: 4242, numRuns: 60 },
+      { seed: 4242, numRuns: propertyRuns(60) },
     );
   });
 });

@@ -8,6 +8,7 @@ import { resolveCatalog } from '../../src/model/resolve';
 import { ResolvedCatalog } from '../../src/model/resolved';
 import { CatalogSpec, HttpMethod, PortProtocol } from '../../src/model/types';
 import { catalogSpecArb } from '../support/arbitraries';
+import { propertyRuns } from '../support/property-runs';
 
 /** A small deterministic PRNG (Park-Miller), so a failing case replays from its seed. */
 function random(seed: number): () => number {
@@ -120,7 +121,7 @@ describe('resolution does not depend on input order', () => {
         // The same warnings (which service is named first may differ).
         expect(shuffled.issues.length).toBe(original.issues.length);
       }),
-      { seed: 8008, numRuns: 150 },
+      { seed: 8008, numRuns: propertyRuns(150) },
     );
   });
 });

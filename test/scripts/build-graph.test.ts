@@ -46,6 +46,12 @@ describe('npm test does not modify the tree', () => {
     expect((tasks['eslint:fix'].steps ?? []).map(commandOf).join(' ')).toMatch(/--fix/);
   });
 
+  test('test:deep runs the suite with full-strength property runs (MESH_LADDER_DEEP=1), and CI runs it', () => {
+    expect((tasks['test:deep'] as { env?: Record<string, string> }).env).toEqual({ MESH_LADDER_DEEP: '1' });
+    expect(commandOf(tasks['test:deep'].steps![0])).toMatch(/^jest /);
+    expect(fs.readFileSync(path.join(ROOT, '.ci', 'run'), 'utf8')).toMatch(/npx projen test:deep/);
+  });
+
   test('coverage prints a summary in the terminal; full reports go to files', () => {
     const jest = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).jest;
     expect(jest.coverageReporters).toContain('text-summary');

@@ -10,6 +10,7 @@ import { CatalogValidationError, ServiceCatalog } from '../../../src/model/catal
 import { CatalogSpec, HttpMethod, PortProtocol } from '../../../src/model/types';
 import { headerVersions } from '../../../src/phases/istio/routes';
 import { Manifest } from '../../support/synth';
+import { propertyRuns } from '../../support/property-runs';
 
 const HTTP = PortProtocol.HTTP;
 
@@ -206,7 +207,8 @@ describe('random catalogs: the retries promise holds on every copy of every rout
         }
       }
       expect(lintManifests(manifests, { catalog: catalog._resolved }).findings.filter(f => f.severity === 'error')).toEqual([]);
-    }), { numRuns: 60, seed: 5150 });
-    expect(headerRoutes).toBeGreaterThan(20);
+    }), { numRuns: propertyRuns(60), seed: 5150 });
+    // Header routes come up in a third of the catalogs or more.
+    expect(headerRoutes).toBeGreaterThan(propertyRuns(60) / 3);
   });
 });

@@ -11,6 +11,7 @@ import { CatalogSpec, HttpMethod, L4Layer, PeerSpec, PortProtocol, ServiceSpec }
 import { PhaseCapabilityError } from '../../../src/phases/common';
 import { validateWithCrdSchemas } from '../../support/crd-schemas';
 import { Manifest } from '../../support/synth';
+import { propertyRuns } from '../../support/property-runs';
 
 const HTTP = PortProtocol.HTTP;
 const NO_IDENTITY = { notPrincipals: ['*'] };
@@ -363,7 +364,7 @@ describe('schemas', () => {
   });
 
   test('random catalogs with peers and header routes validate', () => {
-    const specs = fc.sample(istioCatalogArb({ maxServices: 6 }), { numRuns: 12, seed: 808 });
+    const specs = fc.sample(istioCatalogArb({ maxServices: 6 }), { numRuns: propertyRuns(12), seed: 808 });
     const all: Manifest[] = specs.flatMap((spec, i) => synthIstio(spec, { l4: [L4Layer.CILIUM, L4Layer.NETWORK_POLICY][i % 2] }));
     expect(all.some(m => m.kind === 'ServiceEntry' && m.metadata.name.startsWith('peer-'))).toBe(true);
     expect(validateWithCrdSchemas(all).problems).toEqual([]);

@@ -9,6 +9,7 @@ import { IstioPhase, SidecarScope } from '../../../src/phases/istio';
 import { DEFAULT_TRAFFIC_POLICY } from '../../../src/phases/istio/defaults';
 import { validateWithCrdSchemas } from '../../support/crd-schemas';
 import { issueExample } from '../../support/fixtures';
+import { propertyRuns } from '../../support/property-runs';
 
 const SHOP = ServiceCatalog.fromFile(path.join(__dirname, '..', '..', '..', 'examples', 'shop', 'catalog.yaml'));
 const ISSUE = ServiceCatalog.fromSpec(issueExample);
@@ -342,8 +343,8 @@ describe('the issue example', () => {
 describe('random catalogs', () => {
   test('every emitted object validates against its CRD schema (all L4 layers)', () => {
     const specs = [
-      ...fc.sample(istioCatalogArb(), { numRuns: 8, seed: 4242 }),
-      ...fc.sample(istioCatalogArb({ peerKinds: ISTIO_PEER_KINDS_WITHOUT_L4 }), { numRuns: 4, seed: 4243 }),
+      ...fc.sample(istioCatalogArb(), { numRuns: propertyRuns(8), seed: 4242 }),
+      ...fc.sample(istioCatalogArb({ peerKinds: ISTIO_PEER_KINDS_WITHOUT_L4 }), { numRuns: propertyRuns(4), seed: 4243 }),
     ];
     const all = specs.flatMap((spec, i) => synthIstio(spec, { l4: i < 8 ? [L4Layer.CILIUM, L4Layer.NETWORK_POLICY][i % 2] : L4Layer.NONE }));
     expect(validateWithCrdSchemas(all).problems).toEqual([]);
