@@ -128,12 +128,16 @@ export const shopCatalog: CatalogSpec = {
         {
           name: 'get-product',
           http: { method: HttpMethod.GET, pathRegex: '/products/[a-z0-9-]+' },
+          // Istio authorization paths cannot say this regex: allow its wider /<dir>/{*} form there (docs/routes.md).
+          allowWiderEnforcement: true,
           timeout: '1s',
           retries: { attempts: 3 },
         },
         {
           name: 'update-product',
           http: { method: HttpMethod.PUT, pathRegex: '/products/[a-z0-9-]+' },
+          // Istio authorization paths cannot say this regex: allow its wider /<dir>/{*} form there (docs/routes.md).
+          allowWiderEnforcement: true,
           port: 80,
           timeout: '3s',
         },
@@ -428,6 +432,8 @@ export const shopCatalog: CatalogSpec = {
         {
           name: 'get-charge',
           http: { method: HttpMethod.GET, pathRegex: '/v1/charges/[A-Za-z0-9_]+' },
+          // Istio authorization paths cannot say this regex: allow its wider /<dir>/{*} form there (docs/routes.md).
+          allowWiderEnforcement: true,
           timeout: '2s',
           retries: { attempts: 3, perTryTimeout: '500ms' },
         },
@@ -479,6 +485,8 @@ export const shopCatalog: CatalogSpec = {
         {
           name: 'get-balance',
           http: { method: HttpMethod.GET, pathRegex: '/accounts/[0-9]+/balance' },
+          // Istio authorization paths cannot say this regex: allow its wider /<dir>/{*} form there (docs/routes.md).
+          allowWiderEnforcement: true,
           timeout: '1s',
           retries: { attempts: 2 },
         },

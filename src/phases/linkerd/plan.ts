@@ -8,6 +8,7 @@ import { IConstruct } from 'constructs';
 import { ALL_NETWORKS_NAME, INGRESS_NETWORKS_NAME, PEER_NETWORKS_PREFIX } from './constants';
 import { labelsMatch, peerCoversNamespace } from '../../model/peers';
 import { ResolvedCatalog, ResolvedPeer, ResolvedPeerCall, ResolvedPort, ResolvedRoute, ResolvedService } from '../../model/resolved';
+import { widerEnforcementAllowed } from '../../model/route-forms';
 import { routesOnPort } from '../../model/routes';
 import { HttpMethod, L4Layer, PortProtocol } from '../../model/types';
 import { PhaseCapabilityError } from '../common';
@@ -409,6 +410,7 @@ export function planServers(model: ResolvedCatalog, options: PlanOptions): Serve
     for (const [podPort, ports] of [...byPodPort.entries()].sort(([a], [b]) => a - b)) {
       const where = `${service.id} port ${ports[0].ref}`;
       const server = new PrincipalSet();
+      const serverWho = new Set<string>();
       const limited = new Map<string, { route: ResolvedRoute; set: PrincipalSet; principals: Principal[] }>();
       const grant = (entry: { readonly ports: readonly ResolvedPort[]; readonly routes: readonly ResolvedRoute[] }, principals: Principal[]) => {
         for (const port of entry.ports.filter(p => ports.includes(p))) {
@@ -416,6 +418,7 @@ export function planServers(model: ResolvedCatalog, options: PlanOptions): Serve
           const routes = routesOnPort(entry, port);
           if (!routes) {
             server.addAll(principals);
+            principals.forEach(p => serverWho.add(principalWho(p)));
             continue;
           }
           for (const route of routes) {
@@ -439,26 +442,12 @@ export function planServers(model: ResolvedCatalog, options: PlanOptions): Serve
       // Calls to a pod peer whose scope holds this service's pods reach them on the call's
       // port numbers (the peer side of a peer call): any request there.
       for (const { caller, fromVersion } of peerCallsInto(model, service, podPort)) {
-        server.addAll(callerPrincipals(caller, fromVersion));
+        const principals = callerPrincipals(caller, fromVersion);
+        server.addAll(principals);
+        principals.forEach(p => serverWho.add(principalWho(p)));
       }
       const style = serverProtocol(service, ports).routeStyle;
-      const overlaps: string[] = [];
-      if (style !== 'none') {
-        // Linkerd authorizes a request by its best-matching route only: callers of a route
-        // are also authorized on every route that can win its requests.
-        const served = routesOn(service, ports);
-        for (const { route: a, principals } of [...limited.values()]) {
-          for (const b of served.filter(r => r !== a && mayShadow(r, a, style))) {
-            const item = limited.get(b.name) ?? { route: b, set: new PrincipalSet(), principals: [] };
-            item.set.addAll(principals);
-            item.principals.push(...principals);
-            limited.set(b.name, item);
-            if (!covers(a, b, style)) {
-              overlaps.push(`route "${b.name}" can win requests of route "${a.name}" without being contained in it: the callers limited to "${a.name}" are authorized on all of "${b.name}"`);
-            }
-          }
-        }
-      }
+      const overlaps = style === 'none' ? [] : authorizeByPrecedence(model, where, routesOn(service, ports), limited, serverWho, style);
       const serverPrincipals = server.build();
       const routeGrants = [...limited.values()]
         .map(({ route, set }) => ({ route, principals: set.build(serverPrincipals) }))
@@ -485,6 +474,89 @@ export function planServers(model: ResolvedCatalog, options: PlanOptions): Serve
     }
   }
   return plans;
+}
+
+/** Who a principal stands for (a caller, or a network's reason). */
+function principalWho(p: Principal): string {
+  return p.kind === 'network' ? p.reason : p.who;
+}
+
+/**
+ * Makes route-limited authorization exact under the proxy's route precedence, in place,
+ * and returns the widenings the catalog allowed (one line each).
+ *
+ * linkerd2-proxy dispatches a request to ONE route of the Server, the best match
+ * (`linkerd/http/route/src/lib.rs` find/best; ordering in `http/match.rs`: path match
+ * length — exact and regex by the whole path, prefix by the prefix — then headers, query
+ * parameters, method; `grpc/match.rs`: service then method length), and authorizes it by
+ * that route's policies only. The catalog declares a request for a caller when ANY of the
+ * caller's routes matches it (as Cilium and Istio enforce it). So:
+ * - route `u` is authorized for the callers of every route `v` that covers it (each
+ *   request `u` wins is a request of `v`): exact;
+ * - callers of `v` are never added to a route `u` that merely overlaps `v`: when `u` can
+ *   win a request of `v` without being contained in it, the callers of `v` would lose
+ *   that request (declared but denied) or, if added, gain all of `u`. That is refused,
+ *   naming service, routes and callers, unless `v` allows wider enforcement: then they
+ *   are added to `u` and the widening is reported.
+ * `mayShadow` over-approximates (unsure = may win), `covers` under-approximates (unsure =
+ * does not cover), so an accepted plan is exact.
+ */
+function authorizeByPrecedence(
+  model: ResolvedCatalog,
+  where: string,
+  served: readonly ResolvedRoute[],
+  limited: Map<string, { route: ResolvedRoute; set: PrincipalSet; principals: Principal[] }>,
+  serverWho: ReadonlySet<string>,
+  style: 'http' | 'grpc',
+): string[] {
+  const own = new Map([...limited.entries()].map(([name, item]) => [name, { route: item.route, principals: [...item.principals] }]));
+  const routes = served.filter(r => own.has(r.name));
+  const whoOf = (name: string) => new Set([...own.get(name)!.principals.map(principalWho)].filter(w => !serverWho.has(w)));
+  const grantTo = (u: ResolvedRoute, principals: readonly Principal[]) => {
+    const item = limited.get(u.name)!;
+    item.set.addAll(principals);
+    item.principals.push(...principals);
+  };
+  // Closure over covering routes first, so the check below sees the final callers.
+  for (const u of routes) {
+    for (const v of routes.filter(r => r !== u && covers(r, u, style))) {
+      grantTo(u, own.get(v.name)!.principals);
+    }
+  }
+  const widened: string[] = [];
+  const refused: string[] = [];
+  for (const v of routes) {
+    const callers = whoOf(v.name);
+    for (const u of routes.filter(r => r !== v && !covers(v, r, style) && mayShadow(r, v, style))) {
+      const authorized = new Set(limited.get(u.name)!.principals.map(principalWho));
+      const losing = [...callers].filter(w => !authorized.has(w)).sort(compareStrings);
+      if (losing.length === 0) {
+        continue;
+      }
+      const what = `route "${u.name}" (${describeMatch(u, style)}) can win requests of route "${v.name}" (${describeMatch(v, style)}) without being contained in it`;
+      if (widerEnforcementAllowed(model, v)) {
+        grantTo(u, own.get(v.name)!.principals.filter(p => losing.includes(principalWho(p))));
+        widened.push(`${what}: ${losing.join(', ')}, limited to "${v.name}", are also allowed the requests of "${u.name}" that "${v.name}" does not match (allowWiderEnforcement)`);
+      } else {
+        refused.push(`${what}; ${losing.join(', ')}, limited to "${v.name}", would be denied those requests, or allowed all of "${u.name}"`);
+      }
+    }
+  }
+  if (refused.length > 0) {
+    throw new PhaseCapabilityError(`${where}: the linkerd phase cannot enforce these route limits exactly: ${refused.join('; ')}. The proxy authorizes a request by the one route it dispatches to (longest path match, then method). Make the routes nested or disjoint, or set allowWiderEnforcement: true on the route (or l7Widening: allow) to accept the wider limit`);
+  }
+  return widened;
+}
+
+/** `GET /products/[a-z0-9-]+ (regex)`, `shop.Checkout/PlaceOrder`. */
+function describeMatch(route: ResolvedRoute, style: 'http' | 'grpc'): string {
+  if (style === 'grpc') {
+    const g = grpcMatchOf(route);
+    return `${g.service}/${g.method ?? '*'}`;
+  }
+  const m = httpMatchOf(route);
+  const path = m.path ? `${m.path.value} (${m.path.type === 'Exact' ? 'exact' : m.path.type === 'PathPrefix' ? 'prefix' : 'regex'})` : 'any path';
+  return `${m.method ?? 'any method'} ${path}`;
 }
 
 /** The pods of a catalog service, one unit per version (backend versions have none). */
@@ -776,6 +848,11 @@ export function mayShadowHttp(q: HttpMatchPlan, n: HttpMatchPlan): boolean {
     if (np.type === 'Exact' && qp.type === 'RegularExpression') {
       const re = safeRegex(qp.value);
       return re === undefined || (re.test(np.value) && !nWinsTies);
+    }
+    if (qp.type === 'PathPrefix' && np.type === 'RegularExpression' && literalPrefix(np.value).length > trimSlashes(qp.value).length) {
+      // A regex match ranks by the whole path, which is at least its literal prefix: longer
+      // than the prefix's rank, so the regex always wins (path.rs).
+      return false;
     }
     // Every match starts with the pattern's literal prefix: prefixes that disagree cannot
     // both match one path.
