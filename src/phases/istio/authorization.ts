@@ -231,7 +231,14 @@ export class IstioAuthorizationPolicies extends Construct {
   }
 
   /** Ports where the entry is limited to routes get one operation per route; other ports any request. */
-  private addEntry(service: ResolvedService, grants: Grants, sources: SourceKey[], ports: ReadonlyArray<ResolvedPort>, limited: RouteLimited, callerName: string): void {
+  private addEntry(
+    service: ResolvedService,
+    grants: Grants,
+    sources: SourceKey[],
+    ports: ReadonlyArray<ResolvedPort>,
+    limited: RouteLimited,
+    callerName: string,
+  ): void {
     grants.open(sources, podPorts(ports.filter(p => routesOnPort(limited, p) === undefined)));
     for (const route of limited.routes) {
       const routePorts = podPorts(ports.filter(p => routesOnPort(limited, p)?.includes(route)));
