@@ -6,7 +6,7 @@
  */
 import { App } from 'cdk8s';
 import {
-  CatalogSpec, HttpMethod, L4Layer, L7Fallback, MeshLadderChart, MeshMode, Phase, PortProtocol, PortSpec, RetryCondition, ServiceCatalog,
+  CatalogSpec, HttpMethod, L4Layer, L7Fallback, L7Widening, MeshLadderChart, MeshMode, Phase, PortProtocol, PortSpec, RetryCondition, ServiceCatalog,
 } from '../../src';
 
 /** Service port 80 in front of pods listening on 8080: the usual shape here. */
@@ -17,6 +17,8 @@ export const shopCatalog: CatalogSpec = {
   namespace: 'shop',
   // Baseline and cilium cannot route by header: they are synthesized without (with a warning).
   l7Fallback: L7Fallback.SKIP,
+  // The default: a route limit a phase can only enforce wider is refused, unless the route opts in.
+  l7Widening: L7Widening.REFUSE,
   clusterDomain: 'cluster.local',
   trustDomain: 'cluster.local',
   dns: { namespace: 'kube-system', selector: { 'k8s-app': 'kube-dns' }, serviceAccount: 'coredns' },
