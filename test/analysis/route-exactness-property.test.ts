@@ -15,13 +15,14 @@
 import * as fc from 'fast-check';
 import { checkPhaseReachability } from '../../src/analysis/phases';
 import { formatRequestFlow } from '../../src/analysis/requests';
-import { MeshLadderChart, Phase } from '../../src/chart';
+import { MeshLadderChart } from '../../src/chart';
 import { ServiceCatalog } from '../../src/model/catalog';
 import { CatalogSpec, HttpMatchSpec, HttpMethod, L7Widening, RouteSpec } from '../../src/model/types';
 import { PhaseCapabilityError } from '../../src/phases/common';
+import { Phase } from '../../src/phases/phase';
 
 const SEED = 20261207;
-const PHASES: Phase[] = ['cilium' as Phase, 'linkerd' as Phase, 'istio' as Phase];
+const PHASES: Phase[] = [Phase.CILIUM, Phase.LINKERD, Phase.ISTIO];
 
 /** HTTP route shapes on one base: nested prefixes, regexes under them, exact paths. */
 const HTTP_PATHS: HttpMatchSpec[] = [
@@ -136,9 +137,9 @@ describe('L7 exactness over random overlapping route sets', () => {
           // Only the catalog's opt-in makes a widening acceptable, and synthesis says so.
           expect(outcome.warnings.length).toBeGreaterThan(0);
         }
-      }), { seed: SEED, numRuns: phase === 'cilium' ? 40 : 60 });
+      }), { seed: SEED, numRuns: phase === Phase.CILIUM ? 40 : 60 });
       // Cilium says every form exactly; the others must still synthesize most cases.
-      if (phase === 'cilium') {
+      if (phase === Phase.CILIUM) {
         expect(tally.refused).toBe(0);
       }
       expect(tally.synthesized).toBeGreaterThan(tally.refused);
@@ -177,17 +178,17 @@ describe('the overlapping routes of the issue', () => {
   } as unknown as CatalogSpec);
 
   test('linkerd: exact; get-product callers are not authorized on list-products (GET /products refused to cart)', () => {
-    const outcome = judge(spec(), 'linkerd' as Phase, 'shop/catalog');
+    const outcome = judge(spec(), Phase.LINKERD, 'shop/catalog');
     expect(outcome).toMatchObject({ refused: false, problems: [], tolerated: 0 });
     const catalog = ServiceCatalog.fromSpec(spec());
-    const { objects } = MeshLadderChart.synthesize(catalog, 'linkerd' as Phase);
+    const { objects } = MeshLadderChart.synthesize(catalog, Phase.LINKERD);
     const listAuth = objects.find(o => o.kind === 'MeshTLSAuthentication' && o.metadata.name === 'catalog-http-list-products');
     const getAuth = objects.find(o => o.kind === 'MeshTLSAuthentication' && o.metadata.name === 'catalog-http-get-product');
     const names = (o: any) => (o.spec.identityRefs ?? []).map((r: any) => r.name).sort();
     expect(names(listAuth)).toEqual(['web']);
     // Every request get-product wins is also a request of list-products: web keeps GET /products/<id>.
     expect(names(getAuth)).toEqual(['cart', 'web']);
-    const report = checkPhaseReachability(catalog._resolved, 'linkerd' as Phase, objects);
+    const report = checkPhaseReachability(catalog._resolved, Phase.LINKERD, objects);
     const verdict = (from: string, path: string) => {
       const flow = report.requests!.probed.find(f => f.from.startsWith(from) && f.path === path && f.method === 'GET');
       return flow ? report.requests!.allowed.includes(flow) : undefined;
@@ -200,16 +201,16 @@ describe('the overlapping routes of the issue', () => {
 
   test('istio: refused without the opt-in, naming service, route, callers and phase; tolerated and reported with it', () => {
     const catalog = ServiceCatalog.fromSpec(spec());
-    expect(() => MeshLadderChart.synthesize(catalog, 'istio' as Phase))
+    expect(() => MeshLadderChart.synthesize(catalog, Phase.ISTIO))
       .toThrow(/the istio phase[\s\S]*shop\/catalog route "get-product".*limited for shop\/cart.*\/products\/\{\*\}.*e\.g\. \/products\/Z~Z/);
-    expect(judge(spec(false), 'istio' as Phase, 'shop/catalog', /route "get-product"/).refused).toBe(true);
-    const widened = judge(spec(true), 'istio' as Phase, 'shop/catalog');
+    expect(judge(spec(false), Phase.ISTIO, 'shop/catalog', /route "get-product"/).refused).toBe(true);
+    const widened = judge(spec(true), Phase.ISTIO, 'shop/catalog');
     expect(widened).toMatchObject({ refused: false, problems: [] });
     expect(widened.tolerated).toBeGreaterThan(0);
     expect(widened.warnings).toEqual([expect.stringMatching(/shop\/catalog route "get-product".*shop\/cart may also send GET requests.*\/products\/Z~Z/)]);
   });
 
   test('cilium: exact, unchanged', () => {
-    expect(judge(spec(), 'cilium' as Phase, 'shop/catalog')).toMatchObject({ refused: false, problems: [], tolerated: 0 });
+    expect(judge(spec(), Phase.CILIUM, 'shop/catalog')).toMatchObject({ refused: false, problems: [], tolerated: 0 });
   });
 });

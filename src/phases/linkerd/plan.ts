@@ -447,7 +447,9 @@ export function planServers(model: ResolvedCatalog, options: PlanOptions): Serve
         principals.forEach(p => serverWho.add(principalWho(p)));
       }
       const style = serverProtocol(service, ports).routeStyle;
-      const overlaps = style === 'none' ? [] : authorizeByPrecedence(model, where, routesOn(service, ports), limited, serverWho, style);
+      const precedence = style === 'none' ? { widenings: [], widenedInto: new Map<string, Set<string>>() }
+        : authorizeByPrecedence(model, where, routesOn(service, ports), limited, serverWho, style);
+      const overlaps = precedence.widenings;
       const serverPrincipals = server.build();
       const routeGrants = [...limited.values()]
         .map(({ route, set }) => ({ route, principals: set.build(serverPrincipals) }))
@@ -459,7 +461,7 @@ export function planServers(model: ResolvedCatalog, options: PlanOptions): Serve
       // Before de-duplication: a route grant the Server's covers still says who is limited.
       const rawRouteGrants = [...limited.values()].map(({ route, set }) => ({ route, principals: set.build() }));
       assertNoWidening(where, serverPrincipals, rawRouteGrants, plaintext);
-      assertIdentitiesSeparate(where, model, service, ports, style, serverPrincipals, routeGrants, options);
+      assertIdentitiesSeparate(where, model, service, ports, style, serverPrincipals, routeGrants, precedence.widenedInto, options);
       plans.push({
         service,
         name: `${service.name}-${ports[0].ref}`,
@@ -508,7 +510,7 @@ function authorizeByPrecedence(
   limited: Map<string, { route: ResolvedRoute; set: PrincipalSet; principals: Principal[] }>,
   serverWho: ReadonlySet<string>,
   style: 'http' | 'grpc',
-): string[] {
+): { widenings: string[]; widenedInto: Map<string, Set<string>> } {
   const own = new Map([...limited.entries()].map(([name, item]) => [name, { route: item.route, principals: [...item.principals] }]));
   const routes = served.filter(r => own.has(r.name));
   const whoOf = (name: string) => new Set([...own.get(name)!.principals.map(principalWho)].filter(w => !serverWho.has(w)));
@@ -517,6 +519,7 @@ function authorizeByPrecedence(
     item.set.addAll(principals);
     item.principals.push(...principals);
   };
+  const twins = style === 'http' ? splitByMethod(served, routes, own, limited, style) : new Set<string>();
   // Closure over covering routes first, so the check below sees the final callers.
   for (const u of routes) {
     for (const v of routes.filter(r => r !== u && covers(r, u, style))) {
@@ -524,10 +527,14 @@ function authorizeByPrecedence(
     }
   }
   const widened: string[] = [];
+  const widenedInto = new Map<string, Set<string>>();
   const refused: string[] = [];
   for (const v of routes) {
     const callers = whoOf(v.name);
-    for (const u of routes.filter(r => r !== v && !covers(v, r, style) && mayShadow(r, v, style))) {
+    const method = style === 'http' ? httpMatchOf(v).method : undefined;
+    // A method twin of `u` takes every request of `u` with the method of `v`.
+    const wins = (r: ResolvedRoute) => r !== v && !covers(v, r, style) && mayShadow(r, v, style) && !twins.has(`${r.name}|${method}`);
+    for (const u of routes.filter(wins)) {
       const authorized = new Set(limited.get(u.name)!.principals.map(principalWho));
       const losing = [...callers].filter(w => !authorized.has(w)).sort(compareStrings);
       if (losing.length === 0) {
@@ -536,6 +543,7 @@ function authorizeByPrecedence(
       const what = `route "${u.name}" (${describeMatch(u, style)}) can win requests of route "${v.name}" (${describeMatch(v, style)}) without being contained in it`;
       if (widerEnforcementAllowed(model, v)) {
         grantTo(u, own.get(v.name)!.principals.filter(p => losing.includes(principalWho(p))));
+        widenedInto.set(v.name, (widenedInto.get(v.name) ?? new Set<string>()).add(u.name));
         widened.push(`${what}: ${losing.join(', ')}, limited to "${v.name}", are also allowed the requests of "${u.name}" that "${v.name}" does not match (allowWiderEnforcement)`);
       } else {
         refused.push(`${what}; ${losing.join(', ')}, limited to "${v.name}", would be denied those requests, or allowed all of "${u.name}"`);
@@ -545,7 +553,50 @@ function authorizeByPrecedence(
   if (refused.length > 0) {
     throw new PhaseCapabilityError(`${where}: the linkerd phase cannot enforce these route limits exactly: ${refused.join('; ')}. The proxy authorizes a request by the one route it dispatches to (longest path match, then method). Make the routes nested or disjoint, or set allowWiderEnforcement: true on the route (or l7Widening: allow) to accept the wider limit`);
   }
-  return widened;
+  return { widenings: widened, widenedInto };
+}
+
+/**
+ * Exact method twins, in place: a method-less HTTP route `u` whose path lies inside the
+ * path of a route `v` limited to method `m` (and which can win requests of `v`) gets a
+ * twin `<u>-<m>`: same path, method `m`. The proxy prefers the twin for method-`m`
+ * requests (same path rank, a method match ranks higher: linkerd2-proxy
+ * `http/match.rs`), and the twin is contained in `v`, so it carries the callers of `v`
+ * while `u` keeps the other methods. Returns `<u>|<m>` for every twin made.
+ */
+function splitByMethod(
+  served: readonly ResolvedRoute[],
+  routes: ResolvedRoute[],
+  own: Map<string, { route: ResolvedRoute; principals: Principal[] }>,
+  limited: Map<string, { route: ResolvedRoute; set: PrincipalSet; principals: Principal[] }>,
+  style: 'http' | 'grpc',
+): Set<string> {
+  const twins = new Set<string>();
+  for (const u of [...routes]) {
+    if (u.kind !== 'http' || u.http?.method !== undefined) {
+      continue;
+    }
+    for (const v of [...routes]) {
+      const method = v.kind === 'http' ? v.http?.method : undefined;
+      if (v === u || method === undefined || twins.has(`${u.name}|${method}`) || covers(v, u, style) || !mayShadow(u, v, style)) {
+        continue;
+      }
+      const pathOfV: ResolvedRoute = { ...v, http: { ...v.http, method: undefined } };
+      const name = `${u.name}-${method.toLowerCase()}`;
+      if (!covers(pathOfV, u, style) || served.some(r => r.name === name) || own.has(name)) {
+        continue;
+      }
+      const twin: ResolvedRoute = { ...u, name, http: { ...u.http, method } };
+      const principals = [...own.get(u.name)!.principals];
+      routes.push(twin);
+      own.set(name, { route: twin, principals });
+      const set = new PrincipalSet();
+      set.addAll(principals);
+      limited.set(name, { route: twin, set, principals: [...principals] });
+      twins.add(`${u.name}|${method}`);
+    }
+  }
+  return twins;
 }
 
 /** `GET /products/[a-z0-9-]+ (regex)`, `shop.Checkout/PlaceOrder`. */
@@ -666,14 +717,17 @@ function assertIdentitiesSeparate(
   style: 'http' | 'grpc' | 'none',
   server: Principals,
   routeGrants: readonly RouteGrant[],
+  widenedInto: ReadonlyMap<string, ReadonlySet<string>>,
   options: PlanOptions,
 ): void {
-  const served = style === 'none' ? [] : routesOn(service, ports);
+  const attached = routeGrants.map(g => g.route);
   const expand = (routes: ResolvedRoute[]): Set<string> => {
-    // As planServers does: a route's callers also get the routes that can win its requests.
+    // As authorizeByPrecedence does: a route's callers also get the attached routes it
+    // covers (method twins included), and those it was widened into.
     const out = new Set(routes.map(r => r.name));
     for (const a of routes) {
-      served.filter(b => b !== a && mayShadow(b, a, style as 'http' | 'grpc')).forEach(b => out.add(b.name));
+      attached.filter(u => u !== a && covers(a, u, style as 'http' | 'grpc')).forEach(u => out.add(u.name));
+      (widenedInto.get(a.name) ?? new Set<string>()).forEach(n => out.add(n));
     }
     return out;
   };
@@ -964,6 +1018,9 @@ export function covers(a: ResolvedRoute, b: ResolvedRoute, style: 'http' | 'grpc
   }
   if (pb === undefined) {
     return false;
+  }
+  if (pa.type === pb.type && pa.value === pb.value) {
+    return true; // the same path match (e.g. a method twin)
   }
   if (pa.type === 'PathPrefix') {
     if (pb.type === 'RegularExpression') {
