@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { formatProblem, parseCatalogYaml } from '../../src/model/catalog-loader';
 import { ServiceCatalog } from '../../src/model/catalog';
+import { formatProblem, parseCatalogYaml } from '../../src/model/catalog-loader';
 import { ROUTE_FORMS, routeFormCell, widerEnforcementAllowed } from '../../src/model/route-forms';
 import { L7Widening } from '../../src/model/types';
 

@@ -217,7 +217,7 @@ describe('route-limited callers', () => {
   });
 
   test('a method-less route inside a method-limited one gets an exact method twin (http/match.rs: a method match outranks none at equal path rank)', () => {
-    const { manifests, phase } = synthLinkerd({
+    const twin = synthLinkerd({
       namespace: 'shop',
       services: [
         {
@@ -232,13 +232,13 @@ describe('route-limited callers', () => {
         { name: 'admin', clientOnly: true, calls: [{ service: 'catalog', routes: ['item'] }] },
       ],
     });
-    const refs = (route: string) => find(manifests, 'MeshTLSAuthentication', 'shop', `catalog-http-${route}`).spec.identityRefs.map((r: { name: string }) => r.name);
+    const refs = (route: string) => find(twin.manifests, 'MeshTLSAuthentication', 'shop', `catalog-http-${route}`).spec.identityRefs.map((r: { name: string }) => r.name);
     // "item" wins GET /products/abc (longer path match): its GET twin carries the callers of "list" too.
-    expect(find(manifests, 'HTTPRoute', 'shop', 'catalog-http-item-get', POLICY).spec.rules).toEqual([{ matches: [{ method: 'GET', path: { type: 'RegularExpression', value: '/products/[a-z]+' } }] }]);
+    expect(find(twin.manifests, 'HTTPRoute', 'shop', 'catalog-http-item-get', POLICY).spec.rules).toEqual([{ matches: [{ method: 'GET', path: { type: 'RegularExpression', value: '/products/[a-z]+' } }] }]);
     expect(refs('item-get')).toEqual(['admin', 'web']);
     expect(refs('item')).toEqual(['admin']);
     expect(refs('list')).toEqual(['web']);
-    expect(phase.warnings.filter(w => w.includes('can win requests'))).toEqual([]);
+    expect(twin.phase.warnings.filter(w => w.includes('can win requests'))).toEqual([]);
   });
 
   test('callers of a broader route are authorized on a narrower route that wins their requests, never the other way round', () => {
