@@ -36,7 +36,7 @@ export interface RouteFormRow {
 }
 
 const CILIUM_HTTP = 'cilium/cilium pkg/policy/api/http.go (PortRuleHTTP: path and method are extended regular expressions matched against :path / :method); cilium/proxy cilium/network_policy.cc (header matchers on :path, which carries the query string)';
-const LINKERD_PATH = 'linkerd/linkerd2-proxy linkerd/http/route/src/http/match/path.rs (MatchPath: Exact = string equality, Prefix = whole segments with trailing slashes trimmed, Regex = find() spanning the whole path)';
+const LINKERD_PATH = 'linkerd/linkerd2-proxy linkerd/http/route/src/http/match/path.rs (MatchPath: Exact = string equality, Prefix = whole segments with trailing slashes trimmed, Regex = find() spanning the whole path); linkerd/linkerd2 policy-controller/grpc/src/inbound/http.rs (routes sent oldest first, then by name, each with its own authorizations)';
 const LINKERD_GRPC = 'linkerd/linkerd2-proxy linkerd/http/route/src/grpc/match.rs (MatchRpc: POST only, service and method compared exactly)';
 const ISTIO_PATHS = 'istio/api security/v1beta1/authorization.proto (Operation.paths: exact, prefix*, *suffix, *; `{*}`/`{**}` templates, istio/istio#50365, Istio 1.22); envoyproxy/envoy source/extensions/path/uri_template_lib/uri_template_internal.cc (`{*}` = one segment of [a-zA-Z0-9-._~%!$&\'()+,;:@]+)';
 
