@@ -519,10 +519,14 @@ function httpMatchScore(m: HttpRuleMatch, request: RoutedRequest): Score | undef
   return length === undefined ? undefined : [length, m.headers.length, 0, m.method !== undefined ? 1 : 0];
 }
 
-/** `POST /<service>/<method>` → service and method; otherwise not a gRPC request. */
+/**
+ * `POST /<service>/<method>` → service and method; otherwise not a gRPC request. As
+ * linkerd2-proxy `linkerd/http/route/src/grpc/match.rs` reads them: the first two path
+ * segments (more segments are ignored, an empty method is a method).
+ */
 function grpcParts(request: RequestProbe): { service: string; method: string } | undefined {
-  const m = /^\/([^/]+)\/([^/]+)$/.exec(request.path);
-  return request.method === 'POST' && m ? { service: m[1], method: m[2] } : undefined;
+  const parts = request.path.split('/');
+  return request.method === 'POST' && parts[0] === '' && parts.length >= 3 ? { service: parts[1], method: parts[2] } : undefined;
 }
 
 function grpcMatchScore(m: GrpcRuleMatch, request: RoutedRequest): Score | undefined {

@@ -88,7 +88,7 @@ export const ROUTE_FORMS: readonly RouteFormRow[] = [
     phases: {
       cilium: { enforcement: 'EXACT', how: 'method `^POST$`, path `^/<service>/[^/]+$`', source: CILIUM_HTTP },
       linkerd: { enforcement: 'EXACT', how: 'GRPCRoute method {type: Exact, service}; a per-method route of the same service always outranks it', source: LINKERD_GRPC },
-      istio: { enforcement: 'EXACT', how: '`methods: [POST]`, `paths: [/<service>/*]` for gRPC calls (`/<service>/<method>`)', source: ISTIO_PATHS },
+      istio: { enforcement: 'EXACT', how: '`methods: [POST]`, `paths: [/<service>/{*}]` (one segment: gRPC method names are identifiers)', source: ISTIO_PATHS },
     },
   },
   {

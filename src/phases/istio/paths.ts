@@ -60,7 +60,7 @@ export interface AuthorizationPaths {
 export function authorizationPaths(route: ResolvedRoute): AuthorizationPaths {
   if (route.grpc) {
     const g = route.grpc;
-    return { paths: [g.method !== undefined ? `/${g.service}/${g.method}` : `/${g.service}/*`], exact: true };
+    return { paths: [g.method !== undefined ? `/${g.service}/${g.method}` : `/${g.service}/{*}`], exact: true };
   }
   const http: ResolvedHttpMatch = route.http ?? {};
   if (http.path !== undefined) {

@@ -192,7 +192,7 @@ describe('authorization paths', () => {
     expect(byName.b).toEqual({ paths: ['/v1', '/v1/*'], exact: true });
     expect(byName.c).toEqual({ paths: ['/*'], exact: true });
     expect(byName.d).toEqual({ paths: ['/shop.Checkout/PlaceOrder'], exact: true });
-    expect(byName.e).toEqual({ paths: ['/shop.Checkout/*'], exact: true });
+    expect(byName.e).toEqual({ paths: ['/shop.Checkout/{*}'], exact: true });
     expect(byName.f).toEqual({ exact: true });
   });
 
