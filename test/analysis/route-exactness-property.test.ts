@@ -137,7 +137,7 @@ describe('L7 exactness over random overlapping route sets', () => {
           // Only the catalog's opt-in makes a widening acceptable, and synthesis says so.
           expect(outcome.warnings.length).toBeGreaterThan(0);
         }
-      }), { seed: SEED, numRuns: phase === Phase.CILIUM ? 100 : 400 });
+      }), { seed: SEED, numRuns: phase === Phase.CILIUM ? 80 : 250 });
       // Cilium says every form exactly; the others must still synthesize most cases.
       if (phase === Phase.CILIUM) {
         expect(tally.refused).toBe(0);
@@ -155,7 +155,7 @@ describe('L7 exactness over random overlapping route sets', () => {
         expect(outcome.refused).toBe(false);
         expect(outcome.problems).toEqual([]);
       }
-    }), { seed: SEED + 1, numRuns: 80 });
+    }), { seed: SEED + 1, numRuns: 50 });
   });
 });
 
