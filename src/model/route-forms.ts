@@ -68,7 +68,7 @@ export const ROUTE_FORMS: readonly RouteFormRow[] = [
       linkerd: { enforcement: 'EXACT', how: 'HTTPRoute path type RegularExpression (whole path); ranked by the full path length', source: LINKERD_PATH },
       istio: {
         enforcement: 'WIDER',
-        how: 'AuthorizationPolicy has no regular expressions: a literal regex is an exact path, `[^/]+` between literal segments the template `{*}` (exact for segments of URI path characters); any other regex gets the tightest superset (`{*}` per segment, else its literal prefix plus `*`), so other paths pass. Refused unless allowWiderEnforcement',
+        how: 'AuthorizationPolicy has no regular expressions: a regex with a small finite language is split into its exact paths, a `[^/]+` segment becoming the template `{*}` (exact for segments of URI path characters); any other regex gets the tightest superset (`{*}` per segment, else its literal prefix plus `*`), so other paths pass. Refused unless allowWiderEnforcement',
         source: ISTIO_PATHS,
       },
     },

@@ -8,6 +8,7 @@
  * `/products/x`, not `/productsx`) while Istio prefixes are plain string prefixes, so a
  * prefix becomes two matches: the exact path and the prefix with a trailing slash.
  */
+import { finitePieces } from './regex-pieces';
 import { ResolvedGrpcMatch, ResolvedHttpMatch, ResolvedRoute } from '../../model/resolved';
 
 export interface UriMatch {
@@ -226,6 +227,11 @@ function classMatchesSlash(body: string): boolean {
  * `exact` tells whether no other path matches.
  */
 export function regexToAuthorizationPath(regex: string): AuthorizationPaths {
+  // A small finite language (groups, alternatives, small classes, `[^/]+` segments): exact.
+  const finite = finitePieces(regex);
+  if (finite) {
+    return { paths: finite, exact: true };
+  }
   // Alternatives at the top level are expressible pieces of their own.
   const alternatives = topLevelAlternatives(regex);
   if (alternatives.length > 1) {

@@ -205,10 +205,15 @@ describe('authorization paths', () => {
     ['/api/v[0-9]+/things', '/api/{*}/things', false],
     ['/files/[a-z]*', '/files/*', false],
     ['/a/.*', '/a/*', false],
-    ['/a/(b|c)', '/a/*', false],
+    ['/a/(b|c)+', '/a/*', false],
     ['/x/[a-z]+/.*', '/x/*', false],
   ])('regex %s becomes %s (exact: %s)', (regex, path, exact) => {
     expect(regexToAuthorizationPath(regex)).toEqual({ paths: [path], exact });
+  });
+
+  test('a regex with a small finite language is split into its exact paths; top-level alternatives into pieces', () => {
+    expect(regexToAuthorizationPath('/a/(b|c)')).toEqual({ paths: ['/a/b', '/a/c'], exact: true });
+    expect(regexToAuthorizationPath('/a|/b/[0-9]+')).toEqual({ paths: ['/a', '/b/{*}'], exact: false });
   });
 });
 
