@@ -77,8 +77,11 @@ export function authorizationPaths(route: ResolvedRoute): AuthorizationPaths {
   return { exact: true };
 }
 
-/** Characters Istio accepts in a literal template segment (RFC 3986 pchar). */
-const PCHAR = /^[A-Za-z0-9\-._~%!$&'()+,;:@=]+$/;
+/**
+ * Characters Envoy accepts in a literal URI template segment: RFC 3986 pchar without `=`
+ * and `*` (envoyproxy/envoy uri_template_internal.cc kLiteral).
+ */
+const PCHAR = /^[A-Za-z0-9\-._~%!$&'()+,;:@]+$/;
 
 /** One parsed regex atom: what characters it can match and how often. */
 interface Atom {

@@ -32,6 +32,11 @@ describe('finite regexes become exact AuthorizationPolicy paths', () => {
     expect(finitePieces(regex)).toBeUndefined();
   });
 
+  test('template literals are Envoy\'s characters: `=` is fine in an exact path, not next to {*}', () => {
+    expect(finitePieces('/a=b')).toEqual(['/a=b']);
+    expect(finitePieces('/a=b/[^/]+')).toBeUndefined();
+  });
+
   test('wider forms name a path they let through', () => {
     const route = { name: 'r', kind: 'http', http: { pathRegex: '/products/[a-z0-9-]+' }, ports: [], idempotent: false, idempotentSource: 'default' } as unknown as ResolvedRoute;
     expect(authorizationPaths(route)).toEqual({ paths: ['/products/{*}'], exact: false });
