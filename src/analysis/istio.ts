@@ -436,11 +436,21 @@ function escapeRegex(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-/** Istio path matching: value forms, plus templates (`{*}` one segment, `{**}` any). */
+/**
+ * Characters of one path segment in an Envoy URI template (`{*}` = one or more of them,
+ * `{**}` = any of them or `/`): RFC 3986 pchar without `=` and `*`. envoyproxy/envoy
+ * source/extensions/path/uri_template_lib/uri_template_internal.cc (kLiteral).
+ */
+const TEMPLATE_SEGMENT = "[a-zA-Z0-9\\-._~%!$&'()+,;:@]";
+
+/**
+ * Istio path matching: value forms, plus templates (istio/istio#50365, Istio 1.22: a path
+ * with `{*}` or `{**}` is an Envoy URI template).
+ */
 export function istioPathMatches(pattern: string, path: string): boolean {
   const p = path.split('?')[0];
   if (pattern.includes('{*}') || pattern.includes('{**}')) {
-    const regex = escapeRegex(pattern).replace(/\\\{\\\*\\\*\\\}/g, '.*').replace(/\\\{\\\*\\\}/g, '[^/]+');
+    const regex = escapeRegex(pattern).replace(/\\\{\\\*\\\*\\\}/g, `(?:${TEMPLATE_SEGMENT}|/)*`).replace(/\\\{\\\*\\\}/g, `${TEMPLATE_SEGMENT}+`);
     return new RegExp(`^${regex}$`).test(p);
   }
   return istioValueMatches(pattern, p);

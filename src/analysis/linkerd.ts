@@ -25,7 +25,7 @@
  * - Routes: inbound routes are routes whose parentRef is a Server (HTTPRoutes on HTTP and
  *   detected servers, GRPCRoutes on gRPC servers). Without routes, a default route
  *   matches every request. With routes, a request must match one (else 404): the best
- *   match wins (longest matched path, then method, then header and query match counts);
+ *   match wins (longest matched path, then header and query match counts, then method);
  *   it is allowed when the route's own AuthorizationPolicies or the Server's allow the
  *   client. Opaque and TLS servers authorize connections only.
  * - Defaults: all-unauthenticated / audit allow all; all-authenticated requires mTLS;
@@ -446,7 +446,7 @@ function parseLinkerd(catalog: ResolvedCatalog, manifests: ReadonlyArray<unknown
 }
 
 // ---------------------------------------------------------------------------------------
-// Request matching (Linkerd's precedence: matched path length, method, headers, query)
+// Request matching (Linkerd's precedence: matched path length, headers, query, method)
 
 /** Score of a match; compare lexicographically. */
 type Score = readonly number[];
@@ -470,8 +470,11 @@ function pathScore(type: string, value: string, path: string): number | undefine
     case 'Exact':
       return path === value ? value.length : undefined;
     case 'RegularExpression':
+      // linkerd2-proxy path.rs: `re.find(path)` (leftmost-first, unanchored) must span the
+      // whole path; it then ranks by the whole path's length.
       try {
-        return new RegExp(`^(?:${value})$`).test(path) ? path.length : undefined;
+        const m = new RegExp(value.replace(/\(\?P</g, '(?<')).exec(path);
+        return m !== null && m.index === 0 && m[0].length === path.length ? path.length : undefined;
       } catch {
         return undefined;
       }
@@ -512,13 +515,18 @@ function httpMatchScore(m: HttpRuleMatch, request: RoutedRequest): Score | undef
     return undefined; // probes carry no query parameters
   }
   const length = m.path ? pathScore(m.path.type, m.path.value, request.path) : 1;
-  return length === undefined ? undefined : [length, m.method !== undefined ? 1 : 0, m.headers.length];
+  // linkerd2-proxy http/match.rs RequestMatch ordering: path, headers, query params, method.
+  return length === undefined ? undefined : [length, m.headers.length, 0, m.method !== undefined ? 1 : 0];
 }
 
-/** `POST /<service>/<method>` → service and method; otherwise not a gRPC request. */
+/**
+ * `POST /<service>/<method>` → service and method; otherwise not a gRPC request. As
+ * linkerd2-proxy `linkerd/http/route/src/grpc/match.rs` reads them: the first two path
+ * segments (more segments are ignored, an empty method is a method).
+ */
 function grpcParts(request: RequestProbe): { service: string; method: string } | undefined {
-  const m = /^\/([^/]+)\/([^/]+)$/.exec(request.path);
-  return request.method === 'POST' && m ? { service: m[1], method: m[2] } : undefined;
+  const parts = request.path.split('/');
+  return request.method === 'POST' && parts[0] === '' && parts.length >= 3 ? { service: parts[1], method: parts[2] } : undefined;
 }
 
 function grpcMatchScore(m: GrpcRuleMatch, request: RoutedRequest): Score | undefined {

@@ -122,13 +122,15 @@ export function formatSummary(report: ReachabilityReport): string {
     + (requests
       ? `; L7 requests: ${requests.declared.length} declared, ${requests.allowed.length} allowed, `
         + `${requests.missing.length} missing, ${requests.unexpected.length} unexpected`
+        + ((requests.tolerated ?? []).length > 0 ? `, ${requests.tolerated.length} tolerated (declared kubelet probes, allowWiderEnforcement)` : '')
       : '')
     + `: ${report.ok ? 'OK' : 'FAIL'}`;
 }
 
 /**
  * The L7 results as text: one line per probed request, `allowed` (declared and let
- * through), `refused` (undeclared and refused), `MISSING` or `UNEXPECTED`, with the route
+ * through), `refused` (undeclared and refused), `MISSING`, `UNEXPECTED` or `tolerated`
+ * (let through under an allowed wider enforcement), with the route
  * it exercises. Empty without L7 results.
  */
 export function formatRequestsText(report: ReachabilityReport): string {
@@ -138,9 +140,11 @@ export function formatRequestsText(report: ReachabilityReport): string {
   }
   const allowed = new Set(requests.allowed.map(formatRequestFlow));
   const declared = new Set(requests.declared.map(formatRequestFlow));
+  const tolerated = new Set((requests.tolerated ?? []).map(formatRequestFlow));
   const lines = requests.probed.map(f => {
     const text = formatRequestFlow(f);
-    const verdict = declared.has(text) ? (allowed.has(text) ? 'allowed   ' : 'MISSING   ') : (allowed.has(text) ? 'UNEXPECTED' : 'refused   ');
+    const undeclared = tolerated.has(text) ? 'tolerated ' : allowed.has(text) ? 'UNEXPECTED' : 'refused   ';
+    const verdict = declared.has(text) ? (allowed.has(text) ? 'allowed   ' : 'MISSING   ') : undeclared;
     return `${verdict} ${text}${f.routeName ? ` (route ${f.routeName})` : ''}`;
   });
   return ['L7 requests:', ...lines].join('\n') + '\n';
@@ -253,6 +257,7 @@ export function reportToJson(report: ReachabilityReport): ReachabilityJson {
         },
         missing: report.requests.missing.map(requestFlowJson),
         unexpected: report.requests.unexpected.map(requestFlowJson),
+        ...((report.requests.tolerated ?? []).length > 0 ? { tolerated: report.requests.tolerated.map(requestFlowJson) } : {}),
         declared: report.requests.declared.map(requestFlowJson),
         allowed: report.requests.allowed.map(requestFlowJson),
       },

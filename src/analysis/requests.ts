@@ -16,6 +16,7 @@
 import { Endpoint, endpointMatchesPeer, Universe } from './endpoints';
 import { Flow, flowComparator, flowKey, PortProbe } from './flows';
 import { ResolvedCatalog, ResolvedPort, ResolvedRoute, ResolvedService } from '../model/resolved';
+import { widerEnforcementAllowed } from '../model/route-forms';
 import { isL7Port, routesOnPort } from '../model/routes';
 import { PortProtocol } from '../model/types';
 
@@ -51,6 +52,11 @@ export interface RequestReport {
   readonly missing: RequestFlow[];
   /** Let through but not declared. */
   readonly unexpected: RequestFlow[];
+  /**
+   * Let through, not declared, from a caller limited to a route the catalog lets phases
+   * enforce wider (`allowWiderEnforcement`): reported, not a failure.
+   */
+  readonly tolerated: RequestFlow[];
 }
 
 export interface RequestDeclarationOptions {
@@ -130,16 +136,21 @@ export function routeMatches(route: ResolvedRoute, request: RequestProbe): boole
   return true;
 }
 
+/** A call or caller entry: its ports and the routes it is limited to. */
+type Entry = { readonly ports: readonly ResolvedPort[]; readonly routes: readonly ResolvedRoute[] };
+
 /**
- * Whether the catalog declares `request` from `from` to `to` on pod port `port`.
+ * Whether some entry of the catalog from `from` to `to` on pod port `port` satisfies
+ * `admits` (called with the entry's routes on the port, undefined = any request).
  */
-export function requestDeclared(
+function someEntry(
   catalog: ResolvedCatalog,
   from: Endpoint,
   to: Endpoint,
   port: number,
-  request: RequestProbe,
-  options: RequestDeclarationOptions = {},
+  options: RequestDeclarationOptions,
+  admitsRoutes: (routes: readonly ResolvedRoute[] | undefined) => boolean,
+  peerCallsCount: boolean,
 ): boolean {
   if (!to.workload || to.workload.clientOnly) {
     return false;
@@ -151,11 +162,8 @@ export function requestDeclared(
     return false;
   }
   const exposedFrom = options.exposedFrom ?? ((e: Endpoint) => e.role === 'ingress-controller');
-  const admits = (entry: { readonly ports: readonly ResolvedPort[]; readonly routes: readonly ResolvedRoute[] }) =>
-    entry.ports.some(p => p.targetPort === port && p.protocol !== PortProtocol.UDP && (() => {
-      const routes = routesOnPort(entry, p);
-      return !routes || routes.some(r => routeMatches(r, request));
-    })());
+  const admits = (entry: Entry) =>
+    entry.ports.some(p => p.targetPort === port && p.protocol !== PortProtocol.UDP && admitsRoutes(routesOnPort(entry, p)));
   for (const caller of callee.callers) {
     const matches = caller.peer.name === 'ingress-controller' ? exposedFrom(from) : endpointMatchesPeer(caller.peer, from);
     if (matches && admits(caller)) {
@@ -173,9 +181,38 @@ export function requestDeclared(
     }
   }
   // A peer call to pods that include this workload (e.g. `cluster`) is not limited to routes.
-  return [...caller.peerCalls, ...(version?.peerCalls ?? [])].some(call => call.peer.kind === 'pods'
+  return peerCallsCount && [...caller.peerCalls, ...(version?.peerCalls ?? [])].some(call => call.peer.kind === 'pods'
     && call.ports.some(p => p.port === port && p.protocol !== PortProtocol.UDP)
     && endpointMatchesPeer(call.peer, to));
+}
+
+/**
+ * Whether the catalog declares `request` from `from` to `to` on pod port `port`.
+ */
+export function requestDeclared(
+  catalog: ResolvedCatalog,
+  from: Endpoint,
+  to: Endpoint,
+  port: number,
+  request: RequestProbe,
+  options: RequestDeclarationOptions = {},
+): boolean {
+  return someEntry(catalog, from, to, port, options, routes => !routes || routes.some(r => routeMatches(r, request)), true);
+}
+
+/**
+ * Whether the catalog tolerates undeclared requests from `from` to `to` on pod port
+ * `port`: the caller is limited there to a route whose limit may be enforced wider
+ * (`allowWiderEnforcement`, `l7Widening: allow`; synthesis lists the extra requests).
+ */
+export function requestWideningAllowed(
+  catalog: ResolvedCatalog,
+  from: Endpoint,
+  to: Endpoint,
+  port: number,
+  options: RequestDeclarationOptions = {},
+): boolean {
+  return someEntry(catalog, from, to, port, options, routes => (routes ?? []).some(r => widerEnforcementAllowed(catalog, r)), false);
 }
 
 /**
@@ -378,7 +415,20 @@ export function requestProbes(service: ResolvedService, port: ResolvedPort): Req
       negatives.push({ method: http.method ?? 'GET', path: `${http.path.replace(/\/+$/, '')}/extra` });
     }
     if (http.pathPrefix !== undefined && http.pathPrefix.replace(/\/+$/, '') !== '') {
-      negatives.push({ method: http.method ?? 'GET', path: `${http.pathPrefix.replace(/\/+$/, '')}x` });
+      const base = http.pathPrefix.replace(/\/+$/, '');
+      // The prefix itself and with a trailing slash: matched by the prefix, by no regex below it.
+      negatives.push({ method: http.method ?? 'GET', path: `${base}x` }, { method: http.method ?? 'GET', path: base }, { method: http.method ?? 'GET', path: `${base}/` });
+    }
+    if (http.pathRegex !== undefined && sample) {
+      // Near misses a wider enforcement lets through: another character class in the last
+      // segment (URI path characters), one segment deeper, the directory of the sample.
+      const cut = sample.path.lastIndexOf('/');
+      const dir = sample.path.slice(0, cut + 1);
+      negatives.push(
+        { method: sample.method, path: `${dir}Z~Z` },
+        { method: sample.method, path: `${sample.path.replace(/\/+$/, '')}/extra` },
+        { method: sample.method, path: dir },
+      );
     }
   }
   negatives.push({ method: 'GET', path: UNDECLARED_PATH }, { method: 'DELETE', path: UNDECLARED_PATH });
@@ -434,6 +484,7 @@ export function analyzeRequests(
   const allowed: RequestFlow[] = [];
   const missing: RequestFlow[] = [];
   const unexpected: RequestFlow[] = [];
+  const toleratedRequests: RequestFlow[] = [];
   // Per destination service: pod port -> probes (ports sharing a pod port merge).
   const probesByService = new Map<string, Map<number, RequestProbe[]>>();
   const probesOf = (service: ResolvedService) => {
@@ -481,8 +532,10 @@ export function analyzeRequests(
           }
           if (isDeclared && !isAllowed) {
             missing.push(flow);
-          } else if (!isDeclared && isAllowed && !tolerated.has(flowKey(flow)) && !isDeclaredProbe(service, port, request)) {
-            unexpected.push(flow);
+          } else if (!isDeclared && isAllowed && !tolerated.has(flowKey(flow))) {
+            // Declared kubelet probes and opted-in widening are tolerated, never unexpected.
+            const tolerable = isDeclaredProbe(service, port, request) || requestWideningAllowed(catalog, from, to, port, options);
+            (tolerable ? toleratedRequests : unexpected).push(flow);
           }
         }
       }
@@ -496,6 +549,7 @@ export function analyzeRequests(
     allowed: allowed.sort(compare),
     missing: missing.sort(compare),
     unexpected: unexpected.sort(compare),
+    tolerated: toleratedRequests.sort(compare),
   };
 }
 

@@ -151,6 +151,11 @@ export const CATALOG_SCHEMA: any = {
           "default": "refuse",
           "description": "What phases without request routing (baseline, cilium; linkerd for header-scoped faults) do with header routes and header-scoped faults."
         },
+        "l7Widening": {
+          "$ref": "#/definitions/L7Widening",
+          "default": "refuse",
+          "description": "What phases do with a route limit they can enforce only wider than declared; a route's `allowWiderEnforcement` overrides it for that route."
+        },
         "linkerd": {
           "$ref": "#/definitions/LinkerdSettingsSpec",
           "description": "Settings of the linkerd phase. Default: defaults of each field."
@@ -486,6 +491,14 @@ export const CATALOG_SCHEMA: any = {
       ],
       "type": "string"
     },
+    "L7Widening": {
+      "description": "What a phase does with a route limit it can enforce only wider than declared (see docs/routes.md for the route forms each phase enforces exactly).",
+      "enum": [
+        "refuse",
+        "allow"
+      ],
+      "type": "string"
+    },
     "LinkerdSettingsSpec": {
       "additionalProperties": false,
       "description": "Settings of the linkerd phase.",
@@ -786,6 +799,10 @@ export const CATALOG_SCHEMA: any = {
       "additionalProperties": false,
       "description": "A named request class of a service: HTTP method and path, or gRPC service/method.",
       "properties": {
+        "allowWiderEnforcement": {
+          "description": "Let a phase that cannot enforce the limit to this route exactly enforce it wider (e.g. Istio authorization paths for a regular expression, or a Linkerd route that wins some of this route's requests): synthesis warns, listing the extra requests the callers limited to this route are allowed, and `check` reports them as tolerated. Without it such a phase refuses to synthesize. See docs/routes.md. Default: the catalog's `l7Widening`.",
+          "type": "boolean"
+        },
         "fault": {
           "$ref": "#/definitions/FaultSpec",
           "description": "Fault injection for testing (phases that support it). Never on unless set here. Default: no fault injection."

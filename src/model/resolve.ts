@@ -58,6 +58,7 @@ import {
   FaultSpec,
   L4Layer,
   L7Fallback,
+  L7Widening,
   MeshMode,
   PeerSpec,
   PortProtocol,
@@ -402,6 +403,7 @@ function resolveRoute(issues: Issues, path: Path, spec: RouteSpec, ports: readon
     idempotentSource,
     timeoutMs,
     retries,
+    ...(spec.allowWiderEnforcement !== undefined ? { allowWiderEnforcement: spec.allowWiderEnforcement } : {}),
   };
 }
 
@@ -941,6 +943,7 @@ export function resolveCatalog(spec: CatalogSpec): { catalog?: ResolvedCatalog; 
     dns,
     ingressController,
     l7Fallback: spec.l7Fallback ?? L7Fallback.REFUSE,
+    l7Widening: spec.l7Widening ?? L7Widening.REFUSE,
     peers: [...peers.values()].sort((a, b) => compareStrings(a.name, b.name)),
     certificates,
     namespaces: [...namespaces.values()].sort((a, b) => compareStrings(a.name, b.name)),

@@ -4,7 +4,7 @@
  *
  * Internal (not part of the jsii API): plain TypeScript types, free to use unions.
  */
-import { HttpMethod, L4Layer, L7Fallback, MeshMode, PortProtocol, RetryCondition } from './types';
+import { HttpMethod, L4Layer, L7Fallback, L7Widening, MeshMode, PortProtocol, RetryCondition } from './types';
 
 /** A service port with defaults applied. */
 export interface ResolvedPort {
@@ -69,6 +69,8 @@ export interface ResolvedRoute {
   readonly retries?: ResolvedRetries;
   /** Fault injection, only when the catalog asks for it. */
   readonly fault?: ResolvedFault;
+  /** The route's own `allowWiderEnforcement`, when set (see `widerEnforcementAllowed`). */
+  readonly allowWiderEnforcement?: boolean;
 }
 
 export interface ResolvedFault {
@@ -329,6 +331,8 @@ export interface ResolvedCatalog {
   readonly ingressController: ResolvedLocation;
   /** What phases do with header routes and header-scoped faults they cannot express. */
   readonly l7Fallback: L7Fallback;
+  /** What phases do with route limits they can enforce only wider (routes may override). */
+  readonly l7Widening: L7Widening;
   /** Every peer (built-in and declared), sorted by name. */
   readonly peers: ResolvedPeer[];
   readonly certificates: ResolvedCertificateDefaults;

@@ -189,6 +189,15 @@ export interface RouteSpec {
    * @default - no fault injection
    */
   readonly fault?: FaultSpec;
+  /**
+   * Let a phase that cannot enforce the limit to this route exactly enforce it wider
+   * (e.g. Istio authorization paths for a regular expression, or a Linkerd route that
+   * wins some of this route's requests): synthesis warns, listing the extra requests the
+   * callers limited to this route are allowed, and `check` reports them as tolerated.
+   * Without it such a phase refuses to synthesize. See docs/routes.md.
+   * @default - the catalog's `l7Widening`
+   */
+  readonly allowWiderEnforcement?: boolean;
 }
 
 /** Injected delay. */
@@ -752,6 +761,17 @@ export enum L7Fallback {
   SKIP = 'skip',
 }
 
+/**
+ * What a phase does with a route limit it can enforce only wider than declared (see
+ * docs/routes.md for the route forms each phase enforces exactly).
+ */
+export enum L7Widening {
+  /** Refuse to synthesize, naming the service, route, callers and phase. */
+  REFUSE = 'refuse',
+  /** Enforce the limit wider and warn, listing the extra requests allowed. */
+  ALLOW = 'allow',
+}
+
 /** Which L4 enforcement stays under a mesh. */
 export enum L4Layer {
   /** CiliumNetworkPolicy at L3/L4 only (L7 is the mesh's job). */
@@ -931,6 +951,12 @@ export interface CatalogSpec {
    * @default L7Fallback.REFUSE
    */
   readonly l7Fallback?: L7Fallback;
+  /**
+   * What phases do with a route limit they can enforce only wider than declared; a
+   * route's `allowWiderEnforcement` overrides it for that route.
+   * @default L7Widening.REFUSE
+   */
+  readonly l7Widening?: L7Widening;
   /**
    * Certificate settings.
    * @default - generated CA chain, 2160h leaves renewed 720h before expiry

@@ -293,7 +293,7 @@ describe('checkCiliumReachability', () => {
     const text = formatReportText(report);
     expect(text).toContain('allowed    shop/checkout -> payments/charge 8080/TCP POST /charge (route charge)');
     expect(text).toContain('refused    shop/checkout -> payments/charge 8080/TCP DELETE /charge');
-    expect(text).toMatch(/Cilium: \d+ declared, \d+ allowed, 0 missing, 0 unexpected, \d+ tolerated; L7 requests: 16 declared, 16 allowed, 0 missing, 0 unexpected: OK/);
+    expect(text).toMatch(/Cilium: \d+ declared, \d+ allowed, 0 missing, 0 unexpected, \d+ tolerated; L7 requests: 20 declared, 20 allowed, 0 missing, 0 unexpected: OK/);
   });
 
   test('ingress from the world: exposed services are declared from outside the cluster', () => {

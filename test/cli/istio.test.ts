@@ -58,7 +58,10 @@ describe('mesh-ladder check --phase istio', () => {
     const result = await runCli('check', SHOP_CATALOG, '--phase', 'istio');
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^phase: istio\n/);
+    // One-segment regexes are exact ({*}); the one regex Istio can only widen opts in and is listed.
     expect(result.stdout).toMatch(/Istio \+ Cilium: \d+ declared, \d+ allowed, 0 missing, 0 unexpected, \d+ tolerated; L7 requests: \d+ declared, \d+ allowed, 0 missing, 0 unexpected: OK\n$/);
+    expect(result.stderr).toMatch(/^warning: istio: payments\/ledger \(1\):\n  - route "get-balance": the istio phase enforces it wider \(allowWiderEnforcement\): peer backoffice may also send GET requests to paths matching \/accounts\/\{\*\}\/balance/m);
+    expect(result.stderr).toMatch(/^istio: 1 warning on 1 service$/m);
   });
 
   test('the issue example as JSON: the allowed and the refused request of a route-limited call', async () => {

@@ -1,12 +1,13 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { ALLOW_NOTHING_NAME, DRY_RUN_ANNOTATION, isProxied, PEER_POLICY_PREFIX, perServiceName, principal, slug } from './names';
-import { authorizationPaths } from './paths';
+import { authorizationPaths, wideningExample } from './paths';
 import { peerCoversNamespace, peerMatchesPods, podSets } from './peers';
 import * as sec from '../../../imports/security.istio.io';
 import { ServiceCatalog } from '../../model/catalog';
 import { parseCidr } from '../../model/cidr';
 import { ExternalPort, ResolvedCaller, ResolvedCatalog, ResolvedPeer, ResolvedPort, ResolvedRoute, ResolvedService } from '../../model/resolved';
+import { widerEnforcementAllowed } from '../../model/route-forms';
 import { RouteLimited, routesOnPort } from '../../model/routes';
 import { L4Layer, MeshMode, PortProtocol } from '../../model/types';
 import { constructId, MANAGED_BY_LABELS, PhaseCapabilityError, serviceLabels } from '../common';
@@ -82,8 +83,15 @@ const NO_IDENTITY = ['*'];
  * the tightest superset (`{*}` segments or a prefix); see `approximatedPaths`.
  */
 export class IstioAuthorizationPolicies extends Construct {
-  /** Routes whose regular expression is authorized through a broader path. */
+  /**
+   * Routes whose regular expression is authorized through a broader path (only those
+   * whose widening the catalog allows: the others are refused).
+   */
   public readonly approximatedPaths: ApproximatedPath[] = [];
+  /** The widenings the catalog allows, one line each with the extra requests allowed. */
+  public readonly warnings: string[] = [];
+  /** Route limits enforced wider, by `service|route`: who is limited to them. */
+  private readonly widened = new Map<string, { service: ResolvedService; route: ResolvedRoute; paths: string[]; callers: Set<string> }>();
   private readonly byService = new Map<string, ApiObject>();
   private readonly byNamespace = new Map<string, ApiObject>();
   private readonly byPeer = new Map<string, ApiObject>();
@@ -153,6 +161,17 @@ export class IstioAuthorizationPolicies extends Construct {
         },
       }));
     }
+    for (const { service, route, paths, callers } of [...this.widened.values()].sort((a, b) => compareText(`${a.service.id}|${a.route.name}`, `${b.service.id}|${b.route.name}`))) {
+      const who = [...callers].sort(compareText).join(', ');
+      const example = wideningExample(paths, route.http!.pathRegex!);
+      const extra = `${route.http?.method ?? 'any'} requests to paths matching ${paths.join(' or ')} that the regex ${route.http!.pathRegex} does not match${example ? ` (e.g. ${example})` : ''}`;
+      if (widerEnforcementAllowed(model, route)) {
+        this.approximatedPaths.push({ serviceId: service.id, route: route.name, regex: route.http!.pathRegex!, paths });
+        this.warnings.push(`${service.id} route "${route.name}": the istio phase enforces it wider (allowWiderEnforcement): ${who} may also send ${extra} (AuthorizationPolicy paths have no regular expressions)`);
+      } else {
+        problems.push(`${service.id} route "${route.name}" (pathRegex ${route.http!.pathRegex}), limited for ${who}: AuthorizationPolicy paths have no regular expressions; the tightest paths Istio can say (${paths.join(', ')}) would also let them send ${extra}. Make the regex a literal path, \`[^/]+\` segments or alternatives of those, or set allowWiderEnforcement: true on the route (or l7Widening: allow) to accept the wider limit`);
+      }
+    }
     if (problems.length > 0) {
       throw new PhaseCapabilityError(`the istio phase cannot authorize ${problems.length} caller(s) exactly:\n` + problems.map(p => `  - ${p}`).join('\n'));
     }
@@ -201,30 +220,42 @@ export class IstioAuthorizationPolicies extends Construct {
       const sources = version
         ? [`p:${principal(model.trustDomain, caller.namespace, version.serviceAccount)}`]
         : callerPrincipals(model, caller);
-      this.addEntry(service, grants, sources, inbound.call.ports, inbound.call);
+      this.addEntry(service, grants, sources, inbound.call.ports, inbound.call, version ? `${caller.id} (version ${version.name})` : caller.id);
     }
     for (const caller of service.callers) {
       const sources = peerSources(context, service, caller, problems);
       if (sources) {
-        this.addEntry(service, grants, sources, caller.ports, caller);
+        this.addEntry(service, grants, sources, caller.ports, caller, `peer ${caller.peer.name}`);
       }
     }
   }
 
   /** Ports where the entry is limited to routes get one operation per route; other ports any request. */
-  private addEntry(service: ResolvedService, grants: Grants, sources: SourceKey[], ports: ReadonlyArray<ResolvedPort>, limited: RouteLimited): void {
+  private addEntry(
+    service: ResolvedService,
+    grants: Grants,
+    sources: SourceKey[],
+    ports: ReadonlyArray<ResolvedPort>,
+    limited: RouteLimited,
+    callerName: string,
+  ): void {
     grants.open(sources, podPorts(ports.filter(p => routesOnPort(limited, p) === undefined)));
     for (const route of limited.routes) {
-      grants.route(sources, this.routeOperation(service, route), podPorts(ports.filter(p => routesOnPort(limited, p)?.includes(route))));
+      const routePorts = podPorts(ports.filter(p => routesOnPort(limited, p)?.includes(route)));
+      const { paths, exact } = authorizationPaths(route);
+      if (!exact && route.http?.pathRegex !== undefined && routePorts.length > 0) {
+        const key = `${service.id}|${route.name}`;
+        const entry = this.widened.get(key) ?? { service, route, paths: paths ?? [], callers: new Set<string>() };
+        entry.callers.add(callerName);
+        this.widened.set(key, entry);
+      }
+      grants.route(sources, this.routeOperation(route), routePorts);
     }
   }
 
   /** The methods and paths of a route (ports are added by the caller). */
-  private routeOperation(service: ResolvedService, route: ResolvedRoute): sec.AuthorizationPolicySpecRulesToOperation {
-    const { paths, exact } = authorizationPaths(route);
-    if (!exact && route.http?.pathRegex !== undefined && !this.approximatedPaths.some(a => a.serviceId === service.id && a.route === route.name)) {
-      this.approximatedPaths.push({ serviceId: service.id, route: route.name, regex: route.http.pathRegex, paths: paths ?? [] });
-    }
+  private routeOperation(route: ResolvedRoute): sec.AuthorizationPolicySpecRulesToOperation {
+    const { paths } = authorizationPaths(route);
     // gRPC is always POST; an HTTP route without a method admits every method.
     const methods = route.grpc ? ['POST'] : route.http?.method !== undefined ? [route.http.method] : undefined;
     return {

@@ -8,6 +8,7 @@
  * `/products/x`, not `/productsx`) while Istio prefixes are plain string prefixes, so a
  * prefix becomes two matches: the exact path and the prefix with a trailing slash.
  */
+import { finitePieces } from './regex-pieces';
 import { ResolvedGrpcMatch, ResolvedHttpMatch, ResolvedRoute } from '../../model/resolved';
 
 export interface UriMatch {
@@ -60,7 +61,7 @@ export interface AuthorizationPaths {
 export function authorizationPaths(route: ResolvedRoute): AuthorizationPaths {
   if (route.grpc) {
     const g = route.grpc;
-    return { paths: [g.method !== undefined ? `/${g.service}/${g.method}` : `/${g.service}/*`], exact: true };
+    return { paths: [g.method !== undefined ? `/${g.service}/${g.method}` : `/${g.service}/{*}`], exact: true };
   }
   const http: ResolvedHttpMatch = route.http ?? {};
   if (http.path !== undefined) {
@@ -76,8 +77,11 @@ export function authorizationPaths(route: ResolvedRoute): AuthorizationPaths {
   return { exact: true };
 }
 
-/** Characters Istio accepts in a literal template segment (RFC 3986 pchar). */
-const PCHAR = /^[A-Za-z0-9\-._~%!$&'()+,;:@=]+$/;
+/**
+ * Characters Envoy accepts in a literal URI template segment: RFC 3986 pchar without `=`
+ * and `*` (envoyproxy/envoy uri_template_internal.cc kLiteral).
+ */
+const PCHAR = /^[A-Za-z0-9\-._~%!$&'()+,;:@]+$/;
 
 /** One parsed regex atom: what characters it can match and how often. */
 interface Atom {
@@ -226,6 +230,48 @@ function classMatchesSlash(body: string): boolean {
  * `exact` tells whether no other path matches.
  */
 export function regexToAuthorizationPath(regex: string): AuthorizationPaths {
+  // A small finite language (groups, alternatives, small classes, `[^/]+` segments): exact.
+  const finite = finitePieces(regex);
+  if (finite) {
+    return { paths: finite, exact: true };
+  }
+  // Alternatives at the top level are expressible pieces of their own.
+  const alternatives = topLevelAlternatives(regex);
+  if (alternatives.length > 1) {
+    const pieces = alternatives.map(singleRegexToAuthorizationPath);
+    return { paths: [...new Set(pieces.flatMap(p => p.paths ?? []))], exact: pieces.every(p => p.exact) };
+  }
+  return singleRegexToAuthorizationPath(regex);
+}
+
+/** Splits a regex at `|` outside groups and classes (one element when there is none). */
+function topLevelAlternatives(regex: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let inClass = false;
+  let start = 0;
+  for (let i = 0; i < regex.length; i++) {
+    const ch = regex[i];
+    if (ch === '\\') {
+      i++;
+    } else if (inClass) {
+      inClass = ch !== ']';
+    } else if (ch === '[') {
+      inClass = true;
+    } else if (ch === '(') {
+      depth++;
+    } else if (ch === ')') {
+      depth--;
+    } else if (ch === '|' && depth === 0) {
+      out.push(regex.slice(start, i));
+      start = i + 1;
+    }
+  }
+  out.push(regex.slice(start));
+  return out;
+}
+
+function singleRegexToAuthorizationPath(regex: string): AuthorizationPaths {
   const atoms = parseAtoms(regex);
   if (!atoms) {
     return { paths: [literalPrefix(regex) + '*'], exact: false };
@@ -299,4 +345,23 @@ function literalPrefix(regex: string): string {
     i += width;
   }
   return chars.join('');
+}
+
+/** A path the authorization `paths` allow and the regex does not match (for messages), if one is found. */
+export function wideningExample(paths: readonly string[], regex: string): string | undefined {
+  let re: RegExp;
+  try {
+    re = new RegExp(`^(?:${regex.replace(/\(\?P</g, '(?<')})$`);
+  } catch {
+    return undefined;
+  }
+  for (const path of paths) {
+    for (const fill of ['Z~Z', 'Z', '_', '0', 'a']) {
+      const candidate = path.replace(/\{\*\*\}/g, `${fill}/${fill}`).replace(/\{\*\}/g, fill).replace(/\*$/, `${fill}/${fill}`);
+      if (!re.test(candidate)) {
+        return candidate;
+      }
+    }
+  }
+  return undefined;
 }

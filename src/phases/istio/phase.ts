@@ -66,6 +66,9 @@ export class IstioPhase extends Construct {
   /** The NetworkPolicies underneath (L4 layer NETWORK_POLICY). */
   public readonly networkPolicies?: NetworkPolicyLayer;
 
+  /** What the phase enforces only partly (route limits enforced wider, where the catalog allows it). */
+  public readonly warnings: string[];
+
   public constructor(scope: Construct, id: string, props: IstioPhaseProps) {
     super(scope, id);
     const catalog = props.catalog;
@@ -78,6 +81,7 @@ export class IstioPhase extends Construct {
     }
     this.peerAuthentications = new IstioPeerAuthentications(this, 'peer-authentication', { catalog, mode });
     this.authorizationPolicies = new IstioAuthorizationPolicies(this, 'authorization', { catalog, mode, l4 });
+    this.warnings = [...this.authorizationPolicies.warnings];
     this.virtualServices = new IstioVirtualServices(this, 'virtual-services', { catalog });
     this.destinationRules = new IstioDestinationRules(this, 'destination-rules', { catalog });
     this.serviceEntries = new IstioServiceEntries(this, 'service-entries', { catalog });

@@ -8,9 +8,13 @@ import { IConstruct } from 'constructs';
 import { ALL_NETWORKS_NAME, INGRESS_NETWORKS_NAME, PEER_NETWORKS_PREFIX } from './constants';
 import { labelsMatch, peerCoversNamespace } from '../../model/peers';
 import { ResolvedCatalog, ResolvedPeer, ResolvedPeerCall, ResolvedPort, ResolvedRoute, ResolvedService } from '../../model/resolved';
+import { widerEnforcementAllowed } from '../../model/route-forms';
 import { routesOnPort } from '../../model/routes';
-import { HttpMethod, L4Layer, PortProtocol } from '../../model/types';
+import { L4Layer, PortProtocol } from '../../model/types';
 import { PhaseCapabilityError } from '../common';
+import { covers, describeMatch, httpMatchOf, mayShadow } from './route-match';
+
+export { covers, grpcMatchOf, httpMatchOf, mayShadow, mayShadowGrpc, mayShadowHttp } from './route-match';
 
 /** Name of the Service of one canary version: `<service>-<version>`. */
 export function versionServiceName(service: ResolvedService, version: string): string {
@@ -71,16 +75,6 @@ export function isEmptyGrant(p: Principals): boolean {
   return p.accounts.length === 0 && p.patterns.length === 0 && p.networks.length === 0;
 }
 
-export interface HttpMatchPlan {
-  readonly method?: HttpMethod;
-  readonly path?: { readonly type: 'Exact' | 'PathPrefix' | 'RegularExpression'; readonly value: string };
-}
-
-export interface GrpcMatchPlan {
-  readonly service: string;
-  readonly method?: string;
-}
-
 /** A route-limited grant on a Server: these principals, these routes' requests. */
 export interface RouteGrant {
   readonly route: ResolvedRoute;
@@ -133,27 +127,6 @@ function sortedIdentities(ids: Iterable<Identity>): Identity[] {
     byKey.set(identityKey(id), id);
   }
   return [...byKey.entries()].sort(([a], [b]) => compareStrings(a, b)).map(([, id]) => id);
-}
-
-/** HTTP/2 framing (gRPC) on an HTTPRoute: gRPC requests are POSTs to `/<service>/<method>`. */
-export function httpMatchOf(route: ResolvedRoute): HttpMatchPlan {
-  if (route.kind === 'grpc') {
-    const grpc = route.grpc!;
-    return grpc.method !== undefined
-      ? { method: HttpMethod.POST, path: { type: 'Exact', value: `/${grpc.service}/${grpc.method}` } }
-      : { method: HttpMethod.POST, path: { type: 'PathPrefix', value: `/${grpc.service}` } };
-  }
-  const http = route.http ?? {};
-  const path = http.path !== undefined ? { type: 'Exact' as const, value: http.path }
-    : http.pathPrefix !== undefined ? { type: 'PathPrefix' as const, value: http.pathPrefix }
-      : http.pathRegex !== undefined ? { type: 'RegularExpression' as const, value: http.pathRegex }
-        : undefined;
-  return { ...(http.method ? { method: http.method } : {}), ...(path ? { path } : {}) };
-}
-
-export function grpcMatchOf(route: ResolvedRoute): GrpcMatchPlan {
-  const grpc = route.grpc!;
-  return { service: grpc.service, ...(grpc.method !== undefined ? { method: grpc.method } : {}) };
 }
 
 function isL7(protocol: PortProtocol): boolean {
@@ -409,6 +382,7 @@ export function planServers(model: ResolvedCatalog, options: PlanOptions): Serve
     for (const [podPort, ports] of [...byPodPort.entries()].sort(([a], [b]) => a - b)) {
       const where = `${service.id} port ${ports[0].ref}`;
       const server = new PrincipalSet();
+      const serverWho = new Set<string>();
       const limited = new Map<string, { route: ResolvedRoute; set: PrincipalSet; principals: Principal[] }>();
       const grant = (entry: { readonly ports: readonly ResolvedPort[]; readonly routes: readonly ResolvedRoute[] }, principals: Principal[]) => {
         for (const port of entry.ports.filter(p => ports.includes(p))) {
@@ -416,6 +390,7 @@ export function planServers(model: ResolvedCatalog, options: PlanOptions): Serve
           const routes = routesOnPort(entry, port);
           if (!routes) {
             server.addAll(principals);
+            principals.forEach(p => serverWho.add(principalWho(p)));
             continue;
           }
           for (const route of routes) {
@@ -439,26 +414,14 @@ export function planServers(model: ResolvedCatalog, options: PlanOptions): Serve
       // Calls to a pod peer whose scope holds this service's pods reach them on the call's
       // port numbers (the peer side of a peer call): any request there.
       for (const { caller, fromVersion } of peerCallsInto(model, service, podPort)) {
-        server.addAll(callerPrincipals(caller, fromVersion));
+        const principals = callerPrincipals(caller, fromVersion);
+        server.addAll(principals);
+        principals.forEach(p => serverWho.add(principalWho(p)));
       }
       const style = serverProtocol(service, ports).routeStyle;
-      const overlaps: string[] = [];
-      if (style !== 'none') {
-        // Linkerd authorizes a request by its best-matching route only: callers of a route
-        // are also authorized on every route that can win its requests.
-        const served = routesOn(service, ports);
-        for (const { route: a, principals } of [...limited.values()]) {
-          for (const b of served.filter(r => r !== a && mayShadow(r, a, style))) {
-            const item = limited.get(b.name) ?? { route: b, set: new PrincipalSet(), principals: [] };
-            item.set.addAll(principals);
-            item.principals.push(...principals);
-            limited.set(b.name, item);
-            if (!covers(a, b, style)) {
-              overlaps.push(`route "${b.name}" can win requests of route "${a.name}" without being contained in it: the callers limited to "${a.name}" are authorized on all of "${b.name}"`);
-            }
-          }
-        }
-      }
+      const precedence = style === 'none' ? { widenings: [], widenedInto: new Map<string, Set<string>>() }
+        : authorizeByPrecedence(model, where, routesOn(service, ports), limited, serverWho, style);
+      const overlaps = precedence.widenings;
       const serverPrincipals = server.build();
       const routeGrants = [...limited.values()]
         .map(({ route, set }) => ({ route, principals: set.build(serverPrincipals) }))
@@ -470,7 +433,7 @@ export function planServers(model: ResolvedCatalog, options: PlanOptions): Serve
       // Before de-duplication: a route grant the Server's covers still says who is limited.
       const rawRouteGrants = [...limited.values()].map(({ route, set }) => ({ route, principals: set.build() }));
       assertNoWidening(where, serverPrincipals, rawRouteGrants, plaintext);
-      assertIdentitiesSeparate(where, model, service, ports, style, serverPrincipals, routeGrants, options);
+      assertIdentitiesSeparate(where, model, service, ports, style, serverPrincipals, routeGrants, precedence.widenedInto, options);
       plans.push({
         service,
         name: `${service.name}-${ports[0].ref}`,
@@ -485,6 +448,127 @@ export function planServers(model: ResolvedCatalog, options: PlanOptions): Serve
     }
   }
   return plans;
+}
+
+/** Who a principal stands for (a caller, or a network's reason). */
+function principalWho(p: Principal): string {
+  return p.kind === 'network' ? p.reason : p.who;
+}
+
+/**
+ * Makes route-limited authorization exact under the proxy's route precedence, in place,
+ * and returns the widenings the catalog allowed (one line each).
+ *
+ * linkerd2-proxy dispatches a request to ONE route of the Server, the best match
+ * (`linkerd/http/route/src/lib.rs` find/best; ordering in `http/match.rs`: path match
+ * length — exact and regex by the whole path, prefix by the prefix — then headers, query
+ * parameters, method; `grpc/match.rs`: service then method length), and authorizes it by
+ * that route's policies only. The catalog declares a request for a caller when ANY of the
+ * caller's routes matches it (as Cilium and Istio enforce it). So:
+ * - route `u` is authorized for the callers of every route `v` that covers it (each
+ *   request `u` wins is a request of `v`): exact;
+ * - callers of `v` are never added to a route `u` that merely overlaps `v`: when `u` can
+ *   win a request of `v` without being contained in it, the callers of `v` would lose
+ *   that request (declared but denied) or, if added, gain all of `u`. That is refused,
+ *   naming service, routes and callers, unless `v` allows wider enforcement: then they
+ *   are added to `u` and the widening is reported.
+ * `mayShadow` over-approximates (unsure = may win), `covers` under-approximates (unsure =
+ * does not cover), so an accepted plan is exact.
+ */
+function authorizeByPrecedence(
+  model: ResolvedCatalog,
+  where: string,
+  served: readonly ResolvedRoute[],
+  limited: Map<string, { route: ResolvedRoute; set: PrincipalSet; principals: Principal[] }>,
+  serverWho: ReadonlySet<string>,
+  style: 'http' | 'grpc',
+): { widenings: string[]; widenedInto: Map<string, Set<string>> } {
+  const own = new Map([...limited.entries()].map(([name, item]) => [name, { route: item.route, principals: [...item.principals] }]));
+  const routes = served.filter(r => own.has(r.name));
+  const whoOf = (name: string) => new Set([...own.get(name)!.principals.map(principalWho)].filter(w => !serverWho.has(w)));
+  const grantTo = (u: ResolvedRoute, principals: readonly Principal[]) => {
+    const item = limited.get(u.name)!;
+    item.set.addAll(principals);
+    item.principals.push(...principals);
+  };
+  const twins = style === 'http' ? splitByMethod(served, routes, own, limited, style) : new Set<string>();
+  // Closure over covering routes first, so the check below sees the final callers.
+  for (const u of routes) {
+    for (const v of routes.filter(r => r !== u && covers(r, u, style))) {
+      grantTo(u, own.get(v.name)!.principals);
+    }
+  }
+  const widened: string[] = [];
+  const widenedInto = new Map<string, Set<string>>();
+  const refused: string[] = [];
+  for (const v of routes) {
+    const callers = whoOf(v.name);
+    const method = style === 'http' ? httpMatchOf(v).method : undefined;
+    // A method twin of `u` takes every request of `u` with the method of `v`.
+    const wins = (r: ResolvedRoute) => r !== v && !covers(v, r, style) && mayShadow(r, v, style) && !twins.has(`${r.name}|${method}`);
+    for (const u of routes.filter(wins)) {
+      const authorized = new Set(limited.get(u.name)!.principals.map(principalWho));
+      const losing = [...callers].filter(w => !authorized.has(w)).sort(compareStrings);
+      if (losing.length === 0) {
+        continue;
+      }
+      const what = `route "${u.name}" (${describeMatch(u, style)}) can win requests of route "${v.name}" (${describeMatch(v, style)}) without being contained in it`;
+      if (widerEnforcementAllowed(model, v)) {
+        grantTo(u, own.get(v.name)!.principals.filter(p => losing.includes(principalWho(p))));
+        widenedInto.set(v.name, (widenedInto.get(v.name) ?? new Set<string>()).add(u.name));
+        widened.push(`${what}: ${losing.join(', ')}, limited to "${v.name}", are also allowed the requests of "${u.name}" that "${v.name}" does not match (allowWiderEnforcement)`);
+      } else {
+        refused.push(`${what}; ${losing.join(', ')}, limited to "${v.name}", would be denied those requests, or allowed all of "${u.name}"`);
+      }
+    }
+  }
+  if (refused.length > 0) {
+    throw new PhaseCapabilityError(`${where}: the linkerd phase cannot enforce these route limits exactly: ${refused.join('; ')}. The proxy authorizes a request by the one route it dispatches to (longest path match, then method). Make the routes nested or disjoint, or set allowWiderEnforcement: true on the route (or l7Widening: allow) to accept the wider limit`);
+  }
+  return { widenings: widened, widenedInto };
+}
+
+/**
+ * Exact method twins, in place: a method-less HTTP route `u` whose path lies inside the
+ * path of a route `v` limited to method `m` (and which can win requests of `v`) gets a
+ * twin `<u>-<m>`: same path, method `m`. The proxy prefers the twin for method-`m`
+ * requests (same path rank, a method match ranks higher: linkerd2-proxy
+ * `http/match.rs`), and the twin is contained in `v`, so it carries the callers of `v`
+ * while `u` keeps the other methods. Returns `<u>|<m>` for every twin made.
+ */
+function splitByMethod(
+  served: readonly ResolvedRoute[],
+  routes: ResolvedRoute[],
+  own: Map<string, { route: ResolvedRoute; principals: Principal[] }>,
+  limited: Map<string, { route: ResolvedRoute; set: PrincipalSet; principals: Principal[] }>,
+  style: 'http' | 'grpc',
+): Set<string> {
+  const twins = new Set<string>();
+  for (const u of [...routes]) {
+    if (u.kind !== 'http' || u.http?.method !== undefined) {
+      continue;
+    }
+    for (const v of [...routes]) {
+      const method = v.kind === 'http' ? v.http?.method : undefined;
+      if (v === u || method === undefined || twins.has(`${u.name}|${method}`) || covers(v, u, style) || !mayShadow(u, v, style)) {
+        continue;
+      }
+      const pathOfV: ResolvedRoute = { ...v, http: { ...v.http, method: undefined } };
+      const name = `${u.name}-${method.toLowerCase()}`;
+      if (!covers(pathOfV, u, style) || served.some(r => r.name === name) || own.has(name)) {
+        continue;
+      }
+      const twin: ResolvedRoute = { ...u, name, http: { ...u.http, method } };
+      const principals = [...own.get(u.name)!.principals];
+      routes.push(twin);
+      own.set(name, { route: twin, principals });
+      const set = new PrincipalSet();
+      set.addAll(principals);
+      limited.set(name, { route: twin, set, principals: [...principals] });
+      twins.add(`${u.name}|${method}`);
+    }
+  }
+  return twins;
 }
 
 /** The pods of a catalog service, one unit per version (backend versions have none). */
@@ -594,14 +678,17 @@ function assertIdentitiesSeparate(
   style: 'http' | 'grpc' | 'none',
   server: Principals,
   routeGrants: readonly RouteGrant[],
+  widenedInto: ReadonlyMap<string, ReadonlySet<string>>,
   options: PlanOptions,
 ): void {
-  const served = style === 'none' ? [] : routesOn(service, ports);
+  const attached = routeGrants.map(g => g.route);
   const expand = (routes: ResolvedRoute[]): Set<string> => {
-    // As planServers does: a route's callers also get the routes that can win its requests.
+    // As authorizeByPrecedence does: a route's callers also get the attached routes it
+    // covers (method twins included), and those it was widened into.
     const out = new Set(routes.map(r => r.name));
     for (const a of routes) {
-      served.filter(b => b !== a && mayShadow(b, a, style as 'http' | 'grpc')).forEach(b => out.add(b.name));
+      attached.filter(u => u !== a && covers(a, u, style as 'http' | 'grpc')).forEach(u => out.add(u.name));
+      (widenedInto.get(a.name) ?? new Set<string>()).forEach(n => out.add(n));
     }
     return out;
   };
@@ -731,174 +818,6 @@ function assertNoWidening(where: string, server: Principals, routeGrants: readon
   if (problems.length > 0) {
     throw new PhaseCapabilityError(`${where}: ${problems.join('; ')}. Linkerd matches a NetworkAuthentication by address, whether the client is meshed or not. Mesh the peer (pod peers: peers[].meshed: true, with its serviceAccount), give it addresses of its own (world and kube-apiserver peers: cidrs), serve it on a port of its own, or drop the route limits on this port`);
   }
-}
-
-/** Trims trailing slashes the way Linkerd compares path prefixes. */
-function trimSlashes(path: string): string {
-  return path === '/' ? '/' : path.replace(/\/+$/, '');
-}
-
-/** Whether `prefix` covers `path` segment-wise (Gateway API PathPrefix). */
-function prefixCovers(prefix: string, path: string): boolean {
-  const p = trimSlashes(prefix);
-  if (p === '/') {
-    return true;
-  }
-  const rest = trimSlashes(path);
-  return rest === p || rest.startsWith(p + '/');
-}
-
-/**
- * Whether a retried route `q` can win (or tie) Gateway API precedence for some request
- * of the non-idempotent route `n`. Linkerd ranks matches by matched path length, then
- * method presence; a tie is resolved by creation time, which the phase cannot control,
- * so a tie counts as a loss. Conservative: when unsure (regular expressions), true.
- */
-export function mayShadowHttp(q: HttpMatchPlan, n: HttpMatchPlan): boolean {
-  if (q.method !== undefined && n.method !== undefined && q.method !== n.method) {
-    return false;
-  }
-  const nWinsTies = n.method !== undefined && q.method === undefined;
-  const qp = q.path;
-  const np = n.path;
-  if (np === undefined || (np.type === 'PathPrefix' && trimSlashes(np.value) === '/')) {
-    // n matches every path at length 1: any longer q path wins on it.
-    return qp === undefined || (qp.type === 'PathPrefix' && trimSlashes(qp.value) === '/') ? !nWinsTies : true;
-  }
-  if (qp === undefined) {
-    // q matches at length 1: it ties only with an exact "/".
-    return np.type === 'Exact' && np.value === '/' && !nWinsTies;
-  }
-  if (qp.type === 'RegularExpression' || np.type === 'RegularExpression') {
-    if (qp.type === 'Exact' && np.type === 'RegularExpression') {
-      return safeRegex(np.value)?.test(qp.value) ?? true;
-    }
-    if (np.type === 'Exact' && qp.type === 'RegularExpression') {
-      const re = safeRegex(qp.value);
-      return re === undefined || (re.test(np.value) && !nWinsTies);
-    }
-    // Every match starts with the pattern's literal prefix: prefixes that disagree cannot
-    // both match one path.
-    const qLiteral = qp.type === 'RegularExpression' ? literalPrefix(qp.value) : qp.value;
-    const nLiteral = np.type === 'RegularExpression' ? literalPrefix(np.value) : np.value;
-    return qLiteral.startsWith(nLiteral) || nLiteral.startsWith(qLiteral);
-  }
-  if (np.type === 'Exact') {
-    if (qp.type === 'Exact') {
-      return qp.value === np.value && !nWinsTies;
-    }
-    return prefixCovers(qp.value, np.value) && (trimSlashes(qp.value).length < trimSlashes(np.value).length ? false : !nWinsTies);
-  }
-  // n is a prefix.
-  if (qp.type === 'Exact') {
-    return prefixCovers(np.value, qp.value) && (qp.value.length > trimSlashes(np.value).length || !nWinsTies);
-  }
-  const ql = trimSlashes(qp.value).length;
-  const nl = trimSlashes(np.value).length;
-  if (prefixCovers(np.value, qp.value) && ql > nl) {
-    return true; // q is deeper inside n
-  }
-  if (prefixCovers(qp.value, np.value)) {
-    return ql === nl ? !nWinsTies : false;
-  }
-  return false;
-}
-
-function safeRegex(source: string): RegExp | undefined {
-  try {
-    return new RegExp(`^(?:${source})$`);
-  } catch {
-    return undefined;
-  }
-}
-
-export function mayShadowGrpc(q: GrpcMatchPlan, n: GrpcMatchPlan): boolean {
-  if (q.service !== n.service) {
-    return false;
-  }
-  if (q.method !== undefined && n.method !== undefined) {
-    return q.method === n.method;
-  }
-  // A method match is more specific than a service-only one.
-  return q.method !== undefined || n.method === undefined;
-}
-
-/** Whether route `q` can win (or tie) precedence for some request of route `n`. */
-export function mayShadow(q: ResolvedRoute, n: ResolvedRoute, style: 'http' | 'grpc'): boolean {
-  if (style === 'grpc') {
-    return q.kind === 'grpc' && n.kind === 'grpc' && mayShadowGrpc(grpcMatchOf(q), grpcMatchOf(n));
-  }
-  return mayShadowHttp(httpMatchOf(q), httpMatchOf(n));
-}
-
-/** Whether `|` occurs outside every group and character class. */
-function hasTopLevelAlternation(regex: string): boolean {
-  let depth = 0;
-  let inClass = false;
-  for (let i = 0; i < regex.length; i++) {
-    const ch = regex[i];
-    if (ch === '\\') {
-      i++;
-    } else if (inClass) {
-      inClass = ch !== ']';
-    } else if (ch === '[') {
-      inClass = true;
-    } else if (ch === '(') {
-      depth++;
-    } else if (ch === ')') {
-      depth--;
-    } else if (ch === '|' && depth === 0) {
-      return true;
-    }
-  }
-  return false;
-}
-
-/** The leading literal of a regular expression (what every full match starts with). */
-function literalPrefix(regex: string): string {
-  if (hasTopLevelAlternation(regex)) {
-    return ''; // an alternative may start otherwise
-  }
-  const m = /^\^?([^.[\](){}*+?|^$\\]*)/.exec(regex);
-  const literal = m ? m[1] : '';
-  // A quantifier applies to the last literal character: it is not certain.
-  return /^[*+?{]/.test(regex.slice((m?.[0].length ?? 0))) ? literal.slice(0, -1) : literal;
-}
-
-/**
- * Whether every request route `b` matches is also a request of route `a` (conservative:
- * false when unsure).
- */
-export function covers(a: ResolvedRoute, b: ResolvedRoute, style: 'http' | 'grpc'): boolean {
-  if (style === 'grpc' || (a.kind === 'grpc' && b.kind === 'grpc')) {
-    const ga = grpcMatchOf(a);
-    const gb = grpcMatchOf(b);
-    return a.kind === 'grpc' && b.kind === 'grpc' && ga.service === gb.service && (ga.method === undefined || ga.method === gb.method);
-  }
-  const ma = httpMatchOf(a);
-  const mb = httpMatchOf(b);
-  if (ma.method !== undefined && ma.method !== mb.method) {
-    return false;
-  }
-  const pa = ma.path;
-  const pb = mb.path;
-  if (pa === undefined || (pa.type === 'PathPrefix' && trimSlashes(pa.value) === '/')) {
-    return true;
-  }
-  if (pb === undefined) {
-    return false;
-  }
-  if (pa.type === 'PathPrefix') {
-    if (pb.type === 'RegularExpression') {
-      const literal = literalPrefix(pb.value);
-      return literal.startsWith(trimSlashes(pa.value) + '/');
-    }
-    return prefixCovers(pa.value, pb.value) && (pb.type === 'Exact' || trimSlashes(pb.value).length >= trimSlashes(pa.value).length);
-  }
-  if (pa.type === 'Exact') {
-    return pb.type === 'Exact' && pb.value === pa.value;
-  }
-  return pb.type === 'Exact' && (safeRegex(pa.value)?.test(pb.value) ?? false);
 }
 
 /**

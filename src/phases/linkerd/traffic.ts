@@ -3,10 +3,11 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { NOTE_ANNOTATION, PORT_LABEL, RETRY_DROPPED_ANNOTATION, ROUTE_LABEL, TIMEOUT_REQUEST_ANNOTATION, VERSION_LABEL } from './constants';
 import {
-  compareStrings, grpcMatchOf, GrpcMatchPlan, httpMatchOf, HttpMatchPlan, mayShadowGrpc, mayShadowHttp, NameRegistry, outboundStyle, routesOn,
+  compareStrings, grpcMatchOf, httpMatchOf, mayShadowGrpc, mayShadowHttp, NameRegistry, outboundStyle, routesOn,
   versionServiceName,
 } from './plan';
 import { formatDropped, linkerdDuration, planRetries, RouteObjectStyle, timeoutAnnotations } from './retries';
+import { GrpcMatchPlan, HttpMatchPlan } from './route-match';
 import * as gw from '../../../imports/gateway.networking.k8s.io';
 import { ServiceCatalog } from '../../model/catalog';
 import { ResolvedPort, ResolvedRoute, ResolvedService, ResolvedVersion } from '../../model/resolved';

@@ -192,7 +192,7 @@ describe('authorization paths', () => {
     expect(byName.b).toEqual({ paths: ['/v1', '/v1/*'], exact: true });
     expect(byName.c).toEqual({ paths: ['/*'], exact: true });
     expect(byName.d).toEqual({ paths: ['/shop.Checkout/PlaceOrder'], exact: true });
-    expect(byName.e).toEqual({ paths: ['/shop.Checkout/*'], exact: true });
+    expect(byName.e).toEqual({ paths: ['/shop.Checkout/{*}'], exact: true });
     expect(byName.f).toEqual({ exact: true });
   });
 
@@ -205,10 +205,15 @@ describe('authorization paths', () => {
     ['/api/v[0-9]+/things', '/api/{*}/things', false],
     ['/files/[a-z]*', '/files/*', false],
     ['/a/.*', '/a/*', false],
-    ['/a/(b|c)', '/a/*', false],
+    ['/a/(b|c)+', '/a/*', false],
     ['/x/[a-z]+/.*', '/x/*', false],
   ])('regex %s becomes %s (exact: %s)', (regex, path, exact) => {
     expect(regexToAuthorizationPath(regex)).toEqual({ paths: [path], exact });
+  });
+
+  test('a regex with a small finite language is split into its exact paths; top-level alternatives into pieces', () => {
+    expect(regexToAuthorizationPath('/a/(b|c)')).toEqual({ paths: ['/a/b', '/a/c'], exact: true });
+    expect(regexToAuthorizationPath('/a|/b/[0-9]+')).toEqual({ paths: ['/a', '/b/{*}'], exact: false });
   });
 });
 

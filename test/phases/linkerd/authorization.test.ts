@@ -181,8 +181,43 @@ describe('route-limited callers', () => {
     expect(find(h2, 'HTTPRoute', 'shop', 'a-h2c-s', POLICY).spec.rules).toEqual([{ matches: [{ method: 'POST', path: { type: 'PathPrefix', value: '/pkg.S' } }] }]);
   });
 
-  test('callers of a route are also authorized on a route that wins its requests; a warning when it is not contained', () => {
-    const overlapping: CatalogSpec = {
+  test('authorization follows the proxy\'s precedence (linkerd2-proxy path.rs): a route that can win requests of another without being contained in it is refused, or widened when the catalog allows it', () => {
+    const overlapping = (listOptIn?: boolean, anyCaller = true): CatalogSpec => ({
+      namespace: 'shop',
+      services: [
+        {
+          name: 'catalog',
+          ports: [{ name: 'http', port: 80, protocol: PortProtocol.HTTP }],
+          routes: [
+            { name: 'list', http: { method: HttpMethod.GET, pathPrefix: '/products' }, ...(listOptIn ? { allowWiderEnforcement: true } : {}) },
+            { name: 'get', http: { method: HttpMethod.GET, pathRegex: '/products/[a-z]+' } },
+            { name: 'any', http: { pathRegex: '/pro.*' }, ...(listOptIn ? { allowWiderEnforcement: true } : {}) },
+          ],
+        },
+        { name: 'search', clientOnly: true, calls: [{ service: 'catalog', routes: ['list'] }] },
+        ...(anyCaller ? [{ name: 'web', clientOnly: true, calls: [{ service: 'catalog', routes: ['any'] }] }] : []),
+      ],
+    });
+    // Only routes with callers of their own are attached; "get" and "any" win nothing then.
+    const alone = synthLinkerd(overlapping(undefined, false));
+    expect(names(alone.manifests, 'MeshTLSAuthentication', 'shop')).toEqual(['catalog-http-list']);
+    expect(alone.phase.warnings.filter(w => w.includes('can win requests'))).toEqual([]);
+    // "any" (regex, ranked by the whole path) wins GET /products/a/b, a request of "list";
+    // "list" ties with it on GET /products (both rank 9).
+    expect(() => synthLinkerd(overlapping())).toThrow(/shop\/catalog port http: the linkerd phase cannot enforce these route limits exactly: .*route "any" \(any method \/pro\.\* \(regex\)\) can win requests of route "list" \(GET \/products \(prefix\)\) without being contained in it; shop\/search, limited to "list", would be denied those requests/);
+    expect(() => synthLinkerd(overlapping())).toThrow(/route "list" \(GET \/products \(prefix\)\) can win requests of route "any" .*shop\/web, limited to "any"/);
+    const widened = synthLinkerd(overlapping(true));
+    const refs = (route: string) => find(widened.manifests, 'MeshTLSAuthentication', 'shop', `catalog-http-${route}`).spec.identityRefs.map((r: { name: string }) => r.name);
+    expect(refs('list')).toEqual(['search', 'web']);
+    expect(refs('any')).toEqual(['search', 'web']);
+    expect(widened.phase.warnings.filter(w => w.includes('can win requests'))).toEqual([
+      'shop/catalog pod port 80: route "any" (any method /pro.* (regex)) can win requests of route "list" (GET /products (prefix)) without being contained in it: shop/search, limited to "list", are also allowed the requests of "any" that "list" does not match (allowWiderEnforcement)',
+      'shop/catalog pod port 80: route "list" (GET /products (prefix)) can win requests of route "any" (any method /pro.* (regex)) without being contained in it: shop/web, limited to "any", are also allowed the requests of "list" that "any" does not match (allowWiderEnforcement)',
+    ]);
+  });
+
+  test('a method-less route inside a method-limited one gets an exact method twin (http/match.rs: a method match outranks none at equal path rank)', () => {
+    const twin = synthLinkerd({
       namespace: 'shop',
       services: [
         {
@@ -190,20 +225,42 @@ describe('route-limited callers', () => {
           ports: [{ name: 'http', port: 80, protocol: PortProtocol.HTTP }],
           routes: [
             { name: 'list', http: { method: HttpMethod.GET, pathPrefix: '/products' } },
-            { name: 'get', http: { method: HttpMethod.GET, pathRegex: '/products/[a-z]+' } },
-            { name: 'any', http: { pathRegex: '/pro.*' } },
+            { name: 'item', http: { pathRegex: '/products/[a-z]+' } },
           ],
         },
-        { name: 'search', clientOnly: true, calls: [{ service: 'catalog', routes: ['list'] }] },
+        { name: 'web', clientOnly: true, calls: [{ service: 'catalog', routes: ['list'] }] },
+        { name: 'admin', clientOnly: true, calls: [{ service: 'catalog', routes: ['item'] }] },
       ],
-    };
-    const result = synthLinkerd(overlapping);
-    for (const route of ['list', 'get', 'any']) {
-      expect(find(result.manifests, 'MeshTLSAuthentication', 'shop', `catalog-http-${route}`).spec.identityRefs).toEqual([{ kind: 'ServiceAccount', name: 'search', namespace: 'shop' }]);
-    }
-    expect(result.phase.warnings.filter(w => w.includes('can win requests'))).toEqual([
-      'shop/catalog pod port 80: route "any" can win requests of route "list" without being contained in it: the callers limited to "list" are authorized on all of "any"',
-    ]);
+    });
+    const refs = (route: string) => find(twin.manifests, 'MeshTLSAuthentication', 'shop', `catalog-http-${route}`).spec.identityRefs.map((r: { name: string }) => r.name);
+    // "item" wins GET /products/abc (longer path match): its GET twin carries the callers of "list" too.
+    expect(find(twin.manifests, 'HTTPRoute', 'shop', 'catalog-http-item-get', POLICY).spec.rules).toEqual([{ matches: [{ method: 'GET', path: { type: 'RegularExpression', value: '/products/[a-z]+' } }] }]);
+    expect(refs('item-get')).toEqual(['admin', 'web']);
+    expect(refs('item')).toEqual(['admin']);
+    expect(refs('list')).toEqual(['web']);
+    expect(twin.phase.warnings.filter(w => w.includes('can win requests'))).toEqual([]);
+  });
+
+  test('callers of a broader route are authorized on a narrower route that wins their requests, never the other way round', () => {
+    const nested = synthLinkerd({
+      namespace: 'shop',
+      services: [
+        {
+          name: 'catalog',
+          ports: [{ name: 'http', port: 80, protocol: PortProtocol.HTTP }],
+          routes: [
+            { name: 'list', http: { method: HttpMethod.GET, pathPrefix: '/products' } },
+            { name: 'get', http: { method: HttpMethod.GET, pathRegex: '/products/[a-z0-9-]+' } },
+          ],
+        },
+        { name: 'web', clientOnly: true, calls: [{ service: 'catalog', routes: ['list'] }] },
+        { name: 'cart', clientOnly: true, calls: [{ service: 'catalog', routes: ['get'] }] },
+      ],
+    });
+    const refs = (route: string) => find(nested.manifests, 'MeshTLSAuthentication', 'shop', `catalog-http-${route}`).spec.identityRefs.map((r: { name: string }) => r.name);
+    expect(refs('list')).toEqual(['web']);
+    expect(refs('get')).toEqual(['cart', 'web']);
+    expect(nested.phase.warnings.filter(w => w.includes('can win requests'))).toEqual([]);
   });
 
   test('an HTTP port with route-level authorization warns about kubelet probes until their paths are given', () => {
@@ -319,9 +376,22 @@ describe('routes that cannot win each other\'s requests', () => {
         { name: 'web', clientOnly: true, calls: [{ service: 'api', routes: ['items'] }] },
       ],
     });
-    // A top-level "|": an alternative may start anywhere, so "any" may win requests of "items".
-    // Its callers are then authorized on it too (conservatively), with a warning.
-    expect(names(items, 'MeshTLSAuthentication', 'shop')).toEqual(['api-http-any', 'api-http-items']);
+    // "any" has no callers of its own: not attached, it wins nothing.
+    expect(names(items, 'MeshTLSAuthentication', 'shop')).toEqual(['api-http-items']);
+    // With callers: a top-level "|" may start anywhere, so "any" may win requests of
+    // "items" (conservatively): refused rather than guessed.
+    expect(() => synthLinkerd({
+      namespace: 'shop',
+      services: [
+        {
+          name: 'api',
+          ports: [{ name: 'http', port: 80, protocol: PortProtocol.HTTP }],
+          routes: [{ name: 'items', http: { method: HttpMethod.PUT, pathRegex: '/items/[0-9]+' } }, { name: 'any', http: { pathRegex: '/a|/items/x' } }],
+        },
+        { name: 'web', clientOnly: true, calls: [{ service: 'api', routes: ['items'] }] },
+        { name: 'feed', clientOnly: true, calls: [{ service: 'api', routes: ['any'] }] },
+      ],
+    })).toThrow(/route "any" .* can win requests of route "items"/);
   });
 });
 
