@@ -7,7 +7,7 @@ import { ServiceCatalog } from '../model/catalog';
 import { formatDuration } from '../model/duration';
 import { checkDns1123Subdomain } from '../model/names';
 import { ResolvedCatalog, ResolvedService } from '../model/resolved';
-import { IssuerRefSpec } from '../model/types';
+import { IssuerRefSpec, RootRotationStage } from '../model/types';
 import { MANAGED_BY_LABELS, serviceLabels } from '../phases/common';
 
 /** Props of {@link BaselineCertificates}. */
@@ -17,21 +17,74 @@ export interface BaselineCertificatesProps {
 }
 
 const CERT_MANAGER_GROUP = 'cert-manager.io';
-/** Key of the CA certificate in a cert-manager Secret and in the distributed ConfigMap. */
+/** Key of the distributed roots in the app trust ConfigMap. */
 const CA_KEY = 'ca.crt';
+/** A self-signed root's own certificate in its Secret. */
+const ROOT_KEY = 'tls.crt';
+
+/** Names of the generated hierarchy; shared with the mesh identity layers. */
+export interface RootOfTrust {
+  /** Namespace of the root and intermediate Secrets (cert-manager's cluster resource namespace). */
+  readonly namespace: string;
+  /** Root Secrets the trust bundles carry (current root first, then the next one in a rotation). */
+  readonly rootSecrets: string[];
+  /** The CA ClusterIssuer of the root that signs intermediates now. */
+  readonly signingRootIssuer: string;
+  /** The CA ClusterIssuer of the intermediate that signs leaves. */
+  readonly intermediateIssuer: string;
+}
 
 /**
- * Application-level TLS for the baseline phase, with cert-manager and trust-manager.
+ * The generated hierarchy of a catalog, or undefined when certificates are off or an
+ * external `issuerRef` replaces it.
+ */
+export function rootOfTrust(catalog: ResolvedCatalog): RootOfTrust | undefined {
+  const settings = catalog.certificates;
+  if (!settings.enabled || settings.issuerRef) {
+    return undefined;
+  }
+  const rotation = settings.rootRotation;
+  return {
+    namespace: settings.caNamespace,
+    rootSecrets: rotation ? [settings.rootName, rotation.nextRoot] : [settings.rootName],
+    signingRootIssuer: rotation?.stage === RootRotationStage.ISSUE ? rotation.nextRoot : settings.rootName,
+    intermediateIssuer: `${settings.caName}-ca`,
+  };
+}
+
+/** Bundle sources for the roots: each root's own certificate (`tls.crt` of a self-signed Secret). */
+export function rootBundleSources(root: RootOfTrust): trust.BundleSpecSources[] {
+  return [
+    ...root.rootSecrets.map(name => ({ secret: { name, key: ROOT_KEY } })),
+    { useDefaultCAs: false },
+  ];
+}
+
+/**
+ * Application-level TLS with cert-manager and trust-manager, as a rotation-safe hierarchy.
  *
  * Emits, when the catalog's `certificates.enabled` is true (nothing otherwise):
- * - unless `certificates.issuerRef` is given, a generated CA chain: a self-signed
- *   ClusterIssuer `<caName>-selfsigned`, a CA Certificate `<caName>-ca` (ECDSA P-256) in
- *   `caNamespace`, and a CA ClusterIssuer `<caName>-ca` that signs with it;
+ * - unless `certificates.issuerRef` is given, the generated hierarchy:
+ *   - a self-signed ClusterIssuer `<caName>-selfsigned`;
+ *   - the root: a CA Certificate `<rootName>` in `caNamespace` whose key never changes
+ *     (`rotationPolicy: Never`): cert-manager may renew it, and everything it signed keeps
+ *     verifying because the renewed root has the same subject and key; and its CA
+ *     ClusterIssuer `<rootName>`;
+ *   - during a root rotation (`rootRotation`), the next root and its ClusterIssuer too;
+ *   - the intermediate: a CA Certificate `<caName>-ca` signed by the root, renewed with a
+ *     new key (`rotationPolicy: Always`), and the CA ClusterIssuer `<caName>-ca` that signs
+ *     the leaves. A leaf carries the intermediate in its `tls.crt` (cert-manager's CA
+ *     issuer appends the issuer's chain: cert-manager/cert-manager
+ *     pkg/util/pki/csr.go SignCSRTemplate, v1.21.1), so a rotated intermediate never
+ *     breaks a leaf it signed before;
  * - per service with a certificate, a Certificate `<name>` in the service's namespace
  *   (ECDSA P-256, key rotated on every renewal, server and client auth);
- * - with `trustBundle` and a generated CA, a trust-manager Bundle `<caName>-ca-bundle`
- *   that copies the CA certificate into a ConfigMap (key `ca.crt`) in every namespace
- *   that holds a service certificate;
+ * - with `trustBundle` and the generated hierarchy, a trust-manager Bundle
+ *   `<caName>-ca-bundle` whose sources are the ROOTS only (both during a rotation), copied
+ *   into a ConfigMap (key `ca.crt`) in every namespace that holds a service certificate.
+ *   A Bundle keeps no history of earlier sources (cert-manager/trust-manager#560) and
+ *   cert-manager does not reissue leaves when their CA changes (cert-manager/cert-manager#2478):
+ *   a rotating CA as a bundle's only source flips trust while old leaves are in use;
  * - with `expiryAlert`, a PrometheusRule `<caName>-certificate-expiry` in `caNamespace`.
  *
  * `caNamespace` must be cert-manager's cluster resource namespace (where a ClusterIssuer
@@ -39,24 +92,32 @@ const CA_KEY = 'ca.crt';
  * (where a Bundle reads its source Secrets; also `cert-manager` by default).
  *
  * With an external `issuerRef`, no Bundle is emitted even when `trustBundle` is set: the
- * CA behind that issuer is not known here, so distribute it with your own Bundle.
+ * root behind that issuer is not known here, so distribute it with your own Bundle.
  */
 export class BaselineCertificates extends Construct {
-  /** The self-signed ClusterIssuer that bootstraps the generated CA. */
+  /** The self-signed ClusterIssuer that bootstraps the roots. */
   public readonly selfSignedIssuer?: ApiObject;
-  /** The generated CA Certificate (`isCA: true`). */
+  /** The root CA Certificate (`isCA: true`, key never rotated). */
+  public readonly rootCertificate?: ApiObject;
+  /** The CA ClusterIssuer of the root (signs intermediates). */
+  public readonly rootIssuer?: ApiObject;
+  /** The next root, during a root rotation. */
+  public readonly nextRootCertificate?: ApiObject;
+  /** The CA ClusterIssuer of the next root, during a root rotation. */
+  public readonly nextRootIssuer?: ApiObject;
+  /** The intermediate (issuing) CA Certificate `<caName>-ca`, signed by the root. */
   public readonly caCertificate?: ApiObject;
-  /** The ClusterIssuer that signs service certificates with the generated CA. */
+  /** The ClusterIssuer that signs service certificates with the intermediate. */
   public readonly caIssuer?: ApiObject;
-  /** The trust-manager Bundle distributing the generated CA. */
+  /** The trust-manager Bundle distributing the roots. */
   public readonly trustBundle?: ApiObject;
   /** The PrometheusRule alerting on expiring or failing certificates. */
   public readonly expiryRule?: ApiObject;
   /** The service Certificates, sorted by namespace and name. */
   public readonly certificates: ApiObject[];
   /**
-   * The issuer that signs service certificates: the generated CA ClusterIssuer or the
-   * catalog's `issuerRef`. Undefined when certificates are disabled.
+   * The issuer that signs service certificates: the generated intermediate's ClusterIssuer
+   * or the catalog's `issuerRef`. Undefined when certificates are disabled.
    */
   public readonly leafIssuer?: IssuerRefSpec;
 
@@ -72,38 +133,40 @@ export class BaselineCertificates extends Construct {
     }
 
     const caName = settings.caName;
-    const caSecretName = checkedName(`${caName}-ca`);
+    const root = rootOfTrust(catalog);
     let issuerRef: cm.CertificateSpecIssuerRef;
-    if (settings.issuerRef) {
-      issuerRef = { name: settings.issuerRef.name, kind: settings.issuerRef.kind, group: settings.issuerRef.group };
+    if (settings.issuerRef || !root) {
+      issuerRef = { name: settings.issuerRef!.name, kind: settings.issuerRef!.kind, group: settings.issuerRef!.group };
     } else {
       const selfSignedName = checkedName(`${caName}-selfsigned`);
-      const caIssuerName = checkedName(`${caName}-ca`);
-
       this.selfSignedIssuer = clusterScoped(new cm.ClusterIssuer(this, 'SelfSignedIssuer', {
         metadata: { name: selfSignedName, labels: { ...MANAGED_BY_LABELS } },
         spec: { selfSigned: {} },
       }));
+      const rootProps = { namespace: settings.caNamespace, selfSignedName, durationMs: settings.rootDurationMs, renewBeforeMs: settings.rootRenewBeforeMs };
+      this.rootCertificate = this.rootCa('RootCertificate', settings.rootName, rootProps);
+      this.rootIssuer = this.caClusterIssuer('RootIssuer', settings.rootName);
+      if (settings.rootRotation) {
+        this.nextRootCertificate = this.rootCa('NextRootCertificate', settings.rootRotation.nextRoot, rootProps);
+        this.nextRootIssuer = this.caClusterIssuer('NextRootIssuer', settings.rootRotation.nextRoot);
+      }
 
+      const intermediateName = checkedName(root.intermediateIssuer);
       this.caCertificate = new cm.Certificate(this, 'CaCertificate', {
-        metadata: { name: caSecretName, namespace: settings.caNamespace, labels: { ...MANAGED_BY_LABELS } },
+        metadata: { name: intermediateName, namespace: settings.caNamespace, labels: { ...MANAGED_BY_LABELS } },
         spec: {
           isCa: true,
-          commonName: `${caName}-ca`,
-          secretName: caSecretName,
+          commonName: intermediateName,
+          secretName: intermediateName,
           duration: formatDuration(settings.caDurationMs),
           renewBefore: formatDuration(settings.caRenewBeforeMs),
-          privateKey: ecdsaP256(),
-          issuerRef: { name: selfSignedName, kind: 'ClusterIssuer', group: CERT_MANAGER_GROUP },
+          usages: [cm.CertificateSpecUsages.CERT_SIGN, cm.CertificateSpecUsages.CRL_SIGN, cm.CertificateSpecUsages.DIGITAL_SIGNATURE],
+          privateKey: ecdsaP256(cm.CertificateSpecPrivateKeyRotationPolicy.ALWAYS),
+          issuerRef: { name: root.signingRootIssuer, kind: 'ClusterIssuer', group: CERT_MANAGER_GROUP },
         },
       });
-
-      // Reads the CA Secret from cert-manager's cluster resource namespace (= caNamespace).
-      this.caIssuer = clusterScoped(new cm.ClusterIssuer(this, 'CaIssuer', {
-        metadata: { name: caIssuerName, labels: { ...MANAGED_BY_LABELS } },
-        spec: { ca: { secretName: caSecretName } },
-      }));
-      issuerRef = { name: caIssuerName, kind: 'ClusterIssuer', group: CERT_MANAGER_GROUP };
+      this.caIssuer = this.caClusterIssuer('CaIssuer', intermediateName);
+      issuerRef = { name: intermediateName, kind: 'ClusterIssuer', group: CERT_MANAGER_GROUP };
     }
     this.leafIssuer = { name: issuerRef.name, kind: issuerRef.kind, group: issuerRef.group };
 
@@ -116,20 +179,15 @@ export class BaselineCertificates extends Construct {
 
     const namespaces = [...new Set(withCertificates.map(s => s.namespace))].sort();
     // An `In` selector needs at least one value; with no service certificates there is
-    // nobody to distribute the CA to.
-    if (settings.trustBundle && !settings.issuerRef && namespaces.length > 0) {
+    // nobody to distribute the roots to.
+    if (settings.trustBundle && root && namespaces.length > 0) {
       this.trustBundle = clusterScoped(new trust.Bundle(this, 'TrustBundle', {
         metadata: { name: checkedName(`${caName}-ca-bundle`), labels: { ...MANAGED_BY_LABELS } },
         spec: {
-          sources: [
-            { secret: { name: caSecretName, key: CA_KEY } },
-            { useDefaultCAs: false },
-          ],
+          sources: rootBundleSources(root),
           target: {
             configMap: { key: CA_KEY },
-            namespaceSelector: {
-              matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values: namespaces }],
-            },
+            namespaceSelector: namespaceNameSelector(namespaces),
           },
         },
       }));
@@ -167,10 +225,37 @@ export class BaselineCertificates extends Construct {
         usages,
         duration: formatDuration(cert.durationMs),
         renewBefore: formatDuration(cert.renewBeforeMs),
-        privateKey: ecdsaP256(),
+        privateKey: ecdsaP256(cm.CertificateSpecPrivateKeyRotationPolicy.ALWAYS),
         issuerRef: { ...issuerRef },
       },
     });
+  }
+
+  /** A self-signed root whose key never changes: renewals keep every chain it signed valid. */
+  private rootCa(id: string, name: string, props: { namespace: string; selfSignedName: string; durationMs: number; renewBeforeMs: number }): ApiObject {
+    return new cm.Certificate(this, id, {
+      metadata: { name: checkedName(name), namespace: props.namespace, labels: { ...MANAGED_BY_LABELS } },
+      spec: {
+        isCa: true,
+        commonName: name,
+        secretName: name,
+        duration: formatDuration(props.durationMs),
+        renewBefore: formatDuration(props.renewBeforeMs),
+        usages: [cm.CertificateSpecUsages.CERT_SIGN, cm.CertificateSpecUsages.CRL_SIGN, cm.CertificateSpecUsages.DIGITAL_SIGNATURE],
+        // Never: a renewal keeps the key (cert-manager/cert-manager
+        // pkg/apis/certmanager/v1/types_certificate.go PrivateKeyRotationPolicy, v1.21.1).
+        privateKey: ecdsaP256(cm.CertificateSpecPrivateKeyRotationPolicy.NEVER),
+        issuerRef: { name: props.selfSignedName, kind: 'ClusterIssuer', group: CERT_MANAGER_GROUP },
+      },
+    });
+  }
+
+  /** A CA ClusterIssuer; it reads its Secret from cert-manager's cluster resource namespace (= caNamespace). */
+  private caClusterIssuer(id: string, secretName: string): ApiObject {
+    return clusterScoped(new cm.ClusterIssuer(this, id, {
+      metadata: { name: checkedName(secretName), labels: { ...MANAGED_BY_LABELS } },
+      spec: { ca: { secretName } },
+    }));
   }
 
   private expiryAlertRule(caName: string, namespace: string, alertBeforeMs: number): ApiObject {
@@ -223,17 +308,18 @@ function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** ECDSA P-256 with a new key on every renewal (explicit: the default changed in cert-manager 1.18). */
-function ecdsaP256(): cm.CertificateSpecPrivateKey {
-  return {
-    algorithm: cm.CertificateSpecPrivateKeyAlgorithm.ECDSA,
-    size: 256,
-    rotationPolicy: cm.CertificateSpecPrivateKeyRotationPolicy.ALWAYS,
-  };
+/** ECDSA P-256 with an explicit rotation policy (the default changed to Always in cert-manager 1.18). */
+export function ecdsaP256(rotationPolicy: cm.CertificateSpecPrivateKeyRotationPolicy): cm.CertificateSpecPrivateKey {
+  return { algorithm: cm.CertificateSpecPrivateKeyAlgorithm.ECDSA, size: 256, rotationPolicy };
+}
+
+/** Selects namespaces by name (label set by the API server on every namespace). */
+export function namespaceNameSelector(namespaces: string[]): trust.BundleSpecTargetNamespaceSelector {
+  return { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values: [...namespaces] }] };
 }
 
 /** Guards object names derived from catalog values (the model validates those already). */
-function checkedName(name: string): string {
+export function checkedName(name: string): string {
   const problem = checkDns1123Subdomain(name);
   if (problem) {
     throw new Error(`cannot name a certificate object: ${problem}`);
@@ -245,7 +331,7 @@ function checkedName(name: string): string {
  * cdk8s gives every ApiObject its chart's namespace; a cluster-scoped object must not
  * carry one.
  */
-function clusterScoped<T extends ApiObject>(obj: T): T {
+export function clusterScoped<T extends ApiObject>(obj: T): T {
   if (Chart.of(obj).namespace !== undefined) {
     obj.addJsonPatch(JsonPatch.remove('/metadata/namespace'));
   }

@@ -8,8 +8,10 @@ import { IstioServiceEntries } from './service-entries';
 import { IstioSidecars } from './sidecars';
 import { IstioTelemetry } from './telemetry';
 import { IstioVirtualServices } from './virtual-services';
+import { BaselineCertificates } from '../../layers/certificates';
 import { CiliumPolicyLayer } from '../../layers/cilium';
 import { MeshDataPlaneOptions } from '../../layers/mesh-options';
+import { IstioIdentityCertificates } from '../../layers/mesh-identity';
 import { NamespaceLayer } from '../../layers/namespaces';
 import { NetworkPolicyLayer } from '../../layers/network-policy';
 import { ServiceCatalog } from '../../model/catalog';
@@ -26,6 +28,12 @@ export interface IstioPhaseProps extends IstioPhaseOptions {
 const ISTIOD_SELECTOR: Readonly<Record<string, string>> = { app: 'istiod' };
 /** xDS and certificate signing over TLS: the only istiod port sidecars dial. */
 const ISTIOD_PORTS: readonly number[] = [15012];
+/**
+ * istio-csr's pods and gRPC serving port: sidecars and istiod send their CSRs there
+ * (cert-manager/istio-csr deploy/charts/istio-csr values.yaml `app.server.serving.port`).
+ */
+const ISTIO_CSR_SELECTOR: Readonly<Record<string, string>> = { app: 'cert-manager-istio-csr' };
+const ISTIO_CSR_PORTS: readonly number[] = [6443];
 
 /**
  * Phase 4 of the ladder: the Istio sidecar mesh, with retries that never repeat a
@@ -65,6 +73,10 @@ export class IstioPhase extends Construct {
   public readonly ciliumPolicies?: CiliumPolicyLayer;
   /** The NetworkPolicies underneath (L4 layer NETWORK_POLICY). */
   public readonly networkPolicies?: NetworkPolicyLayer;
+  /** The cert-manager hierarchy and service certificates, when emitted. */
+  public readonly certificates?: BaselineCertificates;
+  /** Istio's identity PKI through istio-csr, chained to the same root, when emitted. */
+  public readonly identity?: IstioIdentityCertificates;
 
   public constructor(scope: Construct, id: string, props: IstioPhaseProps) {
     super(scope, id);
@@ -83,6 +95,12 @@ export class IstioPhase extends Construct {
     this.serviceEntries = new IstioServiceEntries(this, 'service-entries', { catalog });
     this.sidecars = new IstioSidecars(this, 'sidecars', { catalog, scope: props.sidecarScope ?? SidecarScope.SERVICE });
     this.telemetry = new IstioTelemetry(this, 'telemetry', { catalog });
+    const certificates = (props.certificates ?? true) && catalog._resolved.certificates.enabled;
+    if (certificates) {
+      this.certificates = new BaselineCertificates(this, 'certificates', { catalog });
+      this.identity = new IstioIdentityCertificates(this, 'identity', { catalog });
+    }
+    const istioCsr = this.identity?.trustRoots !== undefined;
 
     // Sidecars keep the pod ports (inbound capture happens inside the pod), so the L4
     // layer needs no proxy ports: only the sidecars' connection to istiod.
@@ -91,7 +109,11 @@ export class IstioPhase extends Construct {
         namespace: settings.controlPlaneNamespace,
         selector: { ...(props.controlPlaneSelector ?? ISTIOD_SELECTOR) },
         ports: [...(props.controlPlanePorts ?? ISTIOD_PORTS)],
-      }],
+      }, ...(istioCsr ? [{
+        namespace: catalog._resolved.certificates.caNamespace,
+        selector: { ...ISTIO_CSR_SELECTOR },
+        ports: [...ISTIO_CSR_PORTS],
+      }] : [])],
     };
     switch (l4) {
       case L4Layer.CILIUM:

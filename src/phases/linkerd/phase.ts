@@ -3,8 +3,10 @@ import { LinkerdAuthorization } from './authorization';
 import { CONTROL_PLANE_PORTS, DEFAULT_INBOUND_POLICY_ANNOTATION, INJECT_ANNOTATION, PROXY_INBOUND_PORT } from './constants';
 import { LinkerdDefaultInboundPolicy, LinkerdPhaseOptions } from './options';
 import { LinkerdTraffic } from './traffic';
+import { BaselineCertificates } from '../../layers/certificates';
 import { CiliumPolicyLayer } from '../../layers/cilium';
 import { MeshDataPlaneOptions } from '../../layers/mesh-options';
+import { LinkerdIdentityCertificates } from '../../layers/mesh-identity';
 import { NamespaceLayer } from '../../layers/namespaces';
 import { NetworkPolicyLayer } from '../../layers/network-policy';
 import { ServiceCatalog } from '../../model/catalog';
@@ -58,6 +60,10 @@ export class LinkerdPhase extends Construct {
   public readonly networkPolicies?: NetworkPolicyLayer;
   /** The Cilium L4 layer, when `l4` is CILIUM. */
   public readonly ciliumPolicies?: CiliumPolicyLayer;
+  /** The cert-manager hierarchy and service certificates, when emitted. */
+  public readonly certificates?: BaselineCertificates;
+  /** Linkerd's identity issuer and trust anchors, chained to the same root, when emitted. */
+  public readonly identity?: LinkerdIdentityCertificates;
   /**
    * What the user must still do or know, one line each: pod annotations outside owned
    * namespaces, probe paths, retry conditions Linkerd cannot express, canary limits.
@@ -98,6 +104,10 @@ export class LinkerdPhase extends Construct {
       l4: this.l4,
     });
     this.traffic = new LinkerdTraffic(this, 'traffic', { catalog: props.catalog, strictRetries: props.strictRetries });
+    if ((props.certificates ?? true) && model.certificates.enabled) {
+      this.certificates = new BaselineCertificates(this, 'certificates', { catalog: props.catalog });
+      this.identity = new LinkerdIdentityCertificates(this, 'identity', { catalog: props.catalog });
+    }
 
     const mesh = LinkerdPhase.meshDataPlane(model.linkerd.controlPlaneNamespace);
     if (this.l4 === L4Layer.NETWORK_POLICY) {
