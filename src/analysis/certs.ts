@@ -19,7 +19,7 @@
  * - a verifier accepts a chain when every certificate in it and the anchor are within
  *   their validity, and an anchor carries the key that signed a certificate of the chain.
  */
-import { BundleModel, CertificateModel, CertificateObjects, readCertificateObjects, renewalTime } from './cert-objects';
+import { BundleModel, CertificateModel, CertificateObjects, IssuerModel, readCertificateObjects, renewalTime } from './cert-objects';
 
 const HOUR = 3_600_000;
 
@@ -124,8 +124,8 @@ interface Instance {
   /** The issuing CAs presented with it (tls.crt after the leaf), self-signed roots excluded. */
   readonly chain: Instance[];
   readonly selfSigned: boolean;
-  /** Root-most certificate of the chain (`ca.crt`). */
-  readonly root: Instance;
+  /** Root-most certificate of the chain (`ca.crt`); undefined when it is its own root. */
+  readonly root?: Instance;
   readonly external: boolean;
 }
 
@@ -265,21 +265,17 @@ export class CertificateTimeline {
     const notBefore = this.now;
     const notAfter = this.now + cert.durationMs;
     const serial = (this.secrets.get(secretId)?.installs.length ?? 0) + 1;
-    const label = `Certificate ${cert.id} #${serial} (${key}, not after ${formatTime(notAfter)})`;
+    const label = `Certificate ${cert.id} #${serial} (${key}, signed by ${this.signerKeyOf(issuer, key)}, not after ${formatTime(notAfter)})`;
     let instance: Instance;
     if (issuer.type === 'ca') {
       const ca = this.current(`${issuer.secretNamespace}/${issuer.secretName}`)!;
       const chain = ca.selfSigned ? [] : [ca, ...ca.chain];
-      instance = { label, key, signerKey: ca.key, notBefore, notAfter, chain, selfSigned: false, root: ca.root, external: ca.external };
+      instance = { label, key, signerKey: ca.key, notBefore, notAfter, chain, selfSigned: false, root: ca.root ?? ca, external: ca.external };
     } else if (issuer.type === 'selfSigned') {
-      const self: { -readonly [K in keyof Instance]: Instance[K] } = { label, key, signerKey: key, notBefore, notAfter, chain: [], selfSigned: true, root: undefined as unknown as Instance, external: false };
-      self.root = self;
-      instance = self;
+      instance = { label, key, signerKey: key, notBefore, notAfter, chain: [], selfSigned: true, external: false };
     } else {
       this.notes.add(`${cert.id} is issued by ${issuer.description}, which is not emitted: its chain and trust are not modelled, only its renewal`);
-      const external: { -readonly [K in keyof Instance]: Instance[K] } = { label, key, signerKey: `external ${issuer.description}`, notBefore, notAfter, chain: [], selfSigned: false, root: undefined as unknown as Instance, external: true };
-      external.root = external;
-      instance = external;
+      instance = { label, key, signerKey: `external ${issuer.description}`, notBefore, notAfter, chain: [], selfSigned: false, external: true };
     }
     const history = this.secrets.get(secretId) ?? { installs: [] };
     history.installs.push({ at: this.now, instance });
@@ -300,6 +296,13 @@ export class CertificateTimeline {
     this.schedule(notAfter - this.skew, () => undefined);
   }
 
+  private signerKeyOf(issuer: IssuerModel, key: string): string {
+    if (issuer.type === 'ca') {
+      return this.current(`${issuer.secretNamespace}/${issuer.secretName}`)?.key ?? 'nothing';
+    }
+    return issuer.type === 'selfSigned' ? key : `external ${issuer.description}`;
+  }
+
   private refreshBundle(bundle: BundleModel, at: number): void {
     bundle.opaqueSources.forEach(s => this.notes.add(`Bundle ${bundle.name}: source ${s} is not modelled (no anchors from it)`));
     const anchors = bundle.sources.flatMap(source => {
@@ -308,7 +311,7 @@ export class CertificateTimeline {
         return [];
       }
       // tls.crt: the certificate and its chain (self-signed roots excluded); ca.crt: the root.
-      return source.key === 'ca.crt' ? [instance.root] : source.key === 'tls.crt' ? [instance, ...instance.chain] : [];
+      return source.key === 'ca.crt' ? [instance.root ?? instance] : source.key === 'tls.crt' ? [instance, ...instance.chain] : [];
     });
     const view = this.views.get(bundle.name) ?? [];
     view.push({ at, anchors });
@@ -337,7 +340,7 @@ export class CertificateTimeline {
     let lo = 0;
     let hi = installs.length;
     while (lo < hi) {
-      const mid = (lo + hi) >> 1;
+      const mid = Math.floor((lo + hi) / 2);
       if (installs[mid].at <= at) {
         lo = mid + 1;
       } else {
@@ -388,8 +391,15 @@ export class CertificateTimeline {
       }
       const label = `${workloads.name} issued ${formatTime(issuedAt)} (not after ${formatTime(issuedAt + workloads.lifetimeMs)})`;
       const leaf: Instance = {
-        label, key: `workload@${issuedAt}`, signerKey: signer.key, notBefore: issuedAt, notAfter: issuedAt + workloads.lifetimeMs,
-        chain: signer.selfSigned ? [] : [signer, ...signer.chain], selfSigned: false, root: signer.root, external: signer.external,
+        label,
+        key: `workload@${issuedAt}`,
+        signerKey: signer.key,
+        notBefore: issuedAt,
+        notAfter: issuedAt + workloads.lifetimeMs,
+        chain: signer.selfSigned ? [] : [signer, ...signer.chain],
+        selfSigned: false,
+        root: signer.root ?? signer,
+        external: signer.external,
       };
       for (const consumer of workloads.consumers) {
         if (!this.verify(workloads.name, leaf, consumer)) {

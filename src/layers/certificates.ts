@@ -1,13 +1,13 @@
-import { ApiObject, Chart, JsonPatch } from 'cdk8s';
+import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
+import { checkedName, clusterScoped, ecdsaP256, namespaceNameSelector, rootBundleSources, rootOfTrust } from './pki';
 import * as cm from '../../imports/cert-manager.io';
 import * as prom from '../../imports/monitoring.coreos.com';
 import * as trust from '../../imports/trust.cert-manager.io';
 import { ServiceCatalog } from '../model/catalog';
 import { formatDuration } from '../model/duration';
-import { checkDns1123Subdomain } from '../model/names';
 import { ResolvedCatalog, ResolvedService } from '../model/resolved';
-import { IssuerRefSpec, RootRotationStage } from '../model/types';
+import { IssuerRefSpec } from '../model/types';
 import { MANAGED_BY_LABELS, serviceLabels } from '../phases/common';
 
 /** Props of {@link BaselineCertificates}. */
@@ -19,46 +19,6 @@ export interface BaselineCertificatesProps {
 const CERT_MANAGER_GROUP = 'cert-manager.io';
 /** Key of the distributed roots in the app trust ConfigMap. */
 const CA_KEY = 'ca.crt';
-/** A self-signed root's own certificate in its Secret. */
-const ROOT_KEY = 'tls.crt';
-
-/** Names of the generated hierarchy; shared with the mesh identity layers. */
-export interface RootOfTrust {
-  /** Namespace of the root and intermediate Secrets (cert-manager's cluster resource namespace). */
-  readonly namespace: string;
-  /** Root Secrets the trust bundles carry (current root first, then the next one in a rotation). */
-  readonly rootSecrets: string[];
-  /** The CA ClusterIssuer of the root that signs intermediates now. */
-  readonly signingRootIssuer: string;
-  /** The CA ClusterIssuer of the intermediate that signs leaves. */
-  readonly intermediateIssuer: string;
-}
-
-/**
- * The generated hierarchy of a catalog, or undefined when certificates are off or an
- * external `issuerRef` replaces it.
- */
-export function rootOfTrust(catalog: ResolvedCatalog): RootOfTrust | undefined {
-  const settings = catalog.certificates;
-  if (!settings.enabled || settings.issuerRef) {
-    return undefined;
-  }
-  const rotation = settings.rootRotation;
-  return {
-    namespace: settings.caNamespace,
-    rootSecrets: rotation ? [settings.rootName, rotation.nextRoot] : [settings.rootName],
-    signingRootIssuer: rotation?.stage === RootRotationStage.ISSUE ? rotation.nextRoot : settings.rootName,
-    intermediateIssuer: `${settings.caName}-ca`,
-  };
-}
-
-/** Bundle sources for the roots: each root's own certificate (`tls.crt` of a self-signed Secret). */
-export function rootBundleSources(root: RootOfTrust): trust.BundleSpecSources[] {
-  return [
-    ...root.rootSecrets.map(name => ({ secret: { name, key: ROOT_KEY } })),
-    { useDefaultCAs: false },
-  ];
-}
 
 /**
  * Application-level TLS with cert-manager and trust-manager, as a rotation-safe hierarchy.
@@ -143,7 +103,9 @@ export class BaselineCertificates extends Construct {
         metadata: { name: selfSignedName, labels: { ...MANAGED_BY_LABELS } },
         spec: { selfSigned: {} },
       }));
-      const rootProps = { namespace: settings.caNamespace, selfSignedName, durationMs: settings.rootDurationMs, renewBeforeMs: settings.rootRenewBeforeMs };
+      const rootProps: RootCaProps = {
+        namespace: settings.caNamespace, selfSignedName, durationMs: settings.rootDurationMs, renewBeforeMs: settings.rootRenewBeforeMs,
+      };
       this.rootCertificate = this.rootCa('RootCertificate', settings.rootName, rootProps);
       this.rootIssuer = this.caClusterIssuer('RootIssuer', settings.rootName);
       if (settings.rootRotation) {
@@ -232,7 +194,7 @@ export class BaselineCertificates extends Construct {
   }
 
   /** A self-signed root whose key never changes: renewals keep every chain it signed valid. */
-  private rootCa(id: string, name: string, props: { namespace: string; selfSignedName: string; durationMs: number; renewBeforeMs: number }): ApiObject {
+  private rootCa(id: string, name: string, props: RootCaProps): ApiObject {
     return new cm.Certificate(this, id, {
       metadata: { name: checkedName(name), namespace: props.namespace, labels: { ...MANAGED_BY_LABELS } },
       spec: {
@@ -297,6 +259,13 @@ export class BaselineCertificates extends Construct {
   }
 }
 
+interface RootCaProps {
+  readonly namespace: string;
+  readonly selfSignedName: string;
+  readonly durationMs: number;
+  readonly renewBeforeMs: number;
+}
+
 /** Services with a certificate, sorted by namespace then name. */
 function servicesWithCertificates(catalog: ResolvedCatalog): ResolvedService[] {
   return catalog.services
@@ -306,34 +275,4 @@ function servicesWithCertificates(catalog: ResolvedCatalog): ResolvedService[] {
 
 function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/** ECDSA P-256 with an explicit rotation policy (the default changed to Always in cert-manager 1.18). */
-export function ecdsaP256(rotationPolicy: cm.CertificateSpecPrivateKeyRotationPolicy): cm.CertificateSpecPrivateKey {
-  return { algorithm: cm.CertificateSpecPrivateKeyAlgorithm.ECDSA, size: 256, rotationPolicy };
-}
-
-/** Selects namespaces by name (label set by the API server on every namespace). */
-export function namespaceNameSelector(namespaces: string[]): trust.BundleSpecTargetNamespaceSelector {
-  return { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values: [...namespaces] }] };
-}
-
-/** Guards object names derived from catalog values (the model validates those already). */
-export function checkedName(name: string): string {
-  const problem = checkDns1123Subdomain(name);
-  if (problem) {
-    throw new Error(`cannot name a certificate object: ${problem}`);
-  }
-  return name;
-}
-
-/**
- * cdk8s gives every ApiObject its chart's namespace; a cluster-scoped object must not
- * carry one.
- */
-export function clusterScoped<T extends ApiObject>(obj: T): T {
-  if (Chart.of(obj).namespace !== undefined) {
-    obj.addJsonPatch(JsonPatch.remove('/metadata/namespace'));
-  }
-  return obj;
 }

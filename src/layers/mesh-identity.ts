@@ -1,29 +1,14 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { checkedName, clusterScoped, ecdsaP256, namespaceNameSelector, rootBundleSources, rootOfTrust, RootOfTrust } from './certificates';
+import {
+  checkedName, clusterScoped, ecdsaP256, ISTIO_CSR_ROOTS, ISTIO_CSR_ROOTS_KEY, LINKERD_ISSUER_DURATION_MS, LINKERD_ISSUER_NAME,
+  LINKERD_ISSUER_RENEW_BEFORE_MS, LINKERD_TRUST_ROOTS, LINKERD_TRUST_ROOTS_KEY, namespaceNameSelector, rootBundleSources, rootOfTrust, RootOfTrust,
+} from './pki';
 import * as cm from '../../imports/cert-manager.io';
 import * as trust from '../../imports/trust.cert-manager.io';
 import { ServiceCatalog } from '../model/catalog';
 import { formatDuration } from '../model/duration';
 import { MANAGED_BY_LABELS } from '../phases/common';
-
-/**
- * Linkerd's identity issuer as cert-manager renews it in Linkerd's guide "Automatically
- * Rotating Control Plane TLS Credentials" (linkerd.io/2/tasks/automatically-rotating-control-plane-tls-credentials):
- * 48h, renewed 25h before expiry, so the issuer outlives every 24h proxy certificate
- * (`identity.issuer.issuanceLifetime`, linkerd/linkerd2 charts/linkerd-control-plane/values.yaml)
- * it signed before its renewal.
- */
-export const LINKERD_ISSUER_DURATION_MS = 48 * 3_600_000;
-export const LINKERD_ISSUER_RENEW_BEFORE_MS = 25 * 3_600_000;
-/** Secret and Certificate name Linkerd's identity controller reads (scheme kubernetes.io/tls). */
-export const LINKERD_ISSUER_NAME = 'linkerd-identity-issuer';
-/** ConfigMap the Linkerd control plane reads its trust anchors from (`identity.externalCA`). */
-export const LINKERD_TRUST_ROOTS = 'linkerd-identity-trust-roots';
-const LINKERD_TRUST_ROOTS_KEY = 'ca-bundle.crt';
-/** ConfigMap (and Bundle) istio-csr reads the mesh's roots from (`app.tls.rootCAFile`). */
-export const ISTIO_CSR_ROOTS = 'istio-root-ca';
-const ISTIO_CSR_ROOTS_KEY = 'ca.pem';
 
 /** Props of {@link LinkerdIdentityCertificates}. */
 export interface LinkerdIdentityCertificatesProps {
@@ -66,7 +51,10 @@ export class LinkerdIdentityCertificates extends Construct {
         secretName: LINKERD_ISSUER_NAME,
         duration: formatDuration(LINKERD_ISSUER_DURATION_MS),
         renewBefore: formatDuration(LINKERD_ISSUER_RENEW_BEFORE_MS),
-        usages: [cm.CertificateSpecUsages.CERT_SIGN, cm.CertificateSpecUsages.CRL_SIGN, cm.CertificateSpecUsages.SERVER_AUTH, cm.CertificateSpecUsages.CLIENT_AUTH],
+        usages: [
+          cm.CertificateSpecUsages.CERT_SIGN, cm.CertificateSpecUsages.CRL_SIGN,
+          cm.CertificateSpecUsages.SERVER_AUTH, cm.CertificateSpecUsages.CLIENT_AUTH,
+        ],
         privateKey: ecdsaP256(cm.CertificateSpecPrivateKeyRotationPolicy.ALWAYS),
         issuerRef: { name: root.signingRootIssuer, kind: 'ClusterIssuer', group: 'cert-manager.io' },
       },
