@@ -81,7 +81,8 @@ const renewBeforeTooShort: CatalogLintRule = {
   severity: 'error',
   description: 'a certificate is renewed less than an hour before it expires',
   check({ catalog }) {
-    return !enabled(catalog) ? [] : [...leaves(catalog), ...authorities(catalog)].filter(w => w.renewBeforeMs < RENEWAL_MARGIN_MS).map(w => finding(this, w,
+    const windows = enabled(catalog) ? [...leaves(catalog), ...authorities(catalog)] : [];
+    return windows.filter(w => w.renewBeforeMs < RENEWAL_MARGIN_MS).map(w => finding(this, w,
       `renewBefore ${hours(w.renewBeforeMs)}: when issuing the next certificate takes longer (issuer slow, Secret propagation, clock skew), the certificate is used past its expiry`,
       `set renewBefore to at least ${hours(THREE_RETRIES_MS)} (a third of the duration is cert-manager's default)`));
   },
@@ -164,9 +165,12 @@ const rootOverlapTooShort: CatalogLintRule = {
         `set certificates.rootRotation.overlap to at least ${hours(needed)} (the longest leaf duration is safer still)`)];
     }
     const longestLeaf = Math.max(...leaves(catalog).map(w => w.durationMs));
-    return overlap >= longestLeaf ? [] : [{ ...finding(this, subject,
-      `the overlap ${hours(overlap)} is shorter than the longest leaf duration ${hours(longestLeaf)}: a leaf whose renewal fails outlives the old root's place in the bundle`,
-      `set certificates.rootRotation.overlap to at least ${hours(longestLeaf)}`), severity: 'warning' as const }];
+    return overlap >= longestLeaf ? [] : [{
+      ...finding(this, subject,
+        `the overlap ${hours(overlap)} is shorter than the longest leaf duration ${hours(longestLeaf)}: a leaf whose renewal fails outlives the old root's place in the bundle`,
+        `set certificates.rootRotation.overlap to at least ${hours(longestLeaf)}`),
+      severity: 'warning' as const,
+    }];
   },
 };
 
