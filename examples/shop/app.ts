@@ -53,6 +53,7 @@ export const shopCatalog: CatalogSpec = {
     trustBundle: true,
     expiryAlert: true,
     expiryAlertBefore: '168h',
+    alertRunbookUrl: 'https://runbooks.example.com/shop/certificates.md',
   },
   namespaces: [
     { name: 'shop', labels: { team: 'storefront' } },

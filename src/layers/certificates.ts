@@ -1,8 +1,8 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
+import { certificateAlertRule } from './certificate-alerts';
 import { checkedName, clusterScoped, ecdsaP256, namespaceNameSelector, rootBundleSources, rootOfTrust } from './pki';
 import * as cm from '../../imports/cert-manager.io';
-import * as prom from '../../imports/monitoring.coreos.com';
 import * as trust from '../../imports/trust.cert-manager.io';
 import { ServiceCatalog } from '../model/catalog';
 import { formatDuration } from '../model/duration';
@@ -14,6 +14,12 @@ import { MANAGED_BY_LABELS, serviceLabels } from '../phases/common';
 export interface BaselineCertificatesProps {
   /** The validated catalog; its `certificates` settings decide what is emitted. */
   readonly catalog: ServiceCatalog;
+  /**
+   * Mesh identity CA Certificates (`namespace/name`) that get their own, tighter renewal
+   * alert (their workload certificates live a day).
+   * @default - none
+   */
+  readonly meshIdentityCertificates?: string[];
 }
 
 const CERT_MANAGER_GROUP = 'cert-manager.io';
@@ -156,7 +162,14 @@ export class BaselineCertificates extends Construct {
     }
 
     if (settings.expiryAlert) {
-      this.expiryRule = this.expiryAlertRule(caName, settings.caNamespace, settings.expiryAlertBeforeMs);
+      this.expiryRule = certificateAlertRule(this, 'ExpiryRule', {
+        name: `${caName}-certificate-expiry`,
+        namespace: settings.caNamespace,
+        groupName: `${caName}-certificates`,
+        alertBeforeMs: settings.expiryAlertBeforeMs,
+        runbookUrl: settings.alertRunbookUrl,
+        meshIdentity: [...(props.meshIdentityCertificates ?? [])].sort(),
+      });
     }
   }
 
@@ -218,44 +231,6 @@ export class BaselineCertificates extends Construct {
       metadata: { name: checkedName(secretName), labels: { ...MANAGED_BY_LABELS } },
       spec: { ca: { secretName } },
     }));
-  }
-
-  private expiryAlertRule(caName: string, namespace: string, alertBeforeMs: number): ApiObject {
-    const seconds = Math.round(alertBeforeMs / 1000);
-    const subject = '{{ $labels.namespace }}/{{ $labels.name }}';
-    return new prom.PrometheusRule(this, 'ExpiryRule', {
-      metadata: { name: checkedName(`${caName}-certificate-expiry`), namespace, labels: { ...MANAGED_BY_LABELS } },
-      spec: {
-        groups: [{
-          name: `${caName}-certificates`,
-          rules: [
-            {
-              // Renewal normally happens at renewBefore; this fires only when it failed.
-              alert: 'CertificateExpiringSoon',
-              expr: prom.PrometheusRuleSpecGroupsRulesExpr.fromString(
-                `certmanager_certificate_expiration_timestamp_seconds - time() < ${seconds}`),
-              for: '15m',
-              labels: { severity: 'warning' },
-              annotations: {
-                summary: `Certificate ${subject} expires soon`,
-                description: `Certificate ${subject} expires in {{ $value | humanizeDuration }} (alert threshold ${formatDuration(alertBeforeMs)}); cert-manager has not renewed it.`,
-              },
-            },
-            {
-              alert: 'CertificateNotReady',
-              expr: prom.PrometheusRuleSpecGroupsRulesExpr.fromString(
-                'certmanager_certificate_ready_status{condition="False"} == 1'),
-              for: '10m',
-              labels: { severity: 'critical' },
-              annotations: {
-                summary: `Certificate ${subject} is not ready`,
-                description: `Certificate ${subject} has not been Ready for 10 minutes; check its CertificateRequests and issuer.`,
-              },
-            },
-          ],
-        }],
-      },
-    });
   }
 }
 

@@ -1369,6 +1369,9 @@ function resolveCertificateDefaults(issues: Issues, spec: CatalogSpec): Resolved
     issues.error([...path, 'rootName'], `"${rootName}" is the name of a generated issuer; choose another root name`);
   }
   const rootRotation = resolveRootRotation(issues, [...path, 'rootRotation'], c.rootRotation, rootName, generatedNames, durationMs);
+  if (c.alertRunbookUrl !== undefined && (typeof c.alertRunbookUrl !== 'string' || !/^\S+$/.test(c.alertRunbookUrl))) {
+    issues.error([...path, 'alertRunbookUrl'], 'must be a URL or path without spaces');
+  }
   let issuerRef: ResolvedCertificateDefaults['issuerRef'];
   if (c.issuerRef) {
     const kind = c.issuerRef.kind ?? 'ClusterIssuer';
@@ -1400,6 +1403,7 @@ function resolveCertificateDefaults(issues: Issues, spec: CatalogSpec): Resolved
     trustBundle: c.trustBundle ?? true,
     expiryAlert: c.expiryAlert ?? false,
     expiryAlertBeforeMs,
+    alertRunbookUrl: c.alertRunbookUrl ?? 'docs/certificates.md',
   };
 }
 

@@ -309,6 +309,7 @@ export interface ResolvedCertificateDefaults {
   readonly trustBundle: boolean;
   readonly expiryAlert: boolean;
   readonly expiryAlertBeforeMs: number;
+  readonly alertRunbookUrl: string;
 }
 
 export interface ResolvedNamespace {

@@ -742,6 +742,12 @@ export interface CertificateDefaultsSpec {
    * @default '168h'
    */
   readonly expiryAlertBefore?: string;
+  /**
+   * With `expiryAlert`: where your copy of the certificate runbook (docs/certificates.md)
+   * is served; each alert's `runbook_url` annotation points at its section.
+   * @default 'docs/certificates.md'
+   */
+  readonly alertRunbookUrl?: string;
 }
 
 /** A namespace the catalog uses. */

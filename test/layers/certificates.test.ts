@@ -288,26 +288,43 @@ test('client-only workload that opts in gets a client certificate', () => {
 });
 
 describe('expiry alert', () => {
-  const { construct, objects } = synth(catalogOf({ expiryAlert: true, expiryAlertBefore: '36h' }));
+  const { construct, objects } = synth(catalogOf({ expiryAlert: true, expiryAlertBefore: '36h', alertRunbookUrl: 'https://runbooks.example.com/certs.md' }));
   const rule = find(objects, 'PrometheusRule', 'mesh-ladder-certificate-expiry', 'cert-manager');
+  const rules = rule.spec.groups[0].rules;
+  // cert-manager's metrics carry `namespace`; scraped through a ServiceMonitor it becomes `exported_namespace`.
+  const withNs = (m: string) => `label_replace(label_replace(${m}, "certificate_namespace", "$1", "namespace", "(.*)"), "certificate_namespace", "$1", "exported_namespace", "(.+)")`;
 
-  test('alerts on expiry within expiryAlertBefore and on certificates not ready', () => {
+  test('per certificate: not ready, renewal failing, expiring soon (only once past its renewal time)', () => {
     expect(rule.apiVersion).toBe('monitoring.coreos.com/v1');
     expect(construct.expiryRule?.name).toBe('mesh-ladder-certificate-expiry');
-    expect(rule.spec.groups).toHaveLength(1);
-    const [expiring, notReady] = rule.spec.groups[0].rules;
-    expect(expiring.alert).toBe('CertificateExpiringSoon');
-    expect(expiring.expr).toBe('certmanager_certificate_expiration_timestamp_seconds - time() < 129600');
-    expect(expiring.for).toBe('15m');
-    expect(expiring.labels).toEqual({ severity: 'warning' });
-    expect(notReady.alert).toBe('CertificateNotReady');
-    expect(notReady.expr).toBe('certmanager_certificate_ready_status{condition="False"} == 1');
-    expect(notReady.for).toBe('10m');
-    expect(notReady.labels).toEqual({ severity: 'critical' });
-    for (const r of [expiring, notReady]) {
-      expect(r.annotations.summary).toContain('{{ $labels.namespace }}/{{ $labels.name }}');
-      expect(r.annotations.description).toContain('{{ $labels.namespace }}/{{ $labels.name }}');
+    expect(rules.map((r: any) => [r.alert, r.for, r.labels.severity])).toEqual([
+      ['CertificateNotReady', '10m', 'critical'],
+      ['CertificateRenewalFailing', '15m', 'warning'],
+      ['CertificateExpiringSoon', '5m', 'critical'],
+    ]);
+    expect(rules[0].expr).toBe(`${withNs('certmanager_certificate_ready_status{condition="False"}')} == 1`);
+    expect(rules[1].expr).toBe(`time() - ${withNs('certmanager_certificate_renewal_timestamp_seconds')} > 3600`);
+    expect(rules[2].expr).toBe(`(${withNs('certmanager_certificate_expiration_timestamp_seconds')} - time() < 129600) and on(name, certificate_namespace) (time() > ${withNs('certmanager_certificate_renewal_timestamp_seconds')})`);
+  });
+
+  test('annotations name the certificate by its own namespace and link the runbook section', () => {
+    for (const r of rules) {
+      expect(r.annotations.summary).toContain('{{ $labels.certificate_namespace }}/{{ $labels.name }}');
+      expect(r.annotations.description).toContain('{{ $labels.certificate_namespace }}/{{ $labels.name }}');
+      expect(r.annotations.runbook_url).toMatch(/^https:\/\/runbooks\.example\.com\/certs\.md#certificate-[a-z-]+$/);
     }
+  });
+
+  test('mesh identity CAs get their own critical renewal alert', () => {
+    const chart = new Chart(Testing.app(), 'mesh');
+    new BaselineCertificates(chart, 'certs', { catalog: catalogOf({ expiryAlert: true }), meshIdentityCertificates: ['linkerd/linkerd-identity-issuer'] });
+    const meshRule = Testing.synth(chart).find((o: any) => o.kind === 'PrometheusRule').spec.groups[0].rules[3];
+    expect(meshRule).toMatchObject({
+      alert: 'MeshIdentityIssuerRenewalFailing',
+      expr: `time() - ${withNs('certmanager_certificate_renewal_timestamp_seconds{name="linkerd-identity-issuer"}')} > 600`,
+      labels: { severity: 'critical', mesh_identity: 'true' },
+      annotations: { runbook_url: 'docs/certificates.md#mesh-identity-ca-not-renewed' },
+    });
   });
 
   test('is emitted last and validates', () => {

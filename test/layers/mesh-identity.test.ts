@@ -103,6 +103,14 @@ describe('one root of trust for the whole ladder', () => {
     }
   });
 
+  test('the mesh identity CAs are alerted on: Linkerd\'s issuer, and the intermediate istio-csr signs with', () => {
+    const meshAlerts = (phase: Phase) => find(byPhase.get(phase)!, 'PrometheusRule', 'shop-mesh-certificate-expiry').spec.groups[0].rules
+      .filter((r: any) => r.alert === 'MeshIdentityIssuerRenewalFailing').map((r: any) => r.annotations.summary);
+    expect(meshAlerts(Phase.BASELINE)).toEqual([]);
+    expect(meshAlerts(Phase.LINKERD)).toEqual(['Mesh identity CA linkerd/linkerd-identity-issuer is not being renewed']);
+    expect(meshAlerts(Phase.ISTIO)).toEqual(['Mesh identity CA cert-manager/shop-mesh-ca is not being renewed']);
+  });
+
   test('the mesh identity of linkerd and istio chains to that root; every phase is schema-valid', () => {
     const linkerd = byPhase.get(Phase.LINKERD)!;
     expect(find(linkerd, 'Certificate', 'linkerd-identity-issuer').spec.issuerRef.name).toBe('shop-mesh-root');

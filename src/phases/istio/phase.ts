@@ -97,7 +97,10 @@ export class IstioPhase extends Construct {
     this.telemetry = new IstioTelemetry(this, 'telemetry', { catalog });
     const certificates = (props.certificates ?? true) && catalog._resolved.certificates.enabled;
     if (certificates) {
-      this.certificates = new BaselineCertificates(this, 'certificates', { catalog });
+      // istio-csr signs workload certificates with the intermediate: that is Istio's identity CA.
+      const certs = catalog._resolved.certificates;
+      const identity = certs.issuerRef ? [] : [`${certs.caNamespace}/${certs.caName}-ca`];
+      this.certificates = new BaselineCertificates(this, 'certificates', { catalog, meshIdentityCertificates: identity });
       this.identity = new IstioIdentityCertificates(this, 'identity', { catalog });
     }
     const istioCsr = this.identity?.trustRoots !== undefined;

@@ -9,6 +9,7 @@ import { LinkerdIdentityCertificates } from '../../layers/mesh-identity';
 import { MeshDataPlaneOptions } from '../../layers/mesh-options';
 import { NamespaceLayer } from '../../layers/namespaces';
 import { NetworkPolicyLayer } from '../../layers/network-policy';
+import { LINKERD_ISSUER_NAME } from '../../layers/pki';
 import { ServiceCatalog } from '../../model/catalog';
 import { L4Layer, MeshMode, PortProtocol } from '../../model/types';
 import { PhaseCapabilityError } from '../common';
@@ -105,7 +106,8 @@ export class LinkerdPhase extends Construct {
     });
     this.traffic = new LinkerdTraffic(this, 'traffic', { catalog: props.catalog, strictRetries: props.strictRetries });
     if ((props.certificates ?? true) && model.certificates.enabled) {
-      this.certificates = new BaselineCertificates(this, 'certificates', { catalog: props.catalog });
+      const identity = model.certificates.issuerRef ? [] : [`${model.linkerd.controlPlaneNamespace}/${LINKERD_ISSUER_NAME}`];
+      this.certificates = new BaselineCertificates(this, 'certificates', { catalog: props.catalog, meshIdentityCertificates: identity });
       this.identity = new LinkerdIdentityCertificates(this, 'identity', { catalog: props.catalog });
     }
 
