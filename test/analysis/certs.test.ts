@@ -1,6 +1,7 @@
 import { renewalTime } from '../../src/analysis/cert-objects';
 import { CertificateTimeline, CertificateTimelineOptions } from '../../src/analysis/certs';
 import { proveCertificates, years } from '../../src/certificate-proof';
+import { CertificateTimeProof } from '../../src/certificate-time-proof';
 import { MeshLadderChart } from '../../src/chart';
 import { ServiceCatalog } from '../../src/model/catalog';
 import { RootRotationStage } from '../../src/model/types';
@@ -65,7 +66,8 @@ describe('the old layout fails at its first CA renewal (cert-manager/cert-manage
     // 10m after that the Bundle in every namespace holds only the new CA.
     expect(failure.atMs).toBe((43800 - 8760) * HOUR + 20 * MINUTE);
     expect(failure.kind).toBe('untrusted');
-    expect(failure.leaf).toMatch(/^Certificate (payments|shop)\/[a-z-]+$/);
+    // The first leaf checked whose chain ends at the old key (charge: 720h, renewed every 480h + 10m).
+    expect(failure.leaf).toBe('Certificate payments/charge');
     expect(failure.consumer).toEqual({ namespace: 'payments', bundle: 'shop-mesh-ca-bundle' });
     // The leaf was signed by the first CA key; the bundle now holds only the renewed CA's new key.
     const oldKey = /signed by (key-\d+)/.exec(failure.chain[0])![1];
@@ -155,5 +157,21 @@ describe('the proof has teeth', () => {
     const a = proveCertificates(shop, Phase.ISTIO, { horizonMs: years(6) });
     const b = proveCertificates(shop, Phase.ISTIO, { horizonMs: years(6) });
     expect(JSON.stringify(a)).toBe(JSON.stringify(b));
+  });
+});
+
+describe('CertificateTimeProof (the jsii API)', () => {
+  test('carries the verdict, the stages and the report mesh-ladder certs prints', () => {
+    const ok = CertificateTimeProof.prove(shop, Phase.CILIUM, { horizonMs: years(6) });
+    expect(ok.ok).toBe(true);
+    expect(ok.failureAtMs).toBeUndefined();
+    expect(ok.stages[1]).toBe('day 1825 (5y 0d) 00:00: root rotation: distribute shop-mesh-root-next');
+    expect(ok.report).toMatch(/^certs cilium: 6 years simulated, \d+ issuances, \d+ instants checked\n/);
+    expect(ok.report).toMatch(/\ncerts: OK\n$/);
+    const failing = CertificateTimeProof.prove(shop, Phase.LINKERD, { horizonMs: years(6), rootDistributionMs: 0 });
+    expect(failing.ok).toBe(false);
+    expect(failing.failedLeaf).toBe('Linkerd proxy certificates');
+    expect(failing.failureAtMs).toBe(years(5) + 10 * MINUTE);
+    expect(failing.report).toContain('FAILED at day 1825 (5y 0d) 00:10: Linkerd proxy certificates is untrusted for namespace linkerd (Bundle linkerd-identity-trust-roots)');
   });
 });
