@@ -1372,6 +1372,9 @@ function resolveCertificateDefaults(issues: Issues, spec: CatalogSpec): Resolved
   if (c.alertRunbookUrl !== undefined && (typeof c.alertRunbookUrl !== 'string' || !/^\S+$/.test(c.alertRunbookUrl))) {
     issues.error([...path, 'alertRunbookUrl'], 'must be a URL or path without spaces');
   }
+  if (c.issuerRef && c.rootRotation) {
+    issues.error([...path, 'rootRotation'], 'a root rotation replaces the generated root; with issuerRef there is none (rotate the external root where it lives)');
+  }
   let issuerRef: ResolvedCertificateDefaults['issuerRef'];
   if (c.issuerRef) {
     const kind = c.issuerRef.kind ?? 'ClusterIssuer';

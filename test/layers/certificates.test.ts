@@ -387,5 +387,7 @@ describe('staged root rotation', () => {
     expect(() => catalogOf({ rootRotation: { nextRoot: 'mesh-ladder-root', stage: RootRotationStage.ISSUE } })).toThrow(/certificates\.rootRotation\.nextRoot/);
     expect(() => catalogOf({ rootRotation: { nextRoot: 'next', stage: 'later' as RootRotationStage } })).toThrow(/certificates\.rootRotation\.stage.*distribute, issue/);
     expect(() => catalogOf({ rootName: 'mesh-ladder-ca' })).toThrow(/certificates\.rootName/);
+    expect(() => catalogOf({ issuerRef: { name: 'vault' }, rootRotation: { nextRoot: 'next', stage: RootRotationStage.ISSUE } }))
+      .toThrow(/certificates\.rootRotation: a root rotation replaces the generated root; with issuerRef there is none/);
   });
 });
