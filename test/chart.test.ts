@@ -23,13 +23,13 @@ describe('MeshLadderChart', () => {
     }
   });
 
-  test('baseline emits namespaces, policies and the certificate chain', () => {
+  test('baseline emits namespaces, policies and the certificate hierarchy', () => {
     const objects = MeshLadderChart.manifests(catalog, Phase.BASELINE);
     expect(kinds(objects)).toEqual({
       Namespace: 2,
       NetworkPolicy: 2 * 2 + 5, // default-deny + allow-dns per namespace, one per service
-      ClusterIssuer: 2,
-      Certificate: 1 + 4, // the CA and the four services (loadgen is client-only)
+      ClusterIssuer: 3, // self-signed, root, intermediate
+      Certificate: 2 + 4, // root, intermediate and the four services (loadgen is client-only)
       Bundle: 1,
     });
     const shop = objects.find(o => o.kind === 'Namespace' && o.metadata.name === 'shop');

@@ -49,9 +49,13 @@ export const shopCatalog: CatalogSpec = {
     caNamespace: 'cert-manager',
     caDuration: '43800h',
     caRenewBefore: '8760h',
+    rootName: 'shop-mesh-root',
+    rootDuration: '87600h',
+    rootRenewBefore: '8760h',
     trustBundle: true,
     expiryAlert: true,
     expiryAlertBefore: '168h',
+    alertRunbookUrl: 'https://runbooks.example.com/shop/certificates.md',
   },
   namespaces: [
     { name: 'shop', labels: { team: 'storefront' } },

@@ -18,6 +18,7 @@
  * - `retry-budget-exceeds-timeout` (warning): attempts x perTryTimeout exceeds the route
  *   timeout: the last retries can never happen.
  */
+import { CERTIFICATE_LINT_RULES } from './lint-certificates';
 import { parseDuration } from '../model/duration';
 import { IDEMPOTENT_METHODS } from '../model/idempotency';
 import { ResolvedCaller, ResolvedCatalog, ResolvedPeer, ResolvedPort, ResolvedRoute, ResolvedService } from '../model/resolved';
@@ -744,6 +745,7 @@ export const CATALOG_LINT_RULES: ReadonlyArray<CatalogLintRule> = [
   meshMtlsNotStrict,
   ciliumWithoutMutualAuth,
   hostCallInBaseline,
+  ...CERTIFICATE_LINT_RULES,
 ];
 
 /** Every rule id a suppression may name. */

@@ -158,10 +158,13 @@ export function mergeManifests(older: readonly any[], newer: readonly any[], inj
   return [...merged.values()];
 }
 
-/** `overlap` without the objects only `older` has; Namespaces as `newer` emits them. */
+/**
+ * `overlap` without the objects only `older` has; Namespaces as `newer` emits them; in
+ * `newer`'s order (objects both phases emit, like the certificates, keep the target's place).
+ */
 function withoutOlderOnly(overlap: readonly any[], newer: readonly any[]): any[] {
-  const target = byKey(newer);
-  return overlap.filter(o => target.has(objectKey(o))).map(o => (o.kind === 'Namespace' ? target.get(objectKey(o)) : o));
+  const kept = byKey(overlap);
+  return newer.filter(o => kept.has(objectKey(o))).map(o => (o.kind === 'Namespace' ? o : kept.get(objectKey(o))));
 }
 
 interface RecipeStep {

@@ -9,11 +9,13 @@ import { CliIo, EXIT_FAILED, EXIT_INVALID, EXIT_OK, UsageError } from './io';
 import { renderPhaseFiles, writeDirectoryAtomically } from './output';
 import { notesSummary, printWarnings } from './warnings';
 import { MeshLadderChart } from '../chart';
+import { runCerts } from './certs';
 import { runCheck } from './check';
 import { runPlan } from './plan';
 import { assessReport, graphReport, readReplicasFile } from './reports';
 import { CatalogValidationError, ServiceCatalog } from '../model/catalog';
 import { MAX_CATALOG_BYTES } from '../model/catalog-loader';
+import { parseDuration } from '../model/duration';
 import { PhaseCapabilityError } from '../phases/common';
 import { ALL_PHASES, Phase, parsePhase } from '../phases/phase';
 
@@ -33,6 +35,7 @@ Usage:
   mesh-ladder plan <catalog.yaml> --from <phase> --to <phase> [--out <dir>]
   mesh-ladder assess <catalog.yaml> [--replicas-file <f>] [--format markdown|json]
   mesh-ladder graph <catalog.yaml> [--phase <phase>] [--format mermaid|dot|markdown]
+  mesh-ladder certs <catalog.yaml> [--phase <phase>] [--years N] [--skew <d>] [--latency <d>] [--format text|json]
   mesh-ladder validate <catalog.yaml>
   mesh-ladder schema
   mesh-ladder --help | --version
@@ -70,6 +73,15 @@ Commands:
   graph     The service graph as Mermaid (default), DOT, or Markdown (Mermaid,
             legend and the flow matrix), edges coloured by what the phase
             enforces: L4 only, L7 routes, mTLS.
+  certs     The time proof of the phase's certificates: simulates cert-manager
+            issuing and renewing every emitted Certificate and trust-manager
+            copying every Bundle, over --years (default: two root lifetimes),
+            through a planned root rotation (distribute, issue, retire), and
+            checks at every event that every leaf in use verifies against the
+            bundle each of its consumers sees and that nothing is used past
+            expiry. Prints the first failure with the chain and the anchors;
+            exits 1 if there is one. --skew: clock skew margin (default 5m);
+            --latency: renewal to new certificate in use (default 10m).
   validate  Only validate the catalog; print warnings.
   schema    Print the catalog's JSON Schema (for editors and CI).
 
@@ -88,7 +100,8 @@ Options:
 Exit codes:
   0  success
   1  check found over- or under-permitted flows or lint errors, plan found a
-     step that drops or adds flows (or an internal error)
+     step that drops or adds flows, certs found a certificate that breaks
+     (or an internal error)
   2  invalid input: unreadable or invalid catalog (every error is listed with its
      field path and file:line:column), a call the phase cannot express, bad usage
 
@@ -293,6 +306,39 @@ function graphCommand(args: string[], io: CliIo): number {
   return EXIT_OK;
 }
 
+function durationOption(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) {
+    return undefined;
+  }
+  const ms = parseDuration(value);
+  if (ms === undefined) {
+    throw new UsageError(`${flag} "${value}" is not a duration (e.g. 5m, 1h)`);
+  }
+  return ms;
+}
+
+function certsCommand(args: string[], io: CliIo): number {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { phase: { type: 'string' }, years: { type: 'string' }, skew: { type: 'string' }, latency: { type: 'string' }, format: { type: 'string' } },
+  });
+  const file = onePositional(positionals, 'certs');
+  const phase = phaseOption(values.phase);
+  const format = formatOption(values.format, ['text', 'json'] as const);
+  let years: number | undefined;
+  if (values.years !== undefined) {
+    years = Number(values.years);
+    if (!/^\d+(\.\d+)?$/.test(values.years) || !(years > 0 && years <= 100)) {
+      throw new UsageError(`--years "${values.years}" must be a number of years above 0, at most 100`);
+    }
+  }
+  const clockSkewMs = durationOption(values.skew, '--skew');
+  const issuanceLatencyMs = durationOption(values.latency, '--latency');
+  const catalog = loadCatalog(file, io);
+  return runCerts(catalog, phase, { years, clockSkewMs, issuanceLatencyMs, format }, io);
+}
+
 function validate(args: string[], io: CliIo): number {
   const { positionals } = parseArgs({ args, allowPositionals: true, options: {} });
   const file = onePositional(positionals, 'validate');
@@ -334,12 +380,14 @@ export async function main(argv: string[], io: CliIo = PROCESS_IO): Promise<numb
         return assessCommand(rest, io);
       case 'graph':
         return graphCommand(rest, io);
+      case 'certs':
+        return rest.includes('--help') || rest.includes('-h') ? (io.stdout(HELP), EXIT_OK) : certsCommand(rest, io);
       case 'validate':
         return validate(rest, io);
       case 'schema':
         return schema(io);
       default:
-        throw new UsageError(`unknown command "${command}" (synth, check, plan, assess, graph, validate, schema; see --help)`);
+        throw new UsageError(`unknown command "${command}" (synth, check, plan, assess, graph, certs, validate, schema; see --help)`);
     }
   } catch (e) {
     if (e instanceof CatalogValidationError || e instanceof PhaseCapabilityError || e instanceof UsageError) {

@@ -1,11 +1,11 @@
-import { ApiObject, Chart, JsonPatch } from 'cdk8s';
+import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
+import { certificateAlertRule } from './certificate-alerts';
+import { checkedName, clusterScoped, ecdsaP256, namespaceNameSelector, rootBundleSources, rootOfTrust } from './pki';
 import * as cm from '../../imports/cert-manager.io';
-import * as prom from '../../imports/monitoring.coreos.com';
 import * as trust from '../../imports/trust.cert-manager.io';
 import { ServiceCatalog } from '../model/catalog';
 import { formatDuration } from '../model/duration';
-import { checkDns1123Subdomain } from '../model/names';
 import { ResolvedCatalog, ResolvedService } from '../model/resolved';
 import { IssuerRefSpec } from '../model/types';
 import { MANAGED_BY_LABELS, serviceLabels } from '../phases/common';
@@ -14,24 +14,43 @@ import { MANAGED_BY_LABELS, serviceLabels } from '../phases/common';
 export interface BaselineCertificatesProps {
   /** The validated catalog; its `certificates` settings decide what is emitted. */
   readonly catalog: ServiceCatalog;
+  /**
+   * Mesh identity CA Certificates (`namespace/name`) that get their own, tighter renewal
+   * alert (their workload certificates live a day).
+   * @default - none
+   */
+  readonly meshIdentityCertificates?: string[];
 }
 
 const CERT_MANAGER_GROUP = 'cert-manager.io';
-/** Key of the CA certificate in a cert-manager Secret and in the distributed ConfigMap. */
+/** Key of the distributed roots in the app trust ConfigMap. */
 const CA_KEY = 'ca.crt';
 
 /**
- * Application-level TLS for the baseline phase, with cert-manager and trust-manager.
+ * Application-level TLS with cert-manager and trust-manager, as a rotation-safe hierarchy.
  *
  * Emits, when the catalog's `certificates.enabled` is true (nothing otherwise):
- * - unless `certificates.issuerRef` is given, a generated CA chain: a self-signed
- *   ClusterIssuer `<caName>-selfsigned`, a CA Certificate `<caName>-ca` (ECDSA P-256) in
- *   `caNamespace`, and a CA ClusterIssuer `<caName>-ca` that signs with it;
+ * - unless `certificates.issuerRef` is given, the generated hierarchy:
+ *   - a self-signed ClusterIssuer `<caName>-selfsigned`;
+ *   - the root: a CA Certificate `<rootName>` in `caNamespace` whose key never changes
+ *     (`rotationPolicy: Never`): cert-manager may renew it, and everything it signed keeps
+ *     verifying because the renewed root has the same subject and key; and its CA
+ *     ClusterIssuer `<rootName>`;
+ *   - during a root rotation (`rootRotation`), the next root and its ClusterIssuer too;
+ *   - the intermediate: a CA Certificate `<caName>-ca` signed by the root, renewed with a
+ *     new key (`rotationPolicy: Always`), and the CA ClusterIssuer `<caName>-ca` that signs
+ *     the leaves. A leaf carries the intermediate in its `tls.crt` (cert-manager's CA
+ *     issuer appends the issuer's chain: cert-manager/cert-manager
+ *     pkg/util/pki/csr.go SignCSRTemplate, v1.21.1), so a rotated intermediate never
+ *     breaks a leaf it signed before;
  * - per service with a certificate, a Certificate `<name>` in the service's namespace
  *   (ECDSA P-256, key rotated on every renewal, server and client auth);
- * - with `trustBundle` and a generated CA, a trust-manager Bundle `<caName>-ca-bundle`
- *   that copies the CA certificate into a ConfigMap (key `ca.crt`) in every namespace
- *   that holds a service certificate;
+ * - with `trustBundle` and the generated hierarchy, a trust-manager Bundle
+ *   `<caName>-ca-bundle` whose sources are the ROOTS only (both during a rotation), copied
+ *   into a ConfigMap (key `ca.crt`) in every namespace that holds a service certificate.
+ *   A Bundle keeps no history of earlier sources (cert-manager/trust-manager#560) and
+ *   cert-manager does not reissue leaves when their CA changes (cert-manager/cert-manager#2478):
+ *   a rotating CA as a bundle's only source flips trust while old leaves are in use;
  * - with `expiryAlert`, a PrometheusRule `<caName>-certificate-expiry` in `caNamespace`.
  *
  * `caNamespace` must be cert-manager's cluster resource namespace (where a ClusterIssuer
@@ -39,24 +58,32 @@ const CA_KEY = 'ca.crt';
  * (where a Bundle reads its source Secrets; also `cert-manager` by default).
  *
  * With an external `issuerRef`, no Bundle is emitted even when `trustBundle` is set: the
- * CA behind that issuer is not known here, so distribute it with your own Bundle.
+ * root behind that issuer is not known here, so distribute it with your own Bundle.
  */
 export class BaselineCertificates extends Construct {
-  /** The self-signed ClusterIssuer that bootstraps the generated CA. */
+  /** The self-signed ClusterIssuer that bootstraps the roots. */
   public readonly selfSignedIssuer?: ApiObject;
-  /** The generated CA Certificate (`isCA: true`). */
+  /** The root CA Certificate (`isCA: true`, key never rotated). */
+  public readonly rootCertificate?: ApiObject;
+  /** The CA ClusterIssuer of the root (signs intermediates). */
+  public readonly rootIssuer?: ApiObject;
+  /** The next root, during a root rotation. */
+  public readonly nextRootCertificate?: ApiObject;
+  /** The CA ClusterIssuer of the next root, during a root rotation. */
+  public readonly nextRootIssuer?: ApiObject;
+  /** The intermediate (issuing) CA Certificate `<caName>-ca`, signed by the root. */
   public readonly caCertificate?: ApiObject;
-  /** The ClusterIssuer that signs service certificates with the generated CA. */
+  /** The ClusterIssuer that signs service certificates with the intermediate. */
   public readonly caIssuer?: ApiObject;
-  /** The trust-manager Bundle distributing the generated CA. */
+  /** The trust-manager Bundle distributing the roots. */
   public readonly trustBundle?: ApiObject;
   /** The PrometheusRule alerting on expiring or failing certificates. */
   public readonly expiryRule?: ApiObject;
   /** The service Certificates, sorted by namespace and name. */
   public readonly certificates: ApiObject[];
   /**
-   * The issuer that signs service certificates: the generated CA ClusterIssuer or the
-   * catalog's `issuerRef`. Undefined when certificates are disabled.
+   * The issuer that signs service certificates: the generated intermediate's ClusterIssuer
+   * or the catalog's `issuerRef`. Undefined when certificates are disabled.
    */
   public readonly leafIssuer?: IssuerRefSpec;
 
@@ -72,38 +99,42 @@ export class BaselineCertificates extends Construct {
     }
 
     const caName = settings.caName;
-    const caSecretName = checkedName(`${caName}-ca`);
+    const root = rootOfTrust(catalog);
     let issuerRef: cm.CertificateSpecIssuerRef;
-    if (settings.issuerRef) {
-      issuerRef = { name: settings.issuerRef.name, kind: settings.issuerRef.kind, group: settings.issuerRef.group };
+    if (settings.issuerRef || !root) {
+      issuerRef = { name: settings.issuerRef!.name, kind: settings.issuerRef!.kind, group: settings.issuerRef!.group };
     } else {
       const selfSignedName = checkedName(`${caName}-selfsigned`);
-      const caIssuerName = checkedName(`${caName}-ca`);
-
       this.selfSignedIssuer = clusterScoped(new cm.ClusterIssuer(this, 'SelfSignedIssuer', {
         metadata: { name: selfSignedName, labels: { ...MANAGED_BY_LABELS } },
         spec: { selfSigned: {} },
       }));
+      const rootProps: RootCaProps = {
+        namespace: settings.caNamespace, selfSignedName, durationMs: settings.rootDurationMs, renewBeforeMs: settings.rootRenewBeforeMs,
+      };
+      this.rootCertificate = this.rootCa('RootCertificate', settings.rootName, rootProps);
+      this.rootIssuer = this.caClusterIssuer('RootIssuer', settings.rootName);
+      if (settings.rootRotation) {
+        this.nextRootCertificate = this.rootCa('NextRootCertificate', settings.rootRotation.nextRoot, rootProps);
+        this.nextRootIssuer = this.caClusterIssuer('NextRootIssuer', settings.rootRotation.nextRoot);
+      }
 
+      const intermediateName = checkedName(root.intermediateIssuer);
       this.caCertificate = new cm.Certificate(this, 'CaCertificate', {
-        metadata: { name: caSecretName, namespace: settings.caNamespace, labels: { ...MANAGED_BY_LABELS } },
+        metadata: { name: intermediateName, namespace: settings.caNamespace, labels: { ...MANAGED_BY_LABELS } },
         spec: {
           isCa: true,
-          commonName: `${caName}-ca`,
-          secretName: caSecretName,
+          commonName: intermediateName,
+          secretName: intermediateName,
           duration: formatDuration(settings.caDurationMs),
           renewBefore: formatDuration(settings.caRenewBeforeMs),
-          privateKey: ecdsaP256(),
-          issuerRef: { name: selfSignedName, kind: 'ClusterIssuer', group: CERT_MANAGER_GROUP },
+          usages: [cm.CertificateSpecUsages.CERT_SIGN, cm.CertificateSpecUsages.CRL_SIGN, cm.CertificateSpecUsages.DIGITAL_SIGNATURE],
+          privateKey: ecdsaP256(cm.CertificateSpecPrivateKeyRotationPolicy.ALWAYS),
+          issuerRef: { name: root.signingRootIssuer, kind: 'ClusterIssuer', group: CERT_MANAGER_GROUP },
         },
       });
-
-      // Reads the CA Secret from cert-manager's cluster resource namespace (= caNamespace).
-      this.caIssuer = clusterScoped(new cm.ClusterIssuer(this, 'CaIssuer', {
-        metadata: { name: caIssuerName, labels: { ...MANAGED_BY_LABELS } },
-        spec: { ca: { secretName: caSecretName } },
-      }));
-      issuerRef = { name: caIssuerName, kind: 'ClusterIssuer', group: CERT_MANAGER_GROUP };
+      this.caIssuer = this.caClusterIssuer('CaIssuer', intermediateName);
+      issuerRef = { name: intermediateName, kind: 'ClusterIssuer', group: CERT_MANAGER_GROUP };
     }
     this.leafIssuer = { name: issuerRef.name, kind: issuerRef.kind, group: issuerRef.group };
 
@@ -116,27 +147,29 @@ export class BaselineCertificates extends Construct {
 
     const namespaces = [...new Set(withCertificates.map(s => s.namespace))].sort();
     // An `In` selector needs at least one value; with no service certificates there is
-    // nobody to distribute the CA to.
-    if (settings.trustBundle && !settings.issuerRef && namespaces.length > 0) {
+    // nobody to distribute the roots to.
+    if (settings.trustBundle && root && namespaces.length > 0) {
       this.trustBundle = clusterScoped(new trust.Bundle(this, 'TrustBundle', {
         metadata: { name: checkedName(`${caName}-ca-bundle`), labels: { ...MANAGED_BY_LABELS } },
         spec: {
-          sources: [
-            { secret: { name: caSecretName, key: CA_KEY } },
-            { useDefaultCAs: false },
-          ],
+          sources: rootBundleSources(root),
           target: {
             configMap: { key: CA_KEY },
-            namespaceSelector: {
-              matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values: namespaces }],
-            },
+            namespaceSelector: namespaceNameSelector(namespaces),
           },
         },
       }));
     }
 
     if (settings.expiryAlert) {
-      this.expiryRule = this.expiryAlertRule(caName, settings.caNamespace, settings.expiryAlertBeforeMs);
+      this.expiryRule = certificateAlertRule(this, 'ExpiryRule', {
+        name: `${caName}-certificate-expiry`,
+        namespace: settings.caNamespace,
+        groupName: `${caName}-certificates`,
+        alertBeforeMs: settings.expiryAlertBeforeMs,
+        runbookUrl: settings.alertRunbookUrl,
+        meshIdentity: [...(props.meshIdentityCertificates ?? [])].sort(),
+      });
     }
   }
 
@@ -167,49 +200,45 @@ export class BaselineCertificates extends Construct {
         usages,
         duration: formatDuration(cert.durationMs),
         renewBefore: formatDuration(cert.renewBeforeMs),
-        privateKey: ecdsaP256(),
+        privateKey: ecdsaP256(cm.CertificateSpecPrivateKeyRotationPolicy.ALWAYS),
         issuerRef: { ...issuerRef },
       },
     });
   }
 
-  private expiryAlertRule(caName: string, namespace: string, alertBeforeMs: number): ApiObject {
-    const seconds = Math.round(alertBeforeMs / 1000);
-    const subject = '{{ $labels.namespace }}/{{ $labels.name }}';
-    return new prom.PrometheusRule(this, 'ExpiryRule', {
-      metadata: { name: checkedName(`${caName}-certificate-expiry`), namespace, labels: { ...MANAGED_BY_LABELS } },
+  /** A self-signed root whose key never changes: renewals keep every chain it signed valid. */
+  private rootCa(id: string, name: string, props: RootCaProps): ApiObject {
+    return new cm.Certificate(this, id, {
+      metadata: { name: checkedName(name), namespace: props.namespace, labels: { ...MANAGED_BY_LABELS } },
       spec: {
-        groups: [{
-          name: `${caName}-certificates`,
-          rules: [
-            {
-              // Renewal normally happens at renewBefore; this fires only when it failed.
-              alert: 'CertificateExpiringSoon',
-              expr: prom.PrometheusRuleSpecGroupsRulesExpr.fromString(
-                `certmanager_certificate_expiration_timestamp_seconds - time() < ${seconds}`),
-              for: '15m',
-              labels: { severity: 'warning' },
-              annotations: {
-                summary: `Certificate ${subject} expires soon`,
-                description: `Certificate ${subject} expires in {{ $value | humanizeDuration }} (alert threshold ${formatDuration(alertBeforeMs)}); cert-manager has not renewed it.`,
-              },
-            },
-            {
-              alert: 'CertificateNotReady',
-              expr: prom.PrometheusRuleSpecGroupsRulesExpr.fromString(
-                'certmanager_certificate_ready_status{condition="False"} == 1'),
-              for: '10m',
-              labels: { severity: 'critical' },
-              annotations: {
-                summary: `Certificate ${subject} is not ready`,
-                description: `Certificate ${subject} has not been Ready for 10 minutes; check its CertificateRequests and issuer.`,
-              },
-            },
-          ],
-        }],
+        isCa: true,
+        commonName: name,
+        secretName: name,
+        duration: formatDuration(props.durationMs),
+        renewBefore: formatDuration(props.renewBeforeMs),
+        usages: [cm.CertificateSpecUsages.CERT_SIGN, cm.CertificateSpecUsages.CRL_SIGN, cm.CertificateSpecUsages.DIGITAL_SIGNATURE],
+        // Never: a renewal keeps the key (cert-manager/cert-manager
+        // pkg/apis/certmanager/v1/types_certificate.go PrivateKeyRotationPolicy, v1.21.1).
+        privateKey: ecdsaP256(cm.CertificateSpecPrivateKeyRotationPolicy.NEVER),
+        issuerRef: { name: props.selfSignedName, kind: 'ClusterIssuer', group: CERT_MANAGER_GROUP },
       },
     });
   }
+
+  /** A CA ClusterIssuer; it reads its Secret from cert-manager's cluster resource namespace (= caNamespace). */
+  private caClusterIssuer(id: string, secretName: string): ApiObject {
+    return clusterScoped(new cm.ClusterIssuer(this, id, {
+      metadata: { name: checkedName(secretName), labels: { ...MANAGED_BY_LABELS } },
+      spec: { ca: { secretName } },
+    }));
+  }
+}
+
+interface RootCaProps {
+  readonly namespace: string;
+  readonly selfSignedName: string;
+  readonly durationMs: number;
+  readonly renewBeforeMs: number;
 }
 
 /** Services with a certificate, sorted by namespace then name. */
@@ -221,33 +250,4 @@ function servicesWithCertificates(catalog: ResolvedCatalog): ResolvedService[] {
 
 function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/** ECDSA P-256 with a new key on every renewal (explicit: the default changed in cert-manager 1.18). */
-function ecdsaP256(): cm.CertificateSpecPrivateKey {
-  return {
-    algorithm: cm.CertificateSpecPrivateKeyAlgorithm.ECDSA,
-    size: 256,
-    rotationPolicy: cm.CertificateSpecPrivateKeyRotationPolicy.ALWAYS,
-  };
-}
-
-/** Guards object names derived from catalog values (the model validates those already). */
-function checkedName(name: string): string {
-  const problem = checkDns1123Subdomain(name);
-  if (problem) {
-    throw new Error(`cannot name a certificate object: ${problem}`);
-  }
-  return name;
-}
-
-/**
- * cdk8s gives every ApiObject its chart's namespace; a cluster-scoped object must not
- * carry one.
- */
-function clusterScoped<T extends ApiObject>(obj: T): T {
-  if (Chart.of(obj).namespace !== undefined) {
-    obj.addJsonPatch(JsonPatch.remove('/metadata/namespace'));
-  }
-  return obj;
 }

@@ -205,8 +205,13 @@ export const CATALOG_SCHEMA: any = {
       "additionalProperties": false,
       "description": "Catalog-wide certificate settings.",
       "properties": {
+        "alertRunbookUrl": {
+          "default": "docs/certificates.md",
+          "description": "With `expiryAlert`: where your copy of the certificate runbook (docs/certificates.md) is served; each alert's `runbook_url` annotation points at its section.",
+          "type": "string"
+        },
         "caDuration": {
-          "description": "Lifetime of the generated CA; it must exceed the leaf duration plus renewBefore. Default: '43800h' (5 years).",
+          "description": "Lifetime of the generated intermediate (issuing) CA `<caName>-ca`, which cert-manager renews with a new key; it must exceed the leaf duration plus renewBefore. Default: '43800h' (5 years).",
           "type": "string"
         },
         "caName": {
@@ -221,7 +226,7 @@ export const CATALOG_SCHEMA: any = {
         },
         "caRenewBefore": {
           "default": "8760h",
-          "description": "Renew the generated CA this long before expiry.",
+          "description": "Renew the intermediate CA this long before expiry.",
           "type": "string"
         },
         "duration": {
@@ -246,12 +251,29 @@ export const CATALOG_SCHEMA: any = {
         },
         "issuerRef": {
           "$ref": "#/definitions/IssuerRefSpec",
-          "description": "Use this existing issuer instead of generating a CA chain. Default: a generated chain: self-signed ClusterIssuer, CA Certificate, CA ClusterIssuer."
+          "description": "Use this existing issuer instead of generating a CA chain (enterprise PKI, Vault, a private ACME CA). Its root is not known here: distribute it with your own Bundle. Default: a generated hierarchy: self-signed root, intermediate issuing CA, CA ClusterIssuers."
         },
         "renewBefore": {
           "default": "720h",
           "description": "Renew leaf certificates this long before expiry.",
           "type": "string"
+        },
+        "rootDuration": {
+          "description": "Lifetime of the generated root; it must exceed the intermediate's lifetime. Default: '87600h' (10 years).",
+          "type": "string"
+        },
+        "rootName": {
+          "description": "Name of the generated self-signed root (Certificate, Secret and CA ClusterIssuer). Its key never rotates by itself (`rotationPolicy: Never`); replace it with `rootRotation`. Default: `<caName>-root`.",
+          "type": "string"
+        },
+        "rootRenewBefore": {
+          "default": "8760h",
+          "description": "Renew the root (same key, so everything it signed keeps verifying) this long before expiry.",
+          "type": "string"
+        },
+        "rootRotation": {
+          "$ref": "#/definitions/RootRotationSpec",
+          "description": "A staged root rotation in progress (see docs/certificates.md): a new root joins the trust bundles, then signs the intermediates; when `overlap` has passed, set `rootName` to the new root and drop this field. Default: no rotation in progress."
         },
         "trustBundle": {
           "default": true,
@@ -794,6 +816,37 @@ export const CATALOG_SCHEMA: any = {
         "attempts"
       ],
       "type": "object"
+    },
+    "RootRotationSpec": {
+      "additionalProperties": false,
+      "description": "A planned replacement of the generated root.",
+      "properties": {
+        "nextRoot": {
+          "description": "Name of the new root (Certificate, Secret and CA ClusterIssuer).",
+          "type": "string"
+        },
+        "overlap": {
+          "description": "How long both roots stay in the bundles after the new root starts signing: it must outlast every leaf and intermediate issued under the old root. Default: the longest leaf duration (also the minimum the linter accepts).",
+          "type": "string"
+        },
+        "stage": {
+          "$ref": "#/definitions/RootRotationStage",
+          "description": "How far the rotation has gone."
+        }
+      },
+      "required": [
+        "nextRoot",
+        "stage"
+      ],
+      "type": "object"
+    },
+    "RootRotationStage": {
+      "description": "Stages of a planned root rotation.",
+      "enum": [
+        "distribute",
+        "issue"
+      ],
+      "type": "string"
     },
     "RouteSpec": {
       "additionalProperties": false,

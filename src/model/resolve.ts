@@ -48,6 +48,7 @@ import {
   ResolvedIstioSettings,
   ResolvedLinkerdSettings,
   ResolvedReadiness,
+  ResolvedRootRotation,
   ResolvedTrafficPolicy,
   ResolvedVersion,
 } from './resolved';
@@ -63,6 +64,8 @@ import {
   PeerSpec,
   PortProtocol,
   PortSpec,
+  RootRotationSpec,
+  RootRotationStage,
   RouteSpec,
   ServiceSpec,
   TrafficPolicySpec,
@@ -86,6 +89,8 @@ export const CATALOG_DEFAULTS = {
   certificateRenewBefore: '720h',
   caDuration: '43800h',
   caRenewBefore: '8760h',
+  rootDuration: '87600h',
+  rootRenewBefore: '8760h',
   caNamespace: 'cert-manager',
   caName: 'mesh-ladder',
   expiryAlertBefore: '168h',
@@ -1396,6 +1401,23 @@ function resolveCertificateDefaults(issues: Issues, spec: CatalogSpec): Resolved
   if (checkDns1123Label(caName)) {
     issues.error([...path, 'caName'], checkDns1123Label(caName)!);
   }
+  const rootName = c.rootName ?? `${caName}-root`;
+  const rootDurationMs = duration(issues, [...path, 'rootDuration'], c.rootDuration, CATALOG_DEFAULTS.rootDuration);
+  const rootRenewBeforeMs = duration(issues, [...path, 'rootRenewBefore'], c.rootRenewBefore, CATALOG_DEFAULTS.rootRenewBefore);
+  checkRenewal(issues, [...path, 'root'], rootDurationMs, rootRenewBeforeMs, 'rootDuration', 'rootRenewBefore');
+  const generatedNames = new Set([`${caName}-ca`, `${caName}-selfsigned`]);
+  if (c.rootName !== undefined && checkDns1123Label(rootName)) {
+    issues.error([...path, 'rootName'], checkDns1123Label(rootName)!);
+  } else if (generatedNames.has(rootName)) {
+    issues.error([...path, 'rootName'], `"${rootName}" is the name of a generated issuer; choose another root name`);
+  }
+  const rootRotation = resolveRootRotation(issues, [...path, 'rootRotation'], c.rootRotation, rootName, generatedNames, durationMs);
+  if (c.alertRunbookUrl !== undefined && (typeof c.alertRunbookUrl !== 'string' || !/^\S+$/.test(c.alertRunbookUrl))) {
+    issues.error([...path, 'alertRunbookUrl'], 'must be a URL or path without spaces');
+  }
+  if (c.issuerRef && c.rootRotation) {
+    issues.error([...path, 'rootRotation'], 'a root rotation replaces the generated root; with issuerRef there is none (rotate the external root where it lives)');
+  }
   let issuerRef: ResolvedCertificateDefaults['issuerRef'];
   if (c.issuerRef) {
     const kind = c.issuerRef.kind ?? 'ClusterIssuer';
@@ -1418,16 +1440,46 @@ function resolveCertificateDefaults(issues: Issues, spec: CatalogSpec): Resolved
     renewBeforeMs,
     caDurationMs,
     caRenewBeforeMs,
+    rootName,
+    rootDurationMs,
+    rootRenewBeforeMs,
+    ...(rootRotation ? { rootRotation } : {}),
     caNamespace,
     caName,
     trustBundle: c.trustBundle ?? true,
     expiryAlert: c.expiryAlert ?? false,
     expiryAlertBeforeMs,
+    alertRunbookUrl: c.alertRunbookUrl ?? 'docs/certificates.md',
   };
 }
 
+function resolveRootRotation(
+  issues: Issues,
+  path: Path,
+  spec: RootRotationSpec | undefined,
+  rootName: string,
+  generatedNames: ReadonlySet<string>,
+  leafDurationMs: number,
+): ResolvedRootRotation | undefined {
+  if (spec === undefined) {
+    return undefined;
+  }
+  const nextRoot = spec.nextRoot ?? '';
+  if (checkDns1123Label(nextRoot)) {
+    issues.error([...path, 'nextRoot'], checkDns1123Label(nextRoot)!);
+  } else if (nextRoot === rootName || generatedNames.has(nextRoot)) {
+    issues.error([...path, 'nextRoot'], `"${nextRoot}" is already the name of the current root or a generated issuer`);
+  }
+  const stages = Object.values(RootRotationStage) as string[];
+  if (!stages.includes(spec.stage)) {
+    issues.error([...path, 'stage'], `stage must be one of ${stages.join(', ')} (got "${spec.stage}")`);
+  }
+  const overlapMs = spec.overlap === undefined ? leafDurationMs : duration(issues, [...path, 'overlap'], spec.overlap, '');
+  return { nextRoot, stage: spec.stage, overlapMs };
+}
+
 function checkRenewal(issues: Issues, path: Path, durationMs: number, renewBeforeMs: number, durationField: string, renewField = 'renewBefore'): void {
-  const base = path[path.length - 1] === 'ca' ? path.slice(0, -1) : path;
+  const base = path[path.length - 1] === 'ca' || path[path.length - 1] === 'root' ? path.slice(0, -1) : path;
   if (durationMs === 0 || renewBeforeMs === 0) {
     return;
   }

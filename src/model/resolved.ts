@@ -4,7 +4,7 @@
  *
  * Internal (not part of the jsii API): plain TypeScript types, free to use unions.
  */
-import { HttpMethod, L4Layer, L7Fallback, L7Widening, MeshMode, PortProtocol, RetryCondition } from './types';
+import { HttpMethod, L4Layer, L7Fallback, L7Widening, MeshMode, PortProtocol, RetryCondition, RootRotationStage } from './types';
 
 /** A service port with defaults applied. */
 export interface ResolvedPort {
@@ -302,6 +302,13 @@ export interface ResolvedIstioSettings {
   readonly tracingSampling?: number;
 }
 
+export interface ResolvedRootRotation {
+  readonly nextRoot: string;
+  readonly stage: RootRotationStage;
+  /** Both roots stay in the bundles this long after the next root starts signing. */
+  readonly overlapMs: number;
+}
+
 export interface ResolvedCertificateDefaults {
   readonly enabled: boolean;
   /** Set when an existing issuer is used instead of a generated CA chain. */
@@ -310,11 +317,18 @@ export interface ResolvedCertificateDefaults {
   readonly renewBeforeMs: number;
   readonly caDurationMs: number;
   readonly caRenewBeforeMs: number;
+  /** The generated self-signed root. */
+  readonly rootName: string;
+  readonly rootDurationMs: number;
+  readonly rootRenewBeforeMs: number;
+  /** A staged root rotation in progress. */
+  readonly rootRotation?: ResolvedRootRotation;
   readonly caNamespace: string;
   readonly caName: string;
   readonly trustBundle: boolean;
   readonly expiryAlert: boolean;
   readonly expiryAlertBeforeMs: number;
+  readonly alertRunbookUrl: string;
 }
 
 export interface ResolvedNamespace {

@@ -13,8 +13,10 @@ describe('mesh-ladder plan', () => {
     expect(code).toBe(0);
     expect(stdout).toMatch(/^plan baseline -> cilium: 2 steps, \d+ declared flows must hold at every step/);
     expect(stdout).toMatch(/^step\s+enforced by\s+objects\s+added\s+removed\s+declared\s+allowed\s+missing\s+beyond ends/m);
-    expect(stdout).toMatch(/^01-add-cilium\s+networkpolicy \+ cilium\s+68\s+24\s+0\s+\d+\s+\d+\s+0\s+0\s.*OK$/m);
-    expect(stdout).toMatch(/^02-remove-baseline\s+cilium\s+24\s+0\s+44\s.*OK$/m);
+    // Step 1 re-labels the certificate objects (phase label cilium): 24 Cilium policies + 23 certificate objects.
+    expect(stdout).toMatch(/^01-add-cilium\s+networkpolicy \+ cilium\s+70\s+47\s+0\s+\d+\s+\d+\s+0\s+0\s.*OK$/m);
+    // Only the NetworkPolicies go: the certificates and their root stay across the migration.
+    expect(stdout).toMatch(/^02-remove-baseline\s+cilium\s+47\s+0\s+23\s.*OK$/m);
     expect(stdout).toMatch(/plan: OK\n$/);
     expect(fs.readdirSync(out).sort()).toEqual(['00-start-baseline', '01-add-cilium', '02-remove-baseline', 'RUNBOOK.md']);
     const step1 = path.join(out, '01-add-cilium');
@@ -26,6 +28,7 @@ describe('mesh-ladder plan', () => {
     const removed = fs.readFileSync(path.join(out, '02-remove-baseline', 'removed.yaml'), 'utf8');
     // Every baseline NetworkPolicy: one per service (16), default-deny and DNS per owned namespace (4), catalog v2 and the uptime probes' side in both namespaces (3).
     expect(removed.match(/^kind: NetworkPolicy$/gm)).toHaveLength(23);
+    expect(removed).not.toMatch(/^kind: (Certificate|ClusterIssuer|Bundle)$/m);
     expect(fs.readdirSync(path.join(out, '02-remove-baseline', 'shop')).every(f => !f.startsWith('networkpolicy-'))).toBe(true);
     const runbook = fs.readFileSync(path.join(out, 'RUNBOOK.md'), 'utf8');
     expect(runbook).toMatch(/^# Migration runbook: baseline → cilium/);

@@ -1,7 +1,7 @@
 import { Chart, Testing } from 'cdk8s';
 import { BaselineCertificates } from '../../src/layers/certificates';
 import { ServiceCatalog } from '../../src/model/catalog';
-import { CatalogSpec, CertificateDefaultsSpec, PortProtocol, ServiceSpec } from '../../src/model/types';
+import { CatalogSpec, CertificateDefaultsSpec, PortProtocol, RootRotationStage, ServiceSpec } from '../../src/model/types';
 import { validateWithModels } from '../support/validate-models';
 
 const HTTP = [{ name: 'http', port: 80, targetPort: 8080, protocol: PortProtocol.HTTP }];
@@ -45,12 +45,16 @@ function ids(objects: any[]): string[] {
   return objects.map(o => `${o.kind} ${o.metadata.namespace ?? ''}/${o.metadata.name}`);
 }
 
-describe('generated CA chain (defaults)', () => {
+const CA_USAGES = ['cert sign', 'crl sign', 'digital signature'];
+
+describe('generated hierarchy (defaults)', () => {
   const { construct, objects } = synth(catalogOf());
 
-  test('emits the chain, the service certificates and the bundle, in a fixed order', () => {
+  test('emits root, intermediate, the service certificates and the bundle, in a fixed order', () => {
     expect(ids(objects)).toEqual([
       'ClusterIssuer /mesh-ladder-selfsigned',
+      'Certificate cert-manager/mesh-ladder-root',
+      'ClusterIssuer /mesh-ladder-root',
       'Certificate cert-manager/mesh-ladder-ca',
       'ClusterIssuer /mesh-ladder-ca',
       'Certificate payments/charge',
@@ -61,11 +65,26 @@ describe('generated CA chain (defaults)', () => {
     expect(objects).toMatchSnapshot();
   });
 
-  test('self-signed ClusterIssuer bootstraps the CA Certificate', () => {
+  test('self-signed ClusterIssuer bootstraps a root whose key never rotates (cert-manager v1.21.1 PrivateKeyRotationPolicy Never)', () => {
     const selfSigned = find(objects, 'ClusterIssuer', 'mesh-ladder-selfsigned');
     expect(selfSigned.apiVersion).toBe('cert-manager.io/v1');
     expect(selfSigned.spec).toEqual({ selfSigned: {} });
 
+    const root = find(objects, 'Certificate', 'mesh-ladder-root', 'cert-manager');
+    expect(root.spec).toEqual({
+      isCA: true,
+      commonName: 'mesh-ladder-root',
+      secretName: 'mesh-ladder-root',
+      duration: '87600h',
+      renewBefore: '8760h',
+      usages: CA_USAGES,
+      privateKey: { algorithm: 'ECDSA', size: 256, rotationPolicy: 'Never' },
+      issuerRef: { name: 'mesh-ladder-selfsigned', kind: 'ClusterIssuer', group: 'cert-manager.io' },
+    });
+    expect(find(objects, 'ClusterIssuer', 'mesh-ladder-root').spec).toEqual({ ca: { secretName: 'mesh-ladder-root' } });
+  });
+
+  test('the intermediate is signed by the root and rotates its key freely', () => {
     const ca = find(objects, 'Certificate', 'mesh-ladder-ca', 'cert-manager');
     expect(ca.spec).toEqual({
       isCA: true,
@@ -73,8 +92,9 @@ describe('generated CA chain (defaults)', () => {
       secretName: 'mesh-ladder-ca',
       duration: '43800h',
       renewBefore: '8760h',
+      usages: CA_USAGES,
       privateKey: { algorithm: 'ECDSA', size: 256, rotationPolicy: 'Always' },
-      issuerRef: { name: 'mesh-ladder-selfsigned', kind: 'ClusterIssuer', group: 'cert-manager.io' },
+      issuerRef: { name: 'mesh-ladder-root', kind: 'ClusterIssuer', group: 'cert-manager.io' },
     });
   });
 
@@ -129,11 +149,11 @@ describe('generated CA chain (defaults)', () => {
     expect(construct.certificateFor('batch/loadgen')).toBeUndefined();
   });
 
-  test('trust-manager Bundle copies the CA into the namespaces that hold certificates', () => {
+  test('trust-manager Bundle copies the ROOT (never the rotating intermediate) into the namespaces that hold certificates', () => {
     const bundle = find(objects, 'Bundle', 'mesh-ladder-ca-bundle');
     expect(bundle.apiVersion).toBe('trust.cert-manager.io/v1alpha1');
     expect(bundle.spec.sources).toEqual([
-      { secret: { name: 'mesh-ladder-ca', key: 'ca.crt' } },
+      { secret: { name: 'mesh-ladder-root', key: 'tls.crt' } },
       { useDefaultCAs: false },
     ]);
     // `batch` only has the client-only workload (no certificate): not a target.
@@ -152,6 +172,9 @@ describe('generated CA chain (defaults)', () => {
 
   test('escape hatches point at the emitted objects', () => {
     expect(construct.selfSignedIssuer?.name).toBe('mesh-ladder-selfsigned');
+    expect(construct.rootCertificate?.name).toBe('mesh-ladder-root');
+    expect(construct.rootIssuer?.name).toBe('mesh-ladder-root');
+    expect(construct.nextRootCertificate).toBeUndefined();
     expect(construct.caCertificate?.name).toBe('mesh-ladder-ca');
     expect(construct.caCertificate?.metadata.namespace).toBe('cert-manager');
     expect(construct.caIssuer?.kind).toBe('ClusterIssuer');
@@ -186,12 +209,13 @@ test('the validator rejects invalid objects (so passing means something)', () =>
 test('custom caName and caNamespace name and place the whole chain', () => {
   const { objects } = synth(catalogOf({ caName: 'corp-root', caNamespace: 'pki', caDuration: '17520h', caRenewBefore: '2160h', duration: '720h', renewBefore: '240h' }));
   const ca = find(objects, 'Certificate', 'corp-root-ca', 'pki');
-  expect(ca.spec.issuerRef.name).toBe('corp-root-selfsigned');
+  expect(ca.spec.issuerRef.name).toBe('corp-root-root');
+  expect(find(objects, 'Certificate', 'corp-root-root', 'pki').spec.issuerRef.name).toBe('corp-root-selfsigned');
   expect(ca.spec.duration).toBe('17520h');
   expect(ca.spec.renewBefore).toBe('2160h');
   expect(find(objects, 'ClusterIssuer', 'corp-root-selfsigned').spec.selfSigned).toEqual({});
   expect(find(objects, 'ClusterIssuer', 'corp-root-ca').spec.ca.secretName).toBe('corp-root-ca');
-  expect(find(objects, 'Bundle', 'corp-root-ca-bundle').spec.sources[0].secret.name).toBe('corp-root-ca');
+  expect(find(objects, 'Bundle', 'corp-root-ca-bundle').spec.sources[0].secret.name).toBe('corp-root-root');
   const charge = find(objects, 'Certificate', 'charge', 'payments');
   expect(charge.spec.issuerRef.name).toBe('corp-root-ca');
   expect(charge.spec.duration).toBe('720h');
@@ -237,13 +261,15 @@ test('disabled certificates emit nothing at all', () => {
 test('trustBundle: false keeps the chain but drops the Bundle', () => {
   const { objects } = synth(catalogOf({ trustBundle: false }));
   expect(objects.filter(o => o.kind === 'Bundle')).toEqual([]);
-  expect(objects.filter(o => o.kind === 'ClusterIssuer')).toHaveLength(2);
+  expect(objects.filter(o => o.kind === 'ClusterIssuer')).toHaveLength(3);
 });
 
 test('no Bundle when no service has a certificate (an empty In selector is invalid)', () => {
   const { objects } = synth(catalogOf(undefined, [{ name: 'api', ports: HTTP, certificate: { enabled: false } }]));
   expect(ids(objects)).toEqual([
     'ClusterIssuer /mesh-ladder-selfsigned',
+    'Certificate cert-manager/mesh-ladder-root',
+    'ClusterIssuer /mesh-ladder-root',
     'Certificate cert-manager/mesh-ladder-ca',
     'ClusterIssuer /mesh-ladder-ca',
   ]);
@@ -262,26 +288,43 @@ test('client-only workload that opts in gets a client certificate', () => {
 });
 
 describe('expiry alert', () => {
-  const { construct, objects } = synth(catalogOf({ expiryAlert: true, expiryAlertBefore: '36h' }));
+  const { construct, objects } = synth(catalogOf({ expiryAlert: true, expiryAlertBefore: '36h', alertRunbookUrl: 'https://runbooks.example.com/certs.md' }));
   const rule = find(objects, 'PrometheusRule', 'mesh-ladder-certificate-expiry', 'cert-manager');
+  const rules = rule.spec.groups[0].rules;
+  // cert-manager's metrics carry `namespace`; scraped through a ServiceMonitor it becomes `exported_namespace`.
+  const withNs = (m: string) => `label_replace(label_replace(${m}, "certificate_namespace", "$1", "namespace", "(.*)"), "certificate_namespace", "$1", "exported_namespace", "(.+)")`;
 
-  test('alerts on expiry within expiryAlertBefore and on certificates not ready', () => {
+  test('per certificate: not ready, renewal failing, expiring soon (only once past its renewal time)', () => {
     expect(rule.apiVersion).toBe('monitoring.coreos.com/v1');
     expect(construct.expiryRule?.name).toBe('mesh-ladder-certificate-expiry');
-    expect(rule.spec.groups).toHaveLength(1);
-    const [expiring, notReady] = rule.spec.groups[0].rules;
-    expect(expiring.alert).toBe('CertificateExpiringSoon');
-    expect(expiring.expr).toBe('certmanager_certificate_expiration_timestamp_seconds - time() < 129600');
-    expect(expiring.for).toBe('15m');
-    expect(expiring.labels).toEqual({ severity: 'warning' });
-    expect(notReady.alert).toBe('CertificateNotReady');
-    expect(notReady.expr).toBe('certmanager_certificate_ready_status{condition="False"} == 1');
-    expect(notReady.for).toBe('10m');
-    expect(notReady.labels).toEqual({ severity: 'critical' });
-    for (const r of [expiring, notReady]) {
-      expect(r.annotations.summary).toContain('{{ $labels.namespace }}/{{ $labels.name }}');
-      expect(r.annotations.description).toContain('{{ $labels.namespace }}/{{ $labels.name }}');
+    expect(rules.map((r: any) => [r.alert, r.for, r.labels.severity])).toEqual([
+      ['CertificateNotReady', '10m', 'critical'],
+      ['CertificateRenewalFailing', '15m', 'warning'],
+      ['CertificateExpiringSoon', '5m', 'critical'],
+    ]);
+    expect(rules[0].expr).toBe(`${withNs('certmanager_certificate_ready_status{condition="False"}')} == 1`);
+    expect(rules[1].expr).toBe(`time() - ${withNs('certmanager_certificate_renewal_timestamp_seconds')} > 3600`);
+    expect(rules[2].expr).toBe(`(${withNs('certmanager_certificate_expiration_timestamp_seconds')} - time() < 129600) and on(name, certificate_namespace) (time() > ${withNs('certmanager_certificate_renewal_timestamp_seconds')})`);
+  });
+
+  test('annotations name the certificate by its own namespace and link the runbook section', () => {
+    for (const r of rules) {
+      expect(r.annotations.summary).toContain('{{ $labels.certificate_namespace }}/{{ $labels.name }}');
+      expect(r.annotations.description).toContain('{{ $labels.certificate_namespace }}/{{ $labels.name }}');
+      expect(r.annotations.runbook_url).toMatch(/^https:\/\/runbooks\.example\.com\/certs\.md#certificate-[a-z-]+$/);
     }
+  });
+
+  test('mesh identity CAs get their own critical renewal alert', () => {
+    const chart = new Chart(Testing.app(), 'mesh');
+    new BaselineCertificates(chart, 'certs', { catalog: catalogOf({ expiryAlert: true }), meshIdentityCertificates: ['linkerd/linkerd-identity-issuer'] });
+    const meshRule = Testing.synth(chart).find((o: any) => o.kind === 'PrometheusRule').spec.groups[0].rules[3];
+    expect(meshRule).toMatchObject({
+      alert: 'MeshIdentityIssuerRenewalFailing',
+      expr: `time() - ${withNs('certmanager_certificate_renewal_timestamp_seconds{name="linkerd-identity-issuer"}')} > 600`,
+      labels: { severity: 'critical', mesh_identity: 'true' },
+      annotations: { runbook_url: 'docs/certificates.md#mesh-identity-ca-not-renewed' },
+    });
   });
 
   test('is emitted last and validates', () => {
@@ -293,7 +336,7 @@ describe('expiry alert', () => {
 test('a chart namespace does not leak onto cluster-scoped objects', () => {
   const { objects } = synth(catalogOf({ expiryAlert: true }), 'apps');
   const clusterScoped = objects.filter(o => o.kind === 'ClusterIssuer' || o.kind === 'Bundle');
-  expect(clusterScoped).toHaveLength(3);
+  expect(clusterScoped).toHaveLength(4);
   for (const o of clusterScoped) {
     expect(o.metadata.namespace).toBeUndefined();
   }
@@ -306,4 +349,45 @@ test('output does not depend on the order services are declared in', () => {
   const forward = synth(catalogOf({ expiryAlert: true })).objects;
   const reversed = synth(catalogOf({ expiryAlert: true }, [...SERVICES].reverse())).objects;
   expect(reversed).toEqual(forward);
+});
+
+describe('staged root rotation', () => {
+  const rotation = (stage: RootRotationStage) => synth(catalogOf({ rootRotation: { nextRoot: 'mesh-ladder-root-2', stage } })).objects;
+
+  test('distribute: the next root joins the bundle; the current root still signs the intermediate', () => {
+    const objects = rotation(RootRotationStage.DISTRIBUTE);
+    const next = find(objects, 'Certificate', 'mesh-ladder-root-2', 'cert-manager');
+    expect(next.spec.privateKey.rotationPolicy).toBe('Never');
+    expect(next.spec.issuerRef.name).toBe('mesh-ladder-selfsigned');
+    expect(find(objects, 'ClusterIssuer', 'mesh-ladder-root-2').spec).toEqual({ ca: { secretName: 'mesh-ladder-root-2' } });
+    expect(find(objects, 'Certificate', 'mesh-ladder-ca', 'cert-manager').spec.issuerRef.name).toBe('mesh-ladder-root');
+    expect(find(objects, 'Bundle', 'mesh-ladder-ca-bundle').spec.sources).toEqual([
+      { secret: { name: 'mesh-ladder-root', key: 'tls.crt' } },
+      { secret: { name: 'mesh-ladder-root-2', key: 'tls.crt' } },
+      { useDefaultCAs: false },
+    ]);
+    expect(validateWithModels(objects)).toEqual([]);
+  });
+
+  test('issue: the next root signs the intermediate; both roots stay in the bundle', () => {
+    const objects = rotation(RootRotationStage.ISSUE);
+    expect(find(objects, 'Certificate', 'mesh-ladder-ca', 'cert-manager').spec.issuerRef.name).toBe('mesh-ladder-root-2');
+    expect(find(objects, 'Bundle', 'mesh-ladder-ca-bundle').spec.sources.map((s: any) => s.secret?.name)).toEqual(['mesh-ladder-root', 'mesh-ladder-root-2', undefined]);
+    // Leaves keep their issuer: only the intermediate moves.
+    expect(find(objects, 'Certificate', 'charge', 'payments').spec.issuerRef.name).toBe('mesh-ladder-ca');
+  });
+
+  test('done: rootName names the new root, the old one is gone', () => {
+    const { objects } = synth(catalogOf({ rootName: 'mesh-ladder-root-2' }));
+    expect(objects.filter(o => o.metadata.name === 'mesh-ladder-root')).toEqual([]);
+    expect(find(objects, 'Bundle', 'mesh-ladder-ca-bundle').spec.sources[0]).toEqual({ secret: { name: 'mesh-ladder-root-2', key: 'tls.crt' } });
+  });
+
+  test('bad rotation settings name the field', () => {
+    expect(() => catalogOf({ rootRotation: { nextRoot: 'mesh-ladder-root', stage: RootRotationStage.ISSUE } })).toThrow(/certificates\.rootRotation\.nextRoot/);
+    expect(() => catalogOf({ rootRotation: { nextRoot: 'next', stage: 'later' as RootRotationStage } })).toThrow(/certificates\.rootRotation\.stage.*distribute, issue/);
+    expect(() => catalogOf({ rootName: 'mesh-ladder-ca' })).toThrow(/certificates\.rootName/);
+    expect(() => catalogOf({ issuerRef: { name: 'vault' }, rootRotation: { nextRoot: 'next', stage: RootRotationStage.ISSUE } }))
+      .toThrow(/certificates\.rootRotation: a root rotation replaces the generated root; with issuerRef there is none/);
+  });
 });

@@ -45,8 +45,9 @@ export interface CiliumPhaseOptions {
    */
   readonly policyAnnotations?: Record<string, string>;
   /**
-   * Emit the phase-1 cert-manager objects too, for services that terminate TLS themselves.
-   * @default false
+   * Emit the cert-manager hierarchy and service certificates of the baseline phase too, so
+   * moving up the ladder keeps the same root of trust and the apps' certificates.
+   * @default - the catalog's `certificates.enabled` (true unless set)
    */
   readonly certificates?: boolean;
 }

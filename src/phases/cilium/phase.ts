@@ -53,7 +53,7 @@ export class CiliumPhase extends Construct {
       labels: props.policyLabels,
       annotations: props.policyAnnotations,
     });
-    if ((props.certificates ?? false) && props.catalog._resolved.certificates.enabled) {
+    if ((props.certificates ?? true) && props.catalog._resolved.certificates.enabled) {
       this.certificates = new BaselineCertificates(this, 'certificates', { catalog: props.catalog });
     }
   }

@@ -18,6 +18,12 @@ export enum SidecarScope {
 /** Options of the istio phase (everything but the catalog). */
 export interface IstioPhaseOptions {
   /**
+   * Emit the cert-manager hierarchy (the same root as every phase), the baseline service
+   * certificates, and the mesh's identity PKI chained to that root.
+   * @default - the catalog's `certificates.enabled` (true unless set)
+   */
+  readonly certificates?: boolean;
+  /**
    * Emit Namespace objects for owned namespaces, labelled for sidecar injection.
    * @default true
    */

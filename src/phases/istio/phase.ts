@@ -8,7 +8,9 @@ import { IstioServiceEntries } from './service-entries';
 import { IstioSidecars } from './sidecars';
 import { IstioTelemetry } from './telemetry';
 import { IstioVirtualServices } from './virtual-services';
+import { BaselineCertificates } from '../../layers/certificates';
 import { CiliumPolicyLayer } from '../../layers/cilium';
+import { IstioIdentityCertificates } from '../../layers/mesh-identity';
 import { MeshDataPlaneOptions } from '../../layers/mesh-options';
 import { NamespaceLayer } from '../../layers/namespaces';
 import { NetworkPolicyLayer } from '../../layers/network-policy';
@@ -26,6 +28,12 @@ export interface IstioPhaseProps extends IstioPhaseOptions {
 const ISTIOD_SELECTOR: Readonly<Record<string, string>> = { app: 'istiod' };
 /** xDS and certificate signing over TLS: the only istiod port sidecars dial. */
 const ISTIOD_PORTS: readonly number[] = [15012];
+/**
+ * istio-csr's pods and gRPC serving port: sidecars and istiod send their CSRs there
+ * (cert-manager/istio-csr deploy/charts/istio-csr values.yaml `app.server.serving.port`).
+ */
+const ISTIO_CSR_SELECTOR: Readonly<Record<string, string>> = { app: 'cert-manager-istio-csr' };
+const ISTIO_CSR_PORTS: readonly number[] = [6443];
 
 /**
  * Phase 4 of the ladder: the Istio sidecar mesh, with retries that never repeat a
@@ -65,6 +73,10 @@ export class IstioPhase extends Construct {
   public readonly ciliumPolicies?: CiliumPolicyLayer;
   /** The NetworkPolicies underneath (L4 layer NETWORK_POLICY). */
   public readonly networkPolicies?: NetworkPolicyLayer;
+  /** The cert-manager hierarchy and service certificates, when emitted. */
+  public readonly certificates?: BaselineCertificates;
+  /** Istio's identity PKI through istio-csr, chained to the same root, when emitted. */
+  public readonly identity?: IstioIdentityCertificates;
 
   /** What the phase enforces only partly (route limits enforced wider, where the catalog allows it). */
   public readonly warnings: string[];
@@ -87,6 +99,15 @@ export class IstioPhase extends Construct {
     this.serviceEntries = new IstioServiceEntries(this, 'service-entries', { catalog });
     this.sidecars = new IstioSidecars(this, 'sidecars', { catalog, scope: props.sidecarScope ?? SidecarScope.SERVICE });
     this.telemetry = new IstioTelemetry(this, 'telemetry', { catalog });
+    const certificates = (props.certificates ?? true) && catalog._resolved.certificates.enabled;
+    if (certificates) {
+      // istio-csr signs workload certificates with the intermediate: that is Istio's identity CA.
+      const certs = catalog._resolved.certificates;
+      const identity = certs.issuerRef ? [] : [`${certs.caNamespace}/${certs.caName}-ca`];
+      this.certificates = new BaselineCertificates(this, 'certificates', { catalog, meshIdentityCertificates: identity });
+      this.identity = new IstioIdentityCertificates(this, 'identity', { catalog });
+    }
+    const istioCsr = this.identity?.trustRoots !== undefined;
 
     // Sidecars keep the pod ports (inbound capture happens inside the pod), so the L4
     // layer needs no proxy ports: only the sidecars' connection to istiod.
@@ -95,7 +116,11 @@ export class IstioPhase extends Construct {
         namespace: settings.controlPlaneNamespace,
         selector: { ...(props.controlPlaneSelector ?? ISTIOD_SELECTOR) },
         ports: [...(props.controlPlanePorts ?? ISTIOD_PORTS)],
-      }],
+      }, ...(istioCsr ? [{
+        namespace: catalog._resolved.certificates.caNamespace,
+        selector: { ...ISTIO_CSR_SELECTOR },
+        ports: [...ISTIO_CSR_PORTS],
+      }] : [])],
     };
     switch (l4) {
       case L4Layer.CILIUM:

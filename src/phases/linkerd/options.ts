@@ -70,6 +70,12 @@ export interface LinkerdIngressOptions {
 /** Options of the linkerd phase (everything but the catalog). */
 export interface LinkerdPhaseOptions {
   /**
+   * Emit the cert-manager hierarchy (the same root as every phase), the baseline service
+   * certificates, and the mesh's identity PKI chained to that root.
+   * @default - the catalog's `certificates.enabled` (true unless set)
+   */
+  readonly certificates?: boolean;
+  /**
    * PERMISSIVE: default inbound policy all-unauthenticated and Servers in `audit`;
    * ENFORCED: all-authenticated and Servers that deny what no policy allows.
    * @default - the catalog's `linkerd.mode` (ENFORCED unless set)

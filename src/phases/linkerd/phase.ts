@@ -3,10 +3,13 @@ import { LinkerdAuthorization } from './authorization';
 import { CONTROL_PLANE_PORTS, DEFAULT_INBOUND_POLICY_ANNOTATION, INJECT_ANNOTATION, PROXY_INBOUND_PORT } from './constants';
 import { LinkerdDefaultInboundPolicy, LinkerdPhaseOptions } from './options';
 import { LinkerdTraffic } from './traffic';
+import { BaselineCertificates } from '../../layers/certificates';
 import { CiliumPolicyLayer } from '../../layers/cilium';
+import { LinkerdIdentityCertificates } from '../../layers/mesh-identity';
 import { MeshDataPlaneOptions } from '../../layers/mesh-options';
 import { NamespaceLayer } from '../../layers/namespaces';
 import { NetworkPolicyLayer } from '../../layers/network-policy';
+import { LINKERD_ISSUER_NAME } from '../../layers/pki';
 import { ServiceCatalog } from '../../model/catalog';
 import { L4Layer, MeshMode, PortProtocol } from '../../model/types';
 import { PhaseCapabilityError } from '../common';
@@ -58,6 +61,10 @@ export class LinkerdPhase extends Construct {
   public readonly networkPolicies?: NetworkPolicyLayer;
   /** The Cilium L4 layer, when `l4` is CILIUM. */
   public readonly ciliumPolicies?: CiliumPolicyLayer;
+  /** The cert-manager hierarchy and service certificates, when emitted. */
+  public readonly certificates?: BaselineCertificates;
+  /** Linkerd's identity issuer and trust anchors, chained to the same root, when emitted. */
+  public readonly identity?: LinkerdIdentityCertificates;
   /**
    * What the user must still do or know, one line each: pod annotations outside owned
    * namespaces, probe paths, retry conditions Linkerd cannot express, canary limits.
@@ -100,6 +107,11 @@ export class LinkerdPhase extends Construct {
       l4: this.l4,
     });
     this.traffic = new LinkerdTraffic(this, 'traffic', { catalog: props.catalog, strictRetries: props.strictRetries });
+    if ((props.certificates ?? true) && model.certificates.enabled) {
+      const identity = model.certificates.issuerRef ? [] : [`${model.linkerd.controlPlaneNamespace}/${LINKERD_ISSUER_NAME}`];
+      this.certificates = new BaselineCertificates(this, 'certificates', { catalog: props.catalog, meshIdentityCertificates: identity });
+      this.identity = new LinkerdIdentityCertificates(this, 'identity', { catalog: props.catalog });
+    }
 
     const mesh = LinkerdPhase.meshDataPlane(model.linkerd.controlPlaneNamespace);
     if (this.l4 === L4Layer.NETWORK_POLICY) {

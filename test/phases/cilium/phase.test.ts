@@ -15,8 +15,8 @@ const kinds = (manifests: any[]) => [...new Set(manifests.map(m => m.kind))].sor
 describe('CiliumPhase', () => {
   const manifests = synthCilium(issueExample);
 
-  test('emits Namespaces and Cilium policies, no NetworkPolicies, no certificates by default', () => {
-    expect(kinds(manifests)).toEqual(['CiliumNetworkPolicy', 'Namespace']);
+  test('emits Namespaces, Cilium policies and the baseline certificates (same root as every phase), no NetworkPolicies', () => {
+    expect(kinds(manifests)).toEqual(['Bundle', 'Certificate', 'CiliumNetworkPolicy', 'ClusterIssuer', 'Namespace']);
     expect(manifests.filter(m => m.kind === 'Namespace').map(m => m.metadata.name)).toEqual(['payments', 'shop']);
     expect(manifests.filter(m => m.kind === 'CiliumNetworkPolicy')).toHaveLength(4 + 5);
   });
@@ -37,7 +37,8 @@ describe('CiliumPhase', () => {
     }
   });
 
-  test('the phase-1 certificates are available as an option', () => {
+  test('the phase-1 certificates are on by default and can be turned off', () => {
+    expect(kinds(synthCilium(issueExample, { certificates: false }))).toEqual(['CiliumNetworkPolicy', 'Namespace']);
     const withCerts = synthCilium(issueExample, { certificates: true });
     expect(kinds(withCerts)).toEqual(['Bundle', 'Certificate', 'CiliumNetworkPolicy', 'ClusterIssuer', 'Namespace']);
     const certs = withCerts.filter(m => m.kind === 'Certificate' && !m.spec.isCA);
@@ -49,7 +50,7 @@ describe('CiliumPhase', () => {
   });
 
   test('options reach the policies: namespaces off, clusterwide default-deny, mutual auth, L7 off', () => {
-    const out = synthCilium(issueExample, { namespaces: false, clusterwideDefaultDeny: true, mutualAuth: true, l7: false, policyLabels: { tier: 'x' } });
+    const out = synthCilium(issueExample, { namespaces: false, clusterwideDefaultDeny: true, mutualAuth: true, l7: false, policyLabels: { tier: 'x' }, certificates: false });
     expect(kinds(out)).toEqual(['CiliumClusterwideNetworkPolicy', 'CiliumNetworkPolicy']);
     const charge = out.find(m => m.metadata.name === 'charge')!;
     expect(charge.spec.ingress[0].authentication).toEqual({ mode: 'required' });
@@ -65,7 +66,7 @@ describe('CiliumPhase', () => {
     expect(phase.namespaces!.namespace('shop')?.name).toBe('shop');
     expect(phase.namespaces!.namespace('kube-system')).toBeUndefined();
     expect(phase.policies.policyFor('shop/checkout')?.kind).toBe('CiliumNetworkPolicy');
-    expect(phase.certificates).toBeUndefined();
+    expect(phase.certificates?.rootCertificate?.name).toBe('mesh-ladder-root');
   });
 
   test('snapshot of the issue example (paired with the assertions above)', () => {

@@ -212,13 +212,19 @@ describe('IstioPhase options', () => {
     expect(ofKind(synthIstio(SHOP), 'AuthorizationPolicy').some(p => p.metadata.annotations)).toBe(false);
   });
 
-  test('L4 NETWORK_POLICY: NetworkPolicies with the istiod allowance; NONE: no L4 objects', () => {
+  test('L4 NETWORK_POLICY: NetworkPolicies with the istiod and istio-csr allowances; NONE: no L4 objects', () => {
     const np = synthIstio(SHOP, { l4: L4Layer.NETWORK_POLICY });
     const cp = find(np, 'NetworkPolicy', 'shop', 'allow-mesh-control-plane');
     expect(cp.spec.egress).toEqual([{
       to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'istio-system' } }, podSelector: { matchLabels: { app: 'istiod' } } }],
       ports: [{ protocol: 'TCP', port: 15012 }],
+    }, {
+      // Sidecars send their CSRs to istio-csr (the identity PKI chained to the catalog's root).
+      to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'cert-manager' } }, podSelector: { matchLabels: { app: 'cert-manager-istio-csr' } } }],
+      ports: [{ protocol: 'TCP', port: 6443 }],
     }]);
+    const withoutCertificates = synthIstio(SHOP, { l4: L4Layer.NETWORK_POLICY, certificates: false });
+    expect(find(withoutCertificates, 'NetworkPolicy', 'shop', 'allow-mesh-control-plane').spec.egress).toHaveLength(1);
     expect(ofKind(np, 'CiliumNetworkPolicy')).toEqual([]);
     const none = synthIstio(ISSUE, { l4: L4Layer.NONE });
     expect(none.filter(m => m.kind.includes('NetworkPolicy'))).toEqual([]);

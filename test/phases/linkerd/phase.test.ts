@@ -97,6 +97,8 @@ describe('the issue example', () => {
   test('emits the expected objects (snapshot), every one valid against its schema', () => {
     const kinds = manifests.map(m => `${m.apiVersion} ${m.kind}`);
     expect([...new Set(kinds)].sort()).toEqual([
+      'cert-manager.io/v1 Certificate',
+      'cert-manager.io/v1 ClusterIssuer',
       'cilium.io/v2 CiliumNetworkPolicy',
       'gateway.networking.k8s.io/v1 GRPCRoute',
       'gateway.networking.k8s.io/v1 HTTPRoute',
@@ -104,6 +106,7 @@ describe('the issue example', () => {
       'policy.linkerd.io/v1alpha1 MeshTLSAuthentication',
       'policy.linkerd.io/v1beta3 HTTPRoute',
       'policy.linkerd.io/v1beta3 Server',
+      'trust.cert-manager.io/v1alpha1 Bundle',
       'v1 Namespace',
       'v1 Service',
     ]);
