@@ -24,11 +24,13 @@ export const MESH_PHASES: ReadonlySet<string> = new Set(['linkerd', 'istio']);
 
 /**
  * What kind of change a step makes; drives the runbook. `add`: new enforcement next to
- * the old; `switch`: the new mesh injects instead of the old one; `enforce`: the new mesh
- * leaves permissive mode; `remove`: the old phase's objects go; `prune`: the old phase's
- * rules go from policies both phases share.
+ * the old (a mesh permissive and not injected yet); `relax`: the old mesh goes permissive
+ * before pods leave it; `inject`, `switch`, `uninject`: only the Namespaces' injection
+ * changes (workloads restart); `enforce`: the new mesh leaves permissive mode; `remove`:
+ * the old phase's objects go; `prune`: the old phase's rules go from policies both phases
+ * share.
  */
-export type StepKind = 'add' | 'switch' | 'enforce' | 'remove' | 'prune';
+export type StepKind = 'add' | 'relax' | 'inject' | 'switch' | 'uninject' | 'enforce' | 'remove' | 'prune';
 
 export interface PlanStep {
   /** `01-add-cilium` etc.: the step's directory name. */
@@ -172,28 +174,63 @@ interface RecipeStep {
   readonly objects: any[];
 }
 
-/** The recipe, before empty steps are dropped. */
+/**
+ * The recipe, before empty steps are dropped. Every change of injection has a step of its
+ * own (`inject`, `switch`, `uninject`) that changes nothing but the Namespaces, taken
+ * while every mesh injecting before or after is permissive and both L4 layers (with the
+ * mesh's proxy port and control-plane allowances) are in force: pods restart one by one,
+ * so meshed and unmeshed pods talk to each other until the rollout ends. Allowances a
+ * rollout needs are added the step before it and removed the step after it.
+ */
 function recipe(from: string, to: string, synthesize: Synthesize): { start: any[]; steps: RecipeStep[] } {
   const start = synthesize(from, 'enforced');
   const target = synthesize(to, 'enforced');
-  const steps: RecipeStep[] = [];
   const fromMesh = MESH_PHASES.has(from);
-  if (MESH_PHASES.has(to)) {
-    const permissive = synthesize(to, 'permissive');
-    if (fromMesh) {
-      steps.push({ kind: 'add', phase: to, variant: 'permissive', title: `Add ${to}'s configuration (permissive) next to ${from}; ${from} still injects and enforces`, objects: mergeManifests(start, permissive, 'older') });
-      steps.push({ kind: 'switch', phase: to, variant: 'permissive', title: `Inject ${to} instead of ${from}, in permissive mode (restart workloads); ${from}'s objects stay`, objects: mergeManifests(start, permissive, 'newer') });
-    } else {
-      steps.push({ kind: 'add', phase: to, variant: 'permissive', title: `Inject ${to} in permissive mode (authorization audited, plaintext accepted) next to ${from}'s policies`, objects: mergeManifests(start, permissive, 'newer') });
-    }
-    const enforced = mergeManifests(start, target, 'newer');
-    steps.push({ kind: 'enforce', phase: to, variant: 'enforced', title: `Enforce ${to}: mTLS required, authorization enforced`, objects: enforced });
-    steps.push({ kind: 'remove', phase: from, variant: 'enforced', title: `Remove ${from}'s objects that ${to} does not use`, objects: withoutOlderOnly(enforced, target) });
-  } else {
-    const overlap = mergeManifests(start, target, fromMesh ? 'older' : 'newer');
-    steps.push({ kind: 'add', phase: to, variant: 'enforced', title: `Add ${to}'s policies next to ${from}'s${fromMesh ? ` (${from} still injects and enforces)` : ''}`, objects: overlap });
-    steps.push({ kind: 'remove', phase: from, variant: 'enforced', title: fromMesh ? `Remove ${from}: its objects and its injection (restart workloads)` : `Remove ${from}'s objects`, objects: withoutOlderOnly(overlap, target) });
+  const toMesh = MESH_PHASES.has(to);
+  const steps: RecipeStep[] = [];
+  // The target's objects while it is added: a mesh starts permissive.
+  const incoming = toMesh ? synthesize(to, 'permissive') : target;
+  steps.push({
+    kind: 'add',
+    phase: to,
+    variant: toMesh ? 'permissive' : 'enforced',
+    objects: mergeManifests(start, incoming, fromMesh || toMesh ? 'older' : 'newer'),
+    title: toMesh
+      ? `Add ${to}'s configuration in permissive mode (authorization audited, plaintext accepted) and its L4 allowances next to ${from}'s; nothing injects ${to} yet`
+      : `Add ${to}'s policies next to ${from}'s${fromMesh ? ` (${from} still injects and enforces)` : ''}`,
+  });
+  // The old phase's objects while injection changes: a mesh relaxed to permissive first.
+  let outgoing = start;
+  if (fromMesh) {
+    outgoing = synthesize(from, 'permissive');
+    steps.push({
+      kind: 'relax',
+      phase: from,
+      variant: 'permissive',
+      objects: mergeManifests(outgoing, incoming, 'older'),
+      title: `Relax ${from} to permissive mode (authorization audited, plaintext accepted) so that pods restarted ${toMesh ? `into ${to}` : 'without a proxy'} still reach the others; ${from} still injects`,
+    });
   }
+  if (fromMesh || toMesh) {
+    const kind: StepKind = fromMesh && toMesh ? 'switch' : toMesh ? 'inject' : 'uninject';
+    const title = kind === 'switch'
+      ? `Inject ${to} instead of ${from} (restart workloads); both stay permissive, ${from}'s objects and L4 allowances stay`
+      : kind === 'inject'
+        ? `Inject ${to} (restart workloads), still permissive; ${from}'s policies stay`
+        : `Stop injecting ${from} (restart workloads); ${from}'s objects and its L4 allowances stay until no pod has a proxy`;
+    steps.push({ kind, phase: toMesh ? to : from, variant: 'permissive', objects: mergeManifests(outgoing, incoming, 'newer'), title });
+  }
+  const enforced = mergeManifests(outgoing, target, 'newer');
+  if (toMesh) {
+    steps.push({ kind: 'enforce', phase: to, variant: 'enforced', title: `Enforce ${to}: mTLS required, authorization enforced`, objects: enforced });
+  }
+  steps.push({
+    kind: 'remove',
+    phase: from,
+    variant: 'enforced',
+    objects: withoutOlderOnly(enforced, target),
+    title: fromMesh ? `Remove ${from}'s objects (no pod runs its proxy any more)` : `Remove ${from}'s objects that ${to} does not use`,
+  });
   steps.push({ kind: 'prune', phase: from, variant: 'enforced', title: `Prune ${from}'s rules from the policies ${to} shares (what ${to} now owns)`, objects: target });
   return { start, steps };
 }
@@ -235,6 +272,11 @@ export function planSteps(from: string, to: string, synthesize: Synthesize): Pla
     if (r.variant === 'permissive' && (to === 'linkerd' || to === 'istio')) {
       addsSystems.delete(to);
     }
+    // Relaxing a mesh to permissive takes its enforcement away; it adds none.
+    if (r.kind === 'relax' && (from === 'linkerd' || from === 'istio')) {
+      addsSystems.delete(from);
+      removesSystems.add(from);
+    }
     const order = (s: Set<EnforcementSystem>) => (['networkpolicy', 'cilium', 'linkerd', 'istio'] as const).filter(x => s.has(x));
     steps.push({
       id: `${String(steps.length + 1).padStart(2, '0')}-${r.kind}-${r.phase}`,
@@ -251,18 +293,43 @@ export function planSteps(from: string, to: string, synthesize: Synthesize): Pla
     });
     previous = r.objects;
   }
+  // The last step holds exactly the target, in the target's order, even when the prune
+  // step was left out because an earlier step had reached the same objects.
+  const target = raw[raw.length - 1].objects;
+  const last = steps[steps.length - 1];
+  if (last && last.objects !== target && sameObjects(last.objects, target)) {
+    steps[steps.length - 1] = { ...last, objects: target };
+  }
   return steps;
+}
+
+function sameObjects(a: readonly any[], b: readonly any[]): boolean {
+  const keyed = byKey(b);
+  return a.length === b.length && a.every(o => JSON.stringify(keyed.get(objectKey(o))) === JSON.stringify(o));
 }
 
 /**
  * The discipline of a step: it must not remove one enforcement system (objects or
- * injection) while adding or changing another. Returns the violation, if any.
+ * injection) while adding or changing another; and a step that changes injection (pods
+ * restart one by one, meshed and unmeshed pods meet) changes nothing but the Namespaces,
+ * with every mesh permissive: what the rollout needs was added the step before and goes
+ * the step after. Returns the violation, if any.
  */
 export function stepDisciplineViolation(step: PlanStep): string | undefined {
   const clash = step.removesSystems.some(r => step.addsSystems.some(a => a !== r));
-  return clash
-    ? `step ${step.id} removes ${step.removesSystems.join(', ')} enforcement while adding or changing ${step.addsSystems.join(', ')} enforcement`
-    : undefined;
+  if (clash) {
+    return `step ${step.id} removes ${step.removesSystems.join(', ')} enforcement while adding or changing ${step.addsSystems.join(', ')} enforcement`;
+  }
+  if (step.restartNamespaces.length > 0) {
+    const others = [...step.added.filter(o => o?.kind !== 'Namespace'), ...step.removed].map(o => `${o?.kind} ${o?.metadata?.namespace ? o.metadata.namespace + '/' : ''}${o?.metadata?.name}`);
+    if (others.length > 0) {
+      return `step ${step.id} changes injection in ${step.restartNamespaces.join(', ')} and other objects too (${others.slice(0, 3).join(', ')}${others.length > 3 ? ', ...' : ''}): a rollout step changes only Namespaces`;
+    }
+    if (step.variant !== 'permissive') {
+      return `step ${step.id} changes injection in ${step.restartNamespaces.join(', ')} while a mesh enforces: pods mid-rollout would be refused`;
+    }
+  }
+  return undefined;
 }
 
 // ---------------------------------------------------------------------------------------

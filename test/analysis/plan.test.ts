@@ -11,13 +11,14 @@ const issue = ServiceCatalog.fromSpec(issueExample);
 
 const PAIRS: Array<[Phase, Phase, string[]]> = [
   [Phase.BASELINE, Phase.CILIUM, ['01-add-cilium', '02-remove-baseline']],
-  [Phase.CILIUM, Phase.LINKERD, ['01-add-linkerd', '02-enforce-linkerd', '03-prune-cilium']],
-  [Phase.LINKERD, Phase.ISTIO, ['01-add-istio', '02-switch-istio', '03-enforce-istio', '04-remove-linkerd', '05-prune-linkerd']],
-  [Phase.BASELINE, Phase.ISTIO, ['01-add-istio', '02-enforce-istio', '03-remove-baseline']],
-  [Phase.ISTIO, Phase.CILIUM, ['01-add-cilium', '02-remove-istio', '03-prune-istio']],
+  [Phase.CILIUM, Phase.LINKERD, ['01-add-linkerd', '02-inject-linkerd', '03-enforce-linkerd', '04-prune-cilium']],
+  [Phase.LINKERD, Phase.ISTIO, ['01-add-istio', '02-relax-linkerd', '03-switch-istio', '04-enforce-istio', '05-remove-linkerd', '06-prune-linkerd']],
+  [Phase.BASELINE, Phase.ISTIO, ['01-add-istio', '02-inject-istio', '03-enforce-istio', '04-remove-baseline']],
+  [Phase.ISTIO, Phase.CILIUM, ['01-add-cilium', '02-relax-istio', '03-uninject-istio', '04-remove-istio', '05-prune-istio']],
 ];
 
-describe.each([['shop', shop], ['issue example', issue]] as const)('migration plans for the %s', (_name, catalog) => {
+// Every pair on the two examples: plan-pairs-forward/rollback.test.ts.
+describe.each([['issue example', issue]] as const)('migration plans for the %s', (_name, catalog) => {
   test.each(PAIRS)('%s -> %s: the recipe, the discipline, every declared flow kept, nothing beyond the ends', (from, to, ids) => {
     const plan = MigrationPlan.create(catalog, from, to);
     expect(plan.steps.map(s => s.id)).toEqual(ids);
@@ -45,11 +46,14 @@ describe('the recipe in detail (shop)', () => {
     expect(remove.removesSystems).toEqual(['networkpolicy']);
   });
 
-  test('cilium -> linkerd: injected permissive first, enforced next, Cilium L7 rules pruned last', () => {
-    const [add, enforce, prune] = MigrationPlan.create(shop, Phase.CILIUM, Phase.LINKERD)._steps;
+  test('cilium -> linkerd: configuration and 4143 first, injected permissive next, enforced next, Cilium L7 rules pruned last', () => {
+    const [add, inject, enforce, prune] = MigrationPlan.create(shop, Phase.CILIUM, Phase.LINKERD)._steps;
     const ns = (objects: any[]) => objects.find(o => o.kind === 'Namespace' && o.metadata.name === 'shop');
-    expect(ns(add.objects).metadata.annotations).toMatchObject({ 'linkerd.io/inject': 'enabled', 'config.linkerd.io/default-inbound-policy': 'all-unauthenticated' });
-    expect(add.restartNamespaces).toEqual(['payments', 'shop']);
+    expect(ns(add.objects).metadata.annotations).toEqual({ 'config.linkerd.io/default-inbound-policy': 'all-unauthenticated' });
+    expect(add.restartNamespaces).toEqual([]);
+    expect(ns(inject.objects).metadata.annotations).toMatchObject({ 'linkerd.io/inject': 'enabled', 'config.linkerd.io/default-inbound-policy': 'all-unauthenticated' });
+    expect(inject.restartNamespaces).toEqual(['payments', 'shop']);
+    expect(inject.added.map(o => o.kind)).toEqual(['Namespace', 'Namespace']);
     expect(ns(enforce.objects).metadata.annotations['config.linkerd.io/default-inbound-policy']).toBe('all-authenticated');
     // While both overlap, the shared Cilium policy keeps cilium's L7 rules and gains the proxy port.
     const catalogPolicy = (objects: any[]) => objects.find(o => objectKey(o) === 'cilium.io/CiliumNetworkPolicy/shop/catalog');
@@ -62,10 +66,15 @@ describe('the recipe in detail (shop)', () => {
     expect(prune.addsSystems).toEqual(['cilium']);
   });
 
-  test('linkerd -> istio: the switch only removes Linkerd injection (Istio is permissive then)', () => {
+  test('linkerd -> istio: Linkerd relaxed first, then the switch only moves injection (both permissive)', () => {
     const steps = MigrationPlan.create(shop, Phase.LINKERD, Phase.ISTIO)._steps;
-    const [add, sw, enforce] = steps;
+    const [add, relax, sw, enforce] = steps;
     expect(injectedMesh(add.objects.find(o => o.kind === 'Namespace'))).toBe('linkerd');
+    expect(relax.kind).toBe('relax');
+    expect(relax.removesSystems).toEqual(['linkerd']);
+    expect(relax.addsSystems).toEqual([]);
+    expect(relax.objects.filter(o => o.kind === 'Server').every(o => o.spec.accessPolicy === 'audit')).toBe(true);
+    expect(injectedMesh(relax.objects.find(o => o.kind === 'Namespace'))).toBe('linkerd');
     expect(injectedMesh(sw.objects.find(o => o.kind === 'Namespace'))).toBe('istio');
     expect(sw.removesSystems).toEqual(['linkerd']);
     expect(sw.addsSystems).toEqual([]);
@@ -73,6 +82,16 @@ describe('the recipe in detail (shop)', () => {
     expect(peer(sw.objects)).toContain('PERMISSIVE');
     expect(peer(enforce.objects)).not.toContain('PERMISSIVE');
     expect(steps.every(s => stepDisciplineViolation(s) === undefined)).toBe(true);
+  });
+
+  test('a rollout step that changes anything but Namespaces, or while a mesh enforces, breaks the discipline', () => {
+    const steps = MigrationPlan.create(shop, Phase.BASELINE, Phase.LINKERD)._steps;
+    const inject = steps.find(s => s.kind === 'inject')!;
+    expect(stepDisciplineViolation(inject)).toBeUndefined();
+    const server = steps[0].added.find(o => o.kind === 'Server');
+    expect(stepDisciplineViolation({ ...inject, added: [...inject.added, server] }))
+      .toMatch(/changes injection in payments, shop and other objects too \(Server .*\): a rollout step changes only Namespaces/);
+    expect(stepDisciplineViolation({ ...inject, variant: 'enforced' })).toMatch(/changes injection in payments, shop while a mesh enforces/);
   });
 
   test('from and to the same phase is refused', () => {

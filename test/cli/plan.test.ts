@@ -46,8 +46,8 @@ describe('mesh-ladder plan', () => {
     expect(runbook).toContain('istioctl proxy-status');
     expect(runbook).toContain('connection_security_policy');
     expect(runbook).toContain('linkerd viz authz');
-    expect(runbook).toContain('kubectl apply -k 02-switch-istio');
-    expect(runbook).toMatch(/## 03-enforce-istio[\s\S]*Roll back:\n\n```sh\nkubectl apply -k 02-switch-istio/);
+    expect(runbook).toContain('kubectl apply -k 03-switch-istio');
+    expect(runbook).toMatch(/## 04-enforce-istio[\s\S]*Roll back:\n\n```sh\nkubectl apply -k 03-switch-istio/);
     // Running again replaces the earlier plan.
     expect((await runCli('plan', SHOP_CATALOG, '--from', 'istio', '--to', 'baseline', '--out', out)).code).toBe(0);
     expect(fs.readdirSync(out)).toContain('00-start-istio');
