@@ -9,9 +9,9 @@
  * same Cilium policy name, say) holds the rules of both while they overlap; the last step
  * prunes the old phase's rules from it.
  */
-import { buildUniverse, Universe } from './endpoints';
+import { buildUniverse, Endpoint, Universe } from './endpoints';
 import { EnforcementEvaluator, EnforcementSystem, injectedMesh, objectKey, phaseIntent, systemOf } from './enforcement';
-import { Flow, flowComparator, flowKey } from './flows';
+import { Flow, flowComparator, flowKey, PortProbe } from './flows';
 import { DeclaredFlow } from './intent';
 import { analyzeRequests } from './requests';
 import { ResolvedCatalog } from '../model/resolved';
@@ -370,31 +370,48 @@ export interface PlanVerification {
 /** Resolved catalogs per variant (permissive steps judge Linkerd's defaults by the permissive catalog). */
 export type CatalogVariants = Record<PhaseVariant, ResolvedCatalog>;
 
-function allowedFlows(
-  catalog: ResolvedCatalog, universe: Universe, objects: readonly any[], extra: readonly Flow[],
-): { evaluator: EnforcementEvaluator; flows: Flow[] } {
-  const evaluator = new EnforcementEvaluator(catalog, universe, objects);
-  const flows: Flow[] = [];
+/** A connection to probe: endpoints resolved, key computed once per plan. */
+interface Candidate {
+  readonly from: Endpoint;
+  readonly to: Endpoint;
+  readonly probe: PortProbe;
+  readonly flow: Flow;
+  readonly key: string;
+}
+
+/**
+ * Every connection a plan probes, in report order: each endpoint to each destination's
+ * probes where one end is in a catalog namespace, and the flows either end declares.
+ * Built once per plan; every step is judged on the same list.
+ */
+function candidates(universe: Universe, extra: readonly Flow[]): Candidate[] {
+  const out: Candidate[] = [];
   const seen = new Set<string>();
-  const probe = (from: string, to: string, p: { port: number; protocol: Flow['protocol'] }) => {
-    const flow: Flow = { from, to, port: p.port, protocol: p.protocol };
+  const add = (from: Endpoint, to: Endpoint, p: PortProbe) => {
+    const flow: Flow = { from: from.id, to: to.id, port: p.port, protocol: p.protocol };
     const key = flowKey(flow);
     if (!seen.has(key)) {
       seen.add(key);
-      if (evaluator.allows(universe.endpoint(from), universe.endpoint(to), p)) {
-        flows.push(flow);
-      }
+      out.push({ from, to, probe: p, flow, key });
     }
   };
   for (const from of universe.endpoints) {
     for (const to of universe.endpoints) {
       if (from.inCatalogNamespace || to.inCatalogNamespace) {
-        universe.probesFor(to).forEach(p => probe(from.id, to.id, p));
+        universe.probesFor(to).forEach(p => add(from, to, p));
       }
     }
   }
-  extra.forEach(f => probe(f.from, f.to, f));
-  return { evaluator, flows: flows.sort(flowComparator(universe.order)) };
+  extra.forEach(f => add(universe.endpoint(f.from), universe.endpoint(f.to), f));
+  const compare = flowComparator(universe.order);
+  return out.sort((a, b) => compare(a.flow, b.flow));
+}
+
+function allowedFlows(
+  catalog: ResolvedCatalog, universe: Universe, objects: readonly any[], probes: readonly Candidate[],
+): { evaluator: EnforcementEvaluator; flows: Candidate[] } {
+  const evaluator = new EnforcementEvaluator(catalog, universe, objects);
+  return { evaluator, flows: probes.filter(c => evaluator.allows(c.from, c.to, c.probe)) };
 }
 
 /**
@@ -410,10 +427,9 @@ export function verifyPlan(
   const fromIntent = phaseIntent(catalog, universe, from, start).declared;
   const toIntent = phaseIntent(catalog, universe, to, target).declared;
   const everything = [...fromIntent, ...toIntent];
-  const startAllowed = allowedFlows(catalog, universe, start, everything).flows;
-  const targetAllowed = allowedFlows(catalog, universe, target, everything).flows;
-  const startKeys = new Set(startAllowed.map(flowKey));
-  const targetKeys = new Set(targetAllowed.map(flowKey));
+  const probes = candidates(universe, everything);
+  const startKeys = new Set(allowedFlows(catalog, universe, start, probes).flows.map(c => c.key));
+  const targetKeys = new Set(allowedFlows(catalog, universe, target, probes).flows.map(c => c.key));
   const fromKeys = new Set(fromIntent.map(flowKey));
   const toKeys = new Set(toIntent.map(flowKey));
   const declaredByKey = new Map<string, DeclaredFlow>();
@@ -434,10 +450,10 @@ export function verifyPlan(
   const union = new Set([...startKeys, ...targetKeys]);
 
   const judge = (id: string, objects: readonly any[], added: number, removed: number, variant: PhaseVariant, discipline?: string): StepVerdict => {
-    const { evaluator, flows } = allowedFlows(catalogs[variant], universe, objects, declared);
-    const keys = new Set(flows.map(flowKey));
+    const { evaluator, flows } = allowedFlows(catalogs[variant], universe, objects, probes);
+    const keys = new Set(flows.map(c => c.key));
     const missing = declared.filter(f => !keys.has(flowKey(f)));
-    const beyond = flows.filter(f => !union.has(flowKey(f)));
+    const beyond = flows.filter(c => !union.has(c.key)).map(c => c.flow);
     const requests = analyzeRequests(catalogs[variant], universe, evaluator, (a, b, p) => evaluator.allows(a, b, p));
     return {
       id,

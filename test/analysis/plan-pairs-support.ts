@@ -38,7 +38,7 @@ function permissive(mesh: string, objects: readonly any[]): boolean {
   if (mesh === 'linkerd') {
     const servers = objects.filter(o => o.kind === 'Server' && systemOf(o) === 'linkerd');
     const namespaces = objects.filter(o => injectedMesh(o) === 'linkerd' || o.metadata?.annotations?.['config.linkerd.io/default-inbound-policy']);
-    return servers.length > 0 && servers.every(s => s.spec.accessPolicy === 'audit')
+    return namespaces.length > 0 && servers.every(s => s.spec.accessPolicy === 'audit')
       && namespaces.every(n => n.metadata.annotations['config.linkerd.io/default-inbound-policy'] === 'all-unauthenticated');
   }
   const peer = objects.filter(o => o.kind === 'PeerAuthentication');
