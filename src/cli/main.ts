@@ -62,12 +62,15 @@ Commands:
             (UNEXPECTED). Exits 1 if there is any.
   plan      Ordered migration steps from one phase to another: new enforcement
             next to the old (a mesh first in permissive mode), then enforced,
-            then the old removed; never both in one step. Every step's full
-            manifest set is evaluated with every enforcement system in it
-            ANDed; prints a table per step (objects, added, removed, declared,
-            allowed, missing, beyond the ends) and exits 1 if a step drops a
-            declared flow or allows a flow neither end allows. With --out,
-            writes <dir>/00-start-<from>/ and <dir>/<NN>-<kind>-<phase>/ (each
+            then the old removed; never both in one step. Injection changes in
+            a step of its own, with every mesh permissive and both L4 layers in
+            place. Every step's full manifest set is evaluated (NetworkPolicies
+            and Cilium policies added up as Cilium enforces them, each mesh's
+            authorization on top); prints a table per step (objects, added,
+            removed, declared, allowed, missing, beyond the ends). A plan with
+            a step that drops a declared flow or allows a flow neither end
+            allows is refused: nothing is written, exit 1. With --out, writes
+            <dir>/00-start-<from>/ and <dir>/<NN>-<kind>-<phase>/ (each
             kustomize-ready, plus removed.yaml and created.yaml) and
             <dir>/RUNBOOK.md (what to apply, what to watch, how to roll back).
   assess    Answer the readiness questions (the catalog's 'readiness' section plus
@@ -97,8 +100,8 @@ Options:
 
 Exit codes:
   0  success
-  1  check found over- or under-permitted flows or lint errors, plan found a
-     step that drops or adds flows (or an internal error)
+  1  check found over- or under-permitted flows or lint errors, plan refused a
+     plan with a step that drops or adds flows (or an internal error)
   2  invalid input: unreadable or invalid catalog (every error is listed with its
      field path and file:line:column), a call the phase cannot express, bad usage
 

@@ -30,6 +30,11 @@ export function renderPlanFiles(plan: MigrationPlan): Map<string, string> {
   return new Map([...files.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
+/**
+ * Plans, proves, and writes only a plan whose every step is proven: a plan that cannot be
+ * made safe is refused before anything is written (an earlier plan in `out` stays as it
+ * was), naming each step and flow; that is the only case that exits 1.
+ */
 export function runPlan(catalog: ServiceCatalog, from: Phase, to: Phase, out: string | undefined, io: CliIo, synthesize?: Synthesize): number {
   const plan = MigrationPlan._build(catalog, from, to, synthesize);
   io.stdout(`plan ${from} -> ${to}: ${plan.steps.length} steps, ${plan.declaredCount} declared flows must hold at every step\n\n`);
@@ -38,10 +43,16 @@ export function runPlan(catalog: ServiceCatalog, from: Phase, to: Phase, out: st
   if (problems.length > 0) {
     io.stdout('\n' + problems.join('\n') + '\n');
   }
+  if (!plan.ok) {
+    const first = plan.steps.find(s => !s.ok);
+    const why = first ? `${first.id} ${first.missing.length > 0 ? `drops ${first.missing[0]}` : first.beyond.length > 0 ? `allows ${first.beyond[0]}, which neither end allows` : `breaks the discipline: ${first.discipline}`}` : 'the start is not proven';
+    io.stdout(`\nplan: REFUSED: ${why}${problems.length > 1 ? ` (${problems.length} problems above)` : ''}; nothing written\n`);
+    return 1;
+  }
   if (out !== undefined) {
     writeDirectoryAtomically(out, renderPlanFiles(plan));
     io.stdout(`\nwrote ${plan.steps.length + 1} step directories and ${path.join(out, 'RUNBOOK.md')}\n`);
   }
-  io.stdout(`\nplan: ${plan.ok ? 'OK' : 'FAIL'}\n`);
-  return plan.ok ? 0 : 1;
+  io.stdout('\nplan: OK\n');
+  return 0;
 }

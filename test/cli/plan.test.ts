@@ -4,7 +4,7 @@ import { MeshLadderChart } from '../../src/chart';
 import { runPlan } from '../../src/cli/plan';
 import { ServiceCatalog } from '../../src/model/catalog';
 import { Phase } from '../../src/phases/phase';
-import { runCli, SHOP_CATALOG, tmpDir } from '../support/cli';
+import { readTree, runCli, SHOP_CATALOG, tmpDir } from '../support/cli';
 
 describe('mesh-ladder plan', () => {
   test('writes kustomize-ready step directories, removed.yaml and a runbook; prints the per-step table', async () => {
@@ -54,15 +54,39 @@ describe('mesh-ladder plan', () => {
     expect(fs.readdirSync(out)).not.toContain('00-start-linkerd');
   });
 
-  test('a plan whose step drops a declared flow exits 1 and names it', () => {
+  test('a plan whose step drops a declared flow is refused before anything is written: exit 1, the step and the flow named', async () => {
     const catalog = ServiceCatalog.fromFile(SHOP_CATALOG);
-    let stdout = '';
     const broken = (phase: string) => MeshLadderChart.manifests(catalog, phase as Phase)
       .filter(o => !(phase === 'cilium' && o.kind === 'CiliumNetworkPolicy' && o.metadata.name === 'cart'));
-    const code = runPlan(catalog, Phase.BASELINE, Phase.CILIUM, undefined, { stdout: t => { stdout += t; }, stderr: () => undefined }, broken);
+    // An earlier plan in the directory stays exactly as it was.
+    const out = path.join(tmpDir('mesh-ladder-plan-'), 'plan');
+    expect((await runCli('plan', SHOP_CATALOG, '--from', 'baseline', '--to', 'cilium', '--out', out)).code).toBe(0);
+    const before = readTree(out);
+    let stdout = '';
+    const code = runPlan(catalog, Phase.BASELINE, Phase.CILIUM, out, { stdout: t => { stdout += t; }, stderr: () => undefined }, broken);
     expect(code).toBe(1);
     expect(stdout).toMatch(/^02-remove-baseline: MISSING shop\/cart -> /m);
-    expect(stdout).toMatch(/plan: FAIL\n$/);
+    expect(stdout).toMatch(/\nplan: REFUSED: 02-remove-baseline drops shop\/cart -> \S+ \d+\/TCP.*; nothing written\n$/);
+    expect(stdout).not.toContain('wrote ');
+    expect(readTree(out)).toEqual(before);
+  });
+
+  test('a catalog a phase cannot express exits 2 (bad input), not 1', async () => {
+    const dir = tmpDir('mesh-ladder-plan-');
+    const file = path.join(dir, 'catalog.yaml');
+    fs.writeFileSync(file, [
+      'peers:',
+      '  - { name: tenants, namespaceSelector: { tier: tenant }, selector: { role: client } }',
+      'services:',
+      '  - name: api',
+      '    ports: [{ name: http, port: 8080, protocol: http }]',
+      '    callers: [{ peer: tenants, port: http }]',
+      '',
+    ].join('\n'));
+    const result = await runCli('plan', file, '--from', 'baseline', '--to', 'linkerd', '--out', path.join(dir, 'plan'));
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('meshed peer "tenants"');
+    expect(fs.existsSync(path.join(dir, 'plan'))).toBe(false);
   });
 
   test('bad usage exits 2 and writes nothing', async () => {
