@@ -352,6 +352,12 @@ export interface StepVerdict {
   readonly discipline?: string;
   /** L7: declared requests refused and undeclared requests let through (information). */
   readonly requests?: { readonly probed: number; readonly refusedDeclared: number; readonly allowedUndeclared: number };
+  /**
+   * Rolling the step back (`kubectl apply -k <previous step>`, then deleting the step's
+   * `created.yaml`) passes through the previous step's objects plus the ones this step
+   * created; that state, when it is neither the step's nor the previous one's.
+   */
+  readonly rollback?: { readonly missing: Flow[]; readonly beyond: Flow[]; readonly ok: boolean };
   readonly ok: boolean;
 }
 
@@ -473,6 +479,16 @@ export function verifyPlan(
     };
   };
   const startVerdict = judge(`00-start-${from}`, start, 0, 0, 'enforced');
-  const verdicts = steps.map(s => judge(s.id, s.objects, s.added.length, s.removed.length, s.variant, stepDisciplineViolation(s)));
+  const verdicts = steps.map((s, i) => {
+    const verdict = judge(s.id, s.objects, s.added.length, s.removed.length, s.variant, stepDisciplineViolation(s));
+    const changedOrRemoved = s.added.length > s.created.length || s.removed.length > 0;
+    if (s.created.length === 0 || !changedOrRemoved) {
+      return verdict; // the rollback passes through the previous step's state or this one's: both judged
+    }
+    const previous = i === 0 ? start : steps[i - 1].objects;
+    const back = judge(`${s.id} (rollback)`, [...previous, ...s.created], 0, 0, i === 0 ? 'enforced' : steps[i - 1].variant);
+    const rollback = { missing: back.missing, beyond: back.beyond, ok: back.missing.length === 0 && back.beyond.length === 0 };
+    return { ...verdict, rollback, ok: verdict.ok && rollback.ok };
+  });
   return { from, to, declared, handover, start: startVerdict, steps: verdicts, ok: startVerdict.ok && verdicts.every(v => v.ok) };
 }

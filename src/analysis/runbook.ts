@@ -31,6 +31,18 @@ const WATCH: Record<string, string[]> = {
   ],
 };
 
+/** The signals that say a step went wrong and should be rolled back, per kind of step. */
+const GO_BACK_IF: Record<string, string> = {
+  add: 'drops or denials appear that were not there before (the new policies are added next to the old, so nothing should be refused)',
+  relax: 'anything is refused after relaxing (relaxing only lets more through); more likely: the rollout of the next step is not ready yet, then simply stay here',
+  inject: 'pods do not become Ready with their proxy, or callers see connection errors while workloads restart',
+  switch: 'pods do not become Ready with the new proxy, or callers see connection errors while workloads restart',
+  uninject: 'pods do not become Ready, or callers see connection errors while workloads restart',
+  enforce: 'the mesh refuses requests it allowed in permissive mode (authorization denials, plaintext refused)',
+  remove: 'drops appear that were not there before (what is removed should no longer be needed)',
+  prune: 'drops or 403s appear that were not there before',
+};
+
 function restartLines(step: PlanStep): string[] {
   return step.restartNamespaces.map(ns => `kubectl rollout restart deployment,statefulset,daemonset -n ${ns}`);
 }
@@ -120,7 +132,11 @@ function stepSection(
     '',
     ...watch.map(w => `- ${w}`),
     '',
-    'Roll back:',
+    'Stop here: the state after this step is proven on its own, so you may stay at this step as long as you need.'
+      + (step.restartNamespaces.length > 0 ? ' Let the restarts finish (`kubectl rollout status`) before going on.' : ''),
+    `Go back if ${GO_BACK_IF[step.kind] ?? 'flows that worked before fail'}.`,
+    '',
+    'Roll back (to the previous step' + (verdict?.rollback ? `; the state while rolling back was proven too: ${verdict.rollback.ok ? 'OK' : 'FAIL'}` : '') + '):',
     '',
     '```sh',
     ...rollback,
@@ -153,6 +169,8 @@ export function formatPlanProblems(verification: PlanVerification): string[] {
     ...v.missing.map(f => `${v.id}: MISSING ${formatFlow(f)}`),
     ...v.beyond.map(f => `${v.id}: BEYOND ${formatFlow(f)} (neither end allows it)`),
     ...(v.discipline ? [`${v.id}: DISCIPLINE ${v.discipline}`] : []),
+    ...(v.rollback?.missing ?? []).map(f => `${v.id} (rollback): MISSING ${formatFlow(f)}`),
+    ...(v.rollback?.beyond ?? []).map(f => `${v.id} (rollback): BEYOND ${formatFlow(f)} (neither end allows it)`),
   ]);
 }
 

@@ -61,6 +61,8 @@ export function expectSafePlan(catalog: ServiceCatalog, from: Phase, to: Phase):
   }
   expect(plan.ok).toBe(true);
   expect(plan.declaredCount).toBeGreaterThan(0);
+  // Rolling a step back passes through proven states only.
+  expect(plan._verification.steps.filter(v => v.rollback && !v.rollback.ok).map(v => v.id)).toEqual([]);
 
   // The recipe: each required kind once, in order.
   const kinds = plan.steps.map(s => s.kind);

@@ -1,5 +1,6 @@
 import { injectedMesh, objectKey, systemOf, systemsIn } from '../../src/analysis/enforcement';
 import { mergeManifests, planSteps, stepDisciplineViolation, verifyPlan } from '../../src/analysis/plan';
+import { formatPlanProblems } from '../../src/analysis/runbook';
 import { MeshLadderChart } from '../../src/chart';
 import { ServiceCatalog } from '../../src/model/catalog';
 import { Phase } from '../../src/phases/phase';
@@ -122,6 +123,22 @@ describe('a broken step fails the plan', () => {
     expect(verification.steps[1].missing).toEqual([]);
     expect(verification.steps[1].beyond.length).toBeGreaterThan(0);
     expect(verification.steps[1].beyond.every(f => f.from.startsWith('shop/') || f.to.startsWith('shop/'))).toBe(true);
+  });
+
+  test('rolling a step back is proven where it passes through a state of its own', () => {
+    const synth = (phase: string) => MeshLadderChart.manifests(shop, phase as Phase);
+    const steps = planSteps('baseline', 'linkerd', synth);
+    const verification = verifyPlan({ enforced: shop._resolved, permissive: shop._resolved }, 'baseline', 'linkerd', synth('baseline'), synth('linkerd'), steps);
+    // The add step creates Linkerd's and Cilium's objects and changes the Namespaces: its rollback state is judged.
+    expect(verification.steps[0].rollback).toEqual({ missing: [], beyond: [], ok: true });
+    // A step whose created objects would drop flows next to the previous step's objects fails on its rollback.
+    const denyAll = { apiVersion: 'cilium.io/v2', kind: 'CiliumNetworkPolicy', metadata: { name: 'deny-all', namespace: 'shop' }, spec: { endpointSelector: {}, ingressDeny: [{ fromEntities: ['all'] }] } };
+    const broken = [{ ...steps[0], created: [...steps[0].created, denyAll] }, ...steps.slice(1)];
+    const failed = verifyPlan({ enforced: shop._resolved, permissive: shop._resolved }, 'baseline', 'linkerd', synth('baseline'), synth('linkerd'), broken);
+    expect(failed.steps[0].missing).toEqual([]);
+    expect(failed.steps[0].rollback!.ok).toBe(false);
+    expect(failed.ok).toBe(false);
+    expect(formatPlanProblems(failed).some(p => /^01-add-linkerd \(rollback\): MISSING shop\//.test(p))).toBe(true);
   });
 
   test('a step that removes one system while adding another breaks the discipline', () => {

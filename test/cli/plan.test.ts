@@ -47,7 +47,10 @@ describe('mesh-ladder plan', () => {
     expect(runbook).toContain('connection_security_policy');
     expect(runbook).toContain('linkerd viz authz');
     expect(runbook).toContain('kubectl apply -k 03-switch-istio');
-    expect(runbook).toMatch(/## 04-enforce-istio[\s\S]*Roll back:\n\n```sh\nkubectl apply -k 03-switch-istio/);
+    expect(runbook).toMatch(/## 04-enforce-istio[\s\S]*Roll back \(to the previous step\):\n\n```sh\nkubectl apply -k 03-switch-istio/);
+    // Each step says when to stop and when to go back; a rollout waits for its restarts.
+    expect(runbook).toMatch(/## 03-switch-istio[\s\S]*Let the restarts finish[\s\S]*Go back if pods do not become Ready with the new proxy/);
+    expect(runbook).toMatch(/## 01-add-istio[\s\S]*the state while rolling back was proven too: OK/);
     // Running again replaces the earlier plan.
     expect((await runCli('plan', SHOP_CATALOG, '--from', 'istio', '--to', 'baseline', '--out', out)).code).toBe(0);
     expect(fs.readdirSync(out)).toContain('00-start-istio');
