@@ -23,14 +23,15 @@ export type PhaseVariant = 'permissive' | 'enforced';
 export const MESH_PHASES: ReadonlySet<string> = new Set(['linkerd', 'istio']);
 
 /**
- * What kind of change a step makes; drives the runbook. `add`: new enforcement next to
+ * What kind of change a step makes; drives the runbook. `scope` (namespace-scoped plans
+ * only): the boundary rules of both parts next to the current ones; `add`: new enforcement next to
  * the old (a mesh permissive and not injected yet); `relax`: the old mesh goes permissive
  * before pods leave it; `inject`, `switch`, `uninject`: only the Namespaces' injection
  * changes (workloads restart); `enforce`: the new mesh leaves permissive mode; `remove`:
  * the old phase's objects go; `prune`: the old phase's rules go from policies both phases
  * share.
  */
-export type StepKind = 'add' | 'relax' | 'inject' | 'switch' | 'uninject' | 'enforce' | 'remove' | 'prune';
+export type StepKind = 'scope' | 'add' | 'relax' | 'inject' | 'switch' | 'uninject' | 'enforce' | 'remove' | 'prune';
 
 export interface PlanStep {
   /** `01-add-cilium` etc.: the step's directory name. */
@@ -115,6 +116,9 @@ function unionSpec(older: any, newer: any, selectorField: string, system: 'ciliu
  */
 function unionPolicy(older: any, newer: any): any | undefined {
   const system = systemOf(newer);
+  if (system === 'istio' && newer.kind === 'AuthorizationPolicy' && older.kind === 'AuthorizationPolicy') {
+    return unionIstioAllow(older, newer);
+  }
   if ((system !== 'cilium' && system !== 'networkpolicy') || !older.spec || !newer.spec) {
     return undefined;
   }
@@ -137,6 +141,23 @@ function unionPolicy(older: any, newer: any): any | undefined {
     ...olderSpecs.filter(o => !newerSpecs.some(n => sameSelector(o, n))),
   ];
   return { ...newer, spec, specs };
+}
+
+/**
+ * Two Istio ALLOW policies with the same selector as one: a request is allowed when any
+ * rule of any ALLOW policy matches (istio.io security/authorization-policy: "allow a
+ * request if any ALLOW policy matches"), so their rules add up. Undefined otherwise.
+ */
+function unionIstioAllow(older: any, newer: any): any | undefined {
+  const action = (p: any) => p.spec?.action ?? 'ALLOW';
+  if (action(older) !== 'ALLOW' || action(newer) !== 'ALLOW'
+    || JSON.stringify(older.spec?.selector ?? null) !== JSON.stringify(newer.spec?.selector ?? null)
+    || JSON.stringify(older.spec?.targetRefs ?? null) !== JSON.stringify(newer.spec?.targetRefs ?? null)) {
+    return undefined;
+  }
+  const rules = [...(older.spec?.rules ?? []), ...(newer.spec?.rules ?? [])];
+  const unique = rules.filter((r, i) => rules.findIndex(x => JSON.stringify(x) === JSON.stringify(r)) === i);
+  return { ...newer, spec: { ...newer.spec, ...(unique.length > 0 ? { rules: unique } : {}) } };
 }
 
 /**
@@ -182,25 +203,36 @@ interface RecipeStep {
  * so meshed and unmeshed pods talk to each other until the rollout ends. Allowances a
  * rollout needs are added the step before it and removed the step after it.
  */
-function recipe(from: string, to: string, synthesize: Synthesize): { start: any[]; steps: RecipeStep[] } {
+function recipe(from: string, to: string, synthesize: Synthesize, options: PlanStepsOptions): { start: any[]; steps: RecipeStep[] } {
   const start = synthesize(from, 'enforced');
   const target = synthesize(to, 'enforced');
   const fromMesh = MESH_PHASES.has(from);
   const toMesh = MESH_PHASES.has(to);
   const steps: RecipeStep[] = [];
+  let base = start;
+  if (options.scopeStep) {
+    base = options.scopeStep;
+    steps.push({
+      kind: 'scope',
+      phase: from,
+      variant: 'enforced',
+      objects: base,
+      title: `Admit the pods across the boundary of the namespaces that move as peers (by network, on the ports they call), next to ${from}'s rules`,
+    });
+  }
   // The target's objects while it is added: a mesh starts permissive.
   const incoming = toMesh ? synthesize(to, 'permissive') : target;
   steps.push({
     kind: 'add',
     phase: to,
     variant: toMesh ? 'permissive' : 'enforced',
-    objects: mergeManifests(start, incoming, fromMesh || toMesh ? 'older' : 'newer'),
+    objects: mergeManifests(base, incoming, fromMesh || toMesh ? 'older' : 'newer'),
     title: toMesh
       ? `Add ${to}'s configuration in permissive mode (authorization audited, plaintext accepted) and its L4 allowances next to ${from}'s; nothing injects ${to} yet`
       : `Add ${to}'s policies next to ${from}'s${fromMesh ? ` (${from} still injects and enforces)` : ''}`,
   });
   // The old phase's objects while injection changes: a mesh relaxed to permissive first.
-  let outgoing = start;
+  let outgoing = base;
   if (fromMesh) {
     outgoing = synthesize(from, 'permissive');
     steps.push({
@@ -240,11 +272,20 @@ function injectionByNamespace(objects: readonly any[]): Map<string, string> {
 }
 
 /** The step sequence from one phase to another; steps that change nothing are left out. */
-export function planSteps(from: string, to: string, synthesize: Synthesize): PlanStep[] {
+/** Options of `planSteps`. */
+export interface PlanStepsOptions {
+  /**
+   * A namespace-scoped plan's first step: the current objects with the boundary rules of
+   * both parts added (the synthesis's `from`/permissive must build on it).
+   */
+  readonly scopeStep?: any[];
+}
+
+export function planSteps(from: string, to: string, synthesize: Synthesize, options: PlanStepsOptions = {}): PlanStep[] {
   if (from === to) {
     throw new Error(`from and to are the same phase (${from}): nothing to plan`);
   }
-  const { start, steps: raw } = recipe(from, to, synthesize);
+  const { start, steps: raw } = recipe(from, to, synthesize, options);
   const steps: PlanStep[] = [];
   let previous = start;
   for (const r of raw) {

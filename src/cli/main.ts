@@ -14,6 +14,7 @@ import { CatalogValidationError, ServiceCatalog } from '../model/catalog';
 import { MAX_CATALOG_BYTES } from '../model/catalog-loader';
 import { PhaseCapabilityError } from '../phases/common';
 import { ALL_PHASES, Phase, parsePhase } from '../phases/phase';
+import { PlanScopeError } from '../plan';
 
 /** Where the CLI writes; replaceable in tests. */
 export interface CliIo {
@@ -40,7 +41,7 @@ export const HELP = `mesh-ladder — describe services once, synthesize every ph
 Usage:
   mesh-ladder synth <catalog.yaml> [--phase <phase>|<p1,p2>|all] [--out <dir>]
   mesh-ladder check <catalog.yaml> [--phase <phase>] [--format text|json|markdown]
-  mesh-ladder plan <catalog.yaml> --from <phase> --to <phase> [--out <dir>]
+  mesh-ladder plan <catalog.yaml> --from <phase> --to <phase> [--namespaces <a,b>] [--out <dir>]
   mesh-ladder assess <catalog.yaml> [--replicas-file <f>] [--format markdown|json]
   mesh-ladder graph <catalog.yaml> [--phase <phase>] [--format mermaid|dot|markdown]
   mesh-ladder validate <catalog.yaml>
@@ -92,6 +93,9 @@ Options:
   --out <dir>       Output root for synth (default: dist); for plan, the plan
                     directory (replaced; must be empty or a previous plan).
   --from, --to      plan: the phase in force now and the phase to reach.
+  --namespaces <a,b>  plan: migrate only these catalog namespaces; the others
+                    stay on --from (each side admits the other's pods as
+                    unmeshed peers); every step is proven over the whole catalog.
   --format <f>      check: text (default), json, or markdown (a pull-request
                     report: verdict, lint, problems, graph, flow matrix); assess: markdown (default) or
                     json; graph: mermaid (default), dot or markdown.
@@ -232,7 +236,7 @@ function planCommand(args: string[], io: CliIo): number {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { from: { type: 'string' }, to: { type: 'string' }, out: { type: 'string' } },
+    options: { from: { type: 'string' }, to: { type: 'string' }, out: { type: 'string' }, namespaces: { type: 'string' } },
   });
   const file = onePositional(positionals, 'plan');
   if (values.from === undefined || values.to === undefined) {
@@ -246,8 +250,16 @@ function planCommand(args: string[], io: CliIo): number {
   if (values.out !== undefined) {
     checkPlanOutput(values.out);
   }
+  const namespaces = values.namespaces?.split(',').map(n => n.trim()).filter(n => n.length > 0);
+  if (namespaces !== undefined && namespaces.length === 0) {
+    throw new UsageError('--namespaces needs a comma-separated list of catalog namespaces');
+  }
   const catalog = loadCatalog(file, io);
-  return runPlan(catalog, from, to, values.out, io);
+  try {
+    return runPlan(catalog, from, to, values.out, io, undefined, { namespaces });
+  } catch (e) {
+    throw e instanceof PlanScopeError ? new UsageError(`--namespaces: ${e.message}`) : e;
+  }
 }
 
 /** The plan directory is replaced as a whole: refuse anything but an empty one or an earlier plan. */

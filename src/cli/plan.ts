@@ -5,7 +5,7 @@ import { renderPhaseFiles, toYaml, writeDirectoryAtomically } from './output';
 import { Synthesize } from '../analysis/plan';
 import { ServiceCatalog } from '../model/catalog';
 import { Phase } from '../phases/phase';
-import { MigrationPlan } from '../plan';
+import { MigrationPlan, MigrationPlanOptions } from '../plan';
 
 /** Several objects as one multi-document YAML file (empty when there are none). */
 function yamlDocuments(objects: readonly any[], comment: string): string {
@@ -35,9 +35,12 @@ export function renderPlanFiles(plan: MigrationPlan): Map<string, string> {
  * made safe is refused before anything is written (an earlier plan in `out` stays as it
  * was), naming each step and flow; that is the only case that exits 1.
  */
-export function runPlan(catalog: ServiceCatalog, from: Phase, to: Phase, out: string | undefined, io: CliIo, synthesize?: Synthesize): number {
-  const plan = MigrationPlan._build(catalog, from, to, synthesize);
-  io.stdout(`plan ${from} -> ${to}: ${plan.steps.length} steps, ${plan.declaredCount} declared flows must hold at every step\n\n`);
+export function runPlan(
+  catalog: ServiceCatalog, from: Phase, to: Phase, out: string | undefined, io: CliIo, synthesize?: Synthesize, options: MigrationPlanOptions = {},
+): number {
+  const plan = MigrationPlan._build(catalog, from, to, synthesize, options);
+  const scope = plan.namespaces ? ` (namespaces ${plan.namespaces.join(', ')}; the rest stays on ${from})` : '';
+  io.stdout(`plan ${from} -> ${to}${scope}: ${plan.steps.length} steps, ${plan.declaredCount} declared flows must hold at every step\n\n`);
   io.stdout(plan.table);
   const problems = plan.problems;
   if (problems.length > 0) {

@@ -92,6 +92,21 @@ describe('mesh-ladder plan', () => {
     expect(fs.existsSync(path.join(dir, 'plan'))).toBe(false);
   });
 
+  test('--namespaces migrates part of the catalog: mixed steps proven, the scope in the table and the runbook', async () => {
+    const out = path.join(tmpDir('mesh-ladder-plan-'), 'plan');
+    const { code, stdout } = await runCli('plan', SHOP_CATALOG, '--from', 'baseline', '--to', 'istio', '--namespaces', 'payments', '--out', out);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^plan baseline -> istio \(namespaces payments; the rest stays on baseline\): 6 steps/);
+    expect(stdout).toMatch(/^01-scope-baseline\s.*OK$/m);
+    const runbook = fs.readFileSync(path.join(out, 'RUNBOOK.md'), 'utf8');
+    expect(runbook).toContain('Scope: the namespaces payments move to istio; the others stay on baseline.');
+    expect(runbook).toContain('kubectl rollout restart deployment,statefulset,daemonset -n payments');
+    expect(runbook).not.toContain('rollout restart deployment,statefulset,daemonset -n shop');
+    const bad = await runCli('plan', SHOP_CATALOG, '--from', 'baseline', '--to', 'istio', '--namespaces', 'nope');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--namespaces: namespaces to migrate must be catalog namespaces with services (payments, shop); unknown: nope');
+  });
+
   test('bad usage exits 2 and writes nothing', async () => {
     expect((await runCli('plan', SHOP_CATALOG, '--from', 'baseline')).code).toBe(2);
     expect((await runCli('plan', SHOP_CATALOG, '--from', 'cilium', '--to', 'cilium')).stderr).toContain('nothing to plan');

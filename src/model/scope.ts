@@ -1,0 +1,108 @@
+/**
+ * Part of a catalog, for a migration that moves some namespaces while the rest stays:
+ * the services of the namespaces in scope, with every service outside the scope they
+ * call or are called by turned into a peer (its namespace, pod labels and service
+ * account, unmeshed). A phase synthesized from the part then admits the services across
+ * the boundary the way it admits any unmeshed pod peer (by network, on the ports they
+ * call, plaintext accepted there), because across the boundary the other side runs
+ * another phase.
+ */
+import { ResolvedCatalog, ResolvedService, ResolvedServiceCall } from './resolved';
+import { CallerSpec, CallSpec, CatalogSpec, PeerSpec, PortProtocol, ServiceSpec, VersionSpec } from './types';
+
+/** Name of the peer standing for a service outside the scope. */
+export function boundaryPeerName(service: { readonly namespace: string; readonly name: string }): string {
+  return `boundary-${service.namespace}-${service.name}`.slice(0, 63).replace(/-+$/, '');
+}
+
+function callTarget(call: CallSpec, callerNamespace: string): string | undefined {
+  if (call.service === undefined) {
+    return undefined;
+  }
+  return call.service.includes('/') ? call.service : `${callerNamespace}/${call.service}`;
+}
+
+/** Peer calls (pod ports, by transport) replacing a service call to `target`, outside the scope. */
+function peerCalls(calls: readonly ResolvedServiceCall[], target: ResolvedService): CallSpec[] {
+  const ports = [...new Set(calls.filter(c => c.via === undefined).flatMap(c => c.ports))];
+  const byTransport = new Map<PortProtocol, number[]>();
+  for (const port of ports) {
+    const transport = port.protocol === PortProtocol.UDP ? PortProtocol.UDP : PortProtocol.TCP;
+    byTransport.set(transport, [...new Set([...(byTransport.get(transport) ?? []), port.targetPort])].sort((a, b) => a - b));
+  }
+  return [...byTransport.entries()].map(([protocol, numbers]) => ({
+    peer: boundaryPeerName(target),
+    ...(numbers.length === 1 ? { port: numbers[0] } : { ports: numbers }),
+    ...(protocol === PortProtocol.UDP ? { protocol } : {}),
+  }));
+}
+
+/**
+ * The catalog part for the namespaces `inScope` accepts; the rest of the catalog appears
+ * only as boundary peers. `resolved` is the whole catalog, resolved.
+ */
+export function scopeCatalogSpec(spec: CatalogSpec, resolved: ResolvedCatalog, inScope: (namespace: string) => boolean): CatalogSpec {
+  const defaultNamespace = spec.namespace ?? 'default';
+  const peers = new Map<string, PeerSpec>();
+  const boundary = (service: ResolvedService): string => {
+    const name = boundaryPeerName(service);
+    peers.set(name, { name, namespace: service.namespace, selector: service.selector, serviceAccount: service.serviceAccount, meshed: false });
+    return name;
+  };
+
+  const rewriteCalls = (calls: readonly CallSpec[] | undefined, caller: ResolvedService): CallSpec[] | undefined => {
+    if (calls === undefined) {
+      return undefined;
+    }
+    return calls.flatMap(call => {
+      const target = callTarget(call, caller.namespace);
+      if (target === undefined || inScope(resolved.service(target).namespace)) {
+        return [call];
+      }
+      const callee = resolved.service(target);
+      boundary(callee);
+      return peerCalls(caller.calls.filter((c): c is ResolvedServiceCall => c.kind === 'service' && c.targetId === target), callee);
+    });
+  };
+
+  /** Callers outside the scope, as boundary peers limited to the ports (and routes) they call. */
+  const boundaryCallers = (service: ResolvedService): CallerSpec[] => {
+    const byCaller = new Map<string, ResolvedServiceCall[]>();
+    for (const inbound of service.inbound.filter(i => i.call.via === undefined)) {
+      if (!inScope(resolved.service(inbound.fromId).namespace)) {
+        byCaller.set(inbound.fromId, [...(byCaller.get(inbound.fromId) ?? []), inbound.call]);
+      }
+    }
+    return [...byCaller.entries()].map(([fromId, calls]) => {
+      const ports = [...new Set(calls.flatMap(c => c.ports))];
+      const anyRequest = calls.some(c => c.routes.length === 0);
+      const routes = anyRequest ? [] : [...new Set(calls.flatMap(c => c.routes.map(r => r.name)))];
+      return {
+        peer: boundary(resolved.service(fromId)),
+        ports: ports.map(p => p.name ?? p.port),
+        ...(routes.length > 0 ? { routes } : {}),
+      };
+    });
+  };
+
+  const services: ServiceSpec[] = spec.services
+    .filter(s => inScope(s.namespace ?? defaultNamespace))
+    .map(s => {
+      const model = resolved.service(`${s.namespace ?? defaultNamespace}/${s.name}`);
+      const callers = [...(s.callers ?? []), ...boundaryCallers(model)];
+      const versions = s.versions?.map((v): VersionSpec => (v.calls ? { ...v, calls: rewriteCalls(v.calls, model) } : v));
+      const calls = rewriteCalls(s.calls, model);
+      return {
+        ...s,
+        ...(calls !== undefined ? { calls } : {}),
+        ...(callers.length > 0 ? { callers } : {}),
+        ...(versions !== undefined ? { versions } : {}),
+      };
+    });
+  return {
+    ...spec,
+    services,
+    ...(spec.namespaces ? { namespaces: spec.namespaces.filter(n => inScope(n.name)) } : {}),
+    peers: [...(spec.peers ?? []), ...[...peers.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))],
+  };
+}
