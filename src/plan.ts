@@ -99,7 +99,9 @@ export class MigrationPlan {
    */
   public readonly namespaces?: string[];
 
-  private constructor(catalog: ServiceCatalog, from: Phase, to: Phase, start: any[], steps: PlanStep[], verification: PlanVerification, namespaces?: string[]) {
+  private constructor(
+    catalog: ServiceCatalog, from: Phase, to: Phase, start: any[], steps: PlanStep[], verification: PlanVerification, namespaces?: string[],
+  ) {
     this.catalog = catalog;
     this.namespaces = namespaces;
     this.from = from;
