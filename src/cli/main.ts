@@ -41,7 +41,7 @@ export const HELP = `mesh-ladder — describe services once, synthesize every ph
 Usage:
   mesh-ladder synth <catalog.yaml> [--phase <phase>|<p1,p2>|all] [--out <dir>]
   mesh-ladder check <catalog.yaml> [--phase <phase>] [--format text|json|markdown]
-  mesh-ladder plan <catalog.yaml> --from <phase> --to <phase> [--namespaces <a,b>] [--out <dir>]
+  mesh-ladder plan <catalog.yaml> --from <phase> --to <phase> [--namespaces <a,b>] [--out <dir> [--gitops flux]]
   mesh-ladder assess <catalog.yaml> [--replicas-file <f>] [--format markdown|json]
   mesh-ladder graph <catalog.yaml> [--phase <phase>] [--format mermaid|dot|markdown]
   mesh-ladder validate <catalog.yaml>
@@ -96,6 +96,11 @@ Options:
   --namespaces <a,b>  plan: migrate only these catalog namespaces; the others
                     stay on --from (each side admits the other's pods as
                     unmeshed peers); every step is proven over the whole catalog.
+  --gitops flux     plan: also write <dir>/gitops/flux/<step>.yaml, one Flux
+                    Kustomization per step (same name; commit one after the
+                    other, prune deletes what a step removes).
+  --gitops-path <p> plan: the plan directory's path in the Git repository Flux
+                    reads (default: ./<dir>).
   --format <f>      check: text (default), json, or markdown (a pull-request
                     report: verdict, lint, problems, graph, flow matrix); assess: markdown (default) or
                     json; graph: mermaid (default), dot or markdown.
@@ -236,7 +241,14 @@ function planCommand(args: string[], io: CliIo): number {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { from: { type: 'string' }, to: { type: 'string' }, out: { type: 'string' }, namespaces: { type: 'string' } },
+    options: {
+      'from': { type: 'string' },
+      'to': { type: 'string' },
+      'out': { type: 'string' },
+      'namespaces': { type: 'string' },
+      'gitops': { type: 'string' },
+      'gitops-path': { type: 'string' },
+    },
   });
   const file = onePositional(positionals, 'plan');
   if (values.from === undefined || values.to === undefined) {
@@ -254,9 +266,18 @@ function planCommand(args: string[], io: CliIo): number {
   if (namespaces !== undefined && namespaces.length === 0) {
     throw new UsageError('--namespaces needs a comma-separated list of catalog namespaces');
   }
+  if (values.gitops !== undefined && values.gitops !== 'flux') {
+    throw new UsageError(`unknown --gitops "${values.gitops}" (flux)`);
+  }
+  if (values.gitops !== undefined && values.out === undefined) {
+    throw new UsageError('--gitops needs --out');
+  }
+  const gitops = values.gitops !== undefined
+    ? { kind: 'flux' as const, repoPath: values['gitops-path'] ?? `./${path.isAbsolute(values.out!) ? path.basename(values.out!) : path.normalize(values.out!)}` }
+    : undefined;
   const catalog = loadCatalog(file, io);
   try {
-    return runPlan(catalog, from, to, values.out, io, undefined, { namespaces });
+    return runPlan(catalog, from, to, values.out, io, undefined, { namespaces }, gitops);
   } catch (e) {
     throw e instanceof PlanScopeError ? new UsageError(`--namespaces: ${e.message}`) : e;
   }

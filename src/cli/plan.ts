@@ -12,8 +12,44 @@ function yamlDocuments(objects: readonly any[], comment: string): string {
   return `# ${comment}\n` + objects.map(o => '---\n' + toYaml(o)).join('');
 }
 
+/** GitOps output of a written plan. */
+export interface PlanGitOps {
+  /** `flux`: one Flux Kustomization per step (same name), to commit one after the other. */
+  readonly kind: 'flux';
+  /** Path of the plan directory in the Git repository Flux reads (e.g. `./clusters/prod/mesh-plan`). */
+  readonly repoPath: string;
+}
+
+/**
+ * The Flux Kustomization that puts a step in force. Every step is a FULL manifest set, so
+ * the steps are not a `dependsOn` chain of Kustomizations (all of them would be in force
+ * at once, fighting over shared objects): it is one Kustomization whose `path` advances a
+ * step per commit. `prune: true` deletes what the step removes (Flux's inventory of the
+ * previous revision), `wait: true` holds the Kustomization not Ready until every object is;
+ * committing the previous step's file rolls back.
+ */
+function fluxKustomization(plan: MigrationPlan, id: string, gitops: PlanGitOps): string {
+  const doc = {
+    apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
+    kind: 'Kustomization',
+    metadata: { name: 'mesh-ladder-plan', namespace: 'flux-system', annotations: { 'mesh-ladder.dev/plan': `${plan.from} -> ${plan.to}`, 'mesh-ladder.dev/step': id } },
+    spec: {
+      interval: '10m',
+      path: `${gitops.repoPath.replace(/\/+$/, '')}/${id}`,
+      prune: true,
+      wait: true,
+      timeout: '10m',
+      sourceRef: { kind: 'GitRepository', name: 'flux-system' },
+    },
+  };
+  return `# Step ${id} of the plan ${plan.from} -> ${plan.to}: commit this file as the plan's Kustomization (it replaces the previous step's),\n`
+    + '# wait for Ready (flux get kustomization mesh-ladder-plan -n flux-system), watch what RUNBOOK.md says, then commit the next step.\n'
+    + '# Roll back: commit the previous step\'s file. Restart the namespaces RUNBOOK.md names after a step that changes injection.\n'
+    + toYaml(doc);
+}
+
 /** Every file of a written plan, keyed by path relative to the output directory. */
-export function renderPlanFiles(plan: MigrationPlan): Map<string, string> {
+export function renderPlanFiles(plan: MigrationPlan, gitops?: PlanGitOps): Map<string, string> {
   const files = new Map<string, string>();
   const addDir = (dir: string, objects: readonly any[]) => {
     for (const [rel, content] of renderPhaseFiles(objects)) {
@@ -27,6 +63,11 @@ export function renderPlanFiles(plan: MigrationPlan): Map<string, string> {
     files.set(`${step.id}/created.yaml`, yamlDocuments(step.created, `Objects new in ${step.id}; to roll back: kubectl apply -k <previous step>, then kubectl delete -f ${step.id}/created.yaml`));
   }
   files.set('RUNBOOK.md', plan.runbook);
+  if (gitops) {
+    for (const id of [plan.startId, ...plan._steps.map(st => st.id)]) {
+      files.set(`gitops/flux/${id}.yaml`, fluxKustomization(plan, id, gitops));
+    }
+  }
   return new Map([...files.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
@@ -37,6 +78,7 @@ export function renderPlanFiles(plan: MigrationPlan): Map<string, string> {
  */
 export function runPlan(
   catalog: ServiceCatalog, from: Phase, to: Phase, out: string | undefined, io: CliIo, synthesize?: Synthesize, options: MigrationPlanOptions = {},
+  gitops?: PlanGitOps,
 ): number {
   const plan = MigrationPlan._build(catalog, from, to, synthesize, options);
   const scope = plan.namespaces ? ` (namespaces ${plan.namespaces.join(', ')}; the rest stays on ${from})` : '';
@@ -53,7 +95,7 @@ export function runPlan(
     return 1;
   }
   if (out !== undefined) {
-    writeDirectoryAtomically(out, renderPlanFiles(plan));
+    writeDirectoryAtomically(out, renderPlanFiles(plan, gitops));
     io.stdout(`\nwrote ${plan.steps.length + 1} step directories and ${path.join(out, 'RUNBOOK.md')}\n`);
   }
   io.stdout('\nplan: OK\n');

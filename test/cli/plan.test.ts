@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import * as YAML from 'yaml';
 import { MeshLadderChart } from '../../src/chart';
 import { runPlan } from '../../src/cli/plan';
 import { ServiceCatalog } from '../../src/model/catalog';
@@ -105,6 +106,28 @@ describe('mesh-ladder plan', () => {
     const bad = await runCli('plan', SHOP_CATALOG, '--from', 'baseline', '--to', 'istio', '--namespaces', 'nope');
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--namespaces: namespaces to migrate must be catalog namespaces with services (payments, shop); unknown: nope');
+  });
+
+  test('--gitops flux: one Flux Kustomization per step, the same one advanced a step per commit', async () => {
+    const out = path.join(tmpDir('mesh-ladder-plan-'), 'plan');
+    const { code } = await runCli('plan', SHOP_CATALOG, '--from', 'baseline', '--to', 'cilium', '--out', out, '--gitops', 'flux', '--gitops-path', './clusters/prod/mesh-plan');
+    expect(code).toBe(0);
+    const dir = path.join(out, 'gitops', 'flux');
+    expect(fs.readdirSync(dir).sort()).toEqual(['00-start-baseline.yaml', '01-add-cilium.yaml', '02-remove-baseline.yaml']);
+    const docs = fs.readdirSync(dir).sort().map(f => YAML.parse(fs.readFileSync(path.join(dir, f), 'utf8')));
+    for (const [i, id] of ['00-start-baseline', '01-add-cilium', '02-remove-baseline'].entries()) {
+      expect(docs[i]).toMatchObject({
+        apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
+        kind: 'Kustomization',
+        metadata: { name: 'mesh-ladder-plan', namespace: 'flux-system', annotations: { 'mesh-ladder.dev/step': id } },
+        spec: { path: `./clusters/prod/mesh-plan/${id}`, prune: true, wait: true, sourceRef: { kind: 'GitRepository', name: 'flux-system' } },
+      });
+    }
+    // The step directories stay plain kustomize directories.
+    expect(fs.readFileSync(path.join(out, '01-add-cilium', 'kustomization.yaml'), 'utf8')).not.toContain('gitops');
+    const bad = await runCli('plan', SHOP_CATALOG, '--from', 'baseline', '--to', 'cilium', '--out', out, '--gitops', 'argo');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('unknown --gitops "argo" (flux)');
   });
 
   test('bad usage exits 2 and writes nothing', async () => {
