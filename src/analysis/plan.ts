@@ -399,6 +399,14 @@ export interface StepVerdict {
    * created; that state, when it is neither the step's nor the previous one's.
    */
   readonly rollback?: { readonly missing: Flow[]; readonly beyond: Flow[]; readonly ok: boolean };
+  /**
+   * A step that changes injection in several namespaces, mid-rollout: each proper subset
+   * of them already restarted, the others not (pods of different namespaces in different
+   * states). Pods of one namespace in different states meet too; the discipline (only
+   * Namespaces change, every mesh permissive, both L4 layers in force) is what makes those
+   * pairs safe: a permissive mesh accepts plaintext and the L4 layers admit both ports.
+   */
+  readonly rollout?: { readonly states: number; readonly missing: Flow[]; readonly beyond: Flow[]; readonly ok: boolean };
   readonly ok: boolean;
 }
 
@@ -412,6 +420,26 @@ export interface PlanVerification {
   readonly start: StepVerdict;
   readonly steps: StepVerdict[];
   readonly ok: boolean;
+}
+
+/**
+ * The states a step that changes injection in several namespaces passes through: each
+ * proper, non-empty subset of them restarted (Namespaces as the step emits them), the
+ * others not yet (Namespaces as before). At most 2^4 - 2 states.
+ */
+function midRollout(step: PlanStep, previous: readonly any[]): Array<{ label: string; objects: any[] }> {
+  const namespaces = step.restartNamespaces.slice(0, 4);
+  if (namespaces.length < 2) {
+    return [];
+  }
+  const before = new Map(previous.filter(o => o?.kind === 'Namespace').map(o => [String(o.metadata?.name), o]));
+  const states: Array<{ label: string; objects: any[] }> = [];
+  for (let mask = 1; mask < (1 << namespaces.length) - 1; mask++) {
+    const waiting = new Set(namespaces.filter((_, j) => (mask & (1 << j)) === 0));
+    const objects = step.objects.map(o => (o?.kind === 'Namespace' && waiting.has(String(o.metadata?.name)) ? before.get(String(o.metadata?.name)) ?? o : o));
+    states.push({ label: `${namespaces.filter(n => !waiting.has(n)).join(', ')} restarted, ${[...waiting].join(', ')} not yet`, objects });
+  }
+  return states;
 }
 
 /** Resolved catalogs per variant (permissive steps judge Linkerd's defaults by the permissive catalog). */
@@ -521,12 +549,21 @@ export function verifyPlan(
   };
   const startVerdict = judge(`00-start-${from}`, start, 0, 0, 'enforced');
   const verdicts = steps.map((s, i) => {
-    const verdict = judge(s.id, s.objects, s.added.length, s.removed.length, s.variant, stepDisciplineViolation(s));
+    const previous = i === 0 ? start : steps[i - 1].objects;
+    let verdict = judge(s.id, s.objects, s.added.length, s.removed.length, s.variant, stepDisciplineViolation(s));
+    const states = midRollout(s, previous);
+    if (states.length > 0) {
+      const judged = states.map(({ label, objects }) => judge(`${s.id} (rollout: ${label})`, objects, 0, 0, s.variant));
+      const unique = (flows: Flow[]) => flows.filter((f, j) => flows.findIndex(x => flowKey(x) === flowKey(f)) === j);
+      const missing = unique(judged.flatMap(v => v.missing));
+      const beyond = unique(judged.flatMap(v => v.beyond));
+      const rollout = { states: states.length, missing, beyond, ok: missing.length === 0 && beyond.length === 0 };
+      verdict = { ...verdict, rollout, ok: verdict.ok && rollout.ok };
+    }
     const changedOrRemoved = s.added.length > s.created.length || s.removed.length > 0;
     if (s.created.length === 0 || !changedOrRemoved) {
       return verdict; // the rollback passes through the previous step's state or this one's: both judged
     }
-    const previous = i === 0 ? start : steps[i - 1].objects;
     const back = judge(`${s.id} (rollback)`, [...previous, ...s.created], 0, 0, i === 0 ? 'enforced' : steps[i - 1].variant);
     const rollback = { missing: back.missing, beyond: back.beyond, ok: back.missing.length === 0 && back.beyond.length === 0 };
     return { ...verdict, rollback, ok: verdict.ok && rollback.ok };

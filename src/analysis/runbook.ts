@@ -171,6 +171,8 @@ export function formatPlanProblems(verification: PlanVerification): string[] {
     ...(v.discipline ? [`${v.id}: DISCIPLINE ${v.discipline}`] : []),
     ...(v.rollback?.missing ?? []).map(f => `${v.id} (rollback): MISSING ${formatFlow(f)}`),
     ...(v.rollback?.beyond ?? []).map(f => `${v.id} (rollback): BEYOND ${formatFlow(f)} (neither end allows it)`),
+    ...(v.rollout?.missing ?? []).map(f => `${v.id} (mid-rollout): MISSING ${formatFlow(f)}`),
+    ...(v.rollout?.beyond ?? []).map(f => `${v.id} (mid-rollout): BEYOND ${formatFlow(f)} (neither end allows it)`),
   ]);
 }
 

@@ -3,6 +3,7 @@ import { mergeManifests, planSteps, stepDisciplineViolation, verifyPlan } from '
 import { formatPlanProblems } from '../../src/analysis/runbook';
 import { MeshLadderChart } from '../../src/chart';
 import { ServiceCatalog } from '../../src/model/catalog';
+import { MeshMode } from '../../src/model/types';
 import { Phase } from '../../src/phases/phase';
 import { MigrationPlan } from '../../src/plan';
 import { issueExample } from '../support/fixtures';
@@ -139,6 +140,24 @@ describe('a broken step fails the plan', () => {
     expect(failed.steps[0].rollback!.ok).toBe(false);
     expect(failed.ok).toBe(false);
     expect(formatPlanProblems(failed).some(p => /^01-add-linkerd \(rollback\): MISSING shop\//.test(p))).toBe(true);
+  });
+
+  test('a rollout over several namespaces is proven in each mixed state; switching meshes while Linkerd still enforces fails there', () => {
+    const synth = (phase: string, variant: string) => MeshLadderChart.manifests(
+      variant === 'permissive' ? ServiceCatalog.fromSpec({ ...shop.spec, linkerd: { ...shop.spec.linkerd, mode: MeshMode.PERMISSIVE }, istio: { ...shop.spec.istio, mode: MeshMode.PERMISSIVE } }) : shop,
+      phase as Phase);
+    const steps = planSteps('linkerd', 'istio', synth);
+    const catalogs = { enforced: shop._resolved, permissive: shop._resolved };
+    const good = verifyPlan(catalogs, 'linkerd', 'istio', synth('linkerd', 'enforced'), synth('istio', 'enforced'), steps);
+    const sw = good.steps.find(v => v.id === '03-switch-istio')!;
+    expect(sw.rollout).toEqual({ states: 2, missing: [], beyond: [], ok: true });
+    // The same switch without relaxing Linkerd first: payments still on an enforcing Linkerd, shop already on Istio.
+    const unrelaxed = mergeManifests(synth('linkerd', 'enforced'), synth('istio', 'permissive'), 'newer');
+    const add = steps[0];
+    const bad = verifyPlan(catalogs, 'linkerd', 'istio', synth('linkerd', 'enforced'), synth('istio', 'enforced'), [add, { ...steps[2], objects: unrelaxed }]);
+    expect(bad.steps[1].rollout!.ok).toBe(false);
+    expect(bad.steps[1].rollout!.missing.map(f => `${f.from} -> ${f.to}`)).toContain('shop/checkout -> payments/charge');
+    expect(formatPlanProblems(bad).some(p => p.startsWith('03-switch-istio (mid-rollout): MISSING shop/checkout -> payments/charge'))).toBe(true);
   });
 
   test('a step that removes one system while adding another breaks the discipline', () => {
