@@ -434,8 +434,11 @@ function midRollout(step: PlanStep, previous: readonly any[]): Array<{ label: st
   }
   const before = new Map(previous.filter(o => o?.kind === 'Namespace').map(o => [String(o.metadata?.name), o]));
   const states: Array<{ label: string; objects: any[] }> = [];
-  for (let mask = 1; mask < (1 << namespaces.length) - 1; mask++) {
-    const waiting = new Set(namespaces.filter((_, j) => (mask & (1 << j)) === 0));
+  // Every split of the namespaces into restarted and waiting, both non-empty.
+  const splits = namespaces.reduce<string[][]>((acc, ns) => [...acc, ...acc.map(subset => [...subset, ns])], [[]])
+    .filter(restarted => restarted.length > 0 && restarted.length < namespaces.length);
+  for (const restarted of splits) {
+    const waiting = new Set(namespaces.filter(n => !restarted.includes(n)));
     const objects = step.objects.map(o => (o?.kind === 'Namespace' && waiting.has(String(o.metadata?.name)) ? before.get(String(o.metadata?.name)) ?? o : o));
     states.push({ label: `${namespaces.filter(n => !waiting.has(n)).join(', ')} restarted, ${[...waiting].join(', ')} not yet`, objects });
   }
