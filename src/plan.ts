@@ -7,7 +7,7 @@ import { formatMatrixMarkdown } from './analysis/report';
 import { formatPlanProblems, formatPlanTable, renderRunbook } from './analysis/runbook';
 import { MeshLadderChart } from './chart';
 import { ServiceCatalog } from './model/catalog';
-import { scopeCatalogSpec } from './model/scope';
+import { PlanScopeError, scopeCatalogSpec } from './model/scope';
 import { MeshMode } from './model/types';
 import { Phase } from './phases/phase';
 
@@ -192,14 +192,6 @@ function checkScope(catalog: ServiceCatalog, namespaces: readonly string[]): str
     throw new PlanScopeError(`namespaces to migrate must be catalog namespaces with services (${known.join(', ')})${unknown.length > 0 ? `; unknown: ${unknown.join(', ')}` : ''}`);
   }
   return [...new Set(namespaces)].sort();
-}
-
-/** A plan's namespace scope names no catalog namespace with services. */
-export class PlanScopeError extends Error {
-  public constructor(message: string) {
-    super(message);
-    this.name = 'PlanScopeError';
-  }
 }
 
 /** The namespace an object lives in (a Namespace: its own name); undefined when cluster-scoped. */

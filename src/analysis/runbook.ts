@@ -120,6 +120,9 @@ function stepSection(
     `${step.objects.length} objects in force; ${step.added.length} added or changed, ${step.removed.length} removed.`
       + (step.restartNamespaces.length > 0 ? ` Injection changes in ${step.restartNamespaces.join(', ')}: restart their workloads.` : ''),
     verdict ? `Proof: ${verdict.evaluator}: ${verdict.allowed} flows allowed, ${verdict.missing.length} declared flows missing, ${verdict.beyond.length} beyond the ends: ${verdict.ok ? 'OK' : 'FAIL'}.` : '',
+    ...(verdict?.rollout
+      ? [`Mid-rollout: ${verdict.rollout.states} mixed states (some namespaces restarted, the others not yet) proven too: ${verdict.rollout.ok ? 'OK' : 'FAIL'}.`]
+      : []),
     '',
     'Apply (in order; `kubectl apply -k` does not prune, so deletions are explicit):',
     '',

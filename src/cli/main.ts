@@ -12,9 +12,9 @@ import { runPlan } from './plan';
 import { assessReport, graphReport, readReplicasFile } from './reports';
 import { CatalogValidationError, ServiceCatalog } from '../model/catalog';
 import { MAX_CATALOG_BYTES } from '../model/catalog-loader';
+import { PlanScopeError } from '../model/scope';
 import { PhaseCapabilityError } from '../phases/common';
 import { ALL_PHASES, Phase, parsePhase } from '../phases/phase';
-import { PlanScopeError } from '../plan';
 
 /** Where the CLI writes; replaceable in tests. */
 export interface CliIo {

@@ -10,6 +10,14 @@
 import { ResolvedCatalog, ResolvedService, ResolvedServiceCall } from './resolved';
 import { CallerSpec, CallSpec, CatalogSpec, PeerSpec, PortProtocol, ServiceSpec, VersionSpec } from './types';
 
+/** A plan's namespace scope names no catalog namespace with services (the CLI exits 2). */
+export class PlanScopeError extends Error {
+  public constructor(message: string) {
+    super(message);
+    this.name = 'PlanScopeError';
+  }
+}
+
 /** Name of the peer standing for a service outside the scope. */
 export function boundaryPeerName(service: { readonly namespace: string; readonly name: string }): string {
   return `boundary-${service.namespace}-${service.name}`.slice(0, 63).replace(/-+$/, '');

@@ -6,10 +6,10 @@
 import { injectedMesh, systemOf } from '../../src/analysis/enforcement';
 import { MeshLadderChart } from '../../src/chart';
 import { ServiceCatalog } from '../../src/model/catalog';
-import { boundaryPeerName, scopeCatalogSpec } from '../../src/model/scope';
+import { boundaryPeerName, PlanScopeError, scopeCatalogSpec } from '../../src/model/scope';
 import { PhaseCapabilityError } from '../../src/phases/common';
 import { Phase } from '../../src/phases/phase';
-import { MigrationPlan, PlanScopeError } from '../../src/plan';
+import { MigrationPlan } from '../../src/plan';
 
 const shop = ServiceCatalog.fromFile(`${__dirname}/../../examples/shop/catalog.yaml`);
 const namespaceOf = (o: any): string | undefined => (o.kind === 'Namespace' ? o.metadata.name : o.metadata?.namespace);

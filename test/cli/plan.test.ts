@@ -52,6 +52,7 @@ describe('mesh-ladder plan', () => {
     // Each step says when to stop and when to go back; a rollout waits for its restarts.
     expect(runbook).toMatch(/## 03-switch-istio[\s\S]*Let the restarts finish[\s\S]*Go back if pods do not become Ready with the new proxy/);
     expect(runbook).toMatch(/## 01-add-istio[\s\S]*the state while rolling back was proven too: OK/);
+    expect(runbook).toMatch(/## 03-switch-istio[\s\S]*Mid-rollout: 2 mixed states \(some namespaces restarted, the others not yet\) proven too: OK\./);
     // Running again replaces the earlier plan.
     expect((await runCli('plan', SHOP_CATALOG, '--from', 'istio', '--to', 'baseline', '--out', out)).code).toBe(0);
     expect(fs.readdirSync(out)).toContain('00-start-istio');
