@@ -65,7 +65,8 @@ export class MigrationPlan {
     const permissive = permissiveCatalog(catalog);
     const whole: Synthesize = synthesize ?? ((phase: string, variant: PhaseVariant) =>
       MeshLadderChart.manifests(variant === 'permissive' ? permissive : catalog, phase as Phase));
-    const scope = options.namespaces !== undefined ? checkScope(catalog, options.namespaces) : undefined;
+    const scope = options.namespaces !== undefined || options.namespaceLabels !== undefined
+      ? checkScope(catalog, options.namespaces ?? labelled(catalog, options.namespaceLabels!), options.namespaceLabels) : undefined;
     const scoped = scope ? scopedSynthesis(catalog, from, to, scope, whole) : undefined;
     const synth = scoped?.synthesize ?? whole;
     const start = synth(from, 'enforced');
@@ -182,16 +183,29 @@ export interface MigrationPlanOptions {
    * @default - every namespace
    */
   readonly namespaces?: string[];
+  /**
+   * Migrate only the catalog namespaces carrying all these labels (the `labels` of
+   * `namespaces[]` in the catalog, e.g. `team: payments`); combined with `namespaces`, both.
+   * @default - no label condition
+   */
+  readonly namespaceLabels?: Record<string, string>;
 }
 
-/** The scope, checked: catalog namespaces with services, sorted, at least one. */
-function checkScope(catalog: ServiceCatalog, namespaces: readonly string[]): string[] {
+/** Catalog namespaces carrying every one of these labels. */
+function labelled(catalog: ServiceCatalog, labels: Record<string, string>): string[] {
+  return catalog._resolved.namespaces.filter(n => Object.entries(labels).every(([k, v]) => n.labels[k] === v)).map(n => n.name);
+}
+
+/** The scope, checked: catalog namespaces with services (and the labels), sorted, at least one. */
+function checkScope(catalog: ServiceCatalog, namespaces: readonly string[], labels?: Record<string, string>): string[] {
   const known = [...new Set(catalog._resolved.services.map(s => s.namespace))].sort();
   const unknown = namespaces.filter(n => !known.includes(n));
-  if (namespaces.length === 0 || unknown.length > 0) {
-    throw new PlanScopeError(`namespaces to migrate must be catalog namespaces with services (${known.join(', ')})${unknown.length > 0 ? `; unknown: ${unknown.join(', ')}` : ''}`);
+  const chosen = labels ? namespaces.filter(n => labelled(catalog, labels).includes(n)) : [...namespaces];
+  if (chosen.length === 0 || unknown.length > 0) {
+    const by = labels ? ` labelled ${Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(',')}` : '';
+    throw new PlanScopeError(`namespaces to migrate must be catalog namespaces with services (${known.join(', ')})${by}${unknown.length > 0 ? `; unknown: ${unknown.join(', ')}` : ''}`);
   }
-  return [...new Set(namespaces)].sort();
+  return [...new Set(chosen)].sort();
 }
 
 /** The namespace an object lives in (a Namespace: its own name); undefined when cluster-scoped. */

@@ -41,7 +41,7 @@ export const HELP = `mesh-ladder — describe services once, synthesize every ph
 Usage:
   mesh-ladder synth <catalog.yaml> [--phase <phase>|<p1,p2>|all] [--out <dir>]
   mesh-ladder check <catalog.yaml> [--phase <phase>] [--format text|json|markdown]
-  mesh-ladder plan <catalog.yaml> --from <phase> --to <phase> [--namespaces <a,b>] [--out <dir> [--gitops flux]]
+  mesh-ladder plan <catalog.yaml> --from <phase> --to <phase> [--namespaces <a,b>] [--namespace-selector <k=v>] [--out <dir> [--gitops flux]]
   mesh-ladder assess <catalog.yaml> [--replicas-file <f>] [--format markdown|json]
   mesh-ladder graph <catalog.yaml> [--phase <phase>] [--format mermaid|dot|markdown]
   mesh-ladder validate <catalog.yaml>
@@ -93,6 +93,8 @@ Options:
   --out <dir>       Output root for synth (default: dist); for plan, the plan
                     directory (replaced; must be empty or a previous plan).
   --from, --to      plan: the phase in force now and the phase to reach.
+  --namespace-selector <k=v>  plan: migrate only the catalog namespaces with
+                    these labels (with --namespaces: both conditions).
   --namespaces <a,b>  plan: migrate only these catalog namespaces; the others
                     stay on --from (each side admits the other's pods as
                     unmeshed peers); every step is proven over the whole catalog.
@@ -246,6 +248,7 @@ function planCommand(args: string[], io: CliIo): number {
       'to': { type: 'string' },
       'out': { type: 'string' },
       'namespaces': { type: 'string' },
+      'namespace-selector': { type: 'string' },
       'gitops': { type: 'string' },
       'gitops-path': { type: 'string' },
     },
@@ -275,12 +278,22 @@ function planCommand(args: string[], io: CliIo): number {
   const gitops = values.gitops !== undefined
     ? { kind: 'flux' as const, repoPath: values['gitops-path'] ?? `./${path.isAbsolute(values.out!) ? path.basename(values.out!) : path.normalize(values.out!)}` }
     : undefined;
+  const namespaceLabels = values['namespace-selector'] !== undefined ? parseLabelSelector(values['namespace-selector']) : undefined;
   const catalog = loadCatalog(file, io);
   try {
-    return runPlan(catalog, from, to, values.out, io, undefined, { namespaces }, gitops);
+    return runPlan(catalog, from, to, values.out, io, undefined, { namespaces, namespaceLabels }, gitops);
   } catch (e) {
     throw e instanceof PlanScopeError ? new UsageError(`--namespaces: ${e.message}`) : e;
   }
+}
+
+/** `key=value,key2=value2` as labels. */
+function parseLabelSelector(text: string): Record<string, string> {
+  const pairs = text.split(',').map(p => p.trim()).filter(p => p.length > 0).map(p => p.split('='));
+  if (pairs.length === 0 || pairs.some(p => p.length !== 2 || p[0] === '' || p[1] === '')) {
+    throw new UsageError(`--namespace-selector needs key=value[,key=value]: "${text}"`);
+  }
+  return Object.fromEntries(pairs);
 }
 
 /** The plan directory is replaced as a whole: refuse anything but an empty one or an earlier plan. */

@@ -104,6 +104,13 @@ describe('mesh-ladder plan', () => {
     expect(runbook).toContain('Scope: the namespaces payments move to istio; the others stay on baseline.');
     expect(runbook).toContain('kubectl rollout restart deployment,statefulset,daemonset -n payments');
     expect(runbook).not.toContain('rollout restart deployment,statefulset,daemonset -n shop');
+    // The same scope by a label of the namespace, and the output is byte-identical.
+    const again = path.join(tmpDir('mesh-ladder-plan-'), 'plan');
+    expect((await runCli('plan', SHOP_CATALOG, '--from', 'baseline', '--to', 'istio', '--namespace-selector', 'team=payments', '--out', again)).code).toBe(0);
+    expect(readTree(again)).toEqual(readTree(out));
+    const none = await runCli('plan', SHOP_CATALOG, '--from', 'baseline', '--to', 'istio', '--namespace-selector', 'team=nobody');
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain('labelled team=nobody');
     const bad = await runCli('plan', SHOP_CATALOG, '--from', 'baseline', '--to', 'istio', '--namespaces', 'nope');
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--namespaces: namespaces to migrate must be catalog namespaces with services (payments, shop); unknown: nope');
