@@ -41,7 +41,7 @@ export const HELP = `mesh-ladder — describe services once, synthesize every ph
 Usage:
   mesh-ladder synth <catalog.yaml> [--phase <phase>|<p1,p2>|all] [--out <dir>]
   mesh-ladder check <catalog.yaml> [--phase <phase>] [--format text|json|markdown]
-  mesh-ladder plan <catalog.yaml> --from <phase> --to <phase> [--namespaces <a,b>] [--namespace-selector <k=v>] [--out <dir> [--gitops flux]]
+  mesh-ladder plan <catalog.yaml> --from <phase> --to <phase> [--namespaces <a,b>] [--namespace-selector <k=v>] [--out <dir> [--gitops flux|argocd]]
   mesh-ladder assess <catalog.yaml> [--replicas-file <f>] [--format markdown|json]
   mesh-ladder graph <catalog.yaml> [--phase <phase>] [--format mermaid|dot|markdown]
   mesh-ladder validate <catalog.yaml>
@@ -98,11 +98,13 @@ Options:
   --namespaces <a,b>  plan: migrate only these catalog namespaces; the others
                     stay on --from (each side admits the other's pods as
                     unmeshed peers); every step is proven over the whole catalog.
-  --gitops flux     plan: also write <dir>/gitops/flux/<step>.yaml, one Flux
-                    Kustomization per step (same name; commit one after the
-                    other, prune deletes what a step removes).
-  --gitops-path <p> plan: the plan directory's path in the Git repository Flux
-                    reads (default: ./<dir>).
+  --gitops flux|argocd  plan: also write <dir>/gitops/<kind>/<step>.yaml, one
+                    Flux Kustomization or Argo CD Application per step (same
+                    name; commit one after the other, prune deletes what a
+                    step removes).
+  --gitops-path <p> plan: the plan directory's path in the Git repository
+                    (default: ./<dir>).
+  --gitops-repo <url>  plan: the repository URL (Argo CD).
   --format <f>      check: text (default), json, or markdown (a pull-request
                     report: verdict, lint, problems, graph, flow matrix); assess: markdown (default) or
                     json; graph: mermaid (default), dot or markdown.
@@ -251,6 +253,7 @@ function planCommand(args: string[], io: CliIo): number {
       'namespace-selector': { type: 'string' },
       'gitops': { type: 'string' },
       'gitops-path': { type: 'string' },
+      'gitops-repo': { type: 'string' },
     },
   });
   const file = onePositional(positionals, 'plan');
@@ -269,14 +272,21 @@ function planCommand(args: string[], io: CliIo): number {
   if (namespaces !== undefined && namespaces.length === 0) {
     throw new UsageError('--namespaces needs a comma-separated list of catalog namespaces');
   }
-  if (values.gitops !== undefined && values.gitops !== 'flux') {
-    throw new UsageError(`unknown --gitops "${values.gitops}" (flux)`);
+  if (values.gitops !== undefined && values.gitops !== 'flux' && values.gitops !== 'argocd') {
+    throw new UsageError(`unknown --gitops "${values.gitops}" (flux, argocd)`);
   }
   if (values.gitops !== undefined && values.out === undefined) {
     throw new UsageError('--gitops needs --out');
   }
+  if (values.gitops === 'argocd' && values['gitops-repo'] === undefined) {
+    throw new UsageError('--gitops argocd needs --gitops-repo <repository URL>');
+  }
   const gitops = values.gitops !== undefined
-    ? { kind: 'flux' as const, repoPath: values['gitops-path'] ?? `./${path.isAbsolute(values.out!) ? path.basename(values.out!) : path.normalize(values.out!)}` }
+    ? {
+      kind: values.gitops as 'flux' | 'argocd',
+      repoPath: values['gitops-path'] ?? `./${path.isAbsolute(values.out!) ? path.basename(values.out!) : path.normalize(values.out!)}`,
+      repoUrl: values['gitops-repo'],
+    }
     : undefined;
   const namespaceLabels = values['namespace-selector'] !== undefined ? parseLabelSelector(values['namespace-selector']) : undefined;
   const catalog = loadCatalog(file, io);

@@ -14,10 +14,35 @@ function yamlDocuments(objects: readonly any[], comment: string): string {
 
 /** GitOps output of a written plan. */
 export interface PlanGitOps {
-  /** `flux`: one Flux Kustomization per step (same name), to commit one after the other. */
-  readonly kind: 'flux';
-  /** Path of the plan directory in the Git repository Flux reads (e.g. `./clusters/prod/mesh-plan`). */
+  /** `flux`: one Flux Kustomization per step; `argocd`: one Argo CD Application per step (same name), to commit one after the other. */
+  readonly kind: 'flux' | 'argocd';
+  /** Path of the plan directory in the Git repository (e.g. `./clusters/prod/mesh-plan`). */
   readonly repoPath: string;
+  /** Argo CD: URL of that repository. */
+  readonly repoUrl?: string;
+}
+
+/**
+ * The Argo CD Application that puts a step in force: like the Flux Kustomization, one
+ * Application whose `source.path` advances a step per commit; automated sync with
+ * `prune` deletes what the step removes.
+ */
+function argoApplication(plan: MigrationPlan, id: string, gitops: PlanGitOps): string {
+  const doc = {
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'Application',
+    metadata: { name: 'mesh-ladder-plan', namespace: 'argocd', annotations: { 'mesh-ladder.dev/plan': `${plan.from} -> ${plan.to}`, 'mesh-ladder.dev/step': id } },
+    spec: {
+      project: 'default',
+      source: { repoURL: gitops.repoUrl, targetRevision: 'HEAD', path: `${gitops.repoPath.replace(/^\.\//, '').replace(/\/+$/, '')}/${id}` },
+      destination: { server: 'https://kubernetes.default.svc' },
+      syncPolicy: { automated: { prune: true, selfHeal: true } },
+    },
+  };
+  return `# Step ${id} of the plan ${plan.from} -> ${plan.to}: commit this file as the plan's Application (it replaces the previous step's),\n`
+    + '# wait for Synced and Healthy (argocd app get mesh-ladder-plan), watch what RUNBOOK.md says, then commit the next step.\n'
+    + '# Roll back: commit the previous step\'s file. Restart the namespaces RUNBOOK.md names after a step that changes injection.\n'
+    + toYaml(doc);
 }
 
 /**
@@ -65,7 +90,7 @@ export function renderPlanFiles(plan: MigrationPlan, gitops?: PlanGitOps): Map<s
   files.set('RUNBOOK.md', plan.runbook);
   if (gitops) {
     for (const id of [plan.startId, ...plan._steps.map(st => st.id)]) {
-      files.set(`gitops/flux/${id}.yaml`, fluxKustomization(plan, id, gitops));
+      files.set(`gitops/${gitops.kind}/${id}.yaml`, gitops.kind === 'flux' ? fluxKustomization(plan, id, gitops) : argoApplication(plan, id, gitops));
     }
   }
   return new Map([...files.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));

@@ -116,7 +116,7 @@ describe('mesh-ladder plan', () => {
     expect(bad.stderr).toContain('--namespaces: namespaces to migrate must be catalog namespaces with services (payments, shop); unknown: nope');
   });
 
-  test('--gitops flux: one Flux Kustomization per step, the same one advanced a step per commit', async () => {
+  test('--gitops flux / argocd: one Kustomization or Application per step, the same one advanced a step per commit', async () => {
     const out = path.join(tmpDir('mesh-ladder-plan-'), 'plan');
     const { code } = await runCli('plan', SHOP_CATALOG, '--from', 'baseline', '--to', 'cilium', '--out', out, '--gitops', 'flux', '--gitops-path', './clusters/prod/mesh-plan');
     expect(code).toBe(0);
@@ -135,7 +135,19 @@ describe('mesh-ladder plan', () => {
     expect(fs.readFileSync(path.join(out, '01-add-cilium', 'kustomization.yaml'), 'utf8')).not.toContain('gitops');
     const bad = await runCli('plan', SHOP_CATALOG, '--from', 'baseline', '--to', 'cilium', '--out', out, '--gitops', 'argo');
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain('unknown --gitops "argo" (flux)');
+    expect(bad.stderr).toContain('unknown --gitops "argo" (flux, argocd)');
+    // Argo CD: one Application per step, the same one advanced a step per commit.
+    expect((await runCli('plan', SHOP_CATALOG, '--from', 'baseline', '--to', 'cilium', '--out', out, '--gitops', 'argocd')).stderr).toContain('needs --gitops-repo');
+    const argo = await runCli('plan', SHOP_CATALOG, '--from', 'baseline', '--to', 'cilium', '--out', out, '--gitops', 'argocd',
+      '--gitops-repo', 'https://git.example.com/platform.git', '--gitops-path', './clusters/prod/mesh-plan');
+    expect(argo.code).toBe(0);
+    const app = YAML.parse(fs.readFileSync(path.join(out, 'gitops', 'argocd', '01-add-cilium.yaml'), 'utf8'));
+    expect(app).toMatchObject({
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'Application',
+      metadata: { name: 'mesh-ladder-plan', annotations: { 'mesh-ladder.dev/step': '01-add-cilium' } },
+      spec: { source: { repoURL: 'https://git.example.com/platform.git', path: 'clusters/prod/mesh-plan/01-add-cilium' }, syncPolicy: { automated: { prune: true } } },
+    });
   });
 
   test('bad usage exits 2 and writes nothing', async () => {
