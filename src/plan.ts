@@ -7,7 +7,7 @@ import { formatMatrixMarkdown } from './analysis/report';
 import { formatPlanProblems, formatPlanTable, renderRunbook } from './analysis/runbook';
 import { MeshLadderChart } from './chart';
 import { ServiceCatalog } from './model/catalog';
-import { PlanScopeError, scopeCatalogSpec } from './model/scope';
+import { PlanScopeError, scopeBoundaryProblems, scopeCatalogSpec } from './model/scope';
 import { MeshMode } from './model/types';
 import { Phase } from './phases/phase';
 
@@ -204,6 +204,10 @@ function checkScope(catalog: ServiceCatalog, namespaces: readonly string[], labe
   if (chosen.length === 0 || unknown.length > 0) {
     const by = labels ? ` labelled ${Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(',')}` : '';
     throw new PlanScopeError(`namespaces to migrate must be catalog namespaces with services (${known.join(', ')})${by}${unknown.length > 0 ? `; unknown: ${unknown.join(', ')}` : ''}`);
+  }
+  const problems = scopeBoundaryProblems(catalog._resolved, ns => chosen.includes(ns));
+  if (problems.length > 0) {
+    throw new PlanScopeError(`the scope ${[...new Set(chosen)].sort().join(', ')} cannot be split from the rest: ${problems.slice(0, 5).join('; ')}${problems.length > 5 ? `; and ${problems.length - 5} more` : ''}`);
   }
   return [...new Set(chosen)].sort();
 }

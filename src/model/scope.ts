@@ -7,7 +7,8 @@
  * call, plaintext accepted there), because across the boundary the other side runs
  * another phase.
  */
-import { ResolvedCatalog, ResolvedService, ResolvedServiceCall } from './resolved';
+import { peerCoversNamespace } from './peers';
+import { ResolvedCall, ResolvedCatalog, ResolvedService, ResolvedServiceCall } from './resolved';
 import { CallerSpec, CallSpec, CatalogSpec, PeerSpec, PortProtocol, ServiceSpec, VersionSpec } from './types';
 
 /** A plan's namespace scope names no catalog namespace with services (the CLI exits 2). */
@@ -16,6 +17,37 @@ export class PlanScopeError extends Error {
     super(message);
     this.name = 'PlanScopeError';
   }
+}
+
+/**
+ * What a scope cannot split, one line each: a pod peer a service uses that also covers
+ * catalog namespaces on the other side of the scope (`cluster`, labelled namespaces, ...:
+ * each part would admit only its own side's share of it), and a canary version backed by a
+ * Service on the other side. Empty when the scope can be planned.
+ */
+export function scopeBoundaryProblems(resolved: ResolvedCatalog, inScope: (namespace: string) => boolean): string[] {
+  const problems: string[] = [];
+  const namespaces = resolved.namespaces.filter(n => resolved.services.some(s => s.namespace === n.name));
+  for (const service of resolved.services) {
+    const side = inScope(service.namespace);
+    const uses = [
+      ...service.peerCalls.map(c => ({ peer: c.peer, how: 'calls' })),
+      ...service.versions.flatMap(v => v.peerCalls.map(c => ({ peer: c.peer, how: `(version ${v.name}) calls` }))),
+      ...service.callers.map(c => ({ peer: c.peer, how: 'is called by' })),
+    ];
+    for (const { peer, how } of uses) {
+      const across = namespaces.filter(n => inScope(n.name) !== side && peerCoversNamespace(peer, n)).map(n => n.name);
+      if (across.length > 0) {
+        problems.push(`${service.id} ${how} peer "${peer.name}", which also covers pods of ${across.join(', ')} across the scope: move those namespaces together`);
+      }
+    }
+    for (const version of service.versions.filter(v => v.backend !== undefined)) {
+      if (inScope(resolved.service(version.backend!).namespace) !== side) {
+        problems.push(`${service.id} version ${version.name} is backed by ${version.backend}, across the scope: move both namespaces together`);
+      }
+    }
+  }
+  return [...new Set(problems)];
 }
 
 /** Name of the peer standing for a service outside the scope. */
@@ -32,7 +64,7 @@ function callTarget(call: CallSpec, callerNamespace: string): string | undefined
 
 /** Peer calls (pod ports, by transport) replacing a service call to `target`, outside the scope. */
 function peerCalls(calls: readonly ResolvedServiceCall[], target: ResolvedService): CallSpec[] {
-  const ports = [...new Set(calls.filter(c => c.via === undefined).flatMap(c => c.ports))];
+  const ports = [...new Set(calls.flatMap(c => c.ports))];
   const byTransport = new Map<PortProtocol, number[]>();
   for (const port of ports) {
     const transport = port.protocol === PortProtocol.UDP ? PortProtocol.UDP : PortProtocol.TCP;
@@ -58,7 +90,7 @@ export function scopeCatalogSpec(spec: CatalogSpec, resolved: ResolvedCatalog, i
     return name;
   };
 
-  const rewriteCalls = (calls: readonly CallSpec[] | undefined, caller: ResolvedService): CallSpec[] | undefined => {
+  const rewriteCalls = (calls: readonly CallSpec[] | undefined, caller: ResolvedService, resolvedCalls: readonly ResolvedCall[]): CallSpec[] | undefined => {
     if (calls === undefined) {
       return undefined;
     }
@@ -69,14 +101,20 @@ export function scopeCatalogSpec(spec: CatalogSpec, resolved: ResolvedCatalog, i
       }
       const callee = resolved.service(target);
       boundary(callee);
-      return peerCalls(caller.calls.filter((c): c is ResolvedServiceCall => c.kind === 'service' && c.targetId === target), callee);
+      const serviceCalls = resolvedCalls.filter((c): c is ResolvedServiceCall => c.kind === 'service');
+      // Calls a canary split derives from this one go to the backends (on the callee's side, or refused by scopeBoundaryProblems).
+      const backends = [...new Set(serviceCalls.filter(c => c.via === target).map(c => c.targetId))].map(id => resolved.service(id));
+      return [
+        ...peerCalls(serviceCalls.filter(c => c.targetId === target), callee),
+        ...backends.flatMap(b => { boundary(b); return peerCalls(serviceCalls.filter(c => c.via === target && c.targetId === b.id), b); }),
+      ];
     });
   };
 
   /** Callers outside the scope, as boundary peers limited to the ports (and routes) they call. */
   const boundaryCallers = (service: ResolvedService): CallerSpec[] => {
     const byCaller = new Map<string, ResolvedServiceCall[]>();
-    for (const inbound of service.inbound.filter(i => i.call.via === undefined)) {
+    for (const inbound of service.inbound) {
       if (!inScope(resolved.service(inbound.fromId).namespace)) {
         byCaller.set(inbound.fromId, [...(byCaller.get(inbound.fromId) ?? []), inbound.call]);
       }
@@ -98,8 +136,11 @@ export function scopeCatalogSpec(spec: CatalogSpec, resolved: ResolvedCatalog, i
     .map(s => {
       const model = resolved.service(`${s.namespace ?? defaultNamespace}/${s.name}`);
       const callers = [...(s.callers ?? []), ...boundaryCallers(model)];
-      const versions = s.versions?.map((v): VersionSpec => (v.calls ? { ...v, calls: rewriteCalls(v.calls, model) } : v));
-      const calls = rewriteCalls(s.calls, model);
+      // A version's own calls resolve with that version (found by name; a version backed by another Service has none).
+      const versions = s.versions?.map((v): VersionSpec => (v.calls
+        ? { ...v, calls: rewriteCalls(v.calls, model, model.versions.find(r => r.name === v.name)?.calls ?? []) }
+        : v));
+      const calls = rewriteCalls(s.calls, model, model.calls);
       return {
         ...s,
         ...(calls !== undefined ? { calls } : {}),

@@ -9,6 +9,7 @@ import * as fc from 'fast-check';
 import { expectSafePlan, pairs } from './plan-pairs-support';
 import { MeshLadderChart } from '../../src/chart';
 import { ServiceCatalog } from '../../src/model/catalog';
+import { PlanScopeError, scopeBoundaryProblems } from '../../src/model/scope';
 import { CatalogSpec } from '../../src/model/types';
 import { PhaseCapabilityError } from '../../src/phases/common';
 import { Phase } from '../../src/phases/phase';
@@ -78,4 +79,55 @@ test('a refusal names the cause, and the cause is real: the same catalog without
     const unmeshed: CatalogSpec = { ...spec, peers: (spec.peers ?? []).map(p => (p.name === 'tenants' ? { ...p, meshed: false } : p)) };
     expectSafePlan(ServiceCatalog.fromSpec(unmeshed), Phase.BASELINE, Phase.LINKERD);
   }
+});
+
+describe('namespace-scoped plans on random catalogs', () => {
+  const arb = catalogSpecArb({ maxServices: 4, maxNamespaces: 2, peerKinds: ALL_PEER_KINDS.filter(k => k !== 'namespaceSelector') });
+  const twoNamespaces = fc.sample(arb, { numRuns: 80, seed: SEED + 1 })
+    .map(spec => ServiceCatalog.fromSpec(spec))
+    .filter(c => new Set(c._resolved.services.map(s => s.namespace)).size === 2)
+    .slice(0, 6);
+  const firstNamespace = (c: ServiceCatalog) => [...new Set(c._resolved.services.map(s => s.namespace))].sort()[0];
+
+  test('the first namespace moves, the other stays: every mixed step proven, or the scope refused up front with the peer or version it cannot split', () => {
+    expect(twoNamespaces.length).toBe(6);
+    let proven = 0;
+    for (const catalog of twoNamespaces) {
+      const scope = [firstNamespace(catalog)];
+      const problems = scopeBoundaryProblems(catalog._resolved, ns => scope.includes(ns));
+      for (const [from, to] of PAIRS) {
+        let plan: MigrationPlan | undefined;
+        try {
+          plan = MigrationPlan.create(catalog, from, to, { namespaces: scope });
+        } catch (e) {
+          if (e instanceof PlanScopeError) {
+            expect(problems.length).toBeGreaterThan(0);
+            expect(e.message).toContain(problems[0]);
+            continue;
+          }
+          expect(e).toBeInstanceOf(PhaseCapabilityError);
+          continue;
+        }
+        expect(problems).toEqual([]);
+        for (const step of plan.steps) {
+          expect({ id: step.id, missing: step.missing, beyond: step.beyond, discipline: step.discipline, ok: step.ok })
+            .toEqual({ id: step.id, missing: [], beyond: [], discipline: undefined, ok: true });
+        }
+        // Only the moved namespace restarts.
+        expect(plan._steps.every(s => s.restartNamespaces.every(ns => scope.includes(ns)))).toBe(true);
+        proven++;
+      }
+    }
+    expect(proven).toBeGreaterThanOrEqual(24);
+  });
+
+  test('a scope refused for a peer covering both sides plans once both namespaces move together, as the refusal says', () => {
+    const refused = twoNamespaces.find(c => scopeBoundaryProblems(c._resolved, ns => ns === firstNamespace(c)).length > 0)!;
+    expect(refused).toBeDefined();
+    const scope = [firstNamespace(refused)];
+    expect(() => MigrationPlan.create(refused, Phase.BASELINE, Phase.CILIUM, { namespaces: scope })).toThrow(/across the scope: move (those|both) namespaces together/);
+    const both = [...new Set(refused._resolved.services.map(s => s.namespace))];
+    expect(scopeBoundaryProblems(refused._resolved, ns => both.includes(ns))).toEqual([]);
+    expect(MigrationPlan.create(refused, Phase.BASELINE, Phase.CILIUM, { namespaces: both }).ok).toBe(true);
+  });
 });
