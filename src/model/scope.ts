@@ -90,7 +90,9 @@ export function scopeCatalogSpec(spec: CatalogSpec, resolved: ResolvedCatalog, i
     return name;
   };
 
-  const rewriteCalls = (calls: readonly CallSpec[] | undefined, caller: ResolvedService, resolvedCalls: readonly ResolvedCall[]): CallSpec[] | undefined => {
+  const rewriteCalls = (
+    calls: readonly CallSpec[] | undefined, caller: ResolvedService, resolvedCalls: readonly ResolvedCall[],
+  ): CallSpec[] | undefined => {
     if (calls === undefined) {
       return undefined;
     }
@@ -106,7 +108,10 @@ export function scopeCatalogSpec(spec: CatalogSpec, resolved: ResolvedCatalog, i
       const backends = [...new Set(serviceCalls.filter(c => c.via === target).map(c => c.targetId))].map(id => resolved.service(id));
       return [
         ...peerCalls(serviceCalls.filter(c => c.targetId === target), callee),
-        ...backends.flatMap(b => { boundary(b); return peerCalls(serviceCalls.filter(c => c.via === target && c.targetId === b.id), b); }),
+        ...backends.flatMap(b => {
+          boundary(b);
+          return peerCalls(serviceCalls.filter(c => c.via === target && c.targetId === b.id), b);
+        }),
       ];
     });
   };
