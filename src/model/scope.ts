@@ -7,7 +7,7 @@
  * call, plaintext accepted there), because across the boundary the other side runs
  * another phase.
  */
-import { peerCoversNamespace } from './peers';
+import { labelsMatch, peerCoversNamespace } from './peers';
 import { ResolvedCall, ResolvedCatalog, ResolvedService, ResolvedServiceCall } from './resolved';
 import { CallerSpec, CallSpec, CatalogSpec, PeerSpec, PortProtocol, ServiceSpec, VersionSpec } from './types';
 
@@ -21,9 +21,10 @@ export class PlanScopeError extends Error {
 
 /**
  * What a scope cannot split, one line each: a pod peer a service uses that also covers
- * catalog namespaces on the other side of the scope (`cluster`, labelled namespaces, ...:
- * each part would admit only its own side's share of it), and a canary version backed by a
- * Service on the other side. Empty when the scope can be planned.
+ * pods of the catalog's namespaces on the other side of the scope (`cluster`, or labels the
+ * catalog's workloads there carry: each part would admit only its own side's share of
+ * it), and a canary version backed by a Service on the other side. Empty when the scope
+ * can be planned.
  */
 export function scopeBoundaryProblems(resolved: ResolvedCatalog, inScope: (namespace: string) => boolean): string[] {
   const problems: string[] = [];
@@ -36,7 +37,11 @@ export function scopeBoundaryProblems(resolved: ResolvedCatalog, inScope: (names
       ...service.callers.map(c => ({ peer: c.peer, how: 'is called by' })),
     ];
     for (const { peer, how } of uses) {
-      const across = namespaces.filter(n => inScope(n.name) !== side && peerCoversNamespace(peer, n)).map(n => n.name);
+      // A peer without pod labels covers every pod there (the catalog's too); one with labels
+      // only pods carrying them, which matters when catalog workloads do.
+      const coversPodsThere = (ns: string) => Object.keys(peer.selector).length === 0
+        || resolved.services.some(o => o.namespace === ns && labelsMatch(peer.selector, o.selector));
+      const across = namespaces.filter(n => inScope(n.name) !== side && peerCoversNamespace(peer, n) && coversPodsThere(n.name)).map(n => n.name);
       if (across.length > 0) {
         problems.push(`${service.id} ${how} peer "${peer.name}", which also covers pods of ${across.join(', ')} across the scope: move those namespaces together`);
       }
