@@ -2,11 +2,12 @@ import { systemsIn } from './analysis/enforcement';
 import { formatFlow } from './analysis/flows';
 import { renderGraphMarkdown } from './analysis/graph';
 import { checkPhaseReachability } from './analysis/phases';
-import { PhaseVariant, PlanStep, planSteps, PlanVerification, Synthesize, verifyPlan } from './analysis/plan';
+import { mergeManifests, PhaseVariant, PlanStep, planSteps, PlanVerification, Synthesize, verifyPlan } from './analysis/plan';
 import { formatMatrixMarkdown } from './analysis/report';
 import { formatPlanProblems, formatPlanTable, renderRunbook } from './analysis/runbook';
 import { MeshLadderChart } from './chart';
 import { ServiceCatalog } from './model/catalog';
+import { PlanScopeError, scopeBoundaryProblems, scopeCatalogSpec } from './model/scope';
 import { MeshMode } from './model/types';
 import { Phase } from './phases/phase';
 
@@ -53,20 +54,26 @@ export class MigrationPlan {
    * @param from the phase in force now
    * @param to the phase to reach
    */
-  public static create(catalog: ServiceCatalog, from: Phase, to: Phase): MigrationPlan {
-    return MigrationPlan._build(catalog, from, to);
+  public static create(catalog: ServiceCatalog, from: Phase, to: Phase, options: MigrationPlanOptions = {}): MigrationPlan {
+    return MigrationPlan._build(catalog, from, to, undefined, options);
   }
 
   /** @internal Plans with a custom synthesis (tests, hand-edited phases). */
-  public static _build(catalog: ServiceCatalog, from: Phase, to: Phase, synthesize?: Synthesize): MigrationPlan {
+  public static _build(
+    catalog: ServiceCatalog, from: Phase, to: Phase, synthesize?: Synthesize, options: MigrationPlanOptions = {},
+  ): MigrationPlan {
     const permissive = permissiveCatalog(catalog);
-    const synth: Synthesize = synthesize ?? ((phase: string, variant: PhaseVariant) =>
+    const whole: Synthesize = synthesize ?? ((phase: string, variant: PhaseVariant) =>
       MeshLadderChart.manifests(variant === 'permissive' ? permissive : catalog, phase as Phase));
+    const scope = options.namespaces !== undefined || options.namespaceLabels !== undefined
+      ? checkScope(catalog, options.namespaces ?? labelled(catalog, options.namespaceLabels!), options.namespaceLabels) : undefined;
+    const scoped = scope ? scopedSynthesis(catalog, from, to, scope, whole) : undefined;
+    const synth = scoped?.synthesize ?? whole;
     const start = synth(from, 'enforced');
     const target = synth(to, 'enforced');
-    const steps = planSteps(from, to, synth);
+    const steps = planSteps(from, to, synth, { scopeStep: scoped?.scopeStep });
     const verification = verifyPlan({ enforced: catalog._resolved, permissive: permissive._resolved }, from, to, start, target, steps);
-    return new MigrationPlan(catalog, from, to, start, steps, verification);
+    return new MigrationPlan(catalog, from, to, start, steps, verification, scope);
   }
 
   /** The phase in force now. */
@@ -87,8 +94,17 @@ export class MigrationPlan {
   public readonly _verification: PlanVerification;
   private readonly catalog: ServiceCatalog;
 
-  private constructor(catalog: ServiceCatalog, from: Phase, to: Phase, start: any[], steps: PlanStep[], verification: PlanVerification) {
+  /**
+   * The namespaces the plan migrates; the others stay on `from`.
+   * @default - every namespace of the catalog
+   */
+  public readonly namespaces?: string[];
+
+  private constructor(
+    catalog: ServiceCatalog, from: Phase, to: Phase, start: any[], steps: PlanStep[], verification: PlanVerification, namespaces?: string[],
+  ) {
     this.catalog = catalog;
+    this.namespaces = namespaces;
     this.from = from;
     this.to = to;
     this._start = start;
@@ -146,7 +162,7 @@ export class MigrationPlan {
     const systemsOf = (step: PlanStep) => systemsIn(step.objects);
     const target = this._steps[this._steps.length - 1]?.objects ?? this._start;
     const matrix = formatMatrixMarkdown(checkPhaseReachability(resolved, this.to, target));
-    return renderRunbook(this._verification, this._steps, systemsOf, renderGraphMarkdown(resolved, this.to, matrix), resolved);
+    return renderRunbook(this._verification, this._steps, systemsOf, renderGraphMarkdown(resolved, this.to, matrix), resolved, this.namespaces);
   }
 
   private step(id: string): PlanStep {
@@ -156,6 +172,84 @@ export class MigrationPlan {
     }
     return found;
   }
+}
+
+/** Options of a migration plan. */
+export interface MigrationPlanOptions {
+  /**
+   * Migrate only the services of these catalog namespaces; the others stay on the `from`
+   * phase. Across the boundary each side admits the other's pods as unmeshed peers (by
+   * network, on the ports they call), and every step is proven over the whole catalog.
+   * @default - every namespace
+   */
+  readonly namespaces?: string[];
+  /**
+   * Migrate only the catalog namespaces carrying all these labels (the `labels` of
+   * `namespaces[]` in the catalog, e.g. `team: payments`); combined with `namespaces`, both.
+   * @default - no label condition
+   */
+  readonly namespaceLabels?: Record<string, string>;
+}
+
+/** Catalog namespaces carrying every one of these labels. */
+function labelled(catalog: ServiceCatalog, labels: Record<string, string>): string[] {
+  return catalog._resolved.namespaces.filter(n => Object.entries(labels).every(([k, v]) => n.labels[k] === v)).map(n => n.name);
+}
+
+/** The scope, checked: catalog namespaces with services (and the labels), sorted, at least one. */
+function checkScope(catalog: ServiceCatalog, namespaces: readonly string[], labels?: Record<string, string>): string[] {
+  const known = [...new Set(catalog._resolved.services.map(s => s.namespace))].sort();
+  const unknown = namespaces.filter(n => !known.includes(n));
+  const chosen = labels ? namespaces.filter(n => labelled(catalog, labels).includes(n)) : [...namespaces];
+  if (chosen.length === 0 || unknown.length > 0) {
+    const by = labels ? ` labelled ${Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(',')}` : '';
+    throw new PlanScopeError(`namespaces to migrate must be catalog namespaces with services (${known.join(', ')})${by}${unknown.length > 0 ? `; unknown: ${unknown.join(', ')}` : ''}`);
+  }
+  const problems = scopeBoundaryProblems(catalog._resolved, ns => chosen.includes(ns));
+  if (problems.length > 0) {
+    throw new PlanScopeError(`the scope ${[...new Set(chosen)].sort().join(', ')} cannot be split from the rest: ${problems.slice(0, 5).join('; ')}${problems.length > 5 ? `; and ${problems.length - 5} more` : ''}`);
+  }
+  return [...new Set(chosen)].sort();
+}
+
+/** The namespace an object lives in (a Namespace: its own name); undefined when cluster-scoped. */
+function namespaceOf(obj: any): string | undefined {
+  return obj?.kind === 'Namespace' ? obj?.metadata?.name : obj?.metadata?.namespace;
+}
+
+/**
+ * The synthesis of a namespace-scoped plan: the end `to` is the migrated part in `to`
+ * next to the rest in `from`; the end `from` is the whole catalog in `from` as it is now,
+ * and while it is relaxed, the migrated part relaxed next to the rest as it stays. Each
+ * part is synthesized from its own catalog (the other part as boundary peers) and keeps
+ * its own namespaces' objects; objects elsewhere (cluster-scoped, other namespaces) come
+ * from both.
+ */
+function scopedSynthesis(
+  catalog: ServiceCatalog, from: Phase, to: Phase, scope: readonly string[], whole: Synthesize,
+): { synthesize: Synthesize; scopeStep: any[] } {
+  const inScope = (ns: string) => scope.includes(ns);
+  const catalogNamespaces = new Set(catalog._resolved.services.map(s => s.namespace));
+  const part = (keep: (ns: string) => boolean) => ServiceCatalog.fromSpec(scopeCatalogSpec(catalog.spec, catalog._resolved, keep));
+  const moving = part(inScope);
+  const staying = part(ns => !inScope(ns));
+  const side = (objects: readonly any[], keep: (ns: string) => boolean) => objects.filter(o => {
+    const ns = namespaceOf(o);
+    return ns === undefined || !catalogNamespaces.has(ns) || keep(ns);
+  });
+  const rest = side(MeshLadderChart.manifests(staying, from), ns => !inScope(ns));
+  const mixed = (phase: Phase, variant: PhaseVariant) =>
+    mergeManifests(rest, side(MeshLadderChart.manifests(variant === 'permissive' ? permissiveCatalog(moving) : moving, phase), inScope), 'newer');
+  const start = whole(from, 'enforced');
+  // Both forms of the current phase's rules: the whole catalog's and the two parts'.
+  const scopeStep = mergeManifests(start, mixed(from, 'enforced'), 'older');
+  const synthesize = (phase: string, variant: PhaseVariant) => {
+    if (phase === to) {
+      return mixed(to, variant);
+    }
+    return variant === 'enforced' ? start : mergeManifests(scopeStep, mixed(from, variant), 'newer');
+  };
+  return { synthesize, scopeStep };
 }
 
 /** The catalog with both meshes in permissive mode (the first steps into a mesh). */

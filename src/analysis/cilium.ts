@@ -653,21 +653,31 @@ export class CiliumEvaluator implements RequestEvaluator {
 
   /** Whether an HTTP request passes both ends' L7 rules (the connection must be allowed too). */
   public allowsRequest(from: Endpoint, to: Endpoint, probe: PortProbe, request: RequestProbe): boolean {
-    for (const direction of ['egress', 'ingress'] as const) {
-      const rules = this.matchingAllows(direction, from, to, probe);
-      if (rules === undefined) {
-        return false;
-      }
-      if (rules === 'unrestricted') {
-        continue;
-      }
-      const passes = rules.some(portRule => portRule === undefined || portRule.http === undefined
-        || portRule.http.some(h => (!h.method || h.method.test(request.method)) && (!h.path || h.path.test(request.path))));
-      if (!passes) {
-        return false;
-      }
+    return (['egress', 'ingress'] as const).every(direction => this.directionAllowsRequest(direction, from, to, probe, request));
+  }
+
+  /**
+   * One direction of a connection, as its subject (the source for egress, the
+   * destination for ingress) sees it: `denied` by a deny rule, `unrestricted` when no rule
+   * puts the direction into default-deny, `allowed` by an allow rule, else `refused`.
+   * Lets NetworkPolicies be added up with Cilium's rules (see `CiliumDatapathEvaluator`).
+   */
+  public directionVerdict(direction: 'ingress' | 'egress', from: Endpoint, to: Endpoint, probe: PortProbe): 'denied' | 'unrestricted' | 'allowed' | 'refused' {
+    if (this.denies(direction, from, to, probe)) {
+      return 'denied';
     }
-    return true;
+    const rules = this.matchingAllows(direction, from, to, probe);
+    return rules === 'unrestricted' ? 'unrestricted' : rules === undefined ? 'refused' : 'allowed';
+  }
+
+  /** Whether a request passes one direction's L7 rules (and the direction allows the connection). */
+  public directionAllowsRequest(direction: 'ingress' | 'egress', from: Endpoint, to: Endpoint, probe: PortProbe, request: RequestProbe): boolean {
+    const rules = this.matchingAllows(direction, from, to, probe);
+    if (rules === undefined) {
+      return false;
+    }
+    return rules === 'unrestricted' || rules.some(portRule => portRule === undefined || portRule.http === undefined
+      || portRule.http.some(h => (!h.method || h.method.test(request.method)) && (!h.path || h.path.test(request.path))));
   }
 
   /** True when some rule puts the endpoint's outgoing traffic into default-deny (never for non-pods). */
@@ -696,14 +706,12 @@ export class CiliumEvaluator implements RequestEvaluator {
    */
   private matchingAllows(direction: 'ingress' | 'egress', from: Endpoint, to: Endpoint, probe: PortProbe):
   'unrestricted' | Array<CiliumPortRule | undefined> | undefined {
+    if (this.denies(direction, from, to, probe)) {
+      return undefined;
+    }
     const subject = direction === 'ingress' ? to : from;
     const peer = direction === 'ingress' ? from : to;
     const rules = this.directionRules(direction, subject);
-    const denied = rules.deny.some(({ rule, peer: r }) =>
-      this.peerMatches(direction, rule, r, peer, subject) && portRulesMatch(r.toPorts, to, probe) !== undefined);
-    if (denied) {
-      return undefined;
-    }
     if (!rules.enforced) {
       return 'unrestricted';
     }
@@ -718,6 +726,14 @@ export class CiliumEvaluator implements RequestEvaluator {
       }
     }
     return matched.length > 0 ? matched : undefined;
+  }
+
+  /** Whether a deny rule of the subject refuses the connection in one direction (deny rules win over every allow). */
+  private denies(direction: 'ingress' | 'egress', from: Endpoint, to: Endpoint, probe: PortProbe): boolean {
+    const subject = direction === 'ingress' ? to : from;
+    const peer = direction === 'ingress' ? from : to;
+    return this.directionRules(direction, subject).deny.some(({ rule, peer: r }) =>
+      this.peerMatches(direction, rule, r, peer, subject) && portRulesMatch(r.toPorts, to, probe) !== undefined);
   }
 
   private directionRules(direction: 'ingress' | 'egress', endpoint: Endpoint): DirectionRules {

@@ -5,6 +5,7 @@
  */
 import { CiliumEvaluator, ciliumIntent } from './cilium';
 import { AllOfEvaluator, isRequestEvaluator } from './combined';
+import { CiliumDatapathEvaluator, HostAliases } from './datapath';
 import { Endpoint, Universe } from './endpoints';
 import { AnalysisDiagnostic, PortProbe } from './flows';
 import { declaredIntent, Intent } from './intent';
@@ -13,7 +14,6 @@ import { LinkerdEvaluator, LinkerdMeshEvaluator } from './linkerd';
 import { NetworkPolicyEvaluator } from './networkpolicy';
 import { FlowEvaluator } from './reachability';
 import { RequestEvaluator, RequestProbe } from './requests';
-import { cidrContains, parseCidr } from '../model/cidr';
 import { ResolvedCatalog } from '../model/resolved';
 
 /** Enforcement systems that decide whether a flow is allowed. */
@@ -72,25 +72,19 @@ export function systemsIn(manifests: ReadonlyArray<unknown>): EnforcementSystem[
 }
 
 
-/**
- * A host call is one connection to a DNS name and to an address at once; the universe
- * has an endpoint for each. An address-matching layer (NetworkPolicy) is asked about the
- * addresses the catalog declares for a name, a name-matching layer (Cilium `toFQDNs`)
- * about the name of an address it declares, so that layers of both kinds can be combined.
- */
+/** One L4 layer read through the host aliases of the catalog (see `HostAliases`). */
 class HostAliasEvaluator implements FlowEvaluator, RequestEvaluator {
   public readonly name: string;
   public readonly diagnostics: ReadonlyArray<AnalysisDiagnostic>;
-  private readonly hosts: ReadonlyArray<{ host: string; blocks: ReturnType<typeof parseCidr>[] }>;
 
-  public constructor(private readonly inner: FlowEvaluator, private readonly universe: Universe, catalog: ResolvedCatalog, private readonly matches: 'address' | 'name') {
+  public constructor(private readonly inner: FlowEvaluator, private readonly aliases: HostAliases, private readonly matches: 'address' | 'name') {
     this.name = inner.name;
     this.diagnostics = inner.diagnostics;
-    this.hosts = catalog.services.flatMap(s => s.calls).flatMap(c => (c.kind === 'host' ? [{ host: c.host, blocks: c.cidrs.map(x => parseCidr(x)) }] : []));
   }
 
   public allows(from: Endpoint, to: Endpoint, probe: PortProbe): boolean {
-    return this.inner.allows(from, to, probe) || this.aliases(to).some(alias => alias.every(e => this.inner.allows(from, e, probe)));
+    return this.inner.allows(from, to, probe)
+      || this.aliases.readings(to, this.matches).some(alias => alias.every(e => this.inner.allows(from, e, probe)));
   }
 
   public allowsRequest(from: Endpoint, to: Endpoint, probe: PortProbe, request: RequestProbe): boolean {
@@ -100,30 +94,18 @@ class HostAliasEvaluator implements FlowEvaluator, RequestEvaluator {
   public isEgressRestricted(endpoint: Endpoint): boolean {
     return this.inner.isEgressRestricted(endpoint);
   }
-
-  /** Alternative readings of `to`; each reading is a set of endpoints that must all be allowed. */
-  private aliases(to: Endpoint): Endpoint[][] {
-    if (this.matches === 'address' && to.kind === 'fqdn') {
-      const blocks = this.hosts.filter(h => h.host === to.host).flatMap(h => h.blocks).filter(b => b !== undefined);
-      const addresses = this.universe.endpoints.filter(e => e.kind === 'ip' && e.ip && blocks.some(b => cidrContains(b!, e.ip!)));
-      return addresses.length > 0 ? [addresses] : [];
-    }
-    if (this.matches === 'name' && to.kind === 'ip' && to.ip) {
-      const names = this.hosts.filter(h => h.blocks.some(b => b !== undefined && cidrContains(b, to.ip!))).map(h => h.host);
-      return this.universe.endpoints.filter(e => e.kind === 'fqdn' && names.includes(e.host ?? '')).map(e => [e]);
-    }
-    return [];
-  }
 }
 
 /**
- * Every enforcement system present in a manifest set, ANDed: NetworkPolicy, Cilium (L3/L4
- * and L7 rules), Linkerd authorization (with the proxy's inbound port on the L4 layers)
- * and Istio authorization. A system with no objects allows everything.
+ * Every enforcement system present in a manifest set: the L4 layer (NetworkPolicy,
+ * Cilium, or both added up as Cilium enforces them, see `CiliumDatapathEvaluator`),
+ * ANDed with Linkerd authorization (with the proxy's inbound port on the L4 layer) and
+ * Istio authorization. A system with no objects allows everything.
  *
- * Kubernetes NetworkPolicies and Cilium policies are both enforced by Cilium when it is
- * the CNI, which adds their allows up; ANDing them is the stricter reading, so a step that
- * passes here passes there.
+ * NetworkPolicies and Cilium policies are not ANDed: Cilium, the only enforcer of the
+ * latter, enforces the former as rules of the same repository. ANDing them would report
+ * drops that do not happen (a meshed pod's 4143 admitted by Cilium's rules only) and hide
+ * allows that do (a NetworkPolicy's L4 allow next to a Cilium L7 rule).
  */
 export class EnforcementEvaluator extends AllOfEvaluator {
   public readonly systems: EnforcementSystem[];
@@ -131,11 +113,13 @@ export class EnforcementEvaluator extends AllOfEvaluator {
   public constructor(catalog: ResolvedCatalog, universe: Universe, manifests: ReadonlyArray<unknown>) {
     const systems = systemsIn(manifests);
     const l4: FlowEvaluator[] = [];
-    if (systems.includes('networkpolicy')) {
-      l4.push(new HostAliasEvaluator(new NetworkPolicyEvaluator(universe, manifests), universe, catalog, 'address'));
-    }
-    if (systems.includes('cilium')) {
-      l4.push(new HostAliasEvaluator(new CiliumEvaluator(universe, manifests), universe, catalog, 'name'));
+    const aliases = new HostAliases(universe, catalog);
+    if (systems.includes('networkpolicy') && systems.includes('cilium')) {
+      l4.push(new CiliumDatapathEvaluator(new NetworkPolicyEvaluator(universe, manifests), new CiliumEvaluator(universe, manifests), aliases));
+    } else if (systems.includes('networkpolicy')) {
+      l4.push(new HostAliasEvaluator(new NetworkPolicyEvaluator(universe, manifests), aliases, 'address'));
+    } else if (systems.includes('cilium')) {
+      l4.push(new HostAliasEvaluator(new CiliumEvaluator(universe, manifests), aliases, 'name'));
     }
     const layers: FlowEvaluator[] = [];
     if (systems.includes('linkerd')) {

@@ -9,11 +9,11 @@
  * same Cilium policy name, say) holds the rules of both while they overlap; the last step
  * prunes the old phase's rules from it.
  */
-import { buildUniverse, Universe } from './endpoints';
+import { buildUniverse, Endpoint, Universe } from './endpoints';
 import { EnforcementEvaluator, EnforcementSystem, injectedMesh, objectKey, phaseIntent, systemOf } from './enforcement';
-import { Flow, flowComparator, flowKey } from './flows';
+import { Flow, flowComparator, flowKey, PortProbe } from './flows';
 import { DeclaredFlow } from './intent';
-import { analyzeRequests } from './requests';
+import { analyzeRequests, formatRequestFlow, RequestFlow } from './requests';
 import { ResolvedCatalog } from '../model/resolved';
 
 /** How the target phase is synthesized for a step. */
@@ -23,12 +23,15 @@ export type PhaseVariant = 'permissive' | 'enforced';
 export const MESH_PHASES: ReadonlySet<string> = new Set(['linkerd', 'istio']);
 
 /**
- * What kind of change a step makes; drives the runbook. `add`: new enforcement next to
- * the old; `switch`: the new mesh injects instead of the old one; `enforce`: the new mesh
- * leaves permissive mode; `remove`: the old phase's objects go; `prune`: the old phase's
- * rules go from policies both phases share.
+ * What kind of change a step makes; drives the runbook. `scope` (namespace-scoped plans
+ * only): the boundary rules of both parts next to the current ones; `add`: new enforcement next to
+ * the old (a mesh permissive and not injected yet); `relax`: the old mesh goes permissive
+ * before pods leave it; `inject`, `switch`, `uninject`: only the Namespaces' injection
+ * changes (workloads restart); `enforce`: the new mesh leaves permissive mode; `remove`:
+ * the old phase's objects go; `prune`: the old phase's rules go from policies both phases
+ * share.
  */
-export type StepKind = 'add' | 'switch' | 'enforce' | 'remove' | 'prune';
+export type StepKind = 'scope' | 'add' | 'relax' | 'inject' | 'switch' | 'uninject' | 'enforce' | 'remove' | 'prune';
 
 export interface PlanStep {
   /** `01-add-cilium` etc.: the step's directory name. */
@@ -113,6 +116,9 @@ function unionSpec(older: any, newer: any, selectorField: string, system: 'ciliu
  */
 function unionPolicy(older: any, newer: any): any | undefined {
   const system = systemOf(newer);
+  if (system === 'istio' && newer.kind === 'AuthorizationPolicy' && older.kind === 'AuthorizationPolicy') {
+    return unionIstioAllow(older, newer);
+  }
   if ((system !== 'cilium' && system !== 'networkpolicy') || !older.spec || !newer.spec) {
     return undefined;
   }
@@ -135,6 +141,23 @@ function unionPolicy(older: any, newer: any): any | undefined {
     ...olderSpecs.filter(o => !newerSpecs.some(n => sameSelector(o, n))),
   ];
   return { ...newer, spec, specs };
+}
+
+/**
+ * Two Istio ALLOW policies with the same selector as one: a request is allowed when any
+ * rule of any ALLOW policy matches (istio.io security/authorization-policy: "allow a
+ * request if any ALLOW policy matches"), so their rules add up. Undefined otherwise.
+ */
+function unionIstioAllow(older: any, newer: any): any | undefined {
+  const action = (p: any) => p.spec?.action ?? 'ALLOW';
+  if (action(older) !== 'ALLOW' || action(newer) !== 'ALLOW'
+    || JSON.stringify(older.spec?.selector ?? null) !== JSON.stringify(newer.spec?.selector ?? null)
+    || JSON.stringify(older.spec?.targetRefs ?? null) !== JSON.stringify(newer.spec?.targetRefs ?? null)) {
+    return undefined;
+  }
+  const rules = [...(older.spec?.rules ?? []), ...(newer.spec?.rules ?? [])];
+  const unique = rules.filter((r, i) => rules.findIndex(x => JSON.stringify(x) === JSON.stringify(r)) === i);
+  return { ...newer, spec: { ...newer.spec, ...(unique.length > 0 ? { rules: unique } : {}) } };
 }
 
 /**
@@ -175,28 +198,74 @@ interface RecipeStep {
   readonly objects: any[];
 }
 
-/** The recipe, before empty steps are dropped. */
-function recipe(from: string, to: string, synthesize: Synthesize): { start: any[]; steps: RecipeStep[] } {
+/**
+ * The recipe, before empty steps are dropped. Every change of injection has a step of its
+ * own (`inject`, `switch`, `uninject`) that changes nothing but the Namespaces, taken
+ * while every mesh injecting before or after is permissive and both L4 layers (with the
+ * mesh's proxy port and control-plane allowances) are in force: pods restart one by one,
+ * so meshed and unmeshed pods talk to each other until the rollout ends. Allowances a
+ * rollout needs are added the step before it and removed the step after it.
+ */
+function recipe(from: string, to: string, synthesize: Synthesize, options: PlanStepsOptions): { start: any[]; steps: RecipeStep[] } {
   const start = synthesize(from, 'enforced');
   const target = synthesize(to, 'enforced');
-  const steps: RecipeStep[] = [];
   const fromMesh = MESH_PHASES.has(from);
-  if (MESH_PHASES.has(to)) {
-    const permissive = synthesize(to, 'permissive');
-    if (fromMesh) {
-      steps.push({ kind: 'add', phase: to, variant: 'permissive', title: `Add ${to}'s configuration (permissive) next to ${from}; ${from} still injects and enforces`, objects: mergeManifests(start, permissive, 'older') });
-      steps.push({ kind: 'switch', phase: to, variant: 'permissive', title: `Inject ${to} instead of ${from}, in permissive mode (restart workloads); ${from}'s objects stay`, objects: mergeManifests(start, permissive, 'newer') });
-    } else {
-      steps.push({ kind: 'add', phase: to, variant: 'permissive', title: `Inject ${to} in permissive mode (authorization audited, plaintext accepted) next to ${from}'s policies`, objects: mergeManifests(start, permissive, 'newer') });
-    }
-    const enforced = mergeManifests(start, target, 'newer');
-    steps.push({ kind: 'enforce', phase: to, variant: 'enforced', title: `Enforce ${to}: mTLS required, authorization enforced`, objects: enforced });
-    steps.push({ kind: 'remove', phase: from, variant: 'enforced', title: `Remove ${from}'s objects that ${to} does not use`, objects: withoutOlderOnly(enforced, target) });
-  } else {
-    const overlap = mergeManifests(start, target, fromMesh ? 'older' : 'newer');
-    steps.push({ kind: 'add', phase: to, variant: 'enforced', title: `Add ${to}'s policies next to ${from}'s${fromMesh ? ` (${from} still injects and enforces)` : ''}`, objects: overlap });
-    steps.push({ kind: 'remove', phase: from, variant: 'enforced', title: fromMesh ? `Remove ${from}: its objects and its injection (restart workloads)` : `Remove ${from}'s objects`, objects: withoutOlderOnly(overlap, target) });
+  const toMesh = MESH_PHASES.has(to);
+  const steps: RecipeStep[] = [];
+  let base = start;
+  if (options.scopeStep) {
+    base = options.scopeStep;
+    steps.push({
+      kind: 'scope',
+      phase: from,
+      variant: 'enforced',
+      objects: base,
+      title: `Admit the pods across the boundary of the namespaces that move as peers (by network, on the ports they call), next to ${from}'s rules`,
+    });
   }
+  // The target's objects while it is added: a mesh starts permissive.
+  const incoming = toMesh ? synthesize(to, 'permissive') : target;
+  steps.push({
+    kind: 'add',
+    phase: to,
+    variant: toMesh ? 'permissive' : 'enforced',
+    objects: mergeManifests(base, incoming, fromMesh || toMesh ? 'older' : 'newer'),
+    title: toMesh
+      ? `Add ${to}'s configuration in permissive mode (authorization audited, plaintext accepted) and its L4 allowances next to ${from}'s; nothing injects ${to} yet`
+      : `Add ${to}'s policies next to ${from}'s${fromMesh ? ` (${from} still injects and enforces)` : ''}`,
+  });
+  // The old phase's objects while injection changes: a mesh relaxed to permissive first.
+  let outgoing = base;
+  if (fromMesh) {
+    outgoing = synthesize(from, 'permissive');
+    steps.push({
+      kind: 'relax',
+      phase: from,
+      variant: 'permissive',
+      objects: mergeManifests(outgoing, incoming, 'older'),
+      title: `Relax ${from} to permissive mode (authorization audited, plaintext accepted) so that pods restarted ${toMesh ? `into ${to}` : 'without a proxy'} still reach the others; ${from} still injects`,
+    });
+  }
+  if (fromMesh || toMesh) {
+    const kind: StepKind = fromMesh && toMesh ? 'switch' : toMesh ? 'inject' : 'uninject';
+    const title = kind === 'switch'
+      ? `Inject ${to} instead of ${from} (restart workloads); both stay permissive, ${from}'s objects and L4 allowances stay`
+      : kind === 'inject'
+        ? `Inject ${to} (restart workloads), still permissive; ${from}'s policies stay`
+        : `Stop injecting ${from} (restart workloads); ${from}'s objects and its L4 allowances stay until no pod has a proxy`;
+    steps.push({ kind, phase: toMesh ? to : from, variant: 'permissive', objects: mergeManifests(outgoing, incoming, 'newer'), title });
+  }
+  const enforced = mergeManifests(outgoing, target, 'newer');
+  if (toMesh) {
+    steps.push({ kind: 'enforce', phase: to, variant: 'enforced', title: `Enforce ${to}: mTLS required, authorization enforced`, objects: enforced });
+  }
+  steps.push({
+    kind: 'remove',
+    phase: from,
+    variant: 'enforced',
+    objects: withoutOlderOnly(enforced, target),
+    title: fromMesh ? `Remove ${from}'s objects (no pod runs its proxy any more)` : `Remove ${from}'s objects that ${to} does not use`,
+  });
   steps.push({ kind: 'prune', phase: from, variant: 'enforced', title: `Prune ${from}'s rules from the policies ${to} shares (what ${to} now owns)`, objects: target });
   return { start, steps };
 }
@@ -206,11 +275,20 @@ function injectionByNamespace(objects: readonly any[]): Map<string, string> {
 }
 
 /** The step sequence from one phase to another; steps that change nothing are left out. */
-export function planSteps(from: string, to: string, synthesize: Synthesize): PlanStep[] {
+/** Options of `planSteps`. */
+export interface PlanStepsOptions {
+  /**
+   * A namespace-scoped plan's first step: the current objects with the boundary rules of
+   * both parts added (the synthesis's `from`/permissive must build on it).
+   */
+  readonly scopeStep?: any[];
+}
+
+export function planSteps(from: string, to: string, synthesize: Synthesize, options: PlanStepsOptions = {}): PlanStep[] {
   if (from === to) {
     throw new Error(`from and to are the same phase (${from}): nothing to plan`);
   }
-  const { start, steps: raw } = recipe(from, to, synthesize);
+  const { start, steps: raw } = recipe(from, to, synthesize, options);
   const steps: PlanStep[] = [];
   let previous = start;
   for (const r of raw) {
@@ -238,6 +316,11 @@ export function planSteps(from: string, to: string, synthesize: Synthesize): Pla
     if (r.variant === 'permissive' && (to === 'linkerd' || to === 'istio')) {
       addsSystems.delete(to);
     }
+    // Relaxing a mesh to permissive takes its enforcement away; it adds none.
+    if (r.kind === 'relax' && (from === 'linkerd' || from === 'istio')) {
+      addsSystems.delete(from);
+      removesSystems.add(from);
+    }
     const order = (s: Set<EnforcementSystem>) => (['networkpolicy', 'cilium', 'linkerd', 'istio'] as const).filter(x => s.has(x));
     steps.push({
       id: `${String(steps.length + 1).padStart(2, '0')}-${r.kind}-${r.phase}`,
@@ -254,18 +337,43 @@ export function planSteps(from: string, to: string, synthesize: Synthesize): Pla
     });
     previous = r.objects;
   }
+  // The last step holds exactly the target, in the target's order, even when the prune
+  // step was left out because an earlier step had reached the same objects.
+  const target = raw[raw.length - 1].objects;
+  const last = steps[steps.length - 1];
+  if (last && last.objects !== target && sameObjects(last.objects, target)) {
+    steps[steps.length - 1] = { ...last, objects: target };
+  }
   return steps;
+}
+
+function sameObjects(a: readonly any[], b: readonly any[]): boolean {
+  const keyed = byKey(b);
+  return a.length === b.length && a.every(o => JSON.stringify(keyed.get(objectKey(o))) === JSON.stringify(o));
 }
 
 /**
  * The discipline of a step: it must not remove one enforcement system (objects or
- * injection) while adding or changing another. Returns the violation, if any.
+ * injection) while adding or changing another; and a step that changes injection (pods
+ * restart one by one, meshed and unmeshed pods meet) changes nothing but the Namespaces,
+ * with every mesh permissive: what the rollout needs was added the step before and goes
+ * the step after. Returns the violation, if any.
  */
 export function stepDisciplineViolation(step: PlanStep): string | undefined {
   const clash = step.removesSystems.some(r => step.addsSystems.some(a => a !== r));
-  return clash
-    ? `step ${step.id} removes ${step.removesSystems.join(', ')} enforcement while adding or changing ${step.addsSystems.join(', ')} enforcement`
-    : undefined;
+  if (clash) {
+    return `step ${step.id} removes ${step.removesSystems.join(', ')} enforcement while adding or changing ${step.addsSystems.join(', ')} enforcement`;
+  }
+  if (step.restartNamespaces.length > 0) {
+    const others = [...step.added.filter(o => o?.kind !== 'Namespace'), ...step.removed].map(o => `${o?.kind} ${o?.metadata?.namespace ? o.metadata.namespace + '/' : ''}${o?.metadata?.name}`);
+    if (others.length > 0) {
+      return `step ${step.id} changes injection in ${step.restartNamespaces.join(', ')} and other objects too (${others.slice(0, 3).join(', ')}${others.length > 3 ? ', ...' : ''}): a rollout step changes only Namespaces`;
+    }
+    if (step.variant !== 'permissive') {
+      return `step ${step.id} changes injection in ${step.restartNamespaces.join(', ')} while a mesh enforces: pods mid-rollout would be refused`;
+    }
+  }
+  return undefined;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -286,8 +394,31 @@ export interface StepVerdict {
   /** Flows the step allows that neither end allows. */
   readonly beyond: Flow[];
   readonly discipline?: string;
-  /** L7: declared requests refused and undeclared requests let through (information). */
+  /**
+   * Declared requests the step refuses although their connection is allowed (e.g. a
+   * client already on Istio calling a server Linkerd still enforces: the connection
+   * reaches a port some network-authorized route opens, but the call's own route refuses
+   * it). A failure like `missing`.
+   */
+  readonly missingRequests: RequestFlow[];
+  /** L7 counts: declared requests refused, undeclared requests let through (information). */
   readonly requests?: { readonly probed: number; readonly refusedDeclared: number; readonly allowedUndeclared: number };
+  /**
+   * Rolling the step back (`kubectl apply -k <previous step>`, then deleting the step's
+   * `created.yaml`) passes through the previous step's objects plus the ones this step
+   * created; that state, when it is neither the step's nor the previous one's.
+   */
+  readonly rollback?: { readonly missing: Flow[]; readonly missingRequests: RequestFlow[]; readonly beyond: Flow[]; readonly ok: boolean };
+  /**
+   * A step that changes injection in several namespaces, mid-rollout: each proper subset
+   * of them already restarted, the others not (pods of different namespaces in different
+   * states). Pods of one namespace in different states meet too; the discipline (only
+   * Namespaces change, every mesh permissive, both L4 layers in force) is what makes those
+   * pairs safe: a permissive mesh accepts plaintext and the L4 layers admit both ports.
+   */
+  readonly rollout?: {
+    readonly states: number; readonly missing: Flow[]; readonly missingRequests: RequestFlow[]; readonly beyond: Flow[]; readonly ok: boolean;
+  };
   readonly ok: boolean;
 }
 
@@ -303,40 +434,83 @@ export interface PlanVerification {
   readonly ok: boolean;
 }
 
+/**
+ * The states a step that changes injection in several namespaces passes through: each
+ * proper, non-empty subset of them restarted (Namespaces as the step emits them), the
+ * others not yet (Namespaces as before). At most 2^4 - 2 states.
+ */
+function midRollout(step: PlanStep, previous: readonly any[]): Array<{ label: string; objects: any[] }> {
+  const namespaces = step.restartNamespaces.slice(0, 4);
+  if (namespaces.length < 2) {
+    return [];
+  }
+  const before = new Map(previous.filter(o => o?.kind === 'Namespace').map(o => [String(o.metadata?.name), o]));
+  const states: Array<{ label: string; objects: any[] }> = [];
+  // Every split of the namespaces into restarted and waiting, both non-empty.
+  const splits = namespaces.reduce<string[][]>((acc, ns) => [...acc, ...acc.map(subset => [...subset, ns])], [[]])
+    .filter(restarted => restarted.length > 0 && restarted.length < namespaces.length);
+  for (const restarted of splits) {
+    const waiting = new Set(namespaces.filter(n => !restarted.includes(n)));
+    const objects = step.objects.map(o => (o?.kind === 'Namespace' && waiting.has(String(o.metadata?.name)) ? before.get(String(o.metadata?.name)) ?? o : o));
+    states.push({ label: `${namespaces.filter(n => !waiting.has(n)).join(', ')} restarted, ${[...waiting].join(', ')} not yet`, objects });
+  }
+  return states;
+}
+
 /** Resolved catalogs per variant (permissive steps judge Linkerd's defaults by the permissive catalog). */
 export type CatalogVariants = Record<PhaseVariant, ResolvedCatalog>;
 
-function allowedFlows(
-  catalog: ResolvedCatalog, universe: Universe, objects: readonly any[], extra: readonly Flow[],
-): { evaluator: EnforcementEvaluator; flows: Flow[] } {
-  const evaluator = new EnforcementEvaluator(catalog, universe, objects);
-  const flows: Flow[] = [];
+/** A connection to probe: endpoints resolved, key computed once per plan. */
+interface Candidate {
+  readonly from: Endpoint;
+  readonly to: Endpoint;
+  readonly probe: PortProbe;
+  readonly flow: Flow;
+  readonly key: string;
+}
+
+/**
+ * Every connection a plan probes, in report order: each endpoint to each destination's
+ * probes where one end is in a catalog namespace, and the flows either end declares.
+ * Built once per plan; every step is judged on the same list.
+ */
+function candidates(universe: Universe, extra: readonly Flow[]): Candidate[] {
+  const out: Candidate[] = [];
   const seen = new Set<string>();
-  const probe = (from: string, to: string, p: { port: number; protocol: Flow['protocol'] }) => {
-    const flow: Flow = { from, to, port: p.port, protocol: p.protocol };
+  const add = (from: Endpoint, to: Endpoint, p: PortProbe) => {
+    const flow: Flow = { from: from.id, to: to.id, port: p.port, protocol: p.protocol };
     const key = flowKey(flow);
     if (!seen.has(key)) {
       seen.add(key);
-      if (evaluator.allows(universe.endpoint(from), universe.endpoint(to), p)) {
-        flows.push(flow);
-      }
+      out.push({ from, to, probe: p, flow, key });
     }
   };
   for (const from of universe.endpoints) {
     for (const to of universe.endpoints) {
       if (from.inCatalogNamespace || to.inCatalogNamespace) {
-        universe.probesFor(to).forEach(p => probe(from.id, to.id, p));
+        universe.probesFor(to).forEach(p => add(from, to, p));
       }
     }
   }
-  extra.forEach(f => probe(f.from, f.to, f));
-  return { evaluator, flows: flows.sort(flowComparator(universe.order)) };
+  extra.forEach(f => add(universe.endpoint(f.from), universe.endpoint(f.to), f));
+  const compare = flowComparator(universe.order);
+  return out.sort((a, b) => compare(a.flow, b.flow));
+}
+
+function allowedFlows(
+  catalog: ResolvedCatalog, universe: Universe, objects: readonly any[], probes: readonly Candidate[],
+): { evaluator: EnforcementEvaluator; flows: Candidate[] } {
+  const evaluator = new EnforcementEvaluator(catalog, universe, objects);
+  return { evaluator, flows: probes.filter(c => evaluator.allows(c.from, c.to, c.probe)) };
 }
 
 /**
  * Proves every step of a plan: allowed ⊇ declared (no silent drops) and allowed ⊆
  * allowed(from) ∪ allowed(to) (never more than the union of the ends), at L3/L4, with
- * every enforcement system present in the step ANDed. L7 results are information.
+ * the enforcement systems of the step combined as the data path does; and no declared
+ * request refused on an allowed connection (a route-level refusal is a silent drop too).
+ * Undeclared requests let through are counted, not failed: the ends differ in what they
+ * can enforce at L7 (baseline none at all).
  */
 export function verifyPlan(
   catalogs: CatalogVariants, from: string, to: string, start: readonly any[], target: readonly any[], steps: readonly PlanStep[],
@@ -346,10 +520,9 @@ export function verifyPlan(
   const fromIntent = phaseIntent(catalog, universe, from, start).declared;
   const toIntent = phaseIntent(catalog, universe, to, target).declared;
   const everything = [...fromIntent, ...toIntent];
-  const startAllowed = allowedFlows(catalog, universe, start, everything).flows;
-  const targetAllowed = allowedFlows(catalog, universe, target, everything).flows;
-  const startKeys = new Set(startAllowed.map(flowKey));
-  const targetKeys = new Set(targetAllowed.map(flowKey));
+  const probes = candidates(universe, everything);
+  const startKeys = new Set(allowedFlows(catalog, universe, start, probes).flows.map(c => c.key));
+  const targetKeys = new Set(allowedFlows(catalog, universe, target, probes).flows.map(c => c.key));
   const fromKeys = new Set(fromIntent.map(flowKey));
   const toKeys = new Set(toIntent.map(flowKey));
   const declaredByKey = new Map<string, DeclaredFlow>();
@@ -370,10 +543,10 @@ export function verifyPlan(
   const union = new Set([...startKeys, ...targetKeys]);
 
   const judge = (id: string, objects: readonly any[], added: number, removed: number, variant: PhaseVariant, discipline?: string): StepVerdict => {
-    const { evaluator, flows } = allowedFlows(catalogs[variant], universe, objects, declared);
-    const keys = new Set(flows.map(flowKey));
+    const { evaluator, flows } = allowedFlows(catalogs[variant], universe, objects, probes);
+    const keys = new Set(flows.map(c => c.key));
     const missing = declared.filter(f => !keys.has(flowKey(f)));
-    const beyond = flows.filter(f => !union.has(flowKey(f)));
+    const beyond = flows.filter(c => !union.has(c.key)).map(c => c.flow);
     const requests = analyzeRequests(catalogs[variant], universe, evaluator, (a, b, p) => evaluator.allows(a, b, p));
     return {
       id,
@@ -384,15 +557,40 @@ export function verifyPlan(
       declared: declared.length,
       allowed: flows.length,
       missing,
+      missingRequests: requests.missing,
       beyond,
       ...(discipline ? { discipline } : {}),
       ...(requests.probed.length > 0
         ? { requests: { probed: requests.probed.length, refusedDeclared: requests.missing.length, allowedUndeclared: requests.unexpected.length } }
         : {}),
-      ok: missing.length === 0 && beyond.length === 0 && discipline === undefined,
+      ok: missing.length === 0 && beyond.length === 0 && discipline === undefined && requests.missing.length === 0,
     };
   };
   const startVerdict = judge(`00-start-${from}`, start, 0, 0, 'enforced');
-  const verdicts = steps.map(s => judge(s.id, s.objects, s.added.length, s.removed.length, s.variant, stepDisciplineViolation(s)));
+  const verdicts = steps.map((s, i) => {
+    const previous = i === 0 ? start : steps[i - 1].objects;
+    let verdict = judge(s.id, s.objects, s.added.length, s.removed.length, s.variant, stepDisciplineViolation(s));
+    const states = midRollout(s, previous);
+    if (states.length > 0) {
+      const judged = states.map(({ label, objects }) => judge(`${s.id} (rollout: ${label})`, objects, 0, 0, s.variant));
+      const unique = (flows: Flow[]) => flows.filter((f, j) => flows.findIndex(x => flowKey(x) === flowKey(f)) === j);
+      const missing = unique(judged.flatMap(v => v.missing));
+      const beyond = unique(judged.flatMap(v => v.beyond));
+      const missingRequests = judged.flatMap(v => v.missingRequests)
+        .filter((r, j, all) => all.findIndex(x => formatRequestFlow(x) === formatRequestFlow(r)) === j);
+      const rollout = { states: states.length, missing, missingRequests, beyond, ok: missing.length === 0 && missingRequests.length === 0 && beyond.length === 0 };
+      verdict = { ...verdict, rollout, ok: verdict.ok && rollout.ok };
+    }
+    const changedOrRemoved = s.added.length > s.created.length || s.removed.length > 0;
+    if (s.created.length === 0 || !changedOrRemoved) {
+      return verdict; // the rollback passes through the previous step's state or this one's: both judged
+    }
+    const back = judge(`${s.id} (rollback)`, [...previous, ...s.created], 0, 0, i === 0 ? 'enforced' : steps[i - 1].variant);
+    const rollback = {
+      missing: back.missing, missingRequests: back.missingRequests, beyond: back.beyond,
+      ok: back.missing.length === 0 && back.missingRequests.length === 0 && back.beyond.length === 0,
+    };
+    return { ...verdict, rollback, ok: verdict.ok && rollback.ok };
+  });
   return { from, to, declared, handover, start: startVerdict, steps: verdicts, ok: startVerdict.ok && verdicts.every(v => v.ok) };
 }

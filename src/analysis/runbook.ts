@@ -6,6 +6,7 @@
  * calling webhooks, an unmeshed Prometheus scraping metrics, the world) and how to watch them.
  */
 import { formatFlow } from './flows';
+import { formatRequestFlow } from './requests';
 import { PlanStep, PlanVerification, StepVerdict } from './plan';
 import { ResolvedCatalog, ResolvedPeer } from '../model/resolved';
 
@@ -29,6 +30,18 @@ const WATCH: Record<string, string[]> = {
     '`istio_requests_total{response_code="403"}`: requests refused by authorization',
     'before STRICT: `istio_requests_total` by `connection_security_policy`: no traffic left with `connection_security_policy="none"` (plaintext)',
   ],
+};
+
+/** The signals that say a step went wrong and should be rolled back, per kind of step. */
+const GO_BACK_IF: Record<string, string> = {
+  add: 'drops or denials appear that were not there before (the new policies are added next to the old, so nothing should be refused)',
+  relax: 'anything is refused after relaxing (relaxing only lets more through); more likely: the rollout of the next step is not ready yet, then simply stay here',
+  inject: 'pods do not become Ready with their proxy, or callers see connection errors while workloads restart',
+  switch: 'pods do not become Ready with the new proxy, or callers see connection errors while workloads restart',
+  uninject: 'pods do not become Ready, or callers see connection errors while workloads restart',
+  enforce: 'the mesh refuses requests it allowed in permissive mode (authorization denials, plaintext refused)',
+  remove: 'drops appear that were not there before (what is removed should no longer be needed)',
+  prune: 'drops or 403s appear that were not there before',
 };
 
 function restartLines(step: PlanStep): string[] {
@@ -108,6 +121,9 @@ function stepSection(
     `${step.objects.length} objects in force; ${step.added.length} added or changed, ${step.removed.length} removed.`
       + (step.restartNamespaces.length > 0 ? ` Injection changes in ${step.restartNamespaces.join(', ')}: restart their workloads.` : ''),
     verdict ? `Proof: ${verdict.evaluator}: ${verdict.allowed} flows allowed, ${verdict.missing.length} declared flows missing, ${verdict.beyond.length} beyond the ends: ${verdict.ok ? 'OK' : 'FAIL'}.` : '',
+    ...(verdict?.rollout
+      ? [`Mid-rollout: ${verdict.rollout.states} mixed states (some namespaces restarted, the others not yet) proven too: ${verdict.rollout.ok ? 'OK' : 'FAIL'}.`]
+      : []),
     '',
     'Apply (in order; `kubectl apply -k` does not prune, so deletions are explicit):',
     '',
@@ -120,7 +136,11 @@ function stepSection(
     '',
     ...watch.map(w => `- ${w}`),
     '',
-    'Roll back:',
+    'Stop here: the state after this step is proven on its own, so you may stay at this step as long as you need.'
+      + (step.restartNamespaces.length > 0 ? ' Let the restarts finish (`kubectl rollout status`) before going on.' : ''),
+    `Go back if ${GO_BACK_IF[step.kind] ?? 'flows that worked before fail'}.`,
+    '',
+    'Roll back (to the previous step' + (verdict?.rollback ? `; the state while rolling back was proven too: ${verdict.rollback.ok ? 'OK' : 'FAIL'}` : '') + '):',
     '',
     '```sh',
     ...rollback,
@@ -151,8 +171,15 @@ export function formatPlanTable(verification: PlanVerification, markdown: boolea
 export function formatPlanProblems(verification: PlanVerification): string[] {
   return [verification.start, ...verification.steps].flatMap(v => [
     ...v.missing.map(f => `${v.id}: MISSING ${formatFlow(f)}`),
+    ...v.missingRequests.map(r => `${v.id}: MISSING request ${formatRequestFlow(r)}`),
     ...v.beyond.map(f => `${v.id}: BEYOND ${formatFlow(f)} (neither end allows it)`),
     ...(v.discipline ? [`${v.id}: DISCIPLINE ${v.discipline}`] : []),
+    ...(v.rollback?.missing ?? []).map(f => `${v.id} (rollback): MISSING ${formatFlow(f)}`),
+    ...(v.rollback?.missingRequests ?? []).map(r => `${v.id} (rollback): MISSING request ${formatRequestFlow(r)}`),
+    ...(v.rollback?.beyond ?? []).map(f => `${v.id} (rollback): BEYOND ${formatFlow(f)} (neither end allows it)`),
+    ...(v.rollout?.missing ?? []).map(f => `${v.id} (mid-rollout): MISSING ${formatFlow(f)}`),
+    ...(v.rollout?.missingRequests ?? []).map(r => `${v.id} (mid-rollout): MISSING request ${formatRequestFlow(r)}`),
+    ...(v.rollout?.beyond ?? []).map(f => `${v.id} (mid-rollout): BEYOND ${formatFlow(f)} (neither end allows it)`),
   ]);
 }
 
@@ -166,6 +193,7 @@ export function renderRunbook(
   systemsOf: (step: PlanStep) => string[],
   targetGraph: string,
   catalog?: ResolvedCatalog,
+  scope?: readonly string[],
 ): string {
   const { from, to } = verification;
   const problems = formatPlanProblems(verification);
@@ -175,14 +203,19 @@ export function renderRunbook(
   return [
     `# Migration runbook: ${from} → ${to}`,
     '',
+    ...(scope ? [`Scope: the namespaces ${scope.join(', ')} move to ${to}; the others stay on ${from}. Across the boundary each side admits the other's pods`
+      + ' as unmeshed peers (by network, on the ports they call; plaintext accepted on those ports in a mesh). Every step is proven over the whole catalog.', ''] : []),
     `Generated by mesh-ladder. ${steps.length} steps; each directory is kustomize-ready and holds the FULL manifest set to have in force after the step,`,
     '`removed.yaml` (objects to delete) and `created.yaml` (objects new in the step, deleted on rollback). `00-start-' + from + '` is the current state.',
     '',
     'Run the commands from this directory.',
     '',
     'Rules the plan follows: new enforcement is added next to the old (a mesh first in permissive mode), then enforced, and only then is the old removed;',
-    'no step removes one enforcement system while adding or changing another. Every step was evaluated with every enforcement system present ANDed,',
-    `over the catalog's pods and probes: it allows every declared flow (${verification.declared.length}) and nothing that neither ${from} nor ${to} allows.`,
+    'no step removes one enforcement system while adding or changing another. Injection changes in a step of its own that changes only Namespaces,',
+    'with every mesh involved permissive and the L4 allowances of both (proxy ports, control plane) in place from the step before until the step after:',
+    'workloads restart one by one, so meshed and unmeshed pods meet. Every step was evaluated over the catalog\'s pods and probes with NetworkPolicies',
+    'and Cilium policies added up (Cilium enforces both) and each mesh\'s authorization on top:',
+    `it allows every declared flow (${verification.declared.length}) and nothing that neither ${from} nor ${to} allows.`,
     '',
     `Result: ${verification.ok ? 'OK' : 'FAIL'}`,
     '',

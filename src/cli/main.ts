@@ -16,6 +16,7 @@ import { assessReport, graphReport, readReplicasFile } from './reports';
 import { CatalogValidationError, ServiceCatalog } from '../model/catalog';
 import { MAX_CATALOG_BYTES } from '../model/catalog-loader';
 import { parseDuration } from '../model/duration';
+import { PlanScopeError } from '../model/scope';
 import { PhaseCapabilityError } from '../phases/common';
 import { ALL_PHASES, Phase, parsePhase } from '../phases/phase';
 
@@ -32,7 +33,7 @@ export const HELP = `mesh-ladder — describe services once, synthesize every ph
 Usage:
   mesh-ladder synth <catalog.yaml> [--phase <phase>|<p1,p2>|all] [--out <dir>]
   mesh-ladder check <catalog.yaml> [--phase <phase>] [--format text|json|markdown]
-  mesh-ladder plan <catalog.yaml> --from <phase> --to <phase> [--out <dir>]
+  mesh-ladder plan <catalog.yaml> --from <phase> --to <phase> [--namespaces <a,b>] [--namespace-selector <k=v>] [--out <dir> [--gitops flux|argocd]]
   mesh-ladder assess <catalog.yaml> [--replicas-file <f>] [--format markdown|json]
   mesh-ladder graph <catalog.yaml> [--phase <phase>] [--format mermaid|dot|markdown]
   mesh-ladder certs <catalog.yaml> [--phase <phase>] [--years N] [--skew <d>] [--latency <d>] [--format text|json]
@@ -55,12 +56,15 @@ Commands:
             (UNEXPECTED). Exits 1 if there is any.
   plan      Ordered migration steps from one phase to another: new enforcement
             next to the old (a mesh first in permissive mode), then enforced,
-            then the old removed; never both in one step. Every step's full
-            manifest set is evaluated with every enforcement system in it
-            ANDed; prints a table per step (objects, added, removed, declared,
-            allowed, missing, beyond the ends) and exits 1 if a step drops a
-            declared flow or allows a flow neither end allows. With --out,
-            writes <dir>/00-start-<from>/ and <dir>/<NN>-<kind>-<phase>/ (each
+            then the old removed; never both in one step. Injection changes in
+            a step of its own, with every mesh permissive and both L4 layers in
+            place. Every step's full manifest set is evaluated (NetworkPolicies
+            and Cilium policies added up as Cilium enforces them, each mesh's
+            authorization on top); prints a table per step (objects, added,
+            removed, declared, allowed, missing, beyond the ends). A plan with
+            a step that drops a declared flow or allows a flow neither end
+            allows is refused: nothing is written, exit 1. With --out, writes
+            <dir>/00-start-<from>/ and <dir>/<NN>-<kind>-<phase>/ (each
             kustomize-ready, plus removed.yaml and created.yaml) and
             <dir>/RUNBOOK.md (what to apply, what to watch, how to roll back).
   assess    Answer the readiness questions (the catalog's 'readiness' section plus
@@ -91,6 +95,18 @@ Options:
   --out <dir>       Output root for synth (default: dist); for plan, the plan
                     directory (replaced; must be empty or a previous plan).
   --from, --to      plan: the phase in force now and the phase to reach.
+  --namespace-selector <k=v>  plan: migrate only the catalog namespaces with
+                    these labels (with --namespaces: both conditions).
+  --namespaces <a,b>  plan: migrate only these catalog namespaces; the others
+                    stay on --from (each side admits the other's pods as
+                    unmeshed peers); every step is proven over the whole catalog.
+  --gitops flux|argocd  plan: also write <dir>/gitops/<kind>/<step>.yaml, one
+                    Flux Kustomization or Argo CD Application per step (same
+                    name; commit one after the other, prune deletes what a
+                    step removes).
+  --gitops-path <p> plan: the plan directory's path in the Git repository
+                    (default: ./<dir>).
+  --gitops-repo <url>  plan: the repository URL (Argo CD).
   --format <f>      check: text (default), json, or markdown (a pull-request
                     report: verdict, lint, problems, graph, flow matrix); assess: markdown (default) or
                     json; graph: mermaid (default), dot or markdown.
@@ -99,9 +115,9 @@ Options:
 
 Exit codes:
   0  success
-  1  check found over- or under-permitted flows or lint errors, plan found a
-     step that drops or adds flows, certs found a certificate that breaks
-     (or an internal error)
+  1  check found over- or under-permitted flows or lint errors, plan refused a
+     plan with a step that drops or adds flows, certs found a certificate that
+     breaks (or an internal error)
   2  invalid input: unreadable or invalid catalog (every error is listed with its
      field path and file:line:column), a call the phase cannot express, bad usage
 
@@ -228,7 +244,16 @@ function planCommand(args: string[], io: CliIo): number {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { from: { type: 'string' }, to: { type: 'string' }, out: { type: 'string' } },
+    options: {
+      'from': { type: 'string' },
+      'to': { type: 'string' },
+      'out': { type: 'string' },
+      'namespaces': { type: 'string' },
+      'namespace-selector': { type: 'string' },
+      'gitops': { type: 'string' },
+      'gitops-path': { type: 'string' },
+      'gitops-repo': { type: 'string' },
+    },
   });
   const file = onePositional(positionals, 'plan');
   if (values.from === undefined || values.to === undefined) {
@@ -242,8 +267,42 @@ function planCommand(args: string[], io: CliIo): number {
   if (values.out !== undefined) {
     checkPlanOutput(values.out);
   }
+  const namespaces = values.namespaces?.split(',').map(n => n.trim()).filter(n => n.length > 0);
+  if (namespaces !== undefined && namespaces.length === 0) {
+    throw new UsageError('--namespaces needs a comma-separated list of catalog namespaces');
+  }
+  if (values.gitops !== undefined && values.gitops !== 'flux' && values.gitops !== 'argocd') {
+    throw new UsageError(`unknown --gitops "${values.gitops}" (flux, argocd)`);
+  }
+  if (values.gitops !== undefined && values.out === undefined) {
+    throw new UsageError('--gitops needs --out');
+  }
+  if (values.gitops === 'argocd' && values['gitops-repo'] === undefined) {
+    throw new UsageError('--gitops argocd needs --gitops-repo <repository URL>');
+  }
+  const gitops = values.gitops !== undefined
+    ? {
+      kind: values.gitops as 'flux' | 'argocd',
+      repoPath: values['gitops-path'] ?? `./${path.isAbsolute(values.out!) ? path.basename(values.out!) : path.normalize(values.out!)}`,
+      repoUrl: values['gitops-repo'],
+    }
+    : undefined;
+  const namespaceLabels = values['namespace-selector'] !== undefined ? parseLabelSelector(values['namespace-selector']) : undefined;
   const catalog = loadCatalog(file, io);
-  return runPlan(catalog, from, to, values.out, io);
+  try {
+    return runPlan(catalog, from, to, values.out, io, undefined, { namespaces, namespaceLabels }, gitops);
+  } catch (e) {
+    throw e instanceof PlanScopeError ? new UsageError(`--namespaces: ${e.message}`) : e;
+  }
+}
+
+/** `key=value,key2=value2` as labels. */
+function parseLabelSelector(text: string): Record<string, string> {
+  const pairs = text.split(',').map(p => p.trim()).filter(p => p.length > 0).map(p => p.split('='));
+  if (pairs.length === 0 || pairs.some(p => p.length !== 2 || p[0] === '' || p[1] === '')) {
+    throw new UsageError(`--namespace-selector needs key=value[,key=value]: "${text}"`);
+  }
+  return Object.fromEntries(pairs);
 }
 
 /** The plan directory is replaced as a whole: refuse anything but an empty one or an earlier plan. */

@@ -87,7 +87,7 @@ describe('the runbook names the plaintext exceptions', () => {
   function runbook(withCatalog: boolean): string {
     const objects = (phase: string, variant: string) => [{ apiVersion: phase === 'cilium' ? 'cilium.io/v2' : 'policy.linkerd.io/v1beta3', kind: phase === 'cilium' ? 'CiliumNetworkPolicy' : 'Server', metadata: { name: `${phase}-${variant}`, namespace: 'shop' } }];
     const steps = planSteps('cilium', 'linkerd', objects);
-    const verdict = (id: string): StepVerdict => ({ id, objects: 1, added: 1, removed: 0, evaluator: 'cilium', declared: 0, allowed: 0, missing: [], beyond: [], ok: true });
+    const verdict = (id: string): StepVerdict => ({ id, objects: 1, added: 1, removed: 0, evaluator: 'cilium', declared: 0, allowed: 0, missing: [], missingRequests: [], beyond: [], ok: true });
     const verification: PlanVerification = { from: 'cilium', to: 'linkerd', declared: [], handover: [], start: verdict('00-start-cilium'), steps: steps.map(s => verdict(s.id)), ok: true };
     return renderRunbook(verification, steps, () => ['cilium', 'linkerd'], '## Target: graph\n', withCatalog ? catalog._resolved : undefined);
   }

@@ -1,23 +1,27 @@
 import { injectedMesh, objectKey, systemOf, systemsIn } from '../../src/analysis/enforcement';
 import { mergeManifests, planSteps, stepDisciplineViolation, verifyPlan } from '../../src/analysis/plan';
+import { formatPlanProblems } from '../../src/analysis/runbook';
 import { MeshLadderChart } from '../../src/chart';
 import { ServiceCatalog } from '../../src/model/catalog';
+import { MeshMode } from '../../src/model/types';
 import { Phase } from '../../src/phases/phase';
 import { MigrationPlan } from '../../src/plan';
 import { issueExample } from '../support/fixtures';
+import { formatRequestFlow } from '../../src/analysis/requests';
 
 const shop = ServiceCatalog.fromFile(`${__dirname}/../../examples/shop/catalog.yaml`);
 const issue = ServiceCatalog.fromSpec(issueExample);
 
 const PAIRS: Array<[Phase, Phase, string[]]> = [
   [Phase.BASELINE, Phase.CILIUM, ['01-add-cilium', '02-remove-baseline']],
-  [Phase.CILIUM, Phase.LINKERD, ['01-add-linkerd', '02-enforce-linkerd', '03-prune-cilium']],
-  [Phase.LINKERD, Phase.ISTIO, ['01-add-istio', '02-switch-istio', '03-enforce-istio', '04-remove-linkerd', '05-prune-linkerd']],
-  [Phase.BASELINE, Phase.ISTIO, ['01-add-istio', '02-enforce-istio', '03-remove-baseline']],
-  [Phase.ISTIO, Phase.CILIUM, ['01-add-cilium', '02-remove-istio', '03-prune-istio']],
+  [Phase.CILIUM, Phase.LINKERD, ['01-add-linkerd', '02-inject-linkerd', '03-enforce-linkerd', '04-prune-cilium']],
+  [Phase.LINKERD, Phase.ISTIO, ['01-add-istio', '02-relax-linkerd', '03-switch-istio', '04-enforce-istio', '05-remove-linkerd', '06-prune-linkerd']],
+  [Phase.BASELINE, Phase.ISTIO, ['01-add-istio', '02-inject-istio', '03-enforce-istio', '04-remove-baseline']],
+  [Phase.ISTIO, Phase.CILIUM, ['01-add-cilium', '02-relax-istio', '03-uninject-istio', '04-remove-istio', '05-prune-istio']],
 ];
 
-describe.each([['shop', shop], ['issue example', issue]] as const)('migration plans for the %s', (_name, catalog) => {
+// Every pair on the two examples: plan-pairs-forward/rollback.test.ts.
+describe.each([['issue example', issue]] as const)('migration plans for the %s', (_name, catalog) => {
   test.each(PAIRS)('%s -> %s: the recipe, the discipline, every declared flow kept, nothing beyond the ends', (from, to, ids) => {
     const plan = MigrationPlan.create(catalog, from, to);
     expect(plan.steps.map(s => s.id)).toEqual(ids);
@@ -45,11 +49,14 @@ describe('the recipe in detail (shop)', () => {
     expect(remove.removesSystems).toEqual(['networkpolicy']);
   });
 
-  test('cilium -> linkerd: injected permissive first, enforced next, Cilium L7 rules pruned last', () => {
-    const [add, enforce, prune] = MigrationPlan.create(shop, Phase.CILIUM, Phase.LINKERD)._steps;
+  test('cilium -> linkerd: configuration and 4143 first, injected permissive next, enforced next, Cilium L7 rules pruned last', () => {
+    const [add, inject, enforce, prune] = MigrationPlan.create(shop, Phase.CILIUM, Phase.LINKERD)._steps;
     const ns = (objects: any[]) => objects.find(o => o.kind === 'Namespace' && o.metadata.name === 'shop');
-    expect(ns(add.objects).metadata.annotations).toMatchObject({ 'linkerd.io/inject': 'enabled', 'config.linkerd.io/default-inbound-policy': 'all-unauthenticated' });
-    expect(add.restartNamespaces).toEqual(['payments', 'shop']);
+    expect(ns(add.objects).metadata.annotations).toEqual({ 'config.linkerd.io/default-inbound-policy': 'all-unauthenticated' });
+    expect(add.restartNamespaces).toEqual([]);
+    expect(ns(inject.objects).metadata.annotations).toMatchObject({ 'linkerd.io/inject': 'enabled', 'config.linkerd.io/default-inbound-policy': 'all-unauthenticated' });
+    expect(inject.restartNamespaces).toEqual(['payments', 'shop']);
+    expect(inject.added.map(o => o.kind)).toEqual(['Namespace', 'Namespace']);
     expect(ns(enforce.objects).metadata.annotations['config.linkerd.io/default-inbound-policy']).toBe('all-authenticated');
     // While both overlap, the shared Cilium policy keeps cilium's L7 rules and gains the proxy port.
     const catalogPolicy = (objects: any[]) => objects.find(o => objectKey(o) === 'cilium.io/CiliumNetworkPolicy/shop/catalog');
@@ -62,10 +69,15 @@ describe('the recipe in detail (shop)', () => {
     expect(prune.addsSystems).toEqual(['cilium']);
   });
 
-  test('linkerd -> istio: the switch only removes Linkerd injection (Istio is permissive then)', () => {
+  test('linkerd -> istio: Linkerd relaxed first, then the switch only moves injection (both permissive)', () => {
     const steps = MigrationPlan.create(shop, Phase.LINKERD, Phase.ISTIO)._steps;
-    const [add, sw, enforce] = steps;
+    const [add, relax, sw, enforce] = steps;
     expect(injectedMesh(add.objects.find(o => o.kind === 'Namespace'))).toBe('linkerd');
+    expect(relax.kind).toBe('relax');
+    expect(relax.removesSystems).toEqual(['linkerd']);
+    expect(relax.addsSystems).toEqual([]);
+    expect(relax.objects.filter(o => o.kind === 'Server').every(o => o.spec.accessPolicy === 'audit')).toBe(true);
+    expect(injectedMesh(relax.objects.find(o => o.kind === 'Namespace'))).toBe('linkerd');
     expect(injectedMesh(sw.objects.find(o => o.kind === 'Namespace'))).toBe('istio');
     expect(sw.removesSystems).toEqual(['linkerd']);
     expect(sw.addsSystems).toEqual([]);
@@ -73,6 +85,16 @@ describe('the recipe in detail (shop)', () => {
     expect(peer(sw.objects)).toContain('PERMISSIVE');
     expect(peer(enforce.objects)).not.toContain('PERMISSIVE');
     expect(steps.every(s => stepDisciplineViolation(s) === undefined)).toBe(true);
+  });
+
+  test('a rollout step that changes anything but Namespaces, or while a mesh enforces, breaks the discipline', () => {
+    const steps = MigrationPlan.create(shop, Phase.BASELINE, Phase.LINKERD)._steps;
+    const inject = steps.find(s => s.kind === 'inject')!;
+    expect(stepDisciplineViolation(inject)).toBeUndefined();
+    const server = steps[0].added.find(o => o.kind === 'Server');
+    expect(stepDisciplineViolation({ ...inject, added: [...inject.added, server] }))
+      .toMatch(/changes injection in payments, shop and other objects too \(Server .*\): a rollout step changes only Namespaces/);
+    expect(stepDisciplineViolation({ ...inject, variant: 'enforced' })).toMatch(/changes injection in payments, shop while a mesh enforces/);
   });
 
   test('from and to the same phase is refused', () => {
@@ -103,6 +125,42 @@ describe('a broken step fails the plan', () => {
     expect(verification.steps[1].missing).toEqual([]);
     expect(verification.steps[1].beyond.length).toBeGreaterThan(0);
     expect(verification.steps[1].beyond.every(f => f.from.startsWith('shop/') || f.to.startsWith('shop/'))).toBe(true);
+  });
+
+  test('rolling a step back is proven where it passes through a state of its own', () => {
+    const synth = (phase: string) => MeshLadderChart.manifests(shop, phase as Phase);
+    const steps = planSteps('baseline', 'linkerd', synth);
+    const verification = verifyPlan({ enforced: shop._resolved, permissive: shop._resolved }, 'baseline', 'linkerd', synth('baseline'), synth('linkerd'), steps);
+    // The add step creates Linkerd's and Cilium's objects and changes the Namespaces: its rollback state is judged.
+    expect(verification.steps[0].rollback).toEqual({ missing: [], missingRequests: [], beyond: [], ok: true });
+    // A step whose created objects would drop flows next to the previous step's objects fails on its rollback.
+    const denyAll = { apiVersion: 'cilium.io/v2', kind: 'CiliumNetworkPolicy', metadata: { name: 'deny-all', namespace: 'shop' }, spec: { endpointSelector: {}, ingressDeny: [{ fromEntities: ['all'] }] } };
+    const broken = [{ ...steps[0], created: [...steps[0].created, denyAll] }, ...steps.slice(1)];
+    const failed = verifyPlan({ enforced: shop._resolved, permissive: shop._resolved }, 'baseline', 'linkerd', synth('baseline'), synth('linkerd'), broken);
+    expect(failed.steps[0].missing).toEqual([]);
+    expect(failed.steps[0].rollback!.ok).toBe(false);
+    expect(failed.ok).toBe(false);
+    expect(formatPlanProblems(failed).some(p => /^01-add-linkerd \(rollback\): MISSING shop\//.test(p))).toBe(true);
+  });
+
+  test('a rollout over several namespaces is proven in each mixed state; switching meshes while Linkerd still enforces fails there', () => {
+    const synth = (phase: string, variant: string) => MeshLadderChart.manifests(
+      variant === 'permissive' ? ServiceCatalog.fromSpec({ ...shop.spec, linkerd: { ...shop.spec.linkerd, mode: MeshMode.PERMISSIVE }, istio: { ...shop.spec.istio, mode: MeshMode.PERMISSIVE } }) : shop,
+      phase as Phase);
+    const steps = planSteps('linkerd', 'istio', synth);
+    const catalogs = { enforced: shop._resolved, permissive: shop._resolved };
+    const good = verifyPlan(catalogs, 'linkerd', 'istio', synth('linkerd', 'enforced'), synth('istio', 'enforced'), steps);
+    const sw = good.steps.find(v => v.id === '03-switch-istio')!;
+    expect(sw.rollout).toEqual({ states: 2, missing: [], missingRequests: [], beyond: [], ok: true });
+    // The same switch without relaxing Linkerd first: payments still on an enforcing Linkerd, shop already on Istio.
+    const unrelaxed = mergeManifests(synth('linkerd', 'enforced'), synth('istio', 'permissive'), 'newer');
+    const add = steps[0];
+    const bad = verifyPlan(catalogs, 'linkerd', 'istio', synth('linkerd', 'enforced'), synth('istio', 'enforced'), [add, { ...steps[2], objects: unrelaxed }]);
+    expect(bad.steps[1].rollout!.ok).toBe(false);
+    // The connection still opens (Linkerd authorizes the declared kubelet probe path from
+    // every network on that port), but the checkout's own requests are refused: a silent drop.
+    expect(bad.steps[1].rollout!.missingRequests.map(formatRequestFlow)).toContain('shop/checkout -> payments/charge 8080/TCP POST /v1/charges');
+    expect(formatPlanProblems(bad).some(p => p.startsWith('03-switch-istio (mid-rollout): MISSING request shop/checkout -> payments/charge 8080/TCP POST /v1/charges'))).toBe(true);
   });
 
   test('a step that removes one system while adding another breaks the discipline', () => {
