@@ -17,6 +17,7 @@ import * as fc from 'fast-check';
 import * as YAML from 'yaml';
 import { readTree } from './support/cli';
 import { issueExample } from './support/fixtures';
+import { propertyRuns } from './support/property-runs';
 import { createRandom, Random, shuffled, syntheticCatalog } from './support/synthetic-catalog';
 import { MeshLadderChart } from '../src/chart';
 import { main } from '../src/cli/main';
@@ -25,7 +26,6 @@ import { NetworkPolicyLayer } from '../src/layers/network-policy';
 import { ServiceCatalog } from '../src/model/catalog';
 import { CatalogSpec } from '../src/model/types';
 import { ALL_PHASES, Phase } from '../src/phases/phase';
-import { propertyRuns } from './support/property-runs';
 
 const SHOP_YAML = path.join(__dirname, '..', 'examples', 'shop', 'catalog.yaml');
 
@@ -291,6 +291,7 @@ describe('the CLI\'s YAML rendering is yaml.stringify, byte for byte', () => {
       list: fc.array(tie('tree'), { maxLength: 4 }),
       map: fc.dictionary(text, tie('tree'), { maxKeys: 4 }),
     }));
-    fc.assert(fc.property(fc.oneof(tree, fc.dictionary(text, tree)), value => toYaml(value) === reference(value)), { numRuns: propertyRuns(3000), seed: 17 });
+    fc.assert(fc.property(fc.oneof(tree, fc.dictionary(text, tree)), value => toYaml(value) === reference(value)),
+      { numRuns: propertyRuns(3000), seed: 17 });
   });
 });

@@ -578,7 +578,8 @@ export function verifyPlan(
       const beyond = unique(judged.flatMap(v => v.beyond));
       const missingRequests = judged.flatMap(v => v.missingRequests)
         .filter((r, j, all) => all.findIndex(x => formatRequestFlow(x) === formatRequestFlow(r)) === j);
-      const rollout = { states: states.length, missing, missingRequests, beyond, ok: missing.length === 0 && missingRequests.length === 0 && beyond.length === 0 };
+      const ok = missing.length === 0 && missingRequests.length === 0 && beyond.length === 0;
+      const rollout = { states: states.length, missing, missingRequests, beyond, ok };
       verdict = { ...verdict, rollout, ok: verdict.ok && rollout.ok };
     }
     const changedOrRemoved = s.added.length > s.created.length || s.removed.length > 0;
@@ -587,7 +588,9 @@ export function verifyPlan(
     }
     const back = judge(`${s.id} (rollback)`, [...previous, ...s.created], 0, 0, i === 0 ? 'enforced' : steps[i - 1].variant);
     const rollback = {
-      missing: back.missing, missingRequests: back.missingRequests, beyond: back.beyond,
+      missing: back.missing,
+      missingRequests: back.missingRequests,
+      beyond: back.beyond,
       ok: back.missing.length === 0 && back.missingRequests.length === 0 && back.beyond.length === 0,
     };
     return { ...verdict, rollback, ok: verdict.ok && rollback.ok };

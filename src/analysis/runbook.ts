@@ -6,8 +6,8 @@
  * calling webhooks, an unmeshed Prometheus scraping metrics, the world) and how to watch them.
  */
 import { formatFlow } from './flows';
-import { formatRequestFlow } from './requests';
 import { PlanStep, PlanVerification, StepVerdict } from './plan';
+import { formatRequestFlow } from './requests';
 import { ResolvedCatalog, ResolvedPeer } from '../model/resolved';
 
 /** What to watch while a phase's enforcement is in force; commands and metric names as the projects document them. */

@@ -8,8 +8,8 @@ import { checkNetworkPolicyReachability } from '../../src/analysis/reachability'
 import { ServiceCatalog } from '../../src/model/catalog';
 import { CatalogSpec, PortProtocol } from '../../src/model/types';
 import { ALL_PEER_KINDS, catalogSpecArb } from '../support/arbitraries';
-import { Manifest, networkPolicy, synthBaseline } from '../support/synth';
 import { propertyRuns } from '../support/property-runs';
+import { Manifest, networkPolicy, synthBaseline } from '../support/synth';
 
 const SEED = 20251126;
 const RUNS = { numRuns: propertyRuns(100), seed: SEED };

@@ -15,10 +15,10 @@ import { CallerSpec, CatalogSpec, L7Fallback, PortProtocol, PortSpec, RouteSpec,
 import { PhaseCapabilityError } from '../../src/phases/common';
 import { Phase } from '../../src/phases/phase';
 import { catalogSpecArb } from '../support/arbitraries';
+import { propertyRuns } from '../support/property-runs';
 import { withRoutesArb } from '../support/route-arbitraries';
 import { Manifest } from '../support/synth';
 import { synthCilium } from '../support/synth-cilium';
-import { propertyRuns } from '../support/property-runs';
 
 const SEED = 20251203;
 const RUNS = { numRuns: propertyRuns(50), seed: SEED };

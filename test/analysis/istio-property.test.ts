@@ -13,8 +13,8 @@ import { lintManifests, PRE_REQUEST_RETRY_ON } from '../../src/analysis/lint';
 import { ServiceCatalog } from '../../src/model/catalog';
 import { CatalogSpec, L4Layer, MeshMode } from '../../src/model/types';
 import { ISTIO_PEER_KINDS_WITHOUT_L4, istioCatalogArb, ofKind, routedCatalogArb, synthIstio } from '../phases/istio/support';
-import { Manifest } from '../support/synth';
 import { propertyRuns } from '../support/property-runs';
+import { Manifest } from '../support/synth';
 
 const SEED = 20260301;
 

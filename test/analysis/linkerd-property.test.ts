@@ -15,9 +15,9 @@ import { PhaseCapabilityError } from '../../src/phases/common';
 import { synthLinkerd } from '../phases/linkerd/support';
 import { ALL_PEER_KINDS, catalogSpecArb, CatalogArbitraryOptions, PeerKindName } from '../support/arbitraries';
 import { validateWithCrdSchemas } from '../support/crd-schemas';
+import { propertyRuns } from '../support/property-runs';
 import { mirrorBackendRoutes, withRoutesArb } from '../support/route-arbitraries';
 import { Manifest } from '../support/synth';
-import { propertyRuns } from '../support/property-runs';
 
 const SEED = 20260814;
 

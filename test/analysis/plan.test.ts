@@ -1,5 +1,6 @@
 import { injectedMesh, objectKey, systemOf, systemsIn } from '../../src/analysis/enforcement';
 import { mergeManifests, planSteps, stepDisciplineViolation, verifyPlan } from '../../src/analysis/plan';
+import { formatRequestFlow } from '../../src/analysis/requests';
 import { formatPlanProblems } from '../../src/analysis/runbook';
 import { MeshLadderChart } from '../../src/chart';
 import { ServiceCatalog } from '../../src/model/catalog';
@@ -7,7 +8,6 @@ import { MeshMode } from '../../src/model/types';
 import { Phase } from '../../src/phases/phase';
 import { MigrationPlan } from '../../src/plan';
 import { issueExample } from '../support/fixtures';
-import { formatRequestFlow } from '../../src/analysis/requests';
 
 const shop = ServiceCatalog.fromFile(`${__dirname}/../../examples/shop/catalog.yaml`);
 const issue = ServiceCatalog.fromSpec(issueExample);

@@ -12,8 +12,8 @@ import { ServiceCatalog } from '../../../src/model/catalog';
 import { ResolvedCatalog, ResolvedPeer } from '../../../src/model/resolved';
 import { PhaseCapabilityError } from '../../../src/phases/common';
 import { ALL_PEER_KINDS, catalogSpecArb, PeerKindName } from '../../support/arbitraries';
-import { Manifest, synthBaseline } from '../../support/synth';
 import { propertyRuns } from '../../support/property-runs';
+import { Manifest, synthBaseline } from '../../support/synth';
 
 const SEED = 20260114;
 const NS = 'kubernetes.io/metadata.name';

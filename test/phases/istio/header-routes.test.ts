@@ -9,8 +9,8 @@ import { lintManifests, PRE_REQUEST_RETRY_ON } from '../../../src/analysis/lint'
 import { CatalogValidationError, ServiceCatalog } from '../../../src/model/catalog';
 import { CatalogSpec, HttpMethod, PortProtocol } from '../../../src/model/types';
 import { headerVersions } from '../../../src/phases/istio/routes';
-import { Manifest } from '../../support/synth';
 import { propertyRuns } from '../../support/property-runs';
+import { Manifest } from '../../support/synth';
 
 const HTTP = PortProtocol.HTTP;
 

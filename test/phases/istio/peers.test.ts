@@ -10,8 +10,8 @@ import { ServiceCatalog } from '../../../src/model/catalog';
 import { CatalogSpec, HttpMethod, L4Layer, PeerSpec, PortProtocol, ServiceSpec } from '../../../src/model/types';
 import { PhaseCapabilityError } from '../../../src/phases/common';
 import { validateWithCrdSchemas } from '../../support/crd-schemas';
-import { Manifest } from '../../support/synth';
 import { propertyRuns } from '../../support/property-runs';
+import { Manifest } from '../../support/synth';
 
 const HTTP = PortProtocol.HTTP;
 const NO_IDENTITY = { notPrincipals: ['*'] };

@@ -50,9 +50,10 @@ describe('retries', () => {
 
   test('unsafe conditions on a non-idempotent route are dropped even if the model let them through', () => {
     const { service } = serviceWith([{ name: 'create', http: { method: HttpMethod.POST, path: '/x' } }]);
-    const forged = { ...service.routes[0], retries: { attempts: 2, on: [RetryCondition.SERVER_ERROR, RetryCondition.CONNECT_FAILURE], conditionsDeclared: true } };
+    const retries = (on: RetryCondition[]) => ({ attempts: 2, on, conditionsDeclared: true });
+    const forged = { ...service.routes[0], retries: retries([RetryCondition.SERVER_ERROR, RetryCondition.CONNECT_FAILURE]) };
     expect(routeRetries(forged)).toEqual({ attempts: 2, retryOn: 'connect-failure' });
-    expect(routeRetries({ ...forged, retries: { attempts: 2, on: [RetryCondition.SERVER_ERROR], conditionsDeclared: true } })).toEqual({ attempts: 0 });
+    expect(routeRetries({ ...forged, retries: retries([RetryCondition.SERVER_ERROR]) })).toEqual({ attempts: 0 });
   });
 
   test('every catalog condition has an Envoy retryOn name Istio accepts', () => {
