@@ -6,7 +6,15 @@
  */
 export const DEEP = process.env.MESH_LADDER_DEEP === '1';
 
-/** The runs to make of a property written for `full` runs. */
-export function propertyRuns(full: number): number {
-  return DEEP ? full : Math.max(5, Math.ceil(full / 4));
+/** The runs to make of a property written for `full` runs (at least `min` in `npm test`). */
+export function propertyRuns(full: number, min = 5): number {
+  return DEEP ? full : Math.min(full, Math.max(min, Math.ceil(full / 4)));
+}
+
+/**
+ * The cases of an exhaustive example test to run: all of them in the deep run, every
+ * `stride`-th in `npm test` (a fixed, spread-out subset; the deep run covers the rest).
+ */
+export function exampleCases<T>(cases: readonly T[], stride: number): T[] {
+  return DEEP ? [...cases] : cases.filter((_, i) => i % stride === 0);
 }
