@@ -98,15 +98,16 @@ export const shopCatalog: CatalogSpec = {
       replicas: 4,
       ports: [httpOn8080],
       exposed: true,
+      suppress: [{ rule: 'exposed-without-route-restriction', reason: 'the storefront is a single-page app: the browser asks for client-side routes under any path' }],
       callers: [{ peer: 'uptime-probes', routes: ['home'] }],
       routes: [
-        { name: 'home', http: { method: HttpMethod.GET, path: '/' } },
+        { name: 'home', http: { method: HttpMethod.GET, path: '/' }, timeout: '2s' },
         {
           name: 'static',
           http: { method: HttpMethod.GET, pathPrefix: '/static' },
           timeout: '5s',
         },
-        { name: 'cors-preflight', http: { method: HttpMethod.OPTIONS, pathPrefix: '/api' } },
+        { name: 'cors-preflight', http: { method: HttpMethod.OPTIONS, pathPrefix: '/api' }, timeout: '1s' },
       ],
       calls: [
         { service: 'catalog', port: 'http', routes: ['list-products', 'get-product'] },
@@ -138,7 +139,7 @@ export const shopCatalog: CatalogSpec = {
           // One segment: every L7 phase enforces it exactly.
           http: { method: HttpMethod.GET, pathRegex: '/products/[^/]+' },
           timeout: '1s',
-          retries: { attempts: 3 },
+          retries: { attempts: 3, perTryTimeout: '250ms' },
         },
         {
           name: 'update-product',
@@ -164,6 +165,10 @@ export const shopCatalog: CatalogSpec = {
       name: 'cart',
       probes: { httpPaths: ['/healthz', '/ready'] },
       serviceAccount: 'cart-api',
+      suppress: [{
+        rule: 'retry-non-idempotent-route',
+        reason: 'add-item retries only on connect-failure, refused-stream and reset-before-request: the cart never saw the request',
+      }],
       ports: [httpOn8080],
       routes: [
         {
@@ -171,7 +176,7 @@ export const shopCatalog: CatalogSpec = {
           http: { method: HttpMethod.GET, path: '/cart' },
           timeout: '500ms',
           retries: {
-            attempts: 3,
+            attempts: 3, perTryTimeout: '120ms',
             on: [RetryCondition.CONNECT_FAILURE, RetryCondition.GATEWAY_ERROR],
           },
         },
@@ -180,7 +185,7 @@ export const shopCatalog: CatalogSpec = {
           http: { method: HttpMethod.POST, path: '/cart/items' },
           timeout: '2s',
           retries: {
-            attempts: 2,
+            attempts: 2, perTryTimeout: '600ms',
             on: [
               RetryCondition.CONNECT_FAILURE,
               RetryCondition.REFUSED_STREAM,
@@ -196,7 +201,8 @@ export const shopCatalog: CatalogSpec = {
         {
           name: 'remove-item',
           http: { method: HttpMethod.DELETE, pathRegex: '/cart/items/[^/]+' },
-          retries: { attempts: 2, on: [RetryCondition.SERVER_ERROR] },
+          timeout: '2s',
+          retries: { attempts: 2, perTryTimeout: '600ms', on: [RetryCondition.SERVER_ERROR] },
         },
       ],
       calls: [{ service: 'catalog', routes: ['get-product'] }],
@@ -244,7 +250,7 @@ export const shopCatalog: CatalogSpec = {
           grpc: { service: 'shop.Recommendations' },
           idempotent: true,
           timeout: '300ms',
-          retries: { attempts: 1, on: [RetryCondition.UNAVAILABLE, RetryCondition.DEADLINE_EXCEEDED] },
+          retries: { attempts: 1, perTryTimeout: '150ms', on: [RetryCondition.UNAVAILABLE, RetryCondition.DEADLINE_EXCEEDED] },
         },
       ],
       calls: [{ service: 'catalog', routes: ['list-products'] }],
@@ -272,7 +278,7 @@ export const shopCatalog: CatalogSpec = {
           name: 'list-reviews',
           http: { method: HttpMethod.GET, pathPrefix: '/reviews' },
           timeout: '1s',
-          retries: { attempts: 2, on: [RetryCondition.CONNECT_FAILURE, RetryCondition.GATEWAY_ERROR] },
+          retries: { attempts: 2, perTryTimeout: '300ms', on: [RetryCondition.CONNECT_FAILURE, RetryCondition.GATEWAY_ERROR] },
         },
         {
           name: 'post-review',
@@ -282,6 +288,7 @@ export const shopCatalog: CatalogSpec = {
         {
           name: 'review-exists',
           http: { method: HttpMethod.HEAD, pathPrefix: '/reviews' },
+          timeout: '500ms',
           fault: { abort: { httpStatus: 503, percent: 5 }, headers: { 'x-chaos-test': 'true' } },
         },
       ],
@@ -310,6 +317,7 @@ export const shopCatalog: CatalogSpec = {
     {
       name: 'inventory',
       probes: { grpc: true },
+      suppress: [{ rule: 'retry-non-idempotent-route', reason: 'reserve-stock retries only on connect-failure: inventory never saw the request' }],
       ports: [
         { name: 'grpc', port: 50051, protocol: PortProtocol.GRPC },
         { name: 'admin', port: 9000, protocol: PortProtocol.TCP, plaintext: true },
@@ -322,7 +330,7 @@ export const shopCatalog: CatalogSpec = {
           idempotent: true,
           timeout: '500ms',
           retries: {
-            attempts: 2,
+            attempts: 2, perTryTimeout: '150ms',
             on: [
               RetryCondition.UNAVAILABLE,
               RetryCondition.RESOURCE_EXHAUSTED,
@@ -335,7 +343,7 @@ export const shopCatalog: CatalogSpec = {
           grpc: { service: 'shop.Inventory', method: 'ReserveStock' },
           port: 50051,
           timeout: '1s',
-          retries: { attempts: 1, on: [RetryCondition.CONNECT_FAILURE] },
+          retries: { attempts: 1, perTryTimeout: '500ms', on: [RetryCondition.CONNECT_FAILURE] },
         },
       ],
       calls: [{ cidr: '10.20.0.0/16', port: 5432 }],
@@ -350,7 +358,7 @@ export const shopCatalog: CatalogSpec = {
           grpc: { service: 'shop.Shipping', method: 'GetQuote' },
           idempotent: true,
           timeout: '1s',
-          retries: { attempts: 2, on: [RetryCondition.UNAVAILABLE, RetryCondition.CANCELLED] },
+          retries: { attempts: 2, perTryTimeout: '300ms', on: [RetryCondition.UNAVAILABLE, RetryCondition.CANCELLED] },
           fault: {
             delay: { fixedDelay: '2s', percent: 50 },
             abort: { grpcStatus: 'UNAVAILABLE', percent: 10 },
@@ -437,7 +445,7 @@ export const shopCatalog: CatalogSpec = {
           name: 'create-charge',
           http: { method: HttpMethod.POST, path: '/v1/charges' },
           timeout: '15s',
-          retries: { attempts: 1, on: [RetryCondition.CONNECT_FAILURE] },
+          retries: { attempts: 1, perTryTimeout: '7s', on: [RetryCondition.CONNECT_FAILURE] },
         },
         {
           name: 'get-charge',
@@ -450,7 +458,7 @@ export const shopCatalog: CatalogSpec = {
           http: { method: HttpMethod.POST, pathPrefix: '/v1/refunds' },
           idempotent: true,
           timeout: '15s',
-          retries: { attempts: 2, on: [RetryCondition.GATEWAY_ERROR] },
+          retries: { attempts: 2, perTryTimeout: '5s', on: [RetryCondition.GATEWAY_ERROR] },
         },
       ],
       certificate: { secretName: 'charge-mtls', duration: '720h', renewBefore: '240h' },
@@ -500,7 +508,7 @@ export const shopCatalog: CatalogSpec = {
           // so the istio phase warns once, listing the extra requests: the example's deliberate one.
           allowWiderEnforcement: true,
           timeout: '1s',
-          retries: { attempts: 2 },
+          retries: { attempts: 2, perTryTimeout: '300ms' },
         },
       ],
       calls: [{ cidr: '10.20.0.0/16', except: ['10.20.255.0/24'], port: 5432 }],
