@@ -176,7 +176,8 @@ export const shopCatalog: CatalogSpec = {
           http: { method: HttpMethod.GET, path: '/cart' },
           timeout: '500ms',
           retries: {
-            attempts: 3, perTryTimeout: '120ms',
+            attempts: 3,
+            perTryTimeout: '120ms',
             on: [RetryCondition.CONNECT_FAILURE, RetryCondition.GATEWAY_ERROR],
           },
         },
@@ -185,7 +186,8 @@ export const shopCatalog: CatalogSpec = {
           http: { method: HttpMethod.POST, path: '/cart/items' },
           timeout: '2s',
           retries: {
-            attempts: 2, perTryTimeout: '600ms',
+            attempts: 2,
+            perTryTimeout: '600ms',
             on: [
               RetryCondition.CONNECT_FAILURE,
               RetryCondition.REFUSED_STREAM,
@@ -330,7 +332,8 @@ export const shopCatalog: CatalogSpec = {
           idempotent: true,
           timeout: '500ms',
           retries: {
-            attempts: 2, perTryTimeout: '150ms',
+            attempts: 2,
+            perTryTimeout: '150ms',
             on: [
               RetryCondition.UNAVAILABLE,
               RetryCondition.RESOURCE_EXHAUSTED,
