@@ -69,7 +69,7 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     devdirs: ['test', 'examples', 'scripts'],
     ignorePatterns: ['imports/', 'lib/', 'dist/', 'node_modules/', '*.generated.ts'],
     // `npm test` must not rewrite the tree: lint reports, `npx projen eslint:fix` fixes.
-    // The cache (.eslintcache, ignored) keeps a warm loop to the files that changed.
+    // The cache (.tmp/eslintcache, ignored) keeps a warm loop to the files that changed.
     commandOptions: { fix: false, extraArgs: ['--cache', '--cache-location', '.tmp/eslintcache'] },
   },
   // .swc/: the swc plugin cache of the coverage instrumentation.
