@@ -109,29 +109,30 @@ export class BaselineCertificates extends Construct {
         metadata: { name: selfSignedName, labels: { ...MANAGED_BY_LABELS } },
         spec: { selfSigned: {} },
       }));
-      const rootProps: RootCaProps = {
-        namespace: settings.caNamespace, selfSignedName, durationMs: settings.rootDurationMs, renewBeforeMs: settings.rootRenewBeforeMs,
+      // Roots never change their key (cert-manager/cert-manager
+      // pkg/apis/certmanager/v1/types_certificate.go PrivateKeyRotationPolicy, v1.21.1): a
+      // renewal keeps every chain they signed valid. The intermediate rotates freely.
+      const rootProps: CaCertificateProps = {
+        namespace: settings.caNamespace,
+        issuerName: selfSignedName,
+        durationMs: settings.rootDurationMs,
+        renewBeforeMs: settings.rootRenewBeforeMs,
+        keyRotation: cm.CertificateSpecPrivateKeyRotationPolicy.NEVER,
       };
-      this.rootCertificate = this.rootCa('RootCertificate', settings.rootName, rootProps);
+      this.rootCertificate = this.caCertificateOf('RootCertificate', settings.rootName, rootProps);
       this.rootIssuer = this.caClusterIssuer('RootIssuer', settings.rootName);
       if (settings.rootRotation) {
-        this.nextRootCertificate = this.rootCa('NextRootCertificate', settings.rootRotation.nextRoot, rootProps);
+        this.nextRootCertificate = this.caCertificateOf('NextRootCertificate', settings.rootRotation.nextRoot, rootProps);
         this.nextRootIssuer = this.caClusterIssuer('NextRootIssuer', settings.rootRotation.nextRoot);
       }
 
       const intermediateName = checkedName(root.intermediateIssuer);
-      this.caCertificate = new cm.Certificate(this, 'CaCertificate', {
-        metadata: { name: intermediateName, namespace: settings.caNamespace, labels: { ...MANAGED_BY_LABELS } },
-        spec: {
-          isCa: true,
-          commonName: intermediateName,
-          secretName: intermediateName,
-          duration: formatDuration(settings.caDurationMs),
-          renewBefore: formatDuration(settings.caRenewBeforeMs),
-          usages: [cm.CertificateSpecUsages.CERT_SIGN, cm.CertificateSpecUsages.CRL_SIGN, cm.CertificateSpecUsages.DIGITAL_SIGNATURE],
-          privateKey: ecdsaP256(cm.CertificateSpecPrivateKeyRotationPolicy.ALWAYS),
-          issuerRef: { name: root.signingRootIssuer, kind: 'ClusterIssuer', group: CERT_MANAGER_GROUP },
-        },
+      this.caCertificate = this.caCertificateOf('CaCertificate', intermediateName, {
+        namespace: settings.caNamespace,
+        issuerName: root.signingRootIssuer,
+        durationMs: settings.caDurationMs,
+        renewBeforeMs: settings.caRenewBeforeMs,
+        keyRotation: cm.CertificateSpecPrivateKeyRotationPolicy.ALWAYS,
       });
       this.caIssuer = this.caClusterIssuer('CaIssuer', intermediateName);
       issuerRef = { name: intermediateName, kind: 'ClusterIssuer', group: CERT_MANAGER_GROUP };
@@ -206,8 +207,8 @@ export class BaselineCertificates extends Construct {
     });
   }
 
-  /** A self-signed root whose key never changes: renewals keep every chain it signed valid. */
-  private rootCa(id: string, name: string, props: RootCaProps): ApiObject {
+  /** A CA Certificate (root or intermediate) signed by the ClusterIssuer `issuerName`. */
+  private caCertificateOf(id: string, name: string, props: CaCertificateProps): ApiObject {
     return new cm.Certificate(this, id, {
       metadata: { name: checkedName(name), namespace: props.namespace, labels: { ...MANAGED_BY_LABELS } },
       spec: {
@@ -217,10 +218,8 @@ export class BaselineCertificates extends Construct {
         duration: formatDuration(props.durationMs),
         renewBefore: formatDuration(props.renewBeforeMs),
         usages: [cm.CertificateSpecUsages.CERT_SIGN, cm.CertificateSpecUsages.CRL_SIGN, cm.CertificateSpecUsages.DIGITAL_SIGNATURE],
-        // Never: a renewal keeps the key (cert-manager/cert-manager
-        // pkg/apis/certmanager/v1/types_certificate.go PrivateKeyRotationPolicy, v1.21.1).
-        privateKey: ecdsaP256(cm.CertificateSpecPrivateKeyRotationPolicy.NEVER),
-        issuerRef: { name: props.selfSignedName, kind: 'ClusterIssuer', group: CERT_MANAGER_GROUP },
+        privateKey: ecdsaP256(props.keyRotation),
+        issuerRef: { name: props.issuerName, kind: 'ClusterIssuer', group: CERT_MANAGER_GROUP },
       },
     });
   }
@@ -234,11 +233,13 @@ export class BaselineCertificates extends Construct {
   }
 }
 
-interface RootCaProps {
+interface CaCertificateProps {
   readonly namespace: string;
-  readonly selfSignedName: string;
+  /** The ClusterIssuer that signs it. */
+  readonly issuerName: string;
   readonly durationMs: number;
   readonly renewBeforeMs: number;
+  readonly keyRotation: cm.CertificateSpecPrivateKeyRotationPolicy;
 }
 
 /** Services with a certificate, sorted by namespace then name. */

@@ -35,3 +35,33 @@ export function routesOnPort(call: RouteLimited, port: ResolvedPort): ResolvedRo
   const served = call.routes.filter(r => routeServedOn(r, port));
   return served.length > 0 ? served : undefined;
 }
+
+/**
+ * Splits a route regex at `|` outside groups and classes (one element when there is
+ * none). Shared by the emitters that must treat alternatives one by one.
+ */
+export function topLevelAlternatives(regex: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let inClass = false;
+  let start = 0;
+  for (let i = 0; i < regex.length; i++) {
+    const ch = regex[i];
+    if (ch === '\\') {
+      i++;
+    } else if (inClass) {
+      inClass = ch !== ']';
+    } else if (ch === '[') {
+      inClass = true;
+    } else if (ch === '(') {
+      depth++;
+    } else if (ch === ')') {
+      depth--;
+    } else if (ch === '|' && depth === 0) {
+      out.push(regex.slice(start, i));
+      start = i + 1;
+    }
+  }
+  out.push(regex.slice(start));
+  return out;
+}

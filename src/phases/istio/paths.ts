@@ -10,6 +10,7 @@
  */
 import { finitePieces } from './regex-pieces';
 import { ResolvedGrpcMatch, ResolvedHttpMatch, ResolvedRoute } from '../../model/resolved';
+import { topLevelAlternatives } from '../../model/routes';
 
 export interface UriMatch {
   readonly exact?: string;
@@ -244,32 +245,6 @@ export function regexToAuthorizationPath(regex: string): AuthorizationPaths {
   return singleRegexToAuthorizationPath(regex);
 }
 
-/** Splits a regex at `|` outside groups and classes (one element when there is none). */
-function topLevelAlternatives(regex: string): string[] {
-  const out: string[] = [];
-  let depth = 0;
-  let inClass = false;
-  let start = 0;
-  for (let i = 0; i < regex.length; i++) {
-    const ch = regex[i];
-    if (ch === '\\') {
-      i++;
-    } else if (inClass) {
-      inClass = ch !== ']';
-    } else if (ch === '[') {
-      inClass = true;
-    } else if (ch === '(') {
-      depth++;
-    } else if (ch === ')') {
-      depth--;
-    } else if (ch === '|' && depth === 0) {
-      out.push(regex.slice(start, i));
-      start = i + 1;
-    }
-  }
-  out.push(regex.slice(start));
-  return out;
-}
 
 function singleRegexToAuthorizationPath(regex: string): AuthorizationPaths {
   const atoms = parseAtoms(regex);

@@ -5,6 +5,7 @@
  * Internal to the linkerd phase.
  */
 import { ResolvedRoute } from '../../model/resolved';
+import { topLevelAlternatives } from '../../model/routes';
 import { HttpMethod } from '../../model/types';
 
 export interface HttpMatchPlan {
@@ -141,32 +142,10 @@ export function mayShadow(q: ResolvedRoute, n: ResolvedRoute, style: 'http' | 'g
   return mayShadowHttp(httpMatchOf(q), httpMatchOf(n));
 }
 
-/** Whether `|` occurs outside every group and character class. */
-function hasTopLevelAlternation(regex: string): boolean {
-  let depth = 0;
-  let inClass = false;
-  for (let i = 0; i < regex.length; i++) {
-    const ch = regex[i];
-    if (ch === '\\') {
-      i++;
-    } else if (inClass) {
-      inClass = ch !== ']';
-    } else if (ch === '[') {
-      inClass = true;
-    } else if (ch === '(') {
-      depth++;
-    } else if (ch === ')') {
-      depth--;
-    } else if (ch === '|' && depth === 0) {
-      return true;
-    }
-  }
-  return false;
-}
 
 /** The leading literal of a regular expression (what every full match starts with). */
 function literalPrefix(regex: string): string {
-  if (hasTopLevelAlternation(regex)) {
+  if (topLevelAlternatives(regex).length > 1) {
     return ''; // an alternative may start otherwise
   }
   const m = /^\^?([^.[\](){}*+?|^$\\]*)/.exec(regex);
