@@ -35,6 +35,8 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     '@kubernetes-models/cert-manager@^4.4.4',
     '@kubernetes-models/prometheus-operator@^4.0.0',
     'ts-json-schema-generator@^2.4.0',
+    // Ships the SARIF 2.1.0 JSON Schema the SARIF tests validate against (read from node_modules, never copied).
+    '@microsoft/jest-sarif@1.0.0-beta.0',
     // Tests strip types with swc (type-checking is its own step in the test task).
     '@swc/core@^1.15.0',
     '@swc/jest@^0.2.39',

@@ -1,10 +1,12 @@
 /** `mesh-ladder check`: lint of the catalog and the phase's objects, then the reachability proof; text or JSON. */
-import type { CliIo } from './io';
+import { CliIo, packageVersion } from './io';
+import { catalogLocator } from './sources';
 import { renderGraphMarkdown } from '../analysis/graph';
 import { formatLintFinding, formatLintText, LintReport, lintPhase } from '../analysis/lint';
 import { checkPhaseReachability } from '../analysis/phases';
 import { ReachabilityReport } from '../analysis/reachability';
 import { formatMatrixMarkdown, formatProblems, formatReportText, formatSummary, reportToJson } from '../analysis/report';
+import { checkSarif } from '../analysis/sarif';
 import { ServiceCatalog } from '../model/catalog';
 import { Phase } from '../phases/phase';
 
@@ -34,11 +36,13 @@ const LEFT_OUT_HEADING = 'Left out of this phase as the catalog chose (l7Fallbac
  * Lint and proof of one phase's objects. `notes` are what the catalog chose to leave out
  * of the phase (`PhaseSynthesis.notes`): listed, never a failure.
  */
-export function runCheck(catalog: ServiceCatalog, phase: Phase, objects: any[], format: 'text' | 'json' | 'markdown', io: CliIo, notes: readonly string[] = []): number {
+export function runCheck(catalog: ServiceCatalog, phase: Phase, objects: any[], format: 'text' | 'json' | 'markdown' | 'sarif', io: CliIo, notes: readonly string[] = []): number {
   const lint = lintPhase(catalog._resolved, phase, objects);
   const report = checkPhaseReachability(catalog._resolved, phase, objects);
   const ok = lint.ok && report.ok;
-  if (format === 'json') {
+  if (format === 'sarif') {
+    io.stdout(JSON.stringify(checkSarif([{ phase, lint, report }], catalogLocator(catalog), packageVersion()), null, 2) + '\n');
+  } else if (format === 'json') {
     io.stdout(JSON.stringify({ phase, ...reportToJson(report), reachabilityOk: report.ok, ok, lint, leftOut: notes }, null, 2) + '\n');
   } else if (format === 'markdown') {
     io.stdout(checkMarkdown(catalog, phase, lint, report, notes));

@@ -5,12 +5,13 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseArgs } from 'util';
-import { CliIo, EXIT_FAILED, EXIT_INVALID, EXIT_OK, UsageError } from './io';
+import { CliIo, EXIT_FAILED, EXIT_INVALID, EXIT_OK, packageVersion, UsageError } from './io';
 import { renderPhaseFiles, writeDirectoryAtomically } from './output';
 import { notesSummary, printWarnings } from './warnings';
 import { MeshLadderChart } from '../chart';
 import { runCerts } from './certs';
 import { runCheck } from './check';
+import { DiffFormat, loadBase, runDiff } from './diff';
 import { runPlan } from './plan';
 import { assessReport, graphReport, readReplicasFile } from './reports';
 import { CatalogValidationError, ServiceCatalog } from '../model/catalog';
@@ -32,7 +33,9 @@ export const HELP = `mesh-ladder — describe services once, synthesize every ph
 
 Usage:
   mesh-ladder synth <catalog.yaml> [--phase <phase>|<p1,p2>|all] [--out <dir>]
-  mesh-ladder check <catalog.yaml> [--phase <phase>] [--format text|json|markdown]
+  mesh-ladder check <catalog.yaml> [--phase <phase>] [--format text|json|markdown|sarif]
+  mesh-ladder diff <base.yaml> <head.yaml> [--phase <phase>|all] [--base-phase <phase>] [--format text|markdown|json|sarif] [--sarif <file>]
+  mesh-ladder diff <catalog.yaml> --base <git-ref> [--manifests <dir>] [--phase <phase>|all] [...]
   mesh-ladder plan <catalog.yaml> --from <phase> --to <phase> [--namespaces <a,b>] [--namespace-selector <k=v>] [--out <dir> [--gitops flux|argocd]]
   mesh-ladder assess <catalog.yaml> [--replicas-file <f>] [--format markdown|json]
   mesh-ladder graph <catalog.yaml> [--phase <phase>] [--format mermaid|dot|markdown]
@@ -54,6 +57,18 @@ Commands:
             pods the catalog declares, print the flow matrix and every flow that is
             declared but not allowed (MISSING) or allowed but not declared
             (UNEXPECTED). Exits 1 if there is any.
+  diff      Review a change: synthesize and prove both sides (the base catalog
+            and the head catalog, or the catalog at --base <ref> via git), then
+            list per phase every flow and L7 request that opens or closes, each
+            classified: declared (the catalog edit asks for it), transition (the
+            phase changed: --base-phase), or undeclared (nothing declares it: a
+            hand-edited manifest, a setting that widens a policy, a declared
+            call that disappears). Also the objects added, changed and removed
+            and the certificates whose chain or lifetime changed. With
+            --manifests <dir> the head's manifests are read from <dir>/<phase>/
+            (as synth --out wrote and someone may have edited them), the base's
+            from the same directory at --base <ref> or from --base-manifests.
+            Exits 1 on any undeclared change.
   plan      Ordered migration steps from one phase to another: new enforcement
             next to the old (a mesh first in permissive mode), then enforced,
             then the old removed; never both in one step. Injection changes in
@@ -107,15 +122,24 @@ Options:
   --gitops-path <p> plan: the plan directory's path in the Git repository
                     (default: ./<dir>).
   --gitops-repo <url>  plan: the repository URL (Argo CD).
-  --format <f>      check: text (default), json, or markdown (a pull-request
-                    report: verdict, lint, problems, graph, flow matrix); assess: markdown (default) or
+  --format <f>      check: text (default), json, markdown (a pull-request
+                    report: verdict, lint, problems, graph, flow matrix) or sarif
+                    (SARIF 2.1.0 at catalog lines); diff: text (default), markdown
+                    (a pull-request comment), json or sarif; assess: markdown (default) or
                     json; graph: mermaid (default), dot or markdown.
+  --base <ref>      diff: compare with the catalog (and --manifests) at this Git
+                    revision.
+  --base-phase <p>  diff: the phase the base is in (a phase transition).
+  --manifests <dir> diff: the head's synthesized manifests (synth --out <dir>).
+  --base-manifests <dir>  diff: the base's manifests, without --base.
+  --sarif <file>    diff: also write SARIF to <file>.
   -h, --help        Show this help.
   -v, --version     Show the version.
 
 Exit codes:
   0  success
-  1  check found over- or under-permitted flows or lint errors, plan refused a
+  1  check found over- or under-permitted flows or lint errors, diff found an
+     undeclared change, plan refused a
      plan with a step that drops or adds flows, certs found a certificate that
      breaks (or an internal error)
   2  invalid input: unreadable or invalid catalog (every error is listed with its
@@ -124,15 +148,6 @@ Exit codes:
 Catalog: see README.md; editors validate it with
   # yaml-language-server: $schema=./node_modules/cdk8s-mesh-ladder/catalog.schema.json
 `;
-
-function version(): string {
-  for (const candidate of [path.join(__dirname, '..', '..', 'package.json'), path.join(__dirname, '..', '..', '..', 'package.json')]) {
-    if (fs.existsSync(candidate)) {
-      return JSON.parse(fs.readFileSync(candidate, 'utf8')).version;
-    }
-  }
-  return 'unknown';
-}
 
 function loadCatalog(file: string, io: CliIo): ServiceCatalog {
   if (!fs.existsSync(file)) {
@@ -233,11 +248,46 @@ function check(args: string[], io: CliIo): number {
   });
   const file = onePositional(positionals, 'check');
   const phase = phaseOption(values.phase);
-  const format = formatOption(values.format, ['text', 'json', 'markdown'] as const);
+  const format = formatOption(values.format, ['text', 'json', 'markdown', 'sarif'] as const);
   const catalog = loadCatalog(file, io);
   const { objects, warnings, notes } = MeshLadderChart.synthesize(catalog, phase);
   printWarnings(io, phase, warnings);
   return runCheck(catalog, phase, objects, format, io, notes);
+}
+
+function diffCommand(args: string[], io: CliIo): number {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      'phase': { type: 'string' },
+      'base-phase': { type: 'string' },
+      'base': { type: 'string' },
+      'manifests': { type: 'string' },
+      'base-manifests': { type: 'string' },
+      'format': { type: 'string' },
+      'sarif': { type: 'string' },
+    },
+  });
+  const format = formatOption(values.format, ['text', 'markdown', 'json', 'sarif'] as const) as DiffFormat;
+  const phases = phasesOption(values.phase);
+  const basePhase = values['base-phase'] !== undefined ? phaseOption(values['base-phase']) : undefined;
+  if (basePhase !== undefined && phases.length !== 1) {
+    throw new UsageError('--base-phase compares one phase with another: give one --phase');
+  }
+  if (values['base-manifests'] !== undefined && values.base !== undefined) {
+    throw new UsageError('--base-manifests and --base exclude each other: with --base the base manifests are --manifests at <ref>');
+  }
+  if (values['base-manifests'] !== undefined && values.manifests === undefined) {
+    throw new UsageError('--base-manifests needs --manifests (the head side)');
+  }
+  const { base, headFile, label } = loadBase(positionals, values.base, f => loadCatalog(f, io));
+  const head = loadCatalog(headFile, io);
+  const baseManifests = values['base-manifests'] !== undefined ? { dir: values['base-manifests'] }
+    : values.manifests !== undefined && values.base !== undefined ? { dir: values.manifests, ref: values.base } : undefined;
+  return runDiff(base, head, {
+    headFile, baseLabel: label, phases, basePhase, manifests: values.manifests, baseManifests, format, sarifFile: values.sarif,
+  }, io);
 }
 
 function planCommand(args: string[], io: CliIo): number {
@@ -427,12 +477,14 @@ export async function main(argv: string[], io: CliIo = PROCESS_IO): Promise<numb
         return command === undefined ? EXIT_INVALID : EXIT_OK;
       case '-v':
       case '--version':
-        io.stdout(`${version()}\n`);
+        io.stdout(`${packageVersion()}\n`);
         return EXIT_OK;
       case 'synth':
         return rest.includes('--help') || rest.includes('-h') ? (io.stdout(HELP), EXIT_OK) : synth(rest, io);
       case 'check':
         return rest.includes('--help') || rest.includes('-h') ? (io.stdout(HELP), EXIT_OK) : check(rest, io);
+      case 'diff':
+        return rest.includes('--help') || rest.includes('-h') ? (io.stdout(HELP), EXIT_OK) : diffCommand(rest, io);
       case 'plan':
         return rest.includes('--help') || rest.includes('-h') ? (io.stdout(HELP), EXIT_OK) : planCommand(rest, io);
       case 'assess':
@@ -446,7 +498,7 @@ export async function main(argv: string[], io: CliIo = PROCESS_IO): Promise<numb
       case 'schema':
         return schema(io);
       default:
-        throw new UsageError(`unknown command "${command}" (synth, check, plan, assess, graph, certs, validate, schema; see --help)`);
+        throw new UsageError(`unknown command "${command}" (synth, check, diff, plan, assess, graph, certs, validate, schema; see --help)`);
     }
   } catch (e) {
     if (e instanceof CatalogValidationError || e instanceof PhaseCapabilityError || e instanceof UsageError) {

@@ -91,6 +91,15 @@ export class ServiceCatalog {
     return `${at.file}${at.line === undefined ? '' : `:${at.line}${at.column === undefined ? '' : `:${at.column}`}`}: ${field}`;
   }
 
+  /**
+   * Where a field of a YAML catalog is (file, 1-based line and column); undefined for a
+   * catalog given as data.
+   * @internal
+   */
+  public _locateField(path: ReadonlyArray<string | number>): SourcePosition | undefined {
+    return this.locate?.(path);
+  }
+
   /** `namespace/name` of every service, sorted. */
   public get serviceIds(): string[] {
     return this._resolved.services.map(s => s.id);
