@@ -43,10 +43,13 @@ describe('check --format sarif', () => {
 });
 
 describe('catalog edits', () => {
-  const base = { namespace: 'shop', services: [
-    { name: 'a', calls: [{ service: 'b' }, { service: 'c' }] },
-    { name: 'b', ports: [{ name: 'http', port: 80 }] },
-  ] };
+  const base = {
+    namespace: 'shop',
+    services: [
+      { name: 'a', calls: [{ service: 'b' }, { service: 'c' }] },
+      { name: 'b', ports: [{ name: 'http', port: 80 }] },
+    ],
+  };
 
   test('reordering lists is no edit; lists of named entries match by name', () => {
     const reordered = { services: [{ ...base.services[1] }, { name: 'a', calls: [{ service: 'c' }, { service: 'b' }] }], namespace: 'shop' };
@@ -54,20 +57,27 @@ describe('catalog edits', () => {
   });
 
   test('an added call is one edit at its head path; the flow it opens is attributed to it', () => {
-    const head = { namespace: 'shop', services: [
-      { name: 'b', ports: [{ name: 'http', port: 80 }], calls: [{ service: 'a' }] },
-      { name: 'a', calls: [{ service: 'b' }, { service: 'c' }] },
-    ] };
+    const head = {
+      namespace: 'shop',
+      services: [
+        { name: 'b', ports: [{ name: 'http', port: 80 }], calls: [{ service: 'a' }] },
+        { name: 'a', calls: [{ service: 'b' }, { service: 'c' }] },
+      ],
+    };
     const edits = catalogEdits(base, head);
     expect(edits).toEqual([{ kind: 'added', path: ['services', 0, 'calls'], field: 'services[b].calls', service: 'shop/b', section: 'calls' }]);
     expect(attributeEdit(edits, 'shop/b', 'shop/a')).toBe(edits[0]);
   });
 
   test('a removed entry points at the list that held it; a changed setting at itself', () => {
-    const head = { namespace: 'shop', cilium: { defaultDeny: false }, services: [
-      { name: 'a', calls: [{ service: 'c' }] },
-      { name: 'b', ports: [{ name: 'http', port: 80 }] },
-    ] };
+    const head = {
+      namespace: 'shop',
+      cilium: { defaultDeny: false },
+      services: [
+        { name: 'a', calls: [{ service: 'c' }] },
+        { name: 'b', ports: [{ name: 'http', port: 80 }] },
+      ],
+    };
     const edits = catalogEdits({ ...base, cilium: { defaultDeny: true } }, head);
     expect(edits).toEqual([
       { kind: 'changed', path: ['cilium', 'defaultDeny'], field: 'cilium.defaultDeny', section: 'cilium', service: undefined },

@@ -37,8 +37,14 @@ describe('mesh-ladder diff on the shop', () => {
     expect(code).toBe(0);
     const [phase] = JSON.parse(stdout).phases;
     expect(phase.flows).toEqual([{
-      change: 'added', classification: 'declared', head: 'declared',
-      from: 'shop/cart', to: 'shop/search', port: 8080, protocol: 'TCP', reasons: ['call shop/cart -> shop/search'],
+      change: 'added',
+      classification: 'declared',
+      head: 'declared',
+      from: 'shop/cart',
+      to: 'shop/search',
+      port: 8080,
+      protocol: 'TCP',
+      reasons: ['call shop/cart -> shop/search'],
     }]);
     expect(phase.requests.map((r: any) => [r.change, r.classification, r.method, r.path, r.route])).toEqual([['added', 'declared', 'GET', '/search', 'query']]);
     // The two policies of the call's ends change; nothing else.
