@@ -1,0 +1,72 @@
+/**
+ * Benchmark of `mesh-ladder diff` against one `mesh-ladder check` (issue 19: diff at 1,000
+ * services within 2x one check). A synthetic catalog of N services (the same generator
+ * as bench.ts), the head adding one call; per phase, the median of --reps runs of:
+ * - check: synthesize + lint + prove the head (what `check` does);
+ * - diff: synthesize and prove base and head, diff flows, requests, objects, certificates.
+ * Not part of the test suite: timings depend on the machine.
+ *
+ *   node -r ts-node/register/transpile-only scripts/bench-diff.ts --sizes 250,1000 --phases baseline,cilium --reps 1
+ */
+import { parseArgs } from 'util';
+import { lintPhase } from '../src/analysis/lint';
+import { checkPhaseReachability } from '../src/analysis/phases';
+import { MeshLadderChart } from '../src/chart';
+import { runDiff } from '../src/cli/diff';
+import { ServiceCatalog } from '../src/model/catalog';
+import { CatalogSpec } from '../src/model/types';
+import { Phase, parsePhase } from '../src/phases/phase';
+import { syntheticCatalog } from '../test/support/synthetic-catalog';
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+function timed(run: () => void): number {
+  const start = process.hrtime.bigint();
+  run();
+  return Number(process.hrtime.bigint() - start) / 1e6;
+}
+
+/** The head: one more call, from the first service that calls to the last service. */
+function withOneMoreCall(spec: CatalogSpec): CatalogSpec {
+  const services = spec.services.map(s => ({ ...s }));
+  const target = services[services.length - 1];
+  const index = services.findIndex(s => s.name !== target.name && (s.calls ?? []).length > 0);
+  const caller = services[index];
+  services[index] = { ...caller, calls: [...(caller.calls ?? []), { service: `${target.namespace ?? spec.namespace}/${target.name}` }] };
+  return { ...spec, services };
+}
+
+const { values } = parseArgs({ options: { sizes: { type: 'string' }, phases: { type: 'string' }, reps: { type: 'string' } } });
+const sizes = (values.sizes ?? '250,1000').split(',').map(Number);
+const phases = (values.phases ?? 'baseline').split(',').map(p => parsePhase(p)!) as Phase[];
+const reps = Number(values.reps ?? 1);
+const quiet = { stdout: () => undefined, stderr: () => undefined };
+
+for (const n of sizes) {
+  const baseSpec = syntheticCatalog({ services: n });
+  const base = ServiceCatalog.fromSpec(baseSpec);
+  const head = ServiceCatalog.fromSpec(withOneMoreCall(baseSpec));
+  for (const phase of phases) {
+    const check: number[] = [];
+    const diff: number[] = [];
+    let code = -1;
+    for (let i = 0; i < reps; i++) {
+      check.push(timed(() => {
+        const objects = MeshLadderChart.manifests(head, phase);
+        lintPhase(head._resolved, phase, objects);
+        checkPhaseReachability(head._resolved, phase, objects);
+      }));
+      diff.push(timed(() => {
+        code = runDiff(base, head, { headFile: 'head.yaml', baseLabel: 'base.yaml', phases: [phase], format: 'json' }, quiet);
+      }));
+    }
+    const ratio = median(diff) / median(check);
+    const checkMs = Math.round(median(check));
+    const diffMs = Math.round(median(diff));
+    const figures = { services: n, phase, checkMs, diffMs, ratio: +ratio.toFixed(2), diffExit: code };
+    console.log(JSON.stringify(figures));
+  }
+}
