@@ -52,8 +52,12 @@ export interface CatalogLocator {
 
 export const SARIF_SCHEMA_URI = 'https://json.schemastore.org/sarif-2.1.0.json';
 
-/** A complete SARIF log with one run. Only rules that have results are listed. */
-export function sarifLog(version: string, rules: readonly SarifRule[], results: readonly SarifResult[]): unknown {
+/**
+ * A complete SARIF log with one run. Only rules that have results are listed. `category`
+ * becomes the run's `automationDetails.id`, so code scanning keeps the runs of several
+ * logs (a check per phase, the diff) apart.
+ */
+export function sarifLog(version: string, rules: readonly SarifRule[], results: readonly SarifResult[], category = 'mesh-ladder'): unknown {
   const used = rules.filter(r => results.some(x => x.ruleId === r.id));
   const index = new Map(used.map((r, i) => [r.id, i]));
   return {
@@ -72,6 +76,7 @@ export function sarifLog(version: string, rules: readonly SarifRule[], results: 
           })),
         },
       },
+      automationDetails: { id: `${category}/` },
       originalUriBaseIds: { '%SRCROOT%': { description: { text: 'The repository root.' } } },
       results: results.map(r => ({
         ruleId: r.ruleId,
@@ -189,7 +194,7 @@ export function diffSarif(result: DiffResult, options: DiffSarifOptions): unknow
       });
     }
   }
-  return sarifLog(options.version, DIFF_RULES, results);
+  return sarifLog(options.version, DIFF_RULES, results, 'mesh-ladder-diff');
 }
 
 const CHECK_RULES: SarifRule[] = [
@@ -264,5 +269,5 @@ export function checkSarif(
     linted.rules.forEach(r => rules.set(r.id, r));
     results.push(...linted.results, ...reachabilitySarifResults(report, locator, phase));
   }
-  return sarifLog(version, [...rules.values()], results);
+  return sarifLog(version, [...rules.values()], results, `mesh-ladder-check-${phases.map(p => p.phase).join('-')}`);
 }
