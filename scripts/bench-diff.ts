@@ -6,13 +6,14 @@
  * - diff: synthesize and prove base and head, diff flows, requests, objects, certificates.
  * Not part of the test suite: timings depend on the machine.
  *
- *   node -r ts-node/register/transpile-only scripts/bench-diff.ts --sizes 250,1000 --phases baseline,cilium --reps 1
+ *   npx projen compile && node -r ts-node/register/transpile-only scripts/bench-diff.ts --compiled --sizes 250,1000 --phases baseline,cilium
+ *
+ * --compiled: the diff of lib/, whose base proof runs in a worker thread; --sequential: no worker.
  */
 import { parseArgs } from 'util';
 import { lintPhase } from '../src/analysis/lint';
 import { checkPhaseReachability } from '../src/analysis/phases';
 import { MeshLadderChart } from '../src/chart';
-import { runDiff } from '../src/cli/diff';
 import { ServiceCatalog } from '../src/model/catalog';
 import { CatalogSpec } from '../src/model/types';
 import { Phase, parsePhase } from '../src/phases/phase';
@@ -21,6 +22,12 @@ import { syntheticCatalog } from '../test/support/synthetic-catalog';
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)];
+}
+
+async function timedAsync(run: () => Promise<void>): Promise<number> {
+  const start = process.hrtime.bigint();
+  await run();
+  return Number(process.hrtime.bigint() - start) / 1e6;
 }
 
 function timed(run: () => void): number {
@@ -39,34 +46,42 @@ function withOneMoreCall(spec: CatalogSpec): CatalogSpec {
   return { ...spec, services };
 }
 
-const { values } = parseArgs({ options: { sizes: { type: 'string' }, phases: { type: 'string' }, reps: { type: 'string' } } });
+const { values } = parseArgs({ options: { sizes: { type: 'string' }, phases: { type: 'string' }, reps: { type: 'string' }, sequential: { type: 'boolean' }, compiled: { type: 'boolean' } } });
 const sizes = (values.sizes ?? '250,1000').split(',').map(Number);
 const phases = (values.phases ?? 'baseline').split(',').map(p => parsePhase(p)!) as Phase[];
 const reps = Number(values.reps ?? 1);
 const quiet = { stdout: () => undefined, stderr: () => undefined };
+/** Workers need the compiled CLI: --compiled runs the diff of lib/ (npx projen compile first). */
+const parallel = !values.sequential;
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { runDiff } = require(values.compiled ? '../lib/src/cli/diff' : '../src/cli/diff');
 
-for (const n of sizes) {
-  const baseSpec = syntheticCatalog({ services: n });
-  const base = ServiceCatalog.fromSpec(baseSpec);
-  const head = ServiceCatalog.fromSpec(withOneMoreCall(baseSpec));
-  for (const phase of phases) {
-    const check: number[] = [];
-    const diff: number[] = [];
-    let code = -1;
-    for (let i = 0; i < reps; i++) {
-      check.push(timed(() => {
-        const objects = MeshLadderChart.manifests(head, phase);
-        lintPhase(head._resolved, phase, objects);
-        checkPhaseReachability(head._resolved, phase, objects);
-      }));
-      diff.push(timed(() => {
-        code = runDiff(base, head, { headFile: 'head.yaml', baseLabel: 'base.yaml', phases: [phase], format: 'json' }, quiet);
-      }));
+async function bench(): Promise<void> {
+  for (const n of sizes) {
+    const baseSpec = syntheticCatalog({ services: n });
+    const base = ServiceCatalog.fromSpec(baseSpec);
+    const head = ServiceCatalog.fromSpec(withOneMoreCall(baseSpec));
+    for (const phase of phases) {
+      const check: number[] = [];
+      const diff: number[] = [];
+      let code = -1;
+      for (let i = 0; i < reps; i++) {
+        check.push(timed(() => {
+          const objects = MeshLadderChart.manifests(head, phase);
+          lintPhase(head._resolved, phase, objects);
+          checkPhaseReachability(head._resolved, phase, objects);
+        }));
+        diff.push(await timedAsync(async () => {
+          code = await runDiff(base, head, { headFile: 'head.yaml', baseLabel: 'base.yaml', phases: [phase], format: 'json', parallel }, quiet);
+        }));
+      }
+      const ratio = median(diff) / median(check);
+      const checkMs = Math.round(median(check));
+      const diffMs = Math.round(median(diff));
+      const figures = { services: n, phase, checkMs, diffMs, ratio: +ratio.toFixed(2), diffExit: code };
+      console.log(JSON.stringify(figures));
     }
-    const ratio = median(diff) / median(check);
-    const checkMs = Math.round(median(check));
-    const diffMs = Math.round(median(diff));
-    const figures = { services: n, phase, checkMs, diffMs, ratio: +ratio.toFixed(2), diffExit: code };
-    console.log(JSON.stringify(figures));
   }
 }
+
+void bench();

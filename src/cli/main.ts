@@ -255,7 +255,7 @@ function check(args: string[], io: CliIo): number {
   return runCheck(catalog, phase, objects, format, io, notes);
 }
 
-function diffCommand(args: string[], io: CliIo): number {
+function diffCommand(args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
@@ -484,7 +484,7 @@ export async function main(argv: string[], io: CliIo = PROCESS_IO): Promise<numb
       case 'check':
         return rest.includes('--help') || rest.includes('-h') ? (io.stdout(HELP), EXIT_OK) : check(rest, io);
       case 'diff':
-        return rest.includes('--help') || rest.includes('-h') ? (io.stdout(HELP), EXIT_OK) : diffCommand(rest, io);
+        return rest.includes('--help') || rest.includes('-h') ? (io.stdout(HELP), EXIT_OK) : await diffCommand(rest, io);
       case 'plan':
         return rest.includes('--help') || rest.includes('-h') ? (io.stdout(HELP), EXIT_OK) : planCommand(rest, io);
       case 'assess':
