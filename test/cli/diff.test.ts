@@ -186,6 +186,35 @@ describe('mesh-ladder diff --base <ref> with committed manifests', () => {
   });
 });
 
+describe('mesh-ladder diff --manifests <dir> --base-manifests <dir>', () => {
+  test('a declared call that disappears from the manifests is undeclared: exit 1, head proof "missing"', async () => {
+    const dir = tmpDir('mesh-ladder-diff-dirs-');
+    const [base, head] = [path.join(dir, 'base'), path.join(dir, 'head')];
+    expect((await runCli('synth', SHOP_CATALOG, '--phase', 'baseline', '--out', base)).code).toBe(0);
+    fs.cpSync(base, head, { recursive: true });
+    // Someone drops the ledger's ingress from charge by hand.
+    const file = path.join(head, 'baseline', 'payments', 'networkpolicy-ledger.yaml');
+    const policy = YAML.parse(fs.readFileSync(file, 'utf8'));
+    policy.spec.ingress = policy.spec.ingress.filter((rule: any) => rule.from[0].podSelector?.matchLabels?.app !== 'charge');
+    fs.writeFileSync(file, YAML.stringify(policy));
+
+    const { code, stdout } = await runCli('diff', SHOP_CATALOG, SHOP_CATALOG, '--manifests', head, '--base-manifests', base, '--phase', 'baseline', '--format', 'json');
+    expect(code).toBe(1);
+    const [phase] = JSON.parse(stdout).phases;
+    expect(phase.flows).toEqual([{
+      change: 'removed',
+      classification: 'undeclared',
+      head: 'missing',
+      from: 'payments/charge',
+      to: 'payments/ledger',
+      port: 8080,
+      protocol: 'TCP',
+      reasons: ['call payments/charge -> payments/ledger'],
+    }]);
+    expect(phase.drift.map((o: any) => o.key)).toEqual(['networking.k8s.io/NetworkPolicy/payments/ledger']);
+  });
+});
+
 describe('mesh-ladder diff: bad usage exits 2', () => {
   test.each([
     [['diff', SHOP_CATALOG], 'diff takes two catalog files'],
