@@ -128,8 +128,28 @@ function code(text: string): string {
   return '`' + text.replace(/`/g, "'").replace(/\|/g, '\\|') + '`';
 }
 
-function table(header: string[], rows: string[][]): string[] {
-  return [`| ${header.join(' | ')} |`, `| ${header.map(() => '---').join(' | ')} |`, ...rows.map(r => `| ${r.join(' | ')} |`)];
+/**
+ * Rows per folded table: a pull-request comment holds at most 65,536 characters, and a
+ * reviewer reads the first changes; the JSON and SARIF outputs list every one.
+ */
+export const MARKDOWN_MAX_ROWS = 60;
+
+function table(header: string[], rows: string[][], limit = Number.MAX_SAFE_INTEGER): string[] {
+  const shown = rows.slice(0, limit);
+  return [
+    `| ${header.join(' | ')} |`, `| ${header.map(() => '---').join(' | ')} |`, ...shown.map(r => `| ${r.join(' | ')} |`),
+    ...(rows.length > shown.length ? ['', `_… and ${rows.length - shown.length} more (\`--format json\` or \`sarif\` lists every one)_`] : []),
+  ];
+}
+
+function capped(lines: string[]): string[] {
+  return lines.length <= MARKDOWN_MAX_ROWS ? lines
+    : [...lines.slice(0, MARKDOWN_MAX_ROWS), '', `_… and ${lines.length - MARKDOWN_MAX_ROWS} more (\`--format json\` lists every one)_`];
+}
+
+/** Undeclared changes first: they are what a reviewer must see. */
+function undeclaredFirst<T extends { classification: ChangeClass }>(items: readonly T[]): T[] {
+  return [...items.filter(i => i.classification === 'undeclared'), ...items.filter(i => i.classification !== 'undeclared')];
 }
 
 function folded(summary: string, body: string[]): string[] {
@@ -144,30 +164,33 @@ function phaseMarkdown(p: PhaseDiff, drift: readonly ObjectChange[]): string[] {
   if (p.flows.length > 0) {
     out.push(...folded(`${label}: ${p.flows.length} flow change${p.flows.length === 1 ? '' : 's'}`, table(
       ['', 'class', 'from', 'to', 'port', 'head proof', 'declared by'],
-      p.flows.map(c => [c.change === 'added' ? '+' : '−', BADGE[c.classification], code(c.flow.from), code(c.flow.to),
+      undeclaredFirst(p.flows).map(c => [c.change === 'added' ? '+' : '−', BADGE[c.classification], code(c.flow.from), code(c.flow.to),
         `${c.flow.port}/${c.flow.protocol}`, c.head, md(c.reasons.join('; '))]),
+      MARKDOWN_MAX_ROWS,
     )));
   }
   if (p.requests.length > 0) {
     out.push(...folded(`${label}: ${p.requests.length} L7 request change${p.requests.length === 1 ? '' : 's'}`, table(
       ['', 'class', 'from', 'to', 'request', 'route', 'head proof'],
-      p.requests.map(c => [c.change === 'added' ? '+' : '−', BADGE[c.classification], code(c.request.from), code(c.request.to),
+      undeclaredFirst(p.requests).map(c => [c.change === 'added' ? '+' : '−', BADGE[c.classification], code(c.request.from), code(c.request.to),
         code(`${c.request.port}/${c.request.protocol} ${c.request.method} ${c.request.path}`), md(c.request.routeName ?? ''), c.head]),
+      MARKDOWN_MAX_ROWS,
     )));
   }
   if (p.objects.length > 0) {
     out.push(...folded(`${label}: objects ${objectCounts(p.objects)}`, table(
       ['', 'kind', 'object', 'fields'],
       p.objects.map(o => [o.change === 'added' ? '+' : o.change === 'removed' ? '−' : '~', o.kind, code(`${o.namespace ? `${o.namespace}/` : ''}${o.name}`), md((o.fields ?? []).join(', '))]),
+      MARKDOWN_MAX_ROWS,
     )));
   }
   if (p.certificates.length > 0) {
     out.push(...folded(`${label}: ${p.certificates.length} certificate change${p.certificates.length === 1 ? '' : 's'}`,
-      p.certificates.map(c => `- ${md(certificateLine(c).trim())}`)));
+      capped(p.certificates.map(c => `- ${md(certificateLine(c).trim())}`))));
   }
   if (drift.length > 0) {
     out.push(...folded(`${label}: ${drift.length} hand-edited object${drift.length === 1 ? '' : 's'} (differ from what the catalog synthesizes)`,
-      drift.map(o => `- ${md(objectLine(o).trim())}`)));
+      capped(drift.map(o => `- ${md(objectLine(o).trim())}`))));
   }
   return out;
 }
