@@ -67,7 +67,6 @@ export function sarifLog(version: string, rules: readonly SarifRule[], results: 
       tool: {
         driver: {
           name: 'mesh-ladder',
-          informationUri: 'https://github.com/cdk8s-mesh-ladder/cdk8s-mesh-ladder',
           version,
           rules: used.map(r => ({
             id: r.id,
