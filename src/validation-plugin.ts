@@ -5,7 +5,7 @@
  * cdk8s-cli (2.207) reads the `validations:` list of `cdk8s.yaml`; for each entry it loads
  * the npm package `package` at `version` (installed into its plugins directory, or a
  * local path starting with `./` or `/`), instantiates the exported class `class` with the
- * entry's `properties`, and awaits `validate(context)` (cdk8s-team/cdk8s-cli
+ * entry's `properties`, and awaits `validate(context)` (cdk8s-team/cdk8s-cli 2.207.60
  * src/plugins/_manager.ts PluginManager.load, src/plugins/validation.ts Validation,
  * ValidationContext, ValidationReport). The context lists the synthesized manifest files,
  * parses them, and maps a violating resource's name to its construct path from the
