@@ -10,7 +10,7 @@ import { renderPhaseFiles, writeDirectoryAtomically } from './output';
 import { notesSummary, printWarnings } from './warnings';
 import { MeshLadderChart } from '../chart';
 import { runCerts } from './certs';
-import { runCheck } from './check';
+import { runCheck, runCheckPhases } from './check';
 import { runPlan } from './plan';
 import { assessReport, graphReport, readReplicasFile } from './reports';
 import { CatalogValidationError, ServiceCatalog } from '../model/catalog';
@@ -32,7 +32,7 @@ export const HELP = `mesh-ladder — describe services once, synthesize every ph
 
 Usage:
   mesh-ladder synth <catalog.yaml> [--phase <phase>|<p1,p2>|all] [--out <dir>]
-  mesh-ladder check <catalog.yaml> [--phase <phase>] [--format text|json|markdown]
+  mesh-ladder check <catalog.yaml> [--phase <phase>|<p1,p2>|all] [--format text|json|markdown]
   mesh-ladder plan <catalog.yaml> --from <phase> --to <phase> [--namespaces <a,b>] [--namespace-selector <k=v>] [--out <dir> [--gitops flux|argocd]]
   mesh-ladder assess <catalog.yaml> [--replicas-file <f>] [--format markdown|json]
   mesh-ladder graph <catalog.yaml> [--phase <phase>] [--format mermaid|dot|markdown]
@@ -53,7 +53,9 @@ Commands:
             memory, evaluate the emitted policies over the
             pods the catalog declares, print the flow matrix and every flow that is
             declared but not allowed (MISSING) or allowed but not declared
-            (UNEXPECTED). Exits 1 if there is any.
+            (UNEXPECTED). Exits 1 if there is any. With several phases
+            ('--phase all'): one line per phase, then the failing phases'
+            problems; exits 1 if any phase fails, 2 if one cannot be expressed.
   plan      Ordered migration steps from one phase to another: new enforcement
             next to the old (a mesh first in permissive mode), then enforced,
             then the old removed; never both in one step. Injection changes in
@@ -90,8 +92,9 @@ Commands:
   schema    Print the catalog's JSON Schema (for editors and CI).
 
 Options:
-  --phase <phase>   One of: ${PHASES}. Default: baseline. synth also takes
-                    a comma-separated list or 'all' (every phase, one folder each).
+  --phase <phase>   One of: ${PHASES}. Default: baseline. synth and check also
+                    take a comma-separated list or 'all' (every phase: synth
+                    writes one folder each, check proves each).
   --out <dir>       Output root for synth (default: dist); for plan, the plan
                     directory (replaced; must be empty or a previous plan).
   --from, --to      plan: the phase in force now and the phase to reach.
@@ -232,12 +235,19 @@ function check(args: string[], io: CliIo): number {
     options: { phase: { type: 'string' }, format: { type: 'string' } },
   });
   const file = onePositional(positionals, 'check');
-  const phase = phaseOption(values.phase);
+  const phases = phasesOption(values.phase);
   const format = formatOption(values.format, ['text', 'json', 'markdown'] as const);
   const catalog = loadCatalog(file, io);
-  const { objects, warnings, notes } = MeshLadderChart.synthesize(catalog, phase);
-  printWarnings(io, phase, warnings);
-  return runCheck(catalog, phase, objects, format, io, notes);
+  const synthesize = (phase: Phase) => {
+    const { objects, warnings, notes } = MeshLadderChart.synthesize(catalog, phase);
+    printWarnings(io, phase, warnings);
+    return { objects, notes };
+  };
+  if (phases.length === 1) {
+    const { objects, notes } = synthesize(phases[0]);
+    return runCheck(catalog, phases[0], objects, format, io, notes);
+  }
+  return runCheckPhases(catalog, phases, synthesize, format, io);
 }
 
 function planCommand(args: string[], io: CliIo): number {
