@@ -27,6 +27,7 @@ import { parseArgs } from 'util';
 import { App, Chart, Yaml } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import * as YAML from 'yaml';
+import { measureProof, PLAN_PAIR, PROOF_TARGETS, ProofSamples } from './bench-proof';
 import { MeshLadderChart } from '../src/chart';
 import { renderPhaseFiles } from '../src/cli/output';
 import { NetworkPolicyLayer } from '../src/layers/network-policy';
@@ -35,7 +36,6 @@ import { ResolvedPeer, ResolvedPort, ResolvedService } from '../src/model/resolv
 import { CatalogSpec, PortProtocol } from '../src/model/types';
 import { ALL_PHASES, Phase } from '../src/phases/phase';
 import { catalogShape, CatalogShape, syntheticCatalog } from '../test/support/synthetic-catalog';
-import { measureProof, PLAN_PAIR, PROOF_TARGETS, ProofSamples } from './bench-proof';
 
 const DEFAULT_SIZES = [250, 1000, 2000];
 const TARGETS = { floorRatio1000: 2.0, scaling: 2.1, vsCdk8sPlus: 0.75, peakRssMb2000: 768 };
