@@ -16,3 +16,4 @@ export * from './chart';
 export * from './reachability';
 export * from './plan';
 export * from './certificate-time-proof';
+export * from './mesh';
