@@ -259,7 +259,7 @@ export class Mesh extends Construct {
     if (this.rendered) {
       this.node.tryRemoveChild(this.phase);
     }
-    const backend = PHASE_BACKENDS[this.phase](this, this.phase, catalog, {});
+    const backend = withoutChartNamespace(Chart.of(this), () => PHASE_BACKENDS[this.phase](this, this.phase, catalog, {}));
     for (const child of backend.node.findAll()) {
       if (child instanceof ApiObject) {
         child.metadata.addLabel(PHASE_LABEL, this.phase);
@@ -285,6 +285,22 @@ export class Mesh extends Construct {
       notes: Array.isArray(reported.notes) ? reported.notes.map(String) : [],
     };
     return this.rendered;
+  }
+}
+
+/**
+ * Runs `build` with the chart's namespace unset: cdk8s gives every ApiObject without a
+ * namespace the chart's, but the backends name the namespace of every namespaced object
+ * themselves, and cluster-scoped objects (ClusterIssuer, Namespace) must have none.
+ */
+function withoutChartNamespace<T>(chart: Chart, build: () => T): T {
+  const writable = chart as { namespace?: string };
+  const namespace = writable.namespace;
+  writable.namespace = undefined;
+  try {
+    return build();
+  } finally {
+    writable.namespace = namespace;
   }
 }
 
