@@ -152,7 +152,9 @@ export class ShopChart extends Chart {
     const shop = 'shop';
     const httpApp = (name: string, extra: Partial<AppProps> = {}) => {
       const labels = extra.labels ?? { app: name };
-      const d = deployment(this, name, { namespace: shop, labels, serviceAccount: serviceAccount(this, name, shop), ports: [CONTAINER_8080], probes: Probes.HTTP, ...extra });
+      const d = deployment(this, name, {
+        namespace: shop, labels, serviceAccount: serviceAccount(this, name, shop), ports: [CONTAINER_8080], probes: Probes.HTTP, ...extra,
+      });
       return { deployment: d, service: service(this, name, shop, labels, [HTTP_ON_8080]) };
     };
     const grpcApp = (name: string, port: number, extraPorts: kplus.ServicePort[] = []) => {
@@ -243,8 +245,11 @@ export class ShopChart extends Chart {
     });
 
     const recommendationsApp = deployment(this, 'recommendations', {
-      namespace: shop, labels: { app: 'recommendations', track: 'stable' }, serviceAccount: serviceAccount(this, 'recommendations', shop),
-      ports: [{ number: 8080 }], probes: Probes.GRPC,
+      namespace: shop,
+      labels: { app: 'recommendations', track: 'stable' },
+      serviceAccount: serviceAccount(this, 'recommendations', shop),
+      ports: [{ number: 8080 }],
+      probes: Probes.GRPC,
     });
     const recommendations = mesh.addWorkload(recommendationsApp, {
       service: service(this, 'recommendations', shop, { app: 'recommendations' }, [{ name: 'grpc', port: 8080 }]),
@@ -347,8 +352,11 @@ export class ShopChart extends Chart {
     );
 
     const operatorDeployment = deployment(this, 'catalog-operator', {
-      namespace: shop, labels: { app: 'catalog-operator' }, serviceAccount: serviceAccount(this, 'catalog-operator', shop),
-      ports: [{ number: 9443 }, { number: 8383 }], probes: Probes.NONE,
+      namespace: shop,
+      labels: { app: 'catalog-operator' },
+      serviceAccount: serviceAccount(this, 'catalog-operator', shop),
+      ports: [{ number: 9443 }, { number: 8383 }],
+      probes: Probes.NONE,
     });
     const operator = mesh.addWorkload(operatorDeployment, {
       service: service(this, 'catalog-operator', shop, { app: 'catalog-operator' }, [

@@ -5,8 +5,8 @@ import { IPeer } from './peer';
 import { applyPodTemplatePatch, podTemplatePatch } from './pod-template';
 import { MeshService, MeshServiceProps, ServiceSource } from './service';
 import { MeshWorkloadOptions, WorkloadSource } from './workload';
-import { formatProblem } from '../model/catalog-loader';
 import { CatalogValidationError, ServiceCatalog } from '../model/catalog';
+import { formatProblem } from '../model/catalog-loader';
 import {
   CatalogSpec, CertificateDefaultsSpec, CiliumSettingsSpec, IstioSettingsSpec, L7Fallback, L7Widening, LinkerdSettingsSpec,
   NamespaceSpec, PeerSpec, ReadinessSpec, ServiceSpec, WorkloadLocationSpec,
@@ -146,7 +146,9 @@ export class Mesh extends Construct {
       name,
       namespace: namespace ?? this.defaultNamespace,
       workloads: [],
-      base: () => withoutUndefined({ name, namespace: namespace ?? this.defaultNamespace, selector, serviceAccount, ports, clientOnly, probes }) as ServiceSpec,
+      base: () => withoutUndefined<ServiceSpec>({
+        name, namespace: namespace ?? this.defaultNamespace, selector, serviceAccount, ports, clientOnly, probes,
+      }),
     };
     return this.register(MeshService._of(source, props));
   }

@@ -182,9 +182,9 @@ export interface ServiceSource {
   readonly name: string;
   readonly namespace?: string;
   /** The service's base entry: everything but routes, calls, callers and versions. */
-  base(): ServiceSpec;
   /** The workloads whose pod templates the mesh patches. */
   readonly workloads: kplus.Workload[];
+  base(): ServiceSpec;
 }
 
 /** A port of a mesh service, by its service port number. */

@@ -83,8 +83,12 @@ describe('Mesh.addWorkload: read from cdk8s-plus objects', () => {
     const chart = new Chart(Testing.app(), 'c');
     const mesh = new Mesh(chart, 'mesh', { phase: Phase.BASELINE });
     const d = deployment(chart, 'orders', {
-      namespace: 'sales', labels: { app: 'orders', tier: 'api' }, ports: [{ number: 8080, name: 'http' }, { number: 9090, name: 'grpc-admin' }],
-      serviceAccount: 'orders-sa', httpProbe: '/ready', replicas: 3,
+      namespace: 'sales',
+      labels: { app: 'orders', tier: 'api' },
+      ports: [{ number: 8080, name: 'http' }, { number: 9090, name: 'grpc-admin' }],
+      serviceAccount: 'orders-sa',
+      httpProbe: '/ready',
+      replicas: 3,
     });
     const service = new kplus.Service(chart, 'orders-svc', {
       metadata: { name: 'orders-api', namespace: 'sales' },
