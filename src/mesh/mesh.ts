@@ -2,7 +2,7 @@ import { ApiObject, Chart } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { IPeer } from './peer';
-import { applyPodTemplatePatch, podTemplatePatch } from './pod-template';
+import { appliedByPatch, applyPodTemplatePatch, podTemplatePatch } from './pod-template';
 import { MeshService, MeshServiceProps, ServiceSource } from './service';
 import { MeshWorkloadOptions, WorkloadSource } from './workload';
 import { CatalogValidationError, ServiceCatalog } from '../model/catalog';
@@ -267,14 +267,21 @@ export class Mesh extends Construct {
         child.metadata.addLabel(PHASE_LABEL, this.phase);
       }
     }
+    const patched: string[] = [];
     for (const service of this.serviceList) {
       const patch = podTemplatePatch(backend, catalog._resolved.service(service.serviceId));
       for (const workload of service.workloads) {
         applyPodTemplatePatch(workload, patch);
       }
+      if (service.workloads.length > 0) {
+        patched.push(service.serviceId);
+      }
     }
     const reported = backend as { warnings?: unknown; notes?: unknown };
-    const warnings = [...catalog.warnings, ...(Array.isArray(reported.warnings) ? reported.warnings.map(String) : [])];
+    const backendWarnings = (Array.isArray(reported.warnings) ? reported.warnings.map(String) : [])
+      // What the user was asked to copy onto pod templates the mesh has patched itself.
+      .filter(w => !patched.some(id => appliedByPatch(w, id)));
+    const warnings = [...catalog.warnings, ...backendWarnings];
     for (const warning of warnings.filter(w => !this.reportedWarnings.has(w))) {
       this.reportedWarnings.add(warning);
       this.node.addMetadata(Mesh.WARNING_METADATA, warning);

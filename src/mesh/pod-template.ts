@@ -62,3 +62,12 @@ export function applyPodTemplatePatch(workload: kplus.Workload, patch: PodTempla
     workload.podMetadata.addAnnotation(key, value);
   }
 }
+
+/**
+ * Whether a backend warning asks the user to put on a service's pod templates what the
+ * mesh has just put there (LinkerdPhase: "namespace ... is not owned, so nothing injects
+ * its pods; add to the pod template these annotations: ...").
+ */
+export function appliedByPatch(warning: string, serviceId: string): boolean {
+  return warning.startsWith(`${serviceId}: namespace `) && warning.includes(' is not owned, so nothing injects its pods; add to the pod template ');
+}

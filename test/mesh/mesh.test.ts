@@ -206,6 +206,21 @@ describe('Mesh: pod templates get what the phase needs', () => {
     }
   });
 
+  test('linkerd in a namespace the platform does not own: the mesh patches the pods instead of asking the user to', () => {
+    const chart = new Chart(Testing.app(), 'c');
+    const mesh = new Mesh(chart, 'mesh', { phase: Phase.LINKERD, namespaces: [{ name: 'team', owned: false }] });
+    const api = mesh.addWorkload(deployment(chart, 'api', { namespace: 'team', ports: [{ number: 8080, name: 'http' }], serviceAccount: 'api' }));
+    mesh.addService({ name: 'legacy', namespace: 'team', ports: [{ port: 80, protocol: PortProtocol.HTTP }] }).calls(api);
+    const objects = Testing.synth(chart);
+    expect(objectsOf(objects, 'Namespace')).toEqual([]);
+    expect(podTemplate(objects, 'api').annotations['linkerd.io/inject']).toBe('enabled');
+    // Only the service without a workload (its pods are elsewhere) still needs the user.
+    expect(mesh.warnings.filter(w => w.includes('add to the pod template'))).toEqual([
+      'team/legacy: namespace team is not owned, so nothing injects its pods; add to the pod template these annotations: '
+      + 'config.linkerd.io/default-inbound-policy: all-authenticated, linkerd.io/inject: enabled',
+    ]);
+  });
+
   test("a canary workload's labels and service account become the version's", () => {
     const chart = new Chart(Testing.app(), 'c', { namespace: 'shop' });
     const mesh = new Mesh(chart, 'mesh', { phase: Phase.LINKERD });
