@@ -283,8 +283,16 @@ export class MeshVersion {
     let derivedLabels = labels;
     let derivedAccount = serviceAccount;
     if (workload) {
+      const where = `${this.service.serviceId} version "${this.versionName}" (${workload.node.path})`;
       const selector = base.selector ?? {};
+      const missing = Object.entries(selector).filter(([k, v]) => workload.podMetadata.getLabel(k) !== v);
+      if (missing.length > 0) {
+        throw new Error(`${where}: the pod template lacks the service's selector labels ${missing.map(([k, v]) => `${k}=${v}`).join(', ')}, so the service would not reach its pods`);
+      }
       const extra = Object.fromEntries(Object.entries(workload.matchLabels).filter(([k, v]) => selector[k] !== v));
+      if (labels === undefined && Object.keys(extra).length === 0) {
+        throw new Error(`${where}: the workload selects its pods by the service's selector only; give it a label of its own (e.g. version: ${this.versionName}) to tell this version's pods apart`);
+      }
       derivedLabels = labels ?? extra;
       const account = workload.serviceAccount?.name ?? 'default';
       derivedAccount = serviceAccount ?? (account === base.serviceAccount ? undefined : account);

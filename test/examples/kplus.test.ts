@@ -42,6 +42,11 @@ describe('examples/kplus: the shop in cdk8s-plus, meshed in the same chart', () 
     expect(source).not.toMatch(/\.(calls|allowFrom|port)\(\s*['"`]/);
   });
 
+  test('deterministic: two apps synthesize byte-identical charts', () => {
+    const render = () => JSON.stringify(shopApp(new App()).map(c => c.toJson()));
+    expect(render()).toEqual(render());
+  });
+
   describe.each(Object.values(Phase))('%s', phase => {
     const { chart, mesh, workloads } = synthesize(phase);
 

@@ -240,6 +240,15 @@ describe('Mesh: pod templates get what the phase needs', () => {
       ],
     });
     expect(web.workloads.map(w => w.name)).toEqual(['web', 'web', 'web-canary']);
+
+    // A version workload that the Service would not reach, or that cannot be told apart, is refused.
+    const stray = deployment(chart, 'stray', { labels: { app: 'other', track: 'x' } });
+    const plain = deployment(chart, 'plain', { labels: { app: 'web' } });
+    web.addVersion({ name: 'stray', workload: stray, weight: 0 });
+    expect(() => mesh.toCatalogSpec()).toThrow(/shop\/web version "stray" \(c\/stray-deployment\): the pod template lacks the service's selector labels app=web/);
+    const mesh2 = new Mesh(chart, 'mesh2', { phase: Phase.BASELINE });
+    mesh2.addWorkload(stable, { service: svc }).addVersion({ name: 'plain', workload: plain, weight: 100 });
+    expect(() => mesh2.toCatalogSpec()).toThrow(/selects its pods by the service's selector only; give it a label of its own \(e.g. version: plain\)/);
   });
 });
 
