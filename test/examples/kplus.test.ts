@@ -42,6 +42,26 @@ describe('examples/kplus: the shop in cdk8s-plus, meshed in the same chart', () 
     expect(source).not.toMatch(/\.(calls|allowFrom|port)\(\s*['"`]/);
   });
 
+  test("the mesh's settings and peers are the YAML catalog's, in the catalog's own types", () => {
+    const { services: yamlServices, peers: yamlPeers, ...yamlSettings } = YAML.parse(fs.readFileSync(SHOP_YAML, 'utf8'));
+    const { services, peers, ...settings } = new ShopChart(new App(), Phase.BASELINE).mesh.toCatalogSpec();
+    expect(JSON.parse(JSON.stringify(settings))).toEqual(yamlSettings);
+    const byName = (list: any[]) => [...list].sort((a, b) => a.name.localeCompare(b.name));
+    // The built-in peers the YAML declares only to restate them (none here) aside, the same peers.
+    expect(byName(JSON.parse(JSON.stringify(peers)))).toEqual(byName(yamlPeers));
+    expect(services.map(s => `${s.namespace}/${s.name}`)).toEqual(yamlServices.map((s: any) => `${s.namespace ?? 'shop'}/${s.name}`));
+  });
+
+  test('app.synthYaml() (validation before collection, as `cdk8s synth`) includes every chart\'s mesh and patched pods', () => {
+    const app = new App();
+    shopApp(app);
+    const docs = YAML.parseAllDocuments(app.synthYaml()).map(d => d.toJSON());
+    expect(docs.filter(d => d.kind === 'Server').length).toBeGreaterThan(0);
+    expect(docs.filter(d => d.kind === 'VirtualService').length).toBeGreaterThan(0);
+    expect(docs.filter(d => d.kind === 'Deployment')).toHaveLength(4 * 17);
+    expect(docs.filter(d => d.kind === 'Deployment' && d.spec.template.metadata.annotations?.['linkerd.io/inject'] === 'enabled')).toHaveLength(17);
+  });
+
   test('deterministic: two apps synthesize byte-identical charts', () => {
     const render = () => JSON.stringify(shopApp(new App()).map(c => c.toJson()));
     expect(render()).toEqual(render());
