@@ -62,6 +62,24 @@ describe('examples/kplus: the shop in cdk8s-plus, meshed in the same chart', () 
     expect(docs.filter(d => d.kind === 'Deployment' && d.spec.template.metadata.annotations?.['linkerd.io/inject'] === 'enabled')).toHaveLength(17);
   });
 
+  test('written as YAML, the mesh is a catalog for the CLI, resolving to the YAML catalog\'s model', () => {
+    const spec = new ShopChart(new App(), Phase.BASELINE).mesh.toCatalogSpec();
+    const fromMesh = JSON.parse(JSON.stringify(ServiceCatalog.fromYaml(YAML.stringify(spec), 'mesh.yaml')._resolved));
+    // The one difference: the Deployments show which pods have no HTTP probes at all
+    // (`httpPaths: []`), which catalog.yaml leaves unknown.
+    const noHttpProbes = fromMesh.services.filter((s: any) => s.probes.httpPaths?.length === 0).map((s: any) => s.id);
+    expect(noHttpProbes.sort()).toEqual([
+      'payments/fraud', 'shop/catalog-operator', 'shop/checkout', 'shop/inventory', 'shop/loadgen',
+      'shop/recommendations', 'shop/recommendations-chaos', 'shop/shipping',
+    ]);
+    for (const service of fromMesh.services) {
+      if (service.probes.httpPaths?.length === 0) {
+        delete service.probes.httpPaths;
+      }
+    }
+    expect(fromMesh).toEqual(JSON.parse(JSON.stringify(yamlCatalog._resolved)));
+  });
+
   test('deterministic: two apps synthesize byte-identical charts', () => {
     const render = () => JSON.stringify(shopApp(new App()).map(c => c.toJson()));
     expect(render()).toEqual(render());
