@@ -125,6 +125,12 @@ export class Mesh extends Construct {
 
   public constructor(scope: Construct, id: string, props: MeshProps) {
     super(scope, id);
+    const chart = Chart.of(this);
+    const other = chart.node.findAll().find(c => c !== this && c instanceof Mesh && Chart.of(c) === chart);
+    if (other) {
+      // Both would emit the phase's shared objects (Namespaces, the CA chain) into one chart.
+      throw new Error(`${this.node.path}: chart ${chart.node.path} already has a Mesh (${other.node.path}); use one Mesh per chart`);
+    }
     this.phase = props.phase;
     this.props = props;
     this.node.addValidation({ validate: () => this.renderForSynthesis() });
@@ -224,6 +230,9 @@ export class Mesh extends Construct {
     for (const peer of [...this.peerList, ...this.serviceList.flatMap(s => s._peers())]) {
       if (!peer.spec) {
         continue;
+      }
+      if (peer.spec.name !== peer.peerName) {
+        throw new Error(`${this.node.path}: peer "${peer.peerName}" declares the name "${peer.spec.name}"; they must be the same`);
       }
       const known = byName.get(peer.peerName);
       if (known && JSON.stringify(known) !== JSON.stringify(peer.spec)) {

@@ -246,7 +246,8 @@ describe('Mesh: pod templates get what the phase needs', () => {
     const plain = deployment(chart, 'plain', { labels: { app: 'web' } });
     web.addVersion({ name: 'stray', workload: stray, weight: 0 });
     expect(() => mesh.toCatalogSpec()).toThrow(/shop\/web version "stray" \(c\/stray-deployment\): the pod template lacks the service's selector labels app=web/);
-    const mesh2 = new Mesh(chart, 'mesh2', { phase: Phase.BASELINE });
+    expect(() => new Mesh(chart, 'mesh2', { phase: Phase.BASELINE })).toThrow(/chart c already has a Mesh \(c\/mesh\); use one Mesh per chart/);
+    const mesh2 = new Mesh(new Chart(Testing.app(), 'other'), 'mesh2', { phase: Phase.BASELINE });
     mesh2.addWorkload(stable, { service: svc }).addVersion({ name: 'plain', workload: plain, weight: 100 });
     expect(() => mesh2.toCatalogSpec()).toThrow(/selects its pods by the service's selector only; give it a label of its own \(e.g. version: plain\)/);
   });
@@ -343,6 +344,10 @@ describe('Peers and calls', () => {
 
     api.allowFrom(Peer.namespace('ops', { name: 'ops-tool' }));
     expect(() => mesh.toCatalogSpec()).toThrow(/two different peers are named "ops-tool"/);
+
+    const mesh2 = new Mesh(new Chart(Testing.app(), 'd'), 'mesh', { phase: Phase.CILIUM });
+    mesh2.addService({ name: 'api', ports: [{ port: 80 }] }).allowFrom({ peerName: 'a', spec: { name: 'b', allNamespaces: true } });
+    expect(() => mesh2.toCatalogSpec()).toThrow(/peer "a" declares the name "b"/);
   });
 
   test("routes and ports are the callee's own", () => {
