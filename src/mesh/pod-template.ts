@@ -17,8 +17,10 @@ import { LinkerdPhase } from '../phases/linkerd';
  */
 export const LINKERD_OPAQUE_PORTS_ANNOTATION = 'config.linkerd.io/opaque-ports';
 /**
- * Istio: per-pod injection switch, which wins over the namespace label
- * (istio.io docs setup/additional-setup/sidecar-injection, "Controlling the injection policy").
+ * Istio: per-pod injection switch. The injector injects a pod when either this label or the
+ * namespace's `istio-injection` label is enabled and neither is disabled (istio.io docs
+ * setup/additional-setup/sidecar-injection, "Controlling the injection policy"), so pods in
+ * namespaces the catalog does not own (no labelled Namespace object) get sidecars too.
  */
 export const ISTIO_INJECT_LABEL = 'sidecar.istio.io/inject';
 /**
