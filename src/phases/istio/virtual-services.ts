@@ -5,6 +5,7 @@ import { serviceHttpRoutes } from './routes';
 import * as istio from '../../../imports/networking.istio.io';
 import { ServiceCatalog } from '../../model/catalog';
 import { constructId, serviceLabels } from '../common';
+import { bindingAt } from '../plain-api-object';
 
 /** Properties of `IstioVirtualServices`. */
 export interface IstioVirtualServicesProps {
@@ -36,12 +37,13 @@ export class IstioVirtualServices extends Construct {
 
   public constructor(scope: Construct, id: string, props: IstioVirtualServicesProps) {
     super(scope, id);
+    const VirtualServiceAtRelease = bindingAt(props.catalog._resolved.platform, 'VirtualService.networking.istio.io', istio.VirtualService);
     const model = props.catalog._resolved;
     for (const service of model.services) {
       if (service.clientOnly || !service.ports.some(p => isL7(p.protocol))) {
         continue;
       }
-      this.byService.set(service.id, new istio.VirtualService(this, constructId(service.id), {
+      this.byService.set(service.id, new VirtualServiceAtRelease(this, constructId(service.id), {
         metadata: { name: service.name, namespace: service.namespace, labels: serviceLabels(service) },
         spec: {
           hosts: [serviceHost(model, service)],
