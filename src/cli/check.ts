@@ -29,22 +29,28 @@ export function checkMarkdown(
 }
 
 const LEFT_OUT_HEADING = 'Left out of this phase as the catalog chose (l7Fallback: skip)';
+const DEGRADED_HEADING = 'Degraded for the targeted releases (platform; `mesh-ladder targets` lists them)';
 
 /**
  * Lint and proof of one phase's objects. `notes` are what the catalog chose to leave out
  * of the phase (`PhaseSynthesis.notes`): listed, never a failure.
  */
-export function runCheck(catalog: ServiceCatalog, phase: Phase, objects: any[], format: 'text' | 'json' | 'markdown', io: CliIo, notes: readonly string[] = []): number {
+export function runCheck(
+  catalog: ServiceCatalog, phase: Phase, objects: any[], format: 'text' | 'json' | 'markdown', io: CliIo, notes: readonly string[] = [],
+  degradations: readonly string[] = [],
+): number {
   const lint = lintPhase(catalog._resolved, phase, objects);
   const report = checkPhaseReachability(catalog._resolved, phase, objects);
   const ok = lint.ok && report.ok;
   if (format === 'json') {
-    io.stdout(JSON.stringify({ phase, ...reportToJson(report), reachabilityOk: report.ok, ok, lint, leftOut: notes }, null, 2) + '\n');
+    io.stdout(JSON.stringify({ phase, ...reportToJson(report), reachabilityOk: report.ok, ok, lint, leftOut: notes, degradations }, null, 2) + '\n');
   } else if (format === 'markdown') {
-    io.stdout(checkMarkdown(catalog, phase, lint, report, notes));
+    io.stdout(checkMarkdown(catalog, phase, lint, report, notes)
+      + (degradations.length > 0 ? `\n## ${DEGRADED_HEADING}\n\n${degradations.map(d => `- ${d}`).join('\n')}\n` : ''));
   } else {
     const leftOut = notes.length > 0 ? `${LEFT_OUT_HEADING}:\n${notes.map(n => `  - ${n}`).join('\n')}\n\n` : '';
-    io.stdout(`phase: ${phase}\n\n` + formatLintText(lint) + '\n' + leftOut + formatReportText(report));
+    const degraded = degradations.length > 0 ? `${DEGRADED_HEADING}:\n${degradations.map(d => `  - ${d}`).join('\n')}\n\n` : '';
+    io.stdout(`phase: ${phase}\n\n` + formatLintText(lint) + '\n' + leftOut + degraded + formatReportText(report));
   }
   return ok ? 0 : 1;
 }

@@ -12,6 +12,7 @@ import { MeshLadderChart } from '../chart';
 import { runCerts } from './certs';
 import { runCheck } from './check';
 import { runPlan } from './plan';
+import { targetsCommand } from './targets';
 import { assessReport, graphReport, readReplicasFile } from './reports';
 import { CatalogValidationError, ServiceCatalog } from '../model/catalog';
 import { MAX_CATALOG_BYTES } from '../model/catalog-loader';
@@ -37,6 +38,7 @@ Usage:
   mesh-ladder assess <catalog.yaml> [--replicas-file <f>] [--format markdown|json]
   mesh-ladder graph <catalog.yaml> [--phase <phase>] [--format mermaid|dot|markdown]
   mesh-ladder certs <catalog.yaml> [--phase <phase>] [--years N] [--skew <d>] [--latency <d>] [--format text|json]
+  mesh-ladder targets <catalog.yaml> [--phase <phase>|<p1,p2>|all] [--format text|json]
   mesh-ladder validate <catalog.yaml>
   mesh-ladder schema
   mesh-ladder --help | --version
@@ -235,9 +237,9 @@ function check(args: string[], io: CliIo): number {
   const phase = phaseOption(values.phase);
   const format = formatOption(values.format, ['text', 'json', 'markdown'] as const);
   const catalog = loadCatalog(file, io);
-  const { objects, warnings, notes } = MeshLadderChart.synthesize(catalog, phase);
+  const { objects, warnings, notes, degradations } = MeshLadderChart.synthesize(catalog, phase);
   printWarnings(io, phase, warnings);
-  return runCheck(catalog, phase, objects, format, io, notes);
+  return runCheck(catalog, phase, objects, format, io, notes, degradations);
 }
 
 function planCommand(args: string[], io: CliIo): number {
@@ -441,12 +443,14 @@ export async function main(argv: string[], io: CliIo = PROCESS_IO): Promise<numb
         return graphCommand(rest, io);
       case 'certs':
         return rest.includes('--help') || rest.includes('-h') ? (io.stdout(HELP), EXIT_OK) : certsCommand(rest, io);
+      case 'targets':
+        return targetsCommand(rest, io, loadCatalog);
       case 'validate':
         return validate(rest, io);
       case 'schema':
         return schema(io);
       default:
-        throw new UsageError(`unknown command "${command}" (synth, check, plan, assess, graph, certs, validate, schema; see --help)`);
+        throw new UsageError(`unknown command "${command}" (synth, check, plan, assess, graph, certs, targets, validate, schema; see --help)`);
     }
   } catch (e) {
     if (e instanceof CatalogValidationError || e instanceof PhaseCapabilityError || e instanceof UsageError) {

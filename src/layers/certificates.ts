@@ -86,6 +86,8 @@ export class BaselineCertificates extends Construct {
    */
   public readonly leafIssuer?: IssuerRefSpec;
 
+  /** What the targeted trust-manager release cannot say, and what is emitted instead. */
+  public readonly degradations: string[] = [];
   private readonly certificatesById = new Map<string, ApiObject>();
   private readonly kinds: ReturnType<typeof pkiBindings>;
 
@@ -151,6 +153,10 @@ export class BaselineCertificates extends Construct {
     // An `In` selector needs at least one value; with no service certificates there is
     // nobody to distribute the roots to.
     if (settings.trustBundle && root && namespaces.length > 0) {
+      if (namespaces.length > 1 && namespaceNameSelector(catalog.platform, namespaces) === undefined) {
+        this.degradations.push(`trust bundle ${caName}-ca-bundle: trust-manager ${catalog.platform.trustManager} selects namespaces by matchLabels only `
+          + `(matchExpressions from 0.14), so the CA certificates (public) go to every namespace, not only ${namespaces.join(', ')}`);
+      }
       this.trustBundle = clusterScoped(new this.kinds.Bundle(this, 'TrustBundle', {
         metadata: { name: checkedName(`${caName}-ca-bundle`), labels: { ...MANAGED_BY_LABELS } },
         spec: {

@@ -117,6 +117,8 @@ export interface CiliumPolicyLayerProps {
 export class CiliumPolicyLayer extends Construct {
   /** CiliumClusterwideNetworkPolicies (default-deny, DNS, control plane), when emitted. */
   public readonly clusterwidePolicies: ApiObject[] = [];
+  /** What the targeted Cilium release cannot say, and what is emitted instead. */
+  public readonly degradations: string[] = [];
   private readonly byService = new Map<string, ApiObject>();
   private readonly byNamespace = new Map<string, ApiObject[]>();
   private readonly byPeer = new Map<string, ApiObject[]>();
@@ -263,6 +265,12 @@ export class CiliumPolicyLayer extends Construct {
 
     for (const side of peerSides(model, settings)) {
       const name = `${PEER_POLICY_PREFIX}${side.peer.name}`;
+      if (!hasEnableDefaultDeny && !covered.has(side.namespace)) {
+        const directions = [...(side.ingress.length > 0 ? ['ingress'] : []), ...(side.egress.length > 0 ? ['egress'] : [])].join(' and ');
+        this.degradations.push(`peer ${side.peer.name} in namespace ${side.namespace}: policy ${name} cannot stay allow-only before Cilium 1.16 `
+          + `(enableDefaultDeny; platform.cilium is ${platform.cilium}): the peer's pods there are in default-deny for ${directions}, `
+          + 'so their flows the catalog does not declare stop (declare them, or own the namespace)');
+      }
       const clash = model.services.find(s => s.namespace === side.namespace && s.name === name);
       if (clash) {
         throw new PhaseCapabilityError(`service ${clash.id} has the name of the policy that carries peer "${side.peer.name}"'s side of its flows in namespace ${side.namespace}: rename the service or the peer`);

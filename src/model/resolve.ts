@@ -1714,6 +1714,13 @@ function resolvePhaseSettings(issues: Issues, spec: CatalogSpec): {
   };
 }
 
+/** Resolves a `platform` section alone (for `ServiceCatalog.withPlatform`). */
+export function resolvePlatformSection(spec: PlatformSpec | undefined): { platform: TargetPlatform; issues: ModelIssue[] } {
+  const issues = new Issues();
+  const platform = resolvePlatform(issues, spec);
+  return { platform, issues: issues.list };
+}
+
 /**
  * The `platform` section: each release a `major.minor` string at or above the project's
  * supported floor; unset projects get their default (src/model/releases.ts).
