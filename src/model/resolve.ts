@@ -1746,7 +1746,7 @@ function resolvePlatform(issues: Issues, spec: PlatformSpec | undefined): Target
     }
     const facts = PROJECT_RELEASES[project];
     if (typeof value !== 'string' || parseRelease(value) === undefined) {
-      issues.error(['platform', project], `${show(value)} is not a ${facts.name} release line: give "major.minor" as a quoted string, e.g. "${facts.default}"`);
+      issues.error(['platform', project], `${show(value)} is not a release line of ${facts.name}: give "major.minor" as a quoted string, e.g. "${facts.default}"`);
       return undefined;
     }
     const normalized = normalizeRelease(value);
