@@ -105,8 +105,12 @@ export function releaseTargets(index: IndexRelease[], log: (line: string) => voi
     }
   }
   const floors: PlatformSpec = {
-    cilium: PROJECT_RELEASES.cilium.floor, linkerd: PROJECT_RELEASES.linkerd.floor, istio: PROJECT_RELEASES.istio.floor,
-    certManager: PROJECT_RELEASES.certManager.floor, trustManager: PROJECT_RELEASES.trustManager.floor, kubernetes: PROJECT_RELEASES.kubernetes.floor,
+    cilium: PROJECT_RELEASES.cilium.floor,
+    linkerd: PROJECT_RELEASES.linkerd.floor,
+    istio: PROJECT_RELEASES.istio.floor,
+    certManager: PROJECT_RELEASES.certManager.floor,
+    trustManager: PROJECT_RELEASES.trustManager.floor,
+    kubernetes: PROJECT_RELEASES.kubernetes.floor,
   };
   targets.push({ label: 'every project at its floor', platform: floors, releases: folders(floors) });
   return targets;

@@ -115,7 +115,8 @@ export class EnforcementEvaluator extends AllOfEvaluator {
     const l4: FlowEvaluator[] = [];
     const aliases = new HostAliases(universe, catalog);
     if (systems.includes('networkpolicy') && systems.includes('cilium')) {
-      l4.push(new CiliumDatapathEvaluator(new NetworkPolicyEvaluator(universe, manifests), new CiliumEvaluator(universe, manifests, catalog.platform.cilium), aliases));
+      const cilium = new CiliumEvaluator(universe, manifests, catalog.platform.cilium);
+      l4.push(new CiliumDatapathEvaluator(new NetworkPolicyEvaluator(universe, manifests), cilium, aliases));
     } else if (systems.includes('networkpolicy')) {
       l4.push(new HostAliasEvaluator(new NetworkPolicyEvaluator(universe, manifests), aliases, 'address'));
     } else if (systems.includes('cilium')) {

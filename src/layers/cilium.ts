@@ -5,6 +5,7 @@ import { MeshDataPlaneOptions, MeshEndpointSpec } from './mesh-options';
 import * as cilium from '../../imports/cilium.io';
 import { ServiceCatalog } from '../model/catalog';
 import { peerCoversNamespace } from '../model/peers';
+import { ciliumNamespaceLabelsCrossNamespaces, FEATURE_FACTS, supports } from '../model/releases';
 import {
   ExternalPort,
   ResolvedCatalog,
@@ -18,7 +19,6 @@ import {
 } from '../model/resolved';
 import { routesOnPort } from '../model/routes';
 import { PortProtocol } from '../model/types';
-import { ciliumNamespaceLabelsCrossNamespaces, FEATURE_FACTS, supports } from '../model/releases';
 import { constructId, MANAGED_BY_LABELS, PhaseCapabilityError, serviceLabels } from '../phases/common';
 import { bindingAt } from '../phases/plain-api-object';
 
@@ -354,7 +354,8 @@ interface RulePeer {
 function defaultDenySpec(hasEnableDefaultDeny: boolean): cilium.CiliumNetworkPolicySpec {
   // `{}` rules select the direction and allow nothing; `enableDefaultDeny: true` restates
   // Cilium's default, said where the release has the field (1.16 on).
-  return { endpointSelector: {}, ingress: [{}], egress: [{}], ...(hasEnableDefaultDeny ? { enableDefaultDeny: { ingress: true, egress: true } } : {}) };
+  const restated = hasEnableDefaultDeny ? { enableDefaultDeny: { ingress: true, egress: true } } : {};
+  return { endpointSelector: {}, ingress: [{}], egress: [{}], ...restated };
 }
 
 /** An endpoint selector for pods of a location, always naming the namespace. */

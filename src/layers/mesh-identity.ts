@@ -2,7 +2,8 @@ import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import {
   checkedName, clusterScoped, ecdsaP256, ISTIO_CSR_ROOTS, ISTIO_CSR_ROOTS_KEY, LINKERD_ISSUER_DURATION_MS, LINKERD_ISSUER_NAME,
-  LINKERD_ISSUER_RENEW_BEFORE_MS, LINKERD_TRUST_ROOTS, LINKERD_TRUST_ROOTS_KEY, namespaceNameSelector, optional, pkiBindings, rootBundleSources, rootOfTrust, RootOfTrust,
+  LINKERD_ISSUER_RENEW_BEFORE_MS, LINKERD_TRUST_ROOTS, LINKERD_TRUST_ROOTS_KEY, namespaceNameSelector, optional, pkiBindings, rootBundleSources,
+  rootOfTrust, RootOfTrust,
 } from './pki';
 import * as cm from '../../imports/cert-manager.io';
 import { ServiceCatalog } from '../model/catalog';

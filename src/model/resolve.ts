@@ -22,6 +22,7 @@ import {
   checkPortName,
   suggest,
 } from './names';
+import { atLeast, DEFAULT_PLATFORM, normalizeRelease, parseRelease, PLATFORM_PROJECTS, PlatformProject, PROJECT_RELEASES, TargetPlatform } from './releases';
 import {
   ExternalPort,
   formatPath,
@@ -52,7 +53,6 @@ import {
   ResolvedTrafficPolicy,
   ResolvedVersion,
 } from './resolved';
-import { atLeast, DEFAULT_PLATFORM, normalizeRelease, parseRelease, PLATFORM_PROJECTS, PlatformProject, PROJECT_RELEASES, TargetPlatform } from './releases';
 import {
   CallerSpec,
   CallSpec,

@@ -54,7 +54,7 @@ export class IstioVirtualServices extends Construct {
         }
         const left = routeRetries(route, model.platform);
         const message = `${service.id} route ${route.name}: retryOn ${dropped.join(', ')} is accepted from Istio 1.23 (platform.istio is ${model.platform.istio}; `
-          + `istiod would reject the whole VirtualService and Istio's default retries would apply)`;
+          + 'istiod would reject the whole VirtualService and Istio\'s default retries would apply)';
         refused.push(message);
         this.degradations.push(`${message}: ${left.attempts === 0 ? 'retries off (attempts: 0)' : `retried on ${left.retryOn} only`}`);
       }

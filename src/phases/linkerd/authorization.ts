@@ -1,5 +1,6 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
+import { LinkerdBindings, linkerdBindings } from './bindings';
 import {
   DEFAULT_PROBE_NETWORKS, GATEWAY_GROUP, GRPC_HEALTH_SERVICE, NOTE_ANNOTATION, PORT_LABEL, POLICY_GROUP, PROBE_NETWORKS_NAME, ROUTE_LABEL,
 } from './constants';
@@ -8,7 +9,6 @@ import {
   ALL_NETWORKS, compareStrings, grpcMatchOf, httpMatchOf, identityString, isEmptyGrant, NameRegistry, NetworkGrant, planServers, Principals,
   RouteGrant, ServerPlan,
 } from './plan';
-import { LinkerdBindings, linkerdBindings } from './bindings';
 import * as gw from '../../../imports/gateway.networking.k8s.io';
 import * as l5d from '../../../imports/policy.linkerd.io';
 import { ServiceCatalog } from '../../model/catalog';

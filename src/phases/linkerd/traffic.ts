@@ -1,6 +1,7 @@
 import { ApiObject } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { LinkerdBindings, linkerdBindings } from './bindings';
 import { NOTE_ANNOTATION, PORT_LABEL, RETRY_DROPPED_ANNOTATION, ROUTE_LABEL, TIMEOUT_REQUEST_ANNOTATION, VERSION_LABEL } from './constants';
 import {
   compareStrings, grpcMatchOf, httpMatchOf, mayShadowGrpc, mayShadowHttp, NameRegistry, outboundStyle, routesOn,
@@ -8,7 +9,6 @@ import {
 } from './plan';
 import { formatDropped, linkerdDuration, planRetries, RouteObjectStyle, timeoutAnnotations } from './retries';
 import { GrpcMatchPlan, HttpMatchPlan } from './route-match';
-import { LinkerdBindings, linkerdBindings } from './bindings';
 import * as gw from '../../../imports/gateway.networking.k8s.io';
 import { ServiceCatalog } from '../../model/catalog';
 import { supports } from '../../model/releases';
