@@ -85,7 +85,7 @@ export const shopCatalog: CatalogSpec = {
       http1MaxPendingRequests: 256,
       http2MaxRequests: 1024,
       maxRequestsPerConnection: 100,
-      maxRetries: 3,
+      maxRetries: 64,
       idleTimeout: '1h',
       consecutive5xxErrors: 5,
       interval: '10s',
