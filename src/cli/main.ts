@@ -7,7 +7,7 @@ import * as path from 'path';
 import { parseArgs } from 'util';
 import { CliIo, EXIT_FAILED, EXIT_INVALID, EXIT_OK, UsageError } from './io';
 import { renderPhaseFiles, writeDirectoryAtomically } from './output';
-import { notesSummary, printWarnings } from './warnings';
+import { degradationsSummary, notesSummary, printWarnings } from './warnings';
 import { MeshLadderChart } from '../chart';
 import { runCerts } from './certs';
 import { runCheck } from './check';
@@ -196,16 +196,16 @@ function synth(args: string[], io: CliIo): number {
   // all output untouched. Each phase's objects are rendered at once and dropped, so only
   // one phase's objects are in memory at a time.
   const rendered = phases.map(phase => {
-    const { objects, warnings, notes } = MeshLadderChart.synthesize(catalog, phase);
-    return { phase, warnings, notes, count: objects.length, files: renderPhaseFiles(objects) };
+    const { objects, warnings, notes, degradations } = MeshLadderChart.synthesize(catalog, phase);
+    return { phase, warnings, notes, degradations, count: objects.length, files: renderPhaseFiles(objects) };
   });
   for (const { phase, warnings } of rendered) {
     printWarnings(io, phase, warnings);
   }
-  for (const { phase, count, files, notes } of rendered) {
+  for (const { phase, count, files, notes, degradations } of rendered) {
     const target = path.join(values.out!, phase);
     writeDirectoryAtomically(target, files);
-    io.stdout(`${phase}: wrote ${count} objects to ${target}/ (kubectl apply -k ${target})${notesSummary(notes)}\n`);
+    io.stdout(`${phase}: wrote ${count} objects to ${target}/ (kubectl apply -k ${target})${notesSummary(notes)}${degradationsSummary(degradations)}\n`);
   }
   return EXIT_OK;
 }

@@ -51,3 +51,17 @@ describe('mesh-ladder targets', () => {
     expect(stdout).toContain('Degraded for the targeted releases (platform; `mesh-ladder targets` lists them):\n  - shop/cart route add-item: retryOn reset-before-request');
   });
 });
+
+describe('mesh-ladder synth at a targeted release', () => {
+  test('counts the degradations in its summary line and writes the release\'s apiVersions', async () => {
+    const out = tmpDir();
+    const { code, stdout } = await runCli('synth', shopAt('{linkerd: "2.17", trustManager: "0.12"}'), '--phase', 'linkerd', '--out', out);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^linkerd: wrote \d+ objects to .*; 2 settings left out as the catalog chose .*; 1 setting degraded for the targeted releases \(`mesh-ladder check` and `targets` list them\)\n$/);
+    const routes = fs.readdirSync(path.join(out, 'linkerd', 'shop')).filter(f => f.startsWith('grpcroute-'));
+    expect(routes.length).toBeGreaterThan(0);
+    for (const file of routes) {
+      expect(fs.readFileSync(path.join(out, 'linkerd', 'shop', file), 'utf8')).toMatch(/^apiVersion: gateway\.networking\.k8s\.io\/v1alpha2\n/);
+    }
+  });
+});
