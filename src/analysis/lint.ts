@@ -292,7 +292,7 @@ const maxRetriesCapsRouteRetries: LintRule = {
         ...(service ? { service: service.id } : {}),
         message: `maxRetries ${dr.maxRetries} is Envoy's cap on retries in flight to ${host} from all callers at once, not a per-request count: `
           + `under load, retries of ${routes.join(', ')} beyond ${dr.maxRetries} concurrent ones are skipped without a trace`,
-        fix: `raise trafficPolicy.maxRetries (the istio phase's default is 64), or leave it unset; the retries per request are each route's retries.attempts`,
+        fix: 'raise trafficPolicy.maxRetries (the istio phase\'s default is 64), or leave it unset; the retries per request are each route\'s retries.attempts',
       }];
     });
   },
