@@ -365,3 +365,14 @@ export function supports(platform: TargetPlatform, feature: FeatureName): boolea
 export function ciliumNamespaceLabelsCrossNamespaces(release: string, clusterwide: boolean): boolean {
   return clusterwide || supports({ ...DEFAULT_PLATFORM, cilium: release }, 'ciliumNamespaceLabelsInNamespacedPolicy');
 }
+
+/**
+ * The GRPCRoute version Linkerd's policy controller reads, where it is pinned: 2.16 and
+ * 2.17 build it against k8s-gateway-api 0.16 and watch `v1alpha2` (linkerd/linkerd2
+ * policy-controller/k8s/api/Cargo.toml and Cargo.lock at version-2.16/2.17). Undefined from
+ * 2.18 (gateway-api 0.15, v1). With a Gateway API that does not serve it, gRPC route
+ * policy (authorization, retries, timeouts, splits) would not apply.
+ */
+export function linkerdGrpcRouteWatched(platform: TargetPlatform): string | undefined {
+  return atLeast(platform.linkerd, '2.18') ? undefined : 'v1alpha2';
+}

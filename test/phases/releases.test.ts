@@ -58,9 +58,19 @@ describe('Linkerd release lines', () => {
     expect(JSON.stringify(MeshLadderChart.manifests(shop, Phase.LINKERD))).toBe(JSON.stringify(objects));
   });
 
-  test('a Gateway API installed apart: 1.2 gives v1 routes on Linkerd 2.16 too; 0.7 gives v1beta1 on 2.18', () => {
-    expect(versionsOf(synth(Phase.LINKERD, { linkerd: '2.16', gatewayApi: '1.2' }).objects, 'GRPCRoute')).toEqual(['gateway.networking.k8s.io/v1']);
-    expect(versionsOf(synth(Phase.LINKERD, { gatewayApi: '0.7' }).objects, 'HTTPRoute')).toEqual(['gateway.networking.k8s.io/v1beta1', 'policy.linkerd.io/v1beta3']);
+  test('a Gateway API installed apart decides the route versions: 1.2 gives v1 on Linkerd 2.18, 0.7 gives v1beta1 / v1alpha2', () => {
+    expect(versionsOf(synth(Phase.LINKERD, { gatewayApi: '1.2' }).objects, 'GRPCRoute')).toEqual(['gateway.networking.k8s.io/v1']);
+    const old = synth(Phase.LINKERD, { gatewayApi: '0.7' }).objects;
+    expect(versionsOf(old, 'HTTPRoute')).toEqual(['gateway.networking.k8s.io/v1beta1', 'policy.linkerd.io/v1beta3']);
+    expect(versionsOf(old, 'GRPCRoute')).toEqual(['gateway.networking.k8s.io/v1alpha2']);
+    expect(versionsOf(synth(Phase.LINKERD, { linkerd: '2.17', gatewayApi: '1.0' }).objects, 'GRPCRoute')).toEqual(['gateway.networking.k8s.io/v1alpha2']);
+  });
+
+  test('Linkerd 2.16/2.17 read GRPCRoute v1alpha2: with a Gateway API that no longer serves it, gRPC routes are refused, saying why', () => {
+    for (const gatewayApi of ['1.1', '1.2']) {
+      expect(() => synth(Phase.LINKERD, { linkerd: '2.17', gatewayApi }))
+        .toThrow(new RegExp(`Linkerd 2\\.17's policy controller reads GRPCRoute v1alpha2, which Gateway API ${gatewayApi.replace('.', '\\.')} \\(standard channel, platform\\.gatewayApi\\) does not serve`));
+    }
   });
 });
 

@@ -4,7 +4,8 @@
  */
 import * as gw from '../../../imports/gateway.networking.k8s.io';
 import * as l5d from '../../../imports/policy.linkerd.io';
-import { TargetPlatform } from '../../model/releases';
+import { gatewayApiInstall, linkerdGrpcRouteWatched, servedVersions, TargetPlatform } from '../../model/releases';
+import { PhaseCapabilityError } from '../common';
 import { bindingAt } from '../plain-api-object';
 
 /** The linkerd phase's binding classes at the targeted platform. */
@@ -29,6 +30,14 @@ export function linkerdBindings(platform: TargetPlatform): LinkerdBindings {
     get NetworkAuthentication() { return bindingAt(platform, 'NetworkAuthentication.policy.linkerd.io', l5d.NetworkAuthentication); },
     get PolicyHttpRoute() { return bindingAt(platform, 'HTTPRoute.policy.linkerd.io', l5d.HttpRouteV1Beta3); },
     get HttpRoute() { return bindingAt(platform, 'HTTPRoute.gateway.networking.k8s.io', gw.HttpRoute); },
-    get GrpcRoute() { return bindingAt(platform, 'GRPCRoute.gateway.networking.k8s.io', gw.GrpcRoute); },
+    get GrpcRoute() {
+      const watched = linkerdGrpcRouteWatched(platform);
+      if (watched !== undefined && !servedVersions(platform, 'GRPCRoute.gateway.networking.k8s.io').includes(watched)) {
+        const install = gatewayApiInstall(platform);
+        throw new PhaseCapabilityError(`Linkerd ${platform.linkerd}'s policy controller reads GRPCRoute ${watched}, which Gateway API ${install.release} (${install.channel} channel, platform.gatewayApi) `
+          + 'does not serve: its gRPC routes would not apply. Target Linkerd 2.18, or a Gateway API that serves GRPCRoute v1alpha2 (the experimental channel up to 1.1, or Linkerd\'s own bundle: unset platform.gatewayApi).');
+      }
+      return bindingAt(platform, 'GRPCRoute.gateway.networking.k8s.io', gw.GrpcRoute);
+    },
   };
 }
