@@ -4,11 +4,14 @@
  * refusals, and the reachability proof at that release. ../shared is not needed:
  * scripts/validate-releases.ts validates the same output against each release's schemas.
  */
+import { Testing } from 'cdk8s';
 import { checkPhaseReachability } from '../../src/analysis/phases';
 import { MeshLadderChart, PhaseSynthesis } from '../../src/chart';
 import { ServiceCatalog } from '../../src/model/catalog';
 import { CatalogSpec, L7Fallback, PlatformSpec } from '../../src/model/types';
 import { PhaseCapabilityError } from '../../src/phases/common';
+import { IstioPhase } from '../../src/phases/istio';
+import { LinkerdPhase } from '../../src/phases/linkerd';
 import { Phase } from '../../src/phases/phase';
 import { SHOP_CATALOG } from '../support/cli';
 import { synthCilium } from '../support/synth-cilium';
@@ -184,5 +187,17 @@ describe('every project at its floor', () => {
       const report = proven(phase, floors);
       expect([phase, report.missing, report.unexpected]).toEqual([phase, [], []]);
     }
+  });
+});
+
+describe('the platform as a construct prop', () => {
+  test('a phase construct takes `platform` over the catalog\'s, as MeshLadderChart does', () => {
+    const chart = Testing.chart();
+    new LinkerdPhase(chart, 'linkerd', { catalog: shop, platform: { linkerd: '2.17' } });
+    const objects = Testing.synth(chart);
+    expect(versionsOf(objects, 'GRPCRoute')).toEqual(['gateway.networking.k8s.io/v1alpha2']);
+    const routes = (list: any[]) => list.filter(o => o.kind === 'GRPCRoute').map(o => `${o.apiVersion} ${o.metadata.namespace}/${o.metadata.name}`).sort();
+    expect(routes(objects)).toEqual(routes(synth(Phase.LINKERD, { linkerd: '2.17' }).objects));
+    expect(() => new IstioPhase(Testing.chart(), 'istio', { catalog: shop, platform: { istio: '1.20' } })).toThrow(/platform\.istio: Istio 1\.20 is below the supported floor 1\.22/);
   });
 });
