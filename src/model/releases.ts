@@ -189,7 +189,7 @@ export interface ApiVersionFact {
 }
 
 const CILIUM_CRDS = 'cilium/cilium pkg/k8s/apis/cilium.io/client/crds/v2/*.yaml at v1.14.18, v1.15.12, v1.16.5';
-const ISTIO_CRDS = 'istio/istio manifests/charts/base/crds/crd-all.gen.yaml at 1.20.8, 1.22.8, 1.24.6';
+const ISTIO_CRDS = 'istio/istio manifests/charts/base/crds/crd-all.gen.yaml at 1.20.8 and 1.22.8, manifests/charts/base/files/crd-all.gen.yaml at 1.24.6';
 const LINKERD_CRDS = 'linkerd/linkerd2 charts/linkerd-crds/templates/policy/*.yaml at stable-2.14.10, version-2.16, version-2.17, version-2.18';
 const GATEWAY_CRDS = 'kubernetes-sigs/gateway-api config/crd/{standard,experimental}/gateway.networking.k8s.io_*.yaml at v0.7.1, v1.0.0, v1.1.0, v1.2.1';
 const CERT_MANAGER_CRDS = 'cert-manager/cert-manager deploy/crds/crd-*.yaml at v1.14.7, v1.16.5';
