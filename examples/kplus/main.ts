@@ -21,6 +21,8 @@ export const SHOP_SETTINGS: Omit<MeshProps, 'phase'> = {
   l7Widening: L7Widening.REFUSE,
   clusterDomain: 'cluster.local',
   trustDomain: 'cluster.local',
+  // The releases the output targets (the defaults; `mesh-ladder targets` lists what each phase emits).
+  platform: { kubernetes: '1.28', cilium: '1.16', linkerd: '2.18', istio: '1.24', certManager: '1.16', trustManager: '0.14' },
   dns: { namespace: 'kube-system', selector: { 'k8s-app': 'kube-dns' }, serviceAccount: 'coredns' },
   ingressController: {
     namespace: 'ingress-nginx',
@@ -62,7 +64,8 @@ export const SHOP_SETTINGS: Omit<MeshProps, 'phase'> = {
       http1MaxPendingRequests: 256,
       http2MaxRequests: 1024,
       maxRequestsPerConnection: 100,
-      maxRetries: 3,
+      // Concurrent retries to each service from all callers (Envoy circuit breaker), not per request.
+      maxRetries: 64,
       idleTimeout: '1h',
       consecutive5xxErrors: 5,
       interval: '10s',

@@ -34,6 +34,7 @@ export function checkMarkdown(
 }
 
 const LEFT_OUT_HEADING = 'Left out of this phase as the catalog chose (l7Fallback: skip)';
+const DEGRADED_HEADING = 'Degraded for the targeted releases (platform; `mesh-ladder targets` lists them)';
 
 /** The lint and proof of one phase, or why the phase cannot be synthesized. */
 export interface PhaseCheck {
@@ -43,31 +44,39 @@ export interface PhaseCheck {
   readonly report?: ReachabilityReport;
   /** What the catalog chose to leave out of the phase (`PhaseSynthesis.notes`). */
   readonly notes: readonly string[];
+  /** What the targeted releases made the phase degrade (`PhaseSynthesis.degradations`). */
+  readonly degradations: readonly string[];
   /** Set when the phase cannot express the catalog (`PhaseCapabilityError`). */
   readonly refused?: string;
 }
 
 /**
  * Lint and proof of one phase's objects. `notes` are what the catalog chose to leave out
- * of the phase (`PhaseSynthesis.notes`): listed, never a failure.
+ * of the phase (`PhaseSynthesis.notes`) and `degradations` what the targeted releases
+ * made it degrade (`PhaseSynthesis.degradations`): listed, never a failure.
  */
-export function checkPhase(catalog: ServiceCatalog, phase: Phase, objects: any[], notes: readonly string[] = []): PhaseCheck {
+export function checkPhase(
+  catalog: ServiceCatalog, phase: Phase, objects: any[], notes: readonly string[] = [], degradations: readonly string[] = [],
+): PhaseCheck {
   const lint = lintPhase(catalog._resolved, phase, objects);
   const report = checkPhaseReachability(catalog._resolved, phase, objects);
-  return { phase, ok: lint.ok && report.ok, lint, report, notes };
+  return { phase, ok: lint.ok && report.ok, lint, report, notes, degradations };
 }
 
 /** One phase's check: the full report; exit 0 when it holds, 1 otherwise. */
-export function runCheck(catalog: ServiceCatalog, phase: Phase, objects: any[], format: 'text' | 'json' | 'markdown', io: CliIo, notes: readonly string[] = []): number {
-  const result = checkPhase(catalog, phase, objects, notes);
+export function runCheck(
+  catalog: ServiceCatalog, phase: Phase, objects: any[], format: 'text' | 'json' | 'markdown', io: CliIo, notes: readonly string[] = [],
+  degradations: readonly string[] = [],
+): number {
+  const result = checkPhase(catalog, phase, objects, notes, degradations);
   const lint = result.lint!;
   const report = result.report!;
   if (format === 'json') {
     io.stdout(JSON.stringify(phaseJson(result), null, 2) + '\n');
   } else if (format === 'markdown') {
-    io.stdout(checkMarkdown(catalog, phase, lint, report, notes));
+    io.stdout(checkMarkdown(catalog, phase, lint, report, notes) + degradedMarkdown(degradations));
   } else {
-    io.stdout(`phase: ${phase}\n\n` + formatLintText(lint) + '\n' + leftOutText(notes) + formatReportText(report));
+    io.stdout(`phase: ${phase}\n\n` + formatLintText(lint) + '\n' + leftOutText(notes) + degradedText(degradations) + formatReportText(report));
   }
   return result.ok ? 0 : 1;
 }
@@ -76,16 +85,27 @@ function leftOutText(notes: readonly string[]): string {
   return notes.length > 0 ? `${LEFT_OUT_HEADING}:\n${notes.map(n => `  - ${n}`).join('\n')}\n\n` : '';
 }
 
+function degradedText(degradations: readonly string[]): string {
+  return degradations.length > 0 ? `${DEGRADED_HEADING}:\n${degradations.map(d => `  - ${d}`).join('\n')}\n\n` : '';
+}
+
+function degradedMarkdown(degradations: readonly string[]): string {
+  return degradations.length > 0 ? `\n## ${DEGRADED_HEADING}\n\n${degradations.map(d => `- ${d}`).join('\n')}\n` : '';
+}
+
 function phaseJson(result: PhaseCheck): object {
   if (result.refused !== undefined) {
     return { phase: result.phase, ok: false, refused: result.refused };
   }
   const report = result.report!;
-  return { phase: result.phase, ...reportToJson(report), reachabilityOk: report.ok, ok: result.ok, lint: result.lint, leftOut: result.notes };
+  return {
+    phase: result.phase, ...reportToJson(report), reachabilityOk: report.ok, ok: result.ok, lint: result.lint, leftOut: result.notes,
+    degradations: result.degradations,
+  };
 }
 
 /** How a phase's objects are obtained; throws `PhaseCapabilityError` when the phase cannot express the catalog. */
-export type PhaseSynthesizer = (phase: Phase) => { objects: any[]; notes: readonly string[] };
+export type PhaseSynthesizer = (phase: Phase) => { objects: any[]; notes: readonly string[]; degradations?: readonly string[] };
 
 /**
  * Checks several phases, one at a time (only one phase's objects are in memory at once).
@@ -97,11 +117,11 @@ export function runCheckPhases(
 ): number {
   const results = phases.map(phase => {
     try {
-      const { objects, notes } = synthesize(phase);
-      return checkPhase(catalog, phase, objects, notes);
+      const { objects, notes, degradations } = synthesize(phase);
+      return checkPhase(catalog, phase, objects, notes, degradations);
     } catch (e) {
       if (e instanceof PhaseCapabilityError) {
-        return { phase, ok: false, notes: [], refused: e.message };
+        return { phase, ok: false, notes: [], degradations: [], refused: e.message };
       }
       throw e;
     }
@@ -124,7 +144,8 @@ export function phaseLine(result: PhaseCheck): string {
   }
   const lint = formatLintText(result.lint!).trim().split('\n').pop()!.replace(/: (OK|FAIL)$/, '');
   const leftOut = result.notes.length > 0 ? ` · ${result.notes.length} left out (l7Fallback: skip)` : '';
-  return `${result.phase}: ${result.ok ? 'OK' : 'FAIL'} · ${lint} · ${formatSummary(result.report!)}${leftOut}`;
+  const degraded = result.degradations.length > 0 ? ` · ${result.degradations.length} degraded for the targeted releases` : '';
+  return `${result.phase}: ${result.ok ? 'OK' : 'FAIL'} · ${lint} · ${formatSummary(result.report!)}${leftOut}${degraded}`;
 }
 
 /** Failing lint findings (errors) and reachability problems of one phase. */
@@ -155,7 +176,8 @@ function checkPhasesMarkdown(catalog: ServiceCatalog, results: readonly PhaseChe
   ];
   for (const result of results.filter(r => r.refused === undefined)) {
     lines.push(`<details><summary>${result.phase}: ${result.ok ? 'OK' : 'FAIL'}</summary>`, '',
-      checkMarkdown(catalog, result.phase, result.lint!, result.report!, result.notes).replace(/^# /, '## '), '', '</details>', '');
+      (checkMarkdown(catalog, result.phase, result.lint!, result.report!, result.notes) + degradedMarkdown(result.degradations)).replace(/^# /, '## '),
+      '', '</details>', '');
   }
   return lines.join('\n');
 }

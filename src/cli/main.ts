@@ -7,12 +7,13 @@ import * as path from 'path';
 import { parseArgs } from 'util';
 import { CliIo, EXIT_FAILED, EXIT_INVALID, EXIT_OK, UsageError } from './io';
 import { renderPhaseFiles, writeDirectoryAtomically } from './output';
-import { notesSummary, printWarnings } from './warnings';
+import { degradationsSummary, notesSummary, printWarnings } from './warnings';
 import { MeshLadderChart } from '../chart';
 import { runCerts } from './certs';
 import { runCheck, runCheckPhases } from './check';
 import { runPlan } from './plan';
 import { assessReport, graphReport, readReplicasFile } from './reports';
+import { targetsCommand } from './targets';
 import { CatalogValidationError, ServiceCatalog } from '../model/catalog';
 import { MAX_CATALOG_BYTES } from '../model/catalog-loader';
 import { parseDuration } from '../model/duration';
@@ -37,6 +38,7 @@ Usage:
   mesh-ladder assess <catalog.yaml> [--replicas-file <f>] [--format markdown|json]
   mesh-ladder graph <catalog.yaml> [--phase <phase>] [--format mermaid|dot|markdown]
   mesh-ladder certs <catalog.yaml> [--phase <phase>] [--years N] [--skew <d>] [--latency <d>] [--format text|json]
+  mesh-ladder targets <catalog.yaml> [--phase <phase>|<p1,p2>|all] [--format text|json]
   mesh-ladder validate <catalog.yaml>
   mesh-ladder schema
   mesh-ladder --help | --version
@@ -197,16 +199,16 @@ function synth(args: string[], io: CliIo): number {
   // all output untouched. Each phase's objects are rendered at once and dropped, so only
   // one phase's objects are in memory at a time.
   const rendered = phases.map(phase => {
-    const { objects, warnings, notes } = MeshLadderChart.synthesize(catalog, phase);
-    return { phase, warnings, notes, count: objects.length, files: renderPhaseFiles(objects) };
+    const { objects, warnings, notes, degradations } = MeshLadderChart.synthesize(catalog, phase);
+    return { phase, warnings, notes, degradations, count: objects.length, files: renderPhaseFiles(objects) };
   });
   for (const { phase, warnings } of rendered) {
     printWarnings(io, phase, warnings);
   }
-  for (const { phase, count, files, notes } of rendered) {
+  for (const { phase, count, files, notes, degradations } of rendered) {
     const target = path.join(values.out!, phase);
     writeDirectoryAtomically(target, files);
-    io.stdout(`${phase}: wrote ${count} objects to ${target}/ (kubectl apply -k ${target})${notesSummary(notes)}\n`);
+    io.stdout(`${phase}: wrote ${count} objects to ${target}/ (kubectl apply -k ${target})${notesSummary(notes)}${degradationsSummary(degradations)}\n`);
   }
   return EXIT_OK;
 }
@@ -239,13 +241,13 @@ function check(args: string[], io: CliIo): number {
   const format = formatOption(values.format, ['text', 'json', 'markdown'] as const);
   const catalog = loadCatalog(file, io);
   const synthesize = (phase: Phase) => {
-    const { objects, warnings, notes } = MeshLadderChart.synthesize(catalog, phase);
+    const { objects, warnings, notes, degradations } = MeshLadderChart.synthesize(catalog, phase);
     printWarnings(io, phase, warnings);
-    return { objects, notes };
+    return { objects, notes, degradations };
   };
   if (phases.length === 1) {
-    const { objects, notes } = synthesize(phases[0]);
-    return runCheck(catalog, phases[0], objects, format, io, notes);
+    const { objects, notes, degradations } = synthesize(phases[0]);
+    return runCheck(catalog, phases[0], objects, format, io, notes, degradations);
   }
   return runCheckPhases(catalog, phases, synthesize, format, io);
 }
@@ -451,12 +453,14 @@ export async function main(argv: string[], io: CliIo = PROCESS_IO): Promise<numb
         return graphCommand(rest, io);
       case 'certs':
         return rest.includes('--help') || rest.includes('-h') ? (io.stdout(HELP), EXIT_OK) : certsCommand(rest, io);
+      case 'targets':
+        return targetsCommand(rest, io, loadCatalog);
       case 'validate':
         return validate(rest, io);
       case 'schema':
         return schema(io);
       default:
-        throw new UsageError(`unknown command "${command}" (synth, check, plan, assess, graph, certs, validate, schema; see --help)`);
+        throw new UsageError(`unknown command "${command}" (synth, check, plan, assess, graph, certs, targets, validate, schema; see --help)`);
     }
   } catch (e) {
     if (e instanceof CatalogValidationError || e instanceof PhaseCapabilityError || e instanceof UsageError) {

@@ -8,7 +8,7 @@ import { MeshWorkloadOptions, WorkloadSource } from './workload';
 import { CatalogValidationError, ServiceCatalog } from '../model/catalog';
 import { formatProblem } from '../model/catalog-loader';
 import {
-  CatalogSpec, CertificateDefaultsSpec, CiliumSettingsSpec, IstioSettingsSpec, L7Fallback, L7Widening, LinkerdSettingsSpec,
+  CatalogSpec, CertificateDefaultsSpec, CiliumSettingsSpec, IstioSettingsSpec, PlatformSpec, L7Fallback, L7Widening, LinkerdSettingsSpec,
   NamespaceSpec, PeerSpec, ReadinessSpec, ServiceSpec, WorkloadLocationSpec,
 } from '../model/types';
 import { Phase } from '../phases/phase';
@@ -90,6 +90,11 @@ export interface MeshProps {
    * @default - defaults of each field
    */
   readonly istio?: IstioSettingsSpec;
+  /**
+   * The releases the output targets (apiVersions, fields and semantics per release).
+   * @default - the current stable of each project (see `PlatformSpec`)
+   */
+  readonly platform?: PlatformSpec;
 }
 
 interface Rendered {

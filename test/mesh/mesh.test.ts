@@ -380,3 +380,24 @@ describe('Mesh.check proves the chart as it is', () => {
     expect(result.problems.some(p => p.startsWith('UNEXPECTED'))).toBe(true);
   });
 });
+
+describe('Mesh: targeted releases (platform)', () => {
+  test('the platform prop reaches the catalog: Linkerd 2.16 gets the Gateway API routes it serves', () => {
+    const build = (platform?: { linkerd: string }) => {
+      const chart = new Chart(Testing.app(), 'c', { namespace: 'shop' });
+      const mesh = new Mesh(chart, 'mesh', { phase: Phase.LINKERD, platform });
+      const api = mesh.addService({ name: 'api', ports: [{ name: 'http', port: 80, targetPort: 8080, protocol: PortProtocol.HTTP }] });
+      const web = mesh.addService({ name: 'web', ports: [{ name: 'http', port: 80, targetPort: 8080, protocol: PortProtocol.HTTP }] });
+      // A timeout makes an outbound (client-side) route: a Gateway API HTTPRoute.
+      const list = api.addRoute({ name: 'list', http: { method: HttpMethod.GET, pathPrefix: '/items' }, port: api.port(80), timeout: '2s' });
+      web.calls(api, { port: api.port(80), routes: [list] });
+      return { mesh, objects: Testing.synth(chart) as K8s[] };
+    };
+    const old = build({ linkerd: '2.16' });
+    expect(old.mesh.toCatalogSpec().platform).toEqual({ linkerd: '2.16' });
+    const gatewayRoutes = (objects: K8s[]) => objectsOf(objects, 'HTTPRoute').filter(r => r.apiVersion.startsWith('gateway.networking.k8s.io/'));
+    expect(gatewayRoutes(old.objects).length).toBeGreaterThan(0);
+    expect(new Set(gatewayRoutes(old.objects).map(r => r.apiVersion))).toEqual(new Set(['gateway.networking.k8s.io/v1beta1']));
+    expect(new Set(gatewayRoutes(build().objects).map(r => r.apiVersion))).toEqual(new Set(['gateway.networking.k8s.io/v1']));
+  });
+});
