@@ -158,13 +158,14 @@ project.addTask('bench', {
 
 // The main job: synthesize the examples with the CLI and the cdk8s app.
 project.addTask('synth:example', {
-  description: 'Synthesize the shop example for every phase (CLI) and as a cdk8s app',
+  description: 'Synthesize the shop example for every phase (CLI), as a cdk8s app, and the cdk8s-plus example',
   steps: [
     { spawn: 'compile' },
     { exec: 'node bin/mesh-ladder synth examples/shop/catalog.yaml --phase all --out synth-out/shop' },
     { exec: 'node bin/mesh-ladder synth examples/minimal/catalog.yaml --phase all --out synth-out/minimal' },
     { exec: 'node scripts/check-all-phases.js examples/shop/catalog.yaml' },
     { exec: 'cdk8s synth --no-check-upgrade --app "ts-node --project test/tsconfig.json examples/shop/app.ts" --output synth-out/cdk8s-app', cwd: '.' },
+    { exec: 'cdk8s synth --no-check-upgrade --app "ts-node --project test/tsconfig.json examples/kplus/main.ts" --output synth-out/kplus', cwd: '.' },
   ],
 });
 

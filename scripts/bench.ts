@@ -3,6 +3,8 @@
  * services, against two references:
  * - the floor: serializing the same final objects with the `yaml` package alone;
  * - cdk8s-plus: the same phase-1 NetworkPolicies built with `kplus.NetworkPolicy`.
+ * Then the proof (scripts/bench-proof.ts): `check` per phase and `--phase all` at every
+ * size, `plan` for one pair at 1,000, against the synthesis time of the same size.
  *
  * Each size runs in its own child processes, so peak RSS is that size's own; sizes run in
  * interleaved rounds. Times are the median of every repetition of every round, each after
@@ -13,6 +15,7 @@
  *   npm run bench -- --quick           # 250 only (smoke)
  *   npm run bench -- --sizes 1000 --reps 5 --rounds 3 --seed 3
  *   npm run bench -- --cpu-prof        # a .cpuprofile per size (open in Chrome DevTools)
+ *   npm run bench -- --no-proof        # synthesis only
  *
  * Not part of the test suite: timings depend on the machine.
  */
@@ -24,6 +27,7 @@ import { parseArgs } from 'util';
 import { App, Chart, Yaml } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import * as YAML from 'yaml';
+import { measureProof, PLAN_PAIR, PROOF_TARGETS, ProofSamples } from './bench-proof';
 import { MeshLadderChart } from '../src/chart';
 import { renderPhaseFiles } from '../src/cli/output';
 import { NetworkPolicyLayer } from '../src/layers/network-policy';
@@ -92,6 +96,18 @@ interface Summary {
   readonly scaling: number | null;
   readonly vsCdk8sPlus: number | null;
   readonly peakRssMb2000: number | null;
+  /** `check --phase all` at 2,000 services, median ms. */
+  readonly checkAllMs2000: number | null;
+  /** time(2,000) / time(1,000) of `check --phase all`. */
+  readonly checkScaling: number | null;
+  /** `check --phase all` / synthesis of all phases (libraryMs), at 2,000. */
+  readonly checkVsSynth2000: number | null;
+  /** Peak RSS of a process that ran `check --phase all` at 2,000, MB. */
+  readonly peakRssMbCheckAll2000: number | null;
+  /** `plan` for PLAN_PAIR at 1,000 services, median ms. */
+  readonly planMs1000: number | null;
+  /** Every `check --phase all` and `plan` run exited 0 (the synthetic catalogs prove). */
+  readonly proofOk: boolean | null;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -499,6 +515,19 @@ function runWorker(n: number, reps: number, seed: number, cpuProf: boolean, roun
   return JSON.parse(lines[lines.length - 1]) as SizeSamples;
 }
 
+/** Runs the proof of one size in a fresh process (its own peak RSS). */
+function runProofWorker(n: number, seed: number, withPlan: boolean, cpuProf: boolean, roundNumber: number): ProofSamples {
+  const profArgs = cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`, `--cpu-prof-name=bench-proof-${n}-${roundNumber}.cpuprofile`] : [];
+  const result = spawnSync(process.execPath, [
+    ...process.execArgv, ...profArgs, __filename, '--proof-worker', String(n), '--seed', String(seed), ...(withPlan ? ['--plan'] : []),
+  ], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 * 1024 * 1024 });
+  if (result.status !== 0) {
+    throw new Error(`proof worker for N=${n} failed (exit ${result.status}, signal ${result.signal})`);
+  }
+  const lines = result.stdout.trim().split('\n');
+  return JSON.parse(lines[lines.length - 1]) as ProofSamples;
+}
+
 /** Prints rows under headers, right-aligned, two spaces apart. */
 function table(headers: string[], rows: Array<Array<string | number>>): void {
   const cells = [headers, ...rows.map(row => row.map(String))];
@@ -508,16 +537,27 @@ function table(headers: string[], rows: Array<Array<string | number>>): void {
   }
 }
 
-function report(results: SizeResult[]): Summary {
+function report(results: SizeResult[], proof: Map<number, ProofSamples[]>): Summary {
   const by = new Map(results.map(r => [r.n, r]));
   const out = (line = '') => process.stdout.write(line + '\n');
   const r1000 = by.get(1000);
   const r2000 = by.get(2000);
+  const checkAll = (n: number) => (proof.get(n)?.length ? median(proof.get(n)!.map(p => p.checkAllMs)) : undefined);
+  const plans = (proof.get(1000) ?? []).flatMap(p => (p.planMs !== undefined ? [p.planMs] : []));
+  const proofRuns = [...proof.values()].flat();
+  const all1000 = checkAll(1000);
+  const all2000 = checkAll(2000);
   const summary: Summary = {
     floorRatio1000: r1000 ? round(r1000.libraryMs / r1000.floorMs) : null,
     scaling: r1000 && r2000 ? round(r2000.libraryMs / r1000.libraryMs) : null,
     vsCdk8sPlus: r1000 ? round(r1000.oursPhase1Ms / r1000.kplusPhase1Ms) : null,
     peakRssMb2000: r2000 ? round(r2000.peakRssMb, 0) : null,
+    checkAllMs2000: all2000 !== undefined ? round(all2000, 0) : null,
+    checkScaling: all1000 !== undefined && all2000 !== undefined ? round(all2000 / all1000) : null,
+    checkVsSynth2000: all2000 !== undefined && r2000 ? round(all2000 / r2000.libraryMs) : null,
+    peakRssMbCheckAll2000: proof.get(2000)?.length ? round(Math.max(...proof.get(2000)!.map(p => p.peakRssMbCheckAll)), 0) : null,
+    planMs1000: plans.length > 0 ? round(median(plans), 0) : null,
+    proofOk: proofRuns.length > 0 ? proofRuns.every(p => p.checkAllExit === 0 && (p.planExit ?? 0) === 0) : null,
   };
 
   out('');
@@ -527,6 +567,14 @@ function report(results: SizeResult[]): Summary {
   out(`  time(2,000) / time(1,000)          ${check(summary.scaling, TARGETS.scaling)}`);
   out(`  phase 1: ours / cdk8s-plus (1,000) ${check(summary.vsCdk8sPlus, TARGETS.vsCdk8sPlus)}`);
   out(`  peak RSS at 2,000, MB              ${check(summary.peakRssMb2000, TARGETS.peakRssMb2000)}`);
+  if (proof.size > 0) {
+    out(`  check --phase all at 2,000, ms     ${check(summary.checkAllMs2000, PROOF_TARGETS.checkAllMs2000)}`);
+    out(`  check all: time(2,000)/time(1,000) ${check(summary.checkScaling, PROOF_TARGETS.checkScaling)}`);
+    out(`  check all / synthesis at 2,000     ${check(summary.checkVsSynth2000, PROOF_TARGETS.checkVsSynth2000)}`);
+    out(`  check all: peak RSS at 2,000, MB   ${check(summary.peakRssMbCheckAll2000, PROOF_TARGETS.peakRssMbCheckAll2000)}`);
+    out(`  plan ${PLAN_PAIR.join(' -> ')} at 1,000, ms ${check(summary.planMs1000, PROOF_TARGETS.planMs1000)}`);
+    out(`  every check and plan exited 0      ${summary.proofOk ? 'yes' : 'NO: a synthetic catalog failed its proof'}`);
+  }
   out('');
   out('All phases, through the library (fromSpec, manifests, YAML as the CLI renders it) against the yaml floor');
   table(['N', 'objects', 'MB', 'library ms', 'floor ms', 'library/floor', 'peak RSS MB'], results.map(r => [
@@ -546,10 +594,22 @@ function report(results: SizeResult[]): Summary {
   table(['N', 'phase', 'objects', 'bytes', 'library ms', 'floor ms', 'library/floor'], results.flatMap(r => r.phases.map(p => [
     r.n, p.phase, p.objects, p.bytes, fmt(p.ms), fmt(p.floorMs), (p.ms / p.floorMs).toFixed(2),
   ])));
+  if (proof.size > 0) {
+    out('');
+    out('The proof: mesh-ladder check (catalog file, synthesis, lint, proof, text report) per phase and --phase all, median ms');
+    table(['N', ...ALL_PHASES, 'all', 'all/synthesis', 'peak RSS MB', `plan ${PLAN_PAIR.join('->')}`], [...proof].map(([n, runs]) => {
+      const perPhase = ALL_PHASES.map(phase => fmt(median(runs.map(r => r.checkMs.find(([p]) => p === phase)![1]))));
+      const all = median(runs.map(r => r.checkAllMs));
+      const synth = by.get(n)?.libraryMs;
+      const planRuns = runs.flatMap(r => (r.planMs !== undefined ? [r.planMs] : []));
+      return [n, ...perPhase, fmt(all), synth ? (all / synth).toFixed(2) : 'n/a', Math.max(...runs.map(r => r.peakRssMbCheckAll)).toFixed(0),
+        planRuns.length > 0 ? fmt(median(planRuns)) : '-'];
+    }));
+  }
   return summary;
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const { values } = parseArgs({
     args: process.argv.slice(2),
     options: {
@@ -560,6 +620,9 @@ function main(): void {
       'seed': { type: 'string', default: '1' },
       'cpu-prof': { type: 'boolean', default: false },
       'worker': { type: 'string' },
+      'proof-worker': { type: 'string' },
+      'plan': { type: 'boolean', default: false },
+      'no-proof': { type: 'boolean', default: false },
       'help': { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -570,8 +633,13 @@ function main(): void {
     process.stdout.write(JSON.stringify(result) + '\n');
     return;
   }
+  if (values['proof-worker'] !== undefined) {
+    const result = await measureProof(Number(values['proof-worker']), seed, values.plan!);
+    process.stdout.write(JSON.stringify(result) + '\n');
+    return;
+  }
   if (values.help) {
-    process.stdout.write('usage: npm run bench -- [--sizes 250,1000,2000] [--quick] [--reps N] [--rounds R] [--seed S] [--cpu-prof]\n');
+    process.stdout.write('usage: npm run bench -- [--sizes 250,1000,2000] [--quick] [--reps N] [--rounds R] [--seed S] [--cpu-prof] [--no-proof]\n');
     return;
   }
   if ((globalThis as { gc?: unknown }).gc === undefined) {
@@ -594,6 +662,20 @@ function main(): void {
       out(`  round ${roundNumber}/${rounds}, N=${n}: ${reps} repetitions in ${((now() - start) / 1000).toFixed(1)} s`);
     }
   }
+  // The proof, in rounds like synthesis; plan at 1,000 (at the only size with --quick).
+  const proof = new Map<number, ProofSamples[]>();
+  if (!values['no-proof']) {
+    const planSize = values.quick ? sizes[0] : 1000;
+    for (let roundNumber = 1; roundNumber <= rounds; roundNumber++) {
+      for (const n of sizes) {
+        const start = now();
+        const runs = proof.get(n) ?? [];
+        runs.push(runProofWorker(n, seed, n === planSize, values['cpu-prof']!, roundNumber));
+        proof.set(n, runs);
+        out(`  proof round ${roundNumber}/${rounds}, N=${n}: ${((now() - start) / 1000).toFixed(1)} s`);
+      }
+    }
+  }
   const results = sizes.map(n => summarize(samples.get(n)!));
   for (const r of results) {
     const s = r.shape;
@@ -603,7 +685,7 @@ function main(): void {
       `phase-1 policies ${r.phase1Policies} (${r.phase1Mismatches === 0 ? 'same as cdk8s-plus' : `${r.phase1Mismatches} rules differ from cdk8s-plus`}); ` +
       `peak RSS ${r.peakRssMb.toFixed(0)} MB (${r.peakRssMbTotal.toFixed(0)} MB with the references)`);
   }
-  const summary = report(results);
+  const summary = report(results, proof);
   if (values['cpu-prof']) {
     out(`CPU profiles: ${PROFILE_DIR}/bench-<N>-<round>.cpuprofile`);
   }
@@ -611,5 +693,8 @@ function main(): void {
 }
 
 if (require.main === module) {
-  main();
+  main().catch(e => {
+    process.stderr.write(`${e instanceof Error ? e.stack : e}\n`);
+    process.exit(1);
+  });
 }

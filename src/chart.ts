@@ -1,6 +1,7 @@
 import { App, Chart, ChartProps } from 'cdk8s';
 import { Construct } from 'constructs';
 import { ServiceCatalog } from './model/catalog';
+import { PlatformSpec } from './model/types';
 import { BaselinePhaseOptions } from './phases/baseline/options';
 import { CiliumPhaseOptions } from './phases/cilium/options';
 import { IstioPhaseOptions } from './phases/istio/options';
@@ -31,6 +32,11 @@ export interface MeshLadderChartOptions {
    * @default - defaults of `LinkerdPhase`
    */
   readonly linkerd?: LinkerdPhaseOptions;
+  /**
+   * The releases to target, field by field over the catalog's `platform` section.
+   * @default - the catalog's `platform` (the current stable of each project where it says nothing)
+   */
+  readonly platform?: PlatformSpec;
 }
 
 /** Objects of one synthesized phase, with the backend's warnings and notes. */
@@ -44,6 +50,11 @@ export interface PhaseSynthesis {
    * `l7Fallback: skip`): expected, so `synth` counts them and `check` lists them.
    */
   readonly notes: string[];
+  /**
+   * What the targeted releases cannot express and is emitted in a safer, narrower form
+   * (each names the object or route, the release and what was emitted instead).
+   */
+  readonly degradations: string[];
 }
 
 /** Properties of `MeshLadderChart`. */
@@ -71,7 +82,7 @@ export class MeshLadderChart extends Chart {
   public static synthesize(catalog: ServiceCatalog, phase: Phase, options?: MeshLadderChartOptions): PhaseSynthesis {
     const app = new App();
     const chart = new MeshLadderChart(app, phase, { ...options, catalog, phase });
-    return { objects: chart.toJson(), warnings: chart.warnings, notes: chart.notes };
+    return { objects: chart.toJson(), warnings: chart.warnings, notes: chart.notes, degradations: chart.degradations };
   }
 
   /** The phase this chart synthesizes. */
@@ -82,6 +93,10 @@ export class MeshLadderChart extends Chart {
   public readonly warnings: string[];
   /** Notes of the backend: what the catalog chose to leave out of this phase. */
   public readonly notes: string[];
+  /** What the targeted releases cannot express, emitted in a safer form instead. */
+  public readonly degradations: string[];
+  /** The catalog as synthesized (with the `platform` option applied). */
+  public readonly catalog: ServiceCatalog;
 
   public constructor(scope: Construct, id: string, props: MeshLadderChartProps) {
     super(scope, id, {
@@ -89,7 +104,8 @@ export class MeshLadderChart extends Chart {
       labels: { 'mesh-ladder.dev/phase': props.phase, ...props.labels },
     });
     this.phase = props.phase;
-    this.backend = PHASE_BACKENDS[props.phase](this, props.phase, props.catalog, {
+    this.catalog = props.platform ? props.catalog.withPlatform(props.platform) : props.catalog;
+    this.backend = PHASE_BACKENDS[props.phase](this, props.phase, this.catalog, {
       baseline: props.baseline,
       cilium: props.cilium,
       istio: props.istio,
@@ -98,6 +114,12 @@ export class MeshLadderChart extends Chart {
     const reported = this.backend as { warnings?: unknown; notes?: unknown };
     this.warnings = Array.isArray(reported.warnings) ? reported.warnings.map(String) : [];
     this.notes = Array.isArray(reported.notes) ? reported.notes.map(String) : [];
+    // Every construct that had to degrade for a targeted release says so in `degradations`.
+    this.degradations = this.node.findAll()
+      .map(c => (c as { degradations?: unknown }).degradations)
+      .filter((d): d is unknown[] => Array.isArray(d))
+      .flatMap(d => d.map(String))
+      .filter((d, i, all) => all.indexOf(d) === i);
   }
 
   /**

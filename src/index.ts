@@ -16,4 +16,5 @@ export * from './chart';
 export * from './reachability';
 export * from './plan';
 export * from './certificate-time-proof';
+export * from './mesh';
 export * from './validation-plugin';

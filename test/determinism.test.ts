@@ -183,8 +183,11 @@ describe('the plain-data synthesis shortcut renders what cdk8s renders', () => {
       const slowCalls = resolved.mock.calls.length;
       resolved.mockRestore();
       expect(fast.length).toBeGreaterThan(0);
-      // Most objects skip cdk8s's resolvers (ApiObject.prototype.toJson).
-      expect(slowCalls).toBeLessThan(fast.length / 2);
+      // Every object skips cdk8s's resolvers (ApiObject.prototype.toJson): a cdk8s release
+      // that changes what the shortcut relies on (generated binding shape, private
+      // `patches`, `App.resolvers`) fails here instead of silently slowing synthesis down.
+      // .ci/run runs this file against the lowest and the highest cdk8s of the peer range.
+      expect(slowCalls).toBe(0);
       expect(JSON.stringify(fast)).toBe(JSON.stringify(cdk8sJson(chart)));
     }
   });

@@ -21,6 +21,8 @@ export const shopCatalog: CatalogSpec = {
   l7Widening: L7Widening.REFUSE,
   clusterDomain: 'cluster.local',
   trustDomain: 'cluster.local',
+  // The releases the output targets (the defaults; `mesh-ladder targets` lists what each phase emits).
+  platform: { kubernetes: '1.28', cilium: '1.16', linkerd: '2.18', istio: '1.24', certManager: '1.16', trustManager: '0.14' },
   dns: { namespace: 'kube-system', selector: { 'k8s-app': 'kube-dns' }, serviceAccount: 'coredns' },
   ingressController: {
     namespace: 'ingress-nginx',
@@ -83,7 +85,7 @@ export const shopCatalog: CatalogSpec = {
       http1MaxPendingRequests: 256,
       http2MaxRequests: 1024,
       maxRequestsPerConnection: 100,
-      maxRetries: 3,
+      maxRetries: 64,
       idleTimeout: '1h',
       consecutive5xxErrors: 5,
       interval: '10s',

@@ -59,6 +59,7 @@ import { analyzeReachability, ReachabilityOptions, ReachabilityReport, withReque
 import { analyzeRequests, RequestEvaluator, RequestProbe } from './requests';
 import { SelectorOperator } from './selectors';
 import { CidrBlock, cidrContains, parseCidr } from '../model/cidr';
+import { ciliumNamespaceLabelsCrossNamespaces, DEFAULT_PLATFORM } from '../model/releases';
 import { ResolvedCatalog, ResolvedPeer } from '../model/resolved';
 
 const POD_NAMESPACE_KEY = 'io.kubernetes.pod.namespace';
@@ -629,8 +630,16 @@ export class CiliumEvaluator implements RequestEvaluator {
   private readonly ingressCache = new Map<string, DirectionRules>();
   private readonly egressCache = new Map<string, DirectionRules>();
 
-  public constructor(universe: Universe, manifests: ReadonlyArray<unknown>) {
+  /** Namespace labels in a namespaced policy's peer selectors reach other namespaces. */
+  private readonly namespaceLabelsCross: boolean;
+
+  /**
+   * @param ciliumRelease the targeted Cilium release (`platform.cilium`), whose selector
+   *   semantics apply
+   */
+  public constructor(universe: Universe, manifests: ReadonlyArray<unknown>, ciliumRelease: string = DEFAULT_PLATFORM.cilium) {
     this.universe = universe;
+    this.namespaceLabelsCross = ciliumNamespaceLabelsCrossNamespaces(ciliumRelease, false);
     const parsed = parseCiliumPolicies(manifests);
     this.rules = parsed.rules;
     const diagnostics = [...parsed.diagnostics];
@@ -808,8 +817,9 @@ export class CiliumEvaluator implements RequestEvaluator {
         if (peer.kind !== 'pod') {
           return false;
         }
-      } else if (!selector.namesNamespaceLabels && peer.namespace !== rule.namespace) {
-        // Namespaced policies add their own namespace to selectors that name none.
+      } else if (!(selector.namesNamespaceLabels && this.namespaceLabelsCross) && peer.namespace !== rule.namespace) {
+        // Namespaced policies add their own namespace to selectors that name none, and to
+        // those naming only namespace labels (src/model/releases.ts, per release).
         return false;
       }
     }
@@ -977,7 +987,7 @@ export function checkCiliumReachability(
 ): ReachabilityReport {
   const universe = buildUniverse(catalog, options);
   const intent = ciliumIntent(catalog, universe, options);
-  const evaluator = new CiliumEvaluator(universe, manifests);
+  const evaluator = new CiliumEvaluator(universe, manifests, catalog.platform.cilium);
   const report = analyzeReachability(universe, intent, evaluator, options);
   const requests = analyzeRequests(catalog, universe, evaluator, (from, to, probe) => evaluator.allows(from, to, probe), {
     exposedFrom: ciliumExposedFrom(catalog),

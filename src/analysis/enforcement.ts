@@ -115,11 +115,12 @@ export class EnforcementEvaluator extends AllOfEvaluator {
     const l4: FlowEvaluator[] = [];
     const aliases = new HostAliases(universe, catalog);
     if (systems.includes('networkpolicy') && systems.includes('cilium')) {
-      l4.push(new CiliumDatapathEvaluator(new NetworkPolicyEvaluator(universe, manifests), new CiliumEvaluator(universe, manifests), aliases));
+      const cilium = new CiliumEvaluator(universe, manifests, catalog.platform.cilium);
+      l4.push(new CiliumDatapathEvaluator(new NetworkPolicyEvaluator(universe, manifests), cilium, aliases));
     } else if (systems.includes('networkpolicy')) {
       l4.push(new HostAliasEvaluator(new NetworkPolicyEvaluator(universe, manifests), aliases, 'address'));
     } else if (systems.includes('cilium')) {
-      l4.push(new HostAliasEvaluator(new CiliumEvaluator(universe, manifests), aliases, 'name'));
+      l4.push(new HostAliasEvaluator(new CiliumEvaluator(universe, manifests, catalog.platform.cilium), aliases, 'name'));
     }
     const layers: FlowEvaluator[] = [];
     if (systems.includes('linkerd')) {

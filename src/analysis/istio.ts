@@ -879,7 +879,7 @@ export function checkIstioReachability(
   if (l4 === 'networkpolicy') {
     layers.push(new NetworkPolicyEvaluator(universe, manifests));
   } else if (l4 === 'cilium') {
-    layers.push(new CiliumEvaluator(universe, manifests));
+    layers.push(new CiliumEvaluator(universe, manifests, catalog.platform.cilium));
   }
   const notes: AnalysisDiagnostic[] = [];
   if (l4 === 'none') {

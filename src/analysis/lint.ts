@@ -17,6 +17,9 @@
  *   that route silently loses them.
  * - `retry-budget-exceeds-timeout` (warning): attempts x perTryTimeout exceeds the route
  *   timeout: the last retries can never happen.
+ * - `max-retries-caps-route-retries` (warning): a DestinationRule `maxRetries` below
+ *   MAX_RETRIES_LINT_FLOOR on a host whose routes retry (a cap on concurrent retries
+ *   across all callers, not per request).
  */
 import { CERTIFICATE_LINT_RULES } from './lint-certificates';
 import { parseDuration } from '../model/duration';
@@ -235,12 +238,73 @@ const retryBudgetExceedsTimeout: LintRule = {
   }),
 };
 
+/**
+ * Below this many concurrent retries a DestinationRule's `maxRetries` starts to bite in
+ * ordinary load: Envoy's circuit breaker counts outstanding retries across every caller
+ * of the host (envoyproxy/envoy api/envoy/config/cluster/v3/circuit_breaker.proto,
+ * `max_retries`; Istio's `connectionPool.http.maxRetries`), not per request.
+ */
+export const MAX_RETRIES_LINT_FLOOR = 10;
+
+/** `maxRetries` of each DestinationRule host, as emitted. */
+function maxRetriesByHost(manifests: ReadonlyArray<unknown>): Map<string, { rule: string; maxRetries: number }> {
+  const out = new Map<string, { rule: string; maxRetries: number }>();
+  for (const m of manifests) {
+    if (!isRecord(m) || m.kind !== 'DestinationRule' || !isRecord(m.spec) || typeof m.spec.host !== 'string') {
+      continue;
+    }
+    const maxRetries = m.spec.trafficPolicy?.connectionPool?.http?.maxRetries;
+    if (typeof maxRetries === 'number') {
+      out.set(m.spec.host, { rule: `${m.metadata?.namespace ?? 'default'}/${m.metadata?.name}`, maxRetries });
+    }
+  }
+  return out;
+}
+
+const maxRetriesCapsRouteRetries: LintRule = {
+  id: 'max-retries-caps-route-retries',
+  severity: 'warning',
+  description: `a DestinationRule's maxRetries below ${MAX_RETRIES_LINT_FLOOR} on a host whose routes retry: it caps concurrent retries across all callers, so under load retries are silently skipped`,
+  check: ctx => {
+    const byHost = maxRetriesByHost(ctx.manifests);
+    const retriedByVs = new Map<string, { host: string; routes: string[] }>();
+    for (const m of ctx.manifests) {
+      if (!isRecord(m) || m.kind !== 'VirtualService' || !isRecord(m.spec) || !Array.isArray(m.spec.hosts) || !Array.isArray(m.spec.http)) {
+        continue;
+      }
+      const routes = m.spec.http.filter((r: unknown) => isRecord(r) && isRecord(r.retries) && typeof r.retries.attempts === 'number' && r.retries.attempts > 0)
+        .map((r: Record<string, any>) => String(r.name ?? '(unnamed)'));
+      const host = m.spec.hosts.find((h: unknown) => typeof h === 'string' && byHost.has(h));
+      if (host !== undefined && routes.length > 0) {
+        retriedByVs.set(`${m.metadata?.namespace ?? 'default'}/${m.metadata?.name}`, { host, routes: [...new Set(routes)] });
+      }
+    }
+    return [...retriedByVs.values()].flatMap(({ host, routes }) => {
+      const dr = byHost.get(host)!;
+      if (dr.maxRetries >= MAX_RETRIES_LINT_FLOOR) {
+        return [];
+      }
+      const service = ctx.catalog?.services.find(s => host.startsWith(`${s.name}.${s.namespace}.`));
+      return [{
+        rule: 'max-retries-caps-route-retries',
+        severity: 'warning' as const,
+        subject: `DestinationRule ${dr.rule}`,
+        ...(service ? { service: service.id } : {}),
+        message: `maxRetries ${dr.maxRetries} is Envoy's cap on retries in flight to ${host} from all callers at once, not a per-request count: `
+          + `under load, retries of ${routes.join(', ')} beyond ${dr.maxRetries} concurrent ones are skipped without a trace`,
+        fix: 'raise trafficPolicy.maxRetries (the istio phase\'s default is 64), or leave it unset; the retries per request are each route\'s retries.attempts',
+      }];
+    });
+  },
+};
+
 /** Every rule, in report order. Later issues add theirs here. */
 export const LINT_RULES: ReadonlyArray<LintRule> = [
   implicitDefaultRetries,
   retryNonIdempotent,
   faultWithRetriesOrTimeout,
   retryBudgetExceedsTimeout,
+  maxRetriesCapsRouteRetries,
 ];
 
 /** The catalog service a VirtualService host names (`name`, `name.ns`, `name.ns.svc[.domain]`). */

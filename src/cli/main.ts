@@ -7,13 +7,14 @@ import * as path from 'path';
 import { parseArgs } from 'util';
 import { CliIo, EXIT_FAILED, EXIT_INVALID, EXIT_OK, packageVersion, UsageError } from './io';
 import { renderPhaseFiles, writeDirectoryAtomically } from './output';
-import { notesSummary, printWarnings } from './warnings';
+import { degradationsSummary, notesSummary, printWarnings } from './warnings';
 import { MeshLadderChart } from '../chart';
 import { runCerts } from './certs';
-import { runCheck } from './check';
+import { runCheck, runCheckPhases } from './check';
 import { DiffFormat, loadBase, runDiff } from './diff';
 import { runPlan } from './plan';
 import { assessReport, graphReport, readReplicasFile } from './reports';
+import { targetsCommand } from './targets';
 import { CatalogValidationError, ServiceCatalog } from '../model/catalog';
 import { MAX_CATALOG_BYTES } from '../model/catalog-loader';
 import { parseDuration } from '../model/duration';
@@ -33,13 +34,14 @@ export const HELP = `mesh-ladder — describe services once, synthesize every ph
 
 Usage:
   mesh-ladder synth <catalog.yaml> [--phase <phase>|<p1,p2>|all] [--out <dir>]
-  mesh-ladder check <catalog.yaml> [--phase <phase>] [--format text|json|markdown|sarif]
+  mesh-ladder check <catalog.yaml> [--phase <phase>|<p1,p2>|all] [--format text|json|markdown|sarif]
   mesh-ladder diff <base.yaml> <head.yaml> [--phase <phase>|all] [--base-phase <phase>] [--format text|markdown|json|sarif] [--sarif <file>]
   mesh-ladder diff <catalog.yaml> --base <git-ref> [--manifests <dir>] [--phase <phase>|all] [...]
   mesh-ladder plan <catalog.yaml> --from <phase> --to <phase> [--namespaces <a,b>] [--namespace-selector <k=v>] [--out <dir> [--gitops flux|argocd]]
   mesh-ladder assess <catalog.yaml> [--replicas-file <f>] [--format markdown|json]
   mesh-ladder graph <catalog.yaml> [--phase <phase>] [--format mermaid|dot|markdown]
   mesh-ladder certs <catalog.yaml> [--phase <phase>] [--years N] [--skew <d>] [--latency <d>] [--format text|json]
+  mesh-ladder targets <catalog.yaml> [--phase <phase>|<p1,p2>|all] [--format text|json]
   mesh-ladder validate <catalog.yaml>
   mesh-ladder schema
   mesh-ladder --help | --version
@@ -56,7 +58,9 @@ Commands:
             memory, evaluate the emitted policies over the
             pods the catalog declares, print the flow matrix and every flow that is
             declared but not allowed (MISSING) or allowed but not declared
-            (UNEXPECTED). Exits 1 if there is any.
+            (UNEXPECTED). Exits 1 if there is any. With several phases
+            ('--phase all'): one line per phase, then the failing phases'
+            problems; exits 1 if any phase fails, 2 if one cannot be expressed.
   diff      Review a change: synthesize and prove both sides (the base catalog
             and the head catalog, or the catalog at --base <ref> via git), then
             list per phase every flow and L7 request that opens or closes, each
@@ -105,8 +109,9 @@ Commands:
   schema    Print the catalog's JSON Schema (for editors and CI).
 
 Options:
-  --phase <phase>   One of: ${PHASES}. Default: baseline. synth also takes
-                    a comma-separated list or 'all' (every phase, one folder each).
+  --phase <phase>   One of: ${PHASES}. Default: baseline. synth and check also
+                    take a comma-separated list or 'all' (every phase: synth
+                    writes one folder each, check proves each).
   --out <dir>       Output root for synth (default: dist); for plan, the plan
                     directory (replaced; must be empty or a previous plan).
   --from, --to      plan: the phase in force now and the phase to reach.
@@ -209,16 +214,16 @@ function synth(args: string[], io: CliIo): number {
   // all output untouched. Each phase's objects are rendered at once and dropped, so only
   // one phase's objects are in memory at a time.
   const rendered = phases.map(phase => {
-    const { objects, warnings, notes } = MeshLadderChart.synthesize(catalog, phase);
-    return { phase, warnings, notes, count: objects.length, files: renderPhaseFiles(objects) };
+    const { objects, warnings, notes, degradations } = MeshLadderChart.synthesize(catalog, phase);
+    return { phase, warnings, notes, degradations, count: objects.length, files: renderPhaseFiles(objects) };
   });
   for (const { phase, warnings } of rendered) {
     printWarnings(io, phase, warnings);
   }
-  for (const { phase, count, files, notes } of rendered) {
+  for (const { phase, count, files, notes, degradations } of rendered) {
     const target = path.join(values.out!, phase);
     writeDirectoryAtomically(target, files);
-    io.stdout(`${phase}: wrote ${count} objects to ${target}/ (kubectl apply -k ${target})${notesSummary(notes)}\n`);
+    io.stdout(`${phase}: wrote ${count} objects to ${target}/ (kubectl apply -k ${target})${notesSummary(notes)}${degradationsSummary(degradations)}\n`);
   }
   return EXIT_OK;
 }
@@ -247,12 +252,19 @@ function check(args: string[], io: CliIo): number {
     options: { phase: { type: 'string' }, format: { type: 'string' } },
   });
   const file = onePositional(positionals, 'check');
-  const phase = phaseOption(values.phase);
+  const phases = phasesOption(values.phase);
   const format = formatOption(values.format, ['text', 'json', 'markdown', 'sarif'] as const);
   const catalog = loadCatalog(file, io);
-  const { objects, warnings, notes } = MeshLadderChart.synthesize(catalog, phase);
-  printWarnings(io, phase, warnings);
-  return runCheck(catalog, phase, objects, format, io, notes);
+  const synthesize = (phase: Phase) => {
+    const { objects, warnings, notes, degradations } = MeshLadderChart.synthesize(catalog, phase);
+    printWarnings(io, phase, warnings);
+    return { objects, notes, degradations };
+  };
+  if (phases.length === 1) {
+    const { objects, notes, degradations } = synthesize(phases[0]);
+    return runCheck(catalog, phases[0], objects, format, io, notes, degradations);
+  }
+  return runCheckPhases(catalog, phases, synthesize, format, io);
 }
 
 function diffCommand(args: string[], io: CliIo): Promise<number> {
@@ -493,12 +505,14 @@ export async function main(argv: string[], io: CliIo = PROCESS_IO): Promise<numb
         return graphCommand(rest, io);
       case 'certs':
         return rest.includes('--help') || rest.includes('-h') ? (io.stdout(HELP), EXIT_OK) : certsCommand(rest, io);
+      case 'targets':
+        return targetsCommand(rest, io, loadCatalog);
       case 'validate':
         return validate(rest, io);
       case 'schema':
         return schema(io);
       default:
-        throw new UsageError(`unknown command "${command}" (synth, check, diff, plan, assess, graph, certs, validate, schema; see --help)`);
+        throw new UsageError(`unknown command "${command}" (synth, check, diff, plan, assess, graph, certs, targets, validate, schema; see --help)`);
     }
   } catch (e) {
     if (e instanceof CatalogValidationError || e instanceof PhaseCapabilityError || e instanceof UsageError) {

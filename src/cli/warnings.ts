@@ -44,6 +44,11 @@ export function notesSummary(notes: readonly string[]): string {
   return notes.length === 0 ? '' : `; ${plural(notes.length, 'setting')} left out as the catalog chose (l7Fallback: skip; \`mesh-ladder check\` lists them)`;
 }
 
+/** `; 2 settings degraded for the targeted releases (`mesh-ladder targets` lists them)`. */
+export function degradationsSummary(degradations: readonly string[]): string {
+  return degradations.length === 0 ? '' : `; ${plural(degradations.length, 'setting')} degraded for the targeted releases (\`mesh-ladder check\` and \`targets\` list them)`;
+}
+
 export function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }

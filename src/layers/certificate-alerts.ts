@@ -14,7 +14,9 @@ import { Construct } from 'constructs';
 import { checkedName } from './pki';
 import * as prom from '../../imports/monitoring.coreos.com';
 import { formatDuration } from '../model/duration';
+import { DEFAULT_PLATFORM } from '../model/releases';
 import { MANAGED_BY_LABELS } from '../phases/common';
+import { bindingAt } from '../phases/plain-api-object';
 
 const NS = 'certificate_namespace';
 const SUBJECT = `{{ $labels.${NS} }}/{{ $labels.name }}`;
@@ -60,7 +62,9 @@ export function certificateAlertRule(scope: Construct, id: string, props: Certif
       },
     };
   });
-  return new prom.PrometheusRule(scope, id, {
+  // monitoring.coreos.com/v1 on every prometheus-operator release (src/model/releases.ts).
+  const PrometheusRule = bindingAt(DEFAULT_PLATFORM, 'PrometheusRule.monitoring.coreos.com', prom.PrometheusRule);
+  return new PrometheusRule(scope, id, {
     metadata: { name: checkedName(props.name), namespace: props.namespace, labels: { ...MANAGED_BY_LABELS } },
     spec: {
       groups: [{

@@ -1,9 +1,8 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { certificateAlertRule } from './certificate-alerts';
-import { checkedName, clusterScoped, ecdsaP256, namespaceNameSelector, rootBundleSources, rootOfTrust } from './pki';
+import { checkedName, clusterScoped, ecdsaP256, namespaceNameSelector, optional, pkiBindings, rootBundleSources, rootOfTrust } from './pki';
 import * as cm from '../../imports/cert-manager.io';
-import * as trust from '../../imports/trust.cert-manager.io';
 import { ServiceCatalog } from '../model/catalog';
 import { formatDuration } from '../model/duration';
 import { ResolvedCatalog, ResolvedService } from '../model/resolved';
@@ -87,11 +86,15 @@ export class BaselineCertificates extends Construct {
    */
   public readonly leafIssuer?: IssuerRefSpec;
 
+  /** What the targeted trust-manager release cannot say, and what is emitted instead. */
+  public readonly degradations: string[] = [];
   private readonly certificatesById = new Map<string, ApiObject>();
+  private readonly kinds: ReturnType<typeof pkiBindings>;
 
   public constructor(scope: Construct, id: string, props: BaselineCertificatesProps) {
     super(scope, id);
     const catalog = props.catalog._resolved;
+    this.kinds = pkiBindings(catalog.platform);
     const settings = catalog.certificates;
     this.certificates = [];
     if (!settings.enabled) {
@@ -105,7 +108,7 @@ export class BaselineCertificates extends Construct {
       issuerRef = { name: settings.issuerRef!.name, kind: settings.issuerRef!.kind, group: settings.issuerRef!.group };
     } else {
       const selfSignedName = checkedName(`${caName}-selfsigned`);
-      this.selfSignedIssuer = clusterScoped(new cm.ClusterIssuer(this, 'SelfSignedIssuer', {
+      this.selfSignedIssuer = clusterScoped(new this.kinds.ClusterIssuer(this, 'SelfSignedIssuer', {
         metadata: { name: selfSignedName, labels: { ...MANAGED_BY_LABELS } },
         spec: { selfSigned: {} },
       }));
@@ -150,13 +153,17 @@ export class BaselineCertificates extends Construct {
     // An `In` selector needs at least one value; with no service certificates there is
     // nobody to distribute the roots to.
     if (settings.trustBundle && root && namespaces.length > 0) {
-      this.trustBundle = clusterScoped(new trust.Bundle(this, 'TrustBundle', {
+      if (namespaces.length > 1 && namespaceNameSelector(catalog.platform, namespaces) === undefined) {
+        this.degradations.push(`trust bundle ${caName}-ca-bundle: trust-manager ${catalog.platform.trustManager} selects namespaces by matchLabels only `
+          + `(matchExpressions from 0.14), so the CA certificates (public) go to every namespace, not only ${namespaces.join(', ')}`);
+      }
+      this.trustBundle = clusterScoped(new this.kinds.Bundle(this, 'TrustBundle', {
         metadata: { name: checkedName(`${caName}-ca-bundle`), labels: { ...MANAGED_BY_LABELS } },
         spec: {
           sources: rootBundleSources(root),
           target: {
             configMap: { key: CA_KEY },
-            namespaceSelector: namespaceNameSelector(namespaces),
+            ...optional('namespaceSelector', namespaceNameSelector(catalog.platform, namespaces)),
           },
         },
       }));
@@ -189,7 +196,7 @@ export class BaselineCertificates extends Construct {
     const usages = service.clientOnly
       ? [cm.CertificateSpecUsages.DIGITAL_SIGNATURE, cm.CertificateSpecUsages.CLIENT_AUTH]
       : [cm.CertificateSpecUsages.DIGITAL_SIGNATURE, cm.CertificateSpecUsages.SERVER_AUTH, cm.CertificateSpecUsages.CLIENT_AUTH];
-    return new cm.Certificate(this, `Certificate ${service.namespace}.${service.name}`, {
+    return new this.kinds.Certificate(this, `Certificate ${service.namespace}.${service.name}`, {
       metadata: {
         name: checkedName(service.name),
         namespace: service.namespace,
@@ -209,7 +216,7 @@ export class BaselineCertificates extends Construct {
 
   /** A CA Certificate (root or intermediate) signed by the ClusterIssuer `issuerName`. */
   private caCertificateOf(id: string, name: string, props: CaCertificateProps): ApiObject {
-    return new cm.Certificate(this, id, {
+    return new this.kinds.Certificate(this, id, {
       metadata: { name: checkedName(name), namespace: props.namespace, labels: { ...MANAGED_BY_LABELS } },
       spec: {
         isCa: true,
@@ -226,7 +233,7 @@ export class BaselineCertificates extends Construct {
 
   /** A CA ClusterIssuer; it reads its Secret from cert-manager's cluster resource namespace (= caNamespace). */
   private caClusterIssuer(id: string, secretName: string): ApiObject {
-    return clusterScoped(new cm.ClusterIssuer(this, id, {
+    return clusterScoped(new this.kinds.ClusterIssuer(this, id, {
       metadata: { name: checkedName(secretName), labels: { ...MANAGED_BY_LABELS } },
       spec: { ca: { secretName } },
     }));

@@ -5,6 +5,7 @@ import { MeshDataPlaneOptions, MeshEndpointSpec } from './mesh-options';
 import * as cilium from '../../imports/cilium.io';
 import { ServiceCatalog } from '../model/catalog';
 import { peerCoversNamespace } from '../model/peers';
+import { ciliumNamespaceLabelsCrossNamespaces, FEATURE_FACTS, supports } from '../model/releases';
 import {
   ExternalPort,
   ResolvedCatalog,
@@ -19,6 +20,7 @@ import {
 import { routesOnPort } from '../model/routes';
 import { PortProtocol } from '../model/types';
 import { constructId, MANAGED_BY_LABELS, PhaseCapabilityError, serviceLabels } from '../phases/common';
+import { bindingAt } from '../phases/plain-api-object';
 
 /** Label Cilium derives from a pod's namespace; selectors without it stay in the policy's namespace. */
 const CILIUM_NAMESPACE_LABEL = 'k8s:io.kubernetes.pod.namespace';
@@ -115,9 +117,12 @@ export interface CiliumPolicyLayerProps {
 export class CiliumPolicyLayer extends Construct {
   /** CiliumClusterwideNetworkPolicies (default-deny, DNS, control plane), when emitted. */
   public readonly clusterwidePolicies: ApiObject[] = [];
+  /** What the targeted Cilium release cannot say, and what is emitted instead. */
+  public readonly degradations: string[] = [];
   private readonly byService = new Map<string, ApiObject>();
   private readonly byNamespace = new Map<string, ApiObject[]>();
   private readonly byPeer = new Map<string, ApiObject[]>();
+  private readonly namespaceLabelPolicies = new Map<string, ApiObject>();
 
   public constructor(scope: Construct, id: string, props: CiliumPolicyLayerProps) {
     super(scope, id);
@@ -136,9 +141,19 @@ export class CiliumPolicyLayer extends Construct {
       labels: { ...labels, ...props.labels },
       ...(props.annotations && Object.keys(props.annotations).length > 0 ? { annotations: { ...props.annotations } } : {}),
     });
-    const enableDefaultDeny = props.enableDefaultDeny !== undefined
+    const platform = model.platform;
+    // `enableDefaultDeny` exists from Cilium 1.16 (src/model/releases.ts); before, `true`
+    // is what Cilium does anyway and `false` cannot be said.
+    const hasEnableDefaultDeny = supports(platform, 'ciliumEnableDefaultDeny');
+    if (props.enableDefaultDeny === false && !hasEnableDefaultDeny) {
+      throw new PhaseCapabilityError(`enableDefaultDeny: false needs Cilium 1.16 or later (platform.cilium is ${platform.cilium}; ${FEATURE_FACTS.ciliumEnableDefaultDeny.source}). Leave enableDefaultDeny unset, or target Cilium 1.16.`);
+    }
+    const enableDefaultDeny = props.enableDefaultDeny !== undefined && hasEnableDefaultDeny
       ? { enableDefaultDeny: { ingress: props.enableDefaultDeny, egress: props.enableDefaultDeny } }
       : {};
+    const Cnp = bindingAt(platform, 'CiliumNetworkPolicy.cilium.io', cilium.CiliumNetworkPolicy);
+    const Ccnp = bindingAt(platform, 'CiliumClusterwideNetworkPolicy.cilium.io', cilium.CiliumClusterwideNetworkPolicy);
+    const namespaceLabelsHonoured = ciliumNamespaceLabelsCrossNamespaces(platform.cilium, false);
 
     const owned = model.namespaces.filter(n => n.owned).map(n => n.name);
     // Namespaces whose pods get the DNS (and control-plane) allow from a namespace-wide policy.
@@ -147,7 +162,7 @@ export class CiliumPolicyLayer extends Construct {
 
     if (defaultDeny && owned.length > 0) {
       const wide: Array<{ name: string; spec: cilium.CiliumNetworkPolicySpec }> = [
-        { name: 'default-deny', spec: defaultDenySpec() },
+        { name: 'default-deny', spec: defaultDenySpec(hasEnableDefaultDeny) },
         { name: 'allow-dns', spec: { endpointSelector: {}, egress: [dnsRule(model.dns)] } },
         ...(controlPlaneRules.length > 0 ? [{ name: 'allow-mesh-control-plane', spec: { endpointSelector: {}, egress: controlPlaneRules } }] : []),
       ];
@@ -161,7 +176,7 @@ export class CiliumPolicyLayer extends Construct {
         };
         for (const { name, spec } of wide) {
           const fullName = `${CLUSTERWIDE_PREFIX}-${name}`;
-          this.clusterwidePolicies.push(clusterScoped(new cilium.CiliumClusterwideNetworkPolicy(this, constructId('clusterwide', name), {
+          this.clusterwidePolicies.push(clusterScoped(new Ccnp(this, constructId('clusterwide', name), {
             metadata: metadata(fullName, undefined, { ...MANAGED_BY_LABELS }),
             // Same JSON shape; the bindings only differ in (string) enum type names.
             spec: { ...spec, endpointSelector: inOwned } as unknown as cilium.CiliumClusterwideNetworkPolicySpec,
@@ -169,7 +184,7 @@ export class CiliumPolicyLayer extends Construct {
         }
       } else {
         for (const ns of owned) {
-          this.byNamespace.set(ns, wide.map(({ name, spec }) => new cilium.CiliumNetworkPolicy(this, constructId(ns, name), {
+          this.byNamespace.set(ns, wide.map(({ name, spec }) => new Cnp(this, constructId(ns, name), {
             metadata: metadata(name, ns, { ...MANAGED_BY_LABELS }),
             spec,
           })));
@@ -178,27 +193,56 @@ export class CiliumPolicyLayer extends Construct {
     }
 
     for (const service of model.services) {
-      const ingress = ingressRules(model, service, settings);
-      const egress = [
+      const allIngress = ingressRules(model, service, settings);
+      const allEgress = [
         ...egressRules(model, service.calls, service.peerCalls, settings.proxyPorts),
         // Outside covered namespaces no namespace-wide allows exist: carry them here.
         ...(covered.has(service.namespace) ? [] : [dnsRule(model.dns), ...controlPlaneRules]),
       ];
+      // Rules whose peers are named by namespace labels go to a clusterwide policy where the
+      // targeted release ignores namespace labels in a namespaced one (every supported
+      // release: src/model/releases.ts).
+      const movesWide = (rule: IngressRule | EgressRule) => !namespaceLabelsHonoured && namesNamespaceLabels(rule);
+      const ingress = allIngress.filter(r => !movesWide(r));
+      const egress = allEgress.filter(r => !movesWide(r));
+      const wideSpecs: cilium.CiliumClusterwideNetworkPolicySpecs[] = [];
+      const podsHere = (labels: Record<string, string>) => ({ matchLabels: { ...labels, [CILIUM_NAMESPACE_LABEL]: service.namespace } });
+      const wideIngress = allIngress.filter(movesWide);
+      const wideEgress = allEgress.filter(movesWide);
+      if (wideIngress.length > 0 || wideEgress.length > 0) {
+        wideSpecs.push({
+          endpointSelector: podsHere(service.selector),
+          ...(wideIngress.length > 0 ? { ingress: wideIngress } : {}),
+          ...(wideEgress.length > 0 ? { egress: wideEgress } : {}),
+          ...enableDefaultDeny,
+        } as unknown as cilium.CiliumClusterwideNetworkPolicySpecs);
+      }
       // A version's own calls: egress of that version's pods only (what the whole service
       // may do already is not repeated).
       const serviceEgress = new Set(egress.map(rule => JSON.stringify(rule)));
-      const versionSpecs = service.versions
-        .map(v => ({
-          v,
-          rules: egressRules(model, v.calls, v.peerCalls, settings.proxyPorts).filter(rule => !serviceEgress.has(JSON.stringify(rule))),
-        }))
+      const versionRules = service.versions.map(v => ({
+        v,
+        rules: egressRules(model, v.calls, v.peerCalls, settings.proxyPorts).filter(rule => !serviceEgress.has(JSON.stringify(rule))),
+      }));
+      for (const { v, rules } of versionRules) {
+        const wide = rules.filter(movesWide);
+        if (wide.length > 0) {
+          wideSpecs.push({
+            endpointSelector: podsHere({ ...service.selector, ...v.labels }),
+            egress: wide,
+            ...enableDefaultDeny,
+          } as unknown as cilium.CiliumClusterwideNetworkPolicySpecs);
+        }
+      }
+      const versionSpecs = versionRules
+        .map(({ v, rules }) => ({ v, rules: rules.filter(r => !movesWide(r)) }))
         .filter(({ rules }) => rules.length > 0)
         .map(({ v, rules }): cilium.CiliumNetworkPolicySpecs => ({
           endpointSelector: { matchLabels: { ...service.selector, ...v.labels } },
           egress: rules as unknown as cilium.CiliumNetworkPolicySpecsEgress[],
           ...enableDefaultDeny,
         }));
-      const policy = new cilium.CiliumNetworkPolicy(this, constructId(service.id), {
+      const policy = new Cnp(this, constructId(service.id), {
         metadata: metadata(service.name, service.namespace, serviceLabels(service)),
         spec: {
           endpointSelector: { matchLabels: { ...service.selector } },
@@ -210,23 +254,37 @@ export class CiliumPolicyLayer extends Construct {
         ...(versionSpecs.length > 0 ? { specs: versionSpecs } : {}),
       });
       this.byService.set(service.id, policy);
+      if (wideSpecs.length > 0) {
+        const name = `${CLUSTERWIDE_PREFIX}-${service.namespace}-${service.name}-namespace-labels`;
+        this.namespaceLabelPolicies.set(service.id, clusterScoped(new Ccnp(this, constructId('clusterwide', service.id, 'namespace-labels'), {
+          metadata: metadata(checkedPolicyName(name), undefined, serviceLabels(service)),
+          specs: wideSpecs,
+        })));
+      }
     }
 
     for (const side of peerSides(model, settings)) {
       const name = `${PEER_POLICY_PREFIX}${side.peer.name}`;
+      if (!hasEnableDefaultDeny && !covered.has(side.namespace)) {
+        const directions = [...(side.ingress.length > 0 ? ['ingress'] : []), ...(side.egress.length > 0 ? ['egress'] : [])].join(' and ');
+        this.degradations.push(`peer ${side.peer.name} in namespace ${side.namespace}: policy ${name} cannot stay allow-only before Cilium 1.16 `
+          + `(enableDefaultDeny; platform.cilium is ${platform.cilium}): the peer's pods there are in default-deny for ${directions}, `
+          + 'so their flows the catalog does not declare stop (declare them, or own the namespace)');
+      }
       const clash = model.services.find(s => s.namespace === side.namespace && s.name === name);
       if (clash) {
         throw new PhaseCapabilityError(`service ${clash.id} has the name of the policy that carries peer "${side.peer.name}"'s side of its flows in namespace ${side.namespace}: rename the service or the peer`);
       }
-      const policy = new cilium.CiliumNetworkPolicy(this, constructId(side.namespace, name), {
+      const policy = new Cnp(this, constructId(side.namespace, name), {
         metadata: metadata(name, side.namespace, { ...MANAGED_BY_LABELS }),
         spec: {
           endpointSelector: Object.keys(side.peer.selector).length > 0 ? { matchLabels: { ...side.peer.selector } } : {},
           ...(side.ingress.length > 0 ? { ingress: side.ingress } : {}),
           ...(side.egress.length > 0 ? { egress: side.egress } : {}),
           // Allows only: the peer's pods are in default-deny where we put them there
-          // (owned namespaces, catalog workloads) and stay untouched elsewhere.
-          enableDefaultDeny: { ingress: false, egress: false },
+          // (owned namespaces, catalog workloads) and stay untouched elsewhere. Before
+          // Cilium 1.16 this cannot be said (src/phases/degradations.ts reports it).
+          ...(hasEnableDefaultDeny ? { enableDefaultDeny: { ingress: false, egress: false } } : {}),
         },
       });
       this.byPeer.set(side.peer.name, [...(this.byPeer.get(side.peer.name) ?? []), policy]);
@@ -239,6 +297,15 @@ export class CiliumPolicyLayer extends Construct {
    */
   public policyFor(serviceId: string): ApiObject | undefined {
     return this.byService.get(serviceId);
+  }
+
+  /**
+   * The CiliumClusterwideNetworkPolicy carrying a service's rules whose peers are named by
+   * namespace labels (Cilium honours those only in clusterwide policies), if any.
+   * @param serviceId `namespace/name`
+   */
+  public namespaceLabelPolicyFor(serviceId: string): ApiObject | undefined {
+    return this.namespaceLabelPolicies.get(serviceId);
   }
 
   /**
@@ -284,9 +351,11 @@ interface RulePeer {
   readonly cidrs?: string[];
 }
 
-function defaultDenySpec(): cilium.CiliumNetworkPolicySpec {
-  // `{}` rules select the direction and allow nothing.
-  return { endpointSelector: {}, ingress: [{}], egress: [{}], enableDefaultDeny: { ingress: true, egress: true } };
+function defaultDenySpec(hasEnableDefaultDeny: boolean): cilium.CiliumNetworkPolicySpec {
+  // `{}` rules select the direction and allow nothing; `enableDefaultDeny: true` restates
+  // Cilium's default, said where the release has the field (1.16 on).
+  const restated = hasEnableDefaultDeny ? { enableDefaultDeny: { ingress: true, egress: true } } : {};
+  return { endpointSelector: {}, ingress: [{}], egress: [{}], ...restated };
 }
 
 /** An endpoint selector for pods of a location, always naming the namespace. */
@@ -325,6 +394,21 @@ function rulePeer(peer: ResolvedPeer): RulePeer {
       };
     }
   }
+}
+
+/** A rule whose peer selectors name namespace labels (`io.cilium.k8s.namespace.labels.*`). */
+function namesNamespaceLabels(rule: IngressRule | EgressRule): boolean {
+  const selectors = [...((rule as IngressRule).fromEndpoints ?? []), ...((rule as EgressRule).toEndpoints ?? [])] as Selector[];
+  return selectors.some(sel => Object.keys(sel.matchLabels ?? {}).some(k => k.startsWith(CILIUM_NAMESPACE_LABELS_PREFIX))
+    || (sel.matchExpressions ?? []).some(e => e.key.startsWith(CILIUM_NAMESPACE_LABELS_PREFIX)));
+}
+
+/** A cluster-scoped policy name made of namespace and service names. */
+function checkedPolicyName(name: string): string {
+  if (name.length > 253) {
+    throw new PhaseCapabilityError(`the clusterwide policy name ${name} is longer than 253 characters; shorten the namespace or service name`);
+  }
+  return name;
 }
 
 function isWholeWorld(peer: ResolvedPeer): boolean {

@@ -2,12 +2,13 @@ import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import {
   checkedName, clusterScoped, ecdsaP256, ISTIO_CSR_ROOTS, ISTIO_CSR_ROOTS_KEY, LINKERD_ISSUER_DURATION_MS, LINKERD_ISSUER_NAME,
-  LINKERD_ISSUER_RENEW_BEFORE_MS, LINKERD_TRUST_ROOTS, LINKERD_TRUST_ROOTS_KEY, namespaceNameSelector, rootBundleSources, rootOfTrust, RootOfTrust,
+  LINKERD_ISSUER_RENEW_BEFORE_MS, LINKERD_TRUST_ROOTS, LINKERD_TRUST_ROOTS_KEY, namespaceNameSelector, optional, pkiBindings, rootBundleSources,
+  rootOfTrust, RootOfTrust,
 } from './pki';
 import * as cm from '../../imports/cert-manager.io';
-import * as trust from '../../imports/trust.cert-manager.io';
 import { ServiceCatalog } from '../model/catalog';
 import { formatDuration } from '../model/duration';
+import { TargetPlatform } from '../model/releases';
 import { MANAGED_BY_LABELS } from '../phases/common';
 
 /** Props of {@link LinkerdIdentityCertificates}. */
@@ -42,7 +43,7 @@ export class LinkerdIdentityCertificates extends Construct {
     const namespace = model.linkerd.controlPlaneNamespace;
     // Linkerd checks that the issuer's name is identity.<control-plane ns>.<trust domain>.
     const identityName = `identity.${namespace}.${model.trustDomain}`;
-    this.issuerCertificate = new cm.Certificate(this, 'IssuerCertificate', {
+    this.issuerCertificate = new (pkiBindings(model.platform).Certificate)(this, 'IssuerCertificate', {
       metadata: { name: LINKERD_ISSUER_NAME, namespace, labels: { ...MANAGED_BY_LABELS } },
       spec: {
         isCa: true,
@@ -59,7 +60,7 @@ export class LinkerdIdentityCertificates extends Construct {
         issuerRef: { name: root.signingRootIssuer, kind: 'ClusterIssuer', group: 'cert-manager.io' },
       },
     });
-    this.trustRoots = rootsBundle(this, 'TrustRoots', LINKERD_TRUST_ROOTS, LINKERD_TRUST_ROOTS_KEY, namespace, root);
+    this.trustRoots = rootsBundle(this, 'TrustRoots', model.platform, { name: LINKERD_TRUST_ROOTS, key: LINKERD_TRUST_ROOTS_KEY, namespace }, root);
   }
 }
 
@@ -91,16 +92,19 @@ export class IstioIdentityCertificates extends Construct {
     if (!root) {
       return;
     }
-    this.trustRoots = rootsBundle(this, 'TrustRoots', ISTIO_CSR_ROOTS, ISTIO_CSR_ROOTS_KEY, root.namespace, root);
+    this.trustRoots = rootsBundle(this, 'TrustRoots', props.catalog._resolved.platform, { name: ISTIO_CSR_ROOTS, key: ISTIO_CSR_ROOTS_KEY, namespace: root.namespace }, root);
   }
 }
 
-function rootsBundle(scope: Construct, id: string, name: string, key: string, namespace: string, root: RootOfTrust): ApiObject {
-  return clusterScoped(new trust.Bundle(scope, id, {
+function rootsBundle(
+  scope: Construct, id: string, platform: TargetPlatform, target: { name: string; key: string; namespace: string }, root: RootOfTrust,
+): ApiObject {
+  const { name, key, namespace } = target;
+  return clusterScoped(new (pkiBindings(platform).Bundle)(scope, id, {
     metadata: { name: checkedName(name), labels: { ...MANAGED_BY_LABELS } },
     spec: {
       sources: rootBundleSources(root),
-      target: { configMap: { key }, namespaceSelector: namespaceNameSelector([namespace]) },
+      target: { configMap: { key }, ...optional('namespaceSelector', namespaceNameSelector(platform, [namespace])) },
     },
   }));
 }

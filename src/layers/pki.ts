@@ -6,8 +6,11 @@ import { ApiObject, Chart, JsonPatch } from 'cdk8s';
 import * as cm from '../../imports/cert-manager.io';
 import * as trust from '../../imports/trust.cert-manager.io';
 import { checkDns1123Subdomain } from '../model/names';
+import { NAMESPACE_NAME_LABEL } from '../model/peers';
+import { supports, TargetPlatform } from '../model/releases';
 import { ResolvedCatalog } from '../model/resolved';
 import { RootRotationStage } from '../model/types';
+import { bindingAt } from '../phases/plain-api-object';
 
 /** A self-signed root's own certificate in its Secret. */
 const ROOT_KEY = 'tls.crt';
@@ -73,9 +76,26 @@ export function ecdsaP256(rotationPolicy: cm.CertificateSpecPrivateKeyRotationPo
   return { algorithm: cm.CertificateSpecPrivateKeyAlgorithm.ECDSA, size: 256, rotationPolicy };
 }
 
-/** Selects namespaces by name (label set by the API server on every namespace). */
-export function namespaceNameSelector(namespaces: string[]): trust.BundleSpecTargetNamespaceSelector {
-  return { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values: [...namespaces] }] };
+/**
+ * Selects namespaces by name (label set by the API server on every namespace). trust-manager
+ * before 0.14 has `matchLabels` only (src/model/releases.ts): one namespace is still exact;
+ * for several there is no selector, and the public CA certificates go to every namespace
+ * (reported by src/phases/degradations.ts).
+ */
+export function namespaceNameSelector(platform: TargetPlatform, namespaces: string[]): trust.BundleSpecTargetNamespaceSelector | undefined {
+  if (supports(platform, 'trustManagerMatchExpressions')) {
+    return { matchExpressions: [{ key: NAMESPACE_NAME_LABEL, operator: 'In', values: [...namespaces] }] };
+  }
+  return namespaces.length === 1 ? { matchLabels: { [NAMESPACE_NAME_LABEL]: namespaces[0] } } : undefined;
+}
+
+/** The certificate bindings at the apiVersions the targeted cert-manager and trust-manager serve. */
+export function pkiBindings(platform: TargetPlatform) {
+  return {
+    Certificate: bindingAt(platform, 'Certificate.cert-manager.io', cm.Certificate),
+    ClusterIssuer: bindingAt(platform, 'ClusterIssuer.cert-manager.io', cm.ClusterIssuer),
+    Bundle: bindingAt(platform, 'Bundle.trust.cert-manager.io', trust.Bundle),
+  };
 }
 
 /** Guards object names derived from catalog values (the model validates those already). */
@@ -96,4 +116,9 @@ export function clusterScoped<T extends ApiObject>(obj: T): T {
     obj.addJsonPatch(JsonPatch.remove('/metadata/namespace'));
   }
   return obj;
+}
+
+/** `{ [key]: value }`, or nothing when the value is undefined (for spreading into props). */
+export function optional<K extends string, V>(key: K, value: V | undefined): { [k in K]?: V } {
+  return value === undefined ? {} : ({ [key]: value } as { [k in K]?: V });
 }

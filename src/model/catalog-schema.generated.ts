@@ -179,6 +179,10 @@ export const CATALOG_SCHEMA: any = {
           },
           "type": "array"
         },
+        "platform": {
+          "$ref": "#/definitions/PlatformSpec",
+          "description": "The releases the output targets (apiVersions, fields and semantics per release). Default: the current stable of each project (see `PlatformSpec`)."
+        },
         "readiness": {
           "$ref": "#/definitions/ReadinessSpec",
           "description": "Answers to the readiness questions (for `mesh-ladder assess`). Default: every answer \"no\" / 0."
@@ -665,6 +669,47 @@ export const CATALOG_SCHEMA: any = {
       "required": [
         "name"
       ],
+      "type": "object"
+    },
+    "PlatformSpec": {
+      "additionalProperties": false,
+      "description": "The releases the output targets, as `major.minor` strings (`'2.16'`). Each backend emits the apiVersions that release serves and degrades (and reports) or refuses what it lacks; `mesh-ladder targets` lists both. A release below a project's supported floor is refused.",
+      "properties": {
+        "certManager": {
+          "default": "1.16",
+          "description": "cert-manager release (supported from 1.14).",
+          "type": "string"
+        },
+        "cilium": {
+          "default": "1.16",
+          "description": "Cilium release (supported from 1.14).",
+          "type": "string"
+        },
+        "gatewayApi": {
+          "description": "The Gateway API release installed separately from the mesh (standard channel from 1.1, experimental before), for the linkerd phase's HTTPRoutes and GRPCRoutes (supported from 0.7). Default: the Gateway API the targeted Linkerd release installs (0.7 with 2.16 and 2.17, 1.1 with 2.18).",
+          "type": "string"
+        },
+        "istio": {
+          "default": "1.24",
+          "description": "Istio release (supported from 1.22).",
+          "type": "string"
+        },
+        "kubernetes": {
+          "default": "1.28",
+          "description": "Kubernetes release (supported from 1.22).",
+          "type": "string"
+        },
+        "linkerd": {
+          "default": "2.18",
+          "description": "Linkerd release (supported from 2.16).",
+          "type": "string"
+        },
+        "trustManager": {
+          "default": "0.14",
+          "description": "trust-manager release (supported from 0.12).",
+          "type": "string"
+        }
+      },
       "type": "object"
     },
     "PortProtocol": {

@@ -1,8 +1,8 @@
 import * as fs from 'fs';
 import { parseCatalogYaml, checkCatalogShape, decodeCatalogBytes, formatProblem, LocatedProblem, SourcePosition } from './catalog-loader';
-import { resolveCatalog } from './resolve';
+import { resolveCatalog, resolvePlatformSection } from './resolve';
 import { ResolvedCatalog, formatPath } from './resolved';
-import { CatalogSpec } from './types';
+import { CatalogSpec, PlatformSpec } from './types';
 
 /**
  * Thrown when a catalog is invalid. `problems` lists every error, each naming the field
@@ -89,6 +89,21 @@ export class ServiceCatalog {
       return field;
     }
     return `${at.file}${at.line === undefined ? '' : `:${at.line}${at.column === undefined ? '' : `:${at.column}`}`}: ${field}`;
+  }
+
+  /**
+   * The same catalog targeting other releases: `platform` fields replace the catalog's
+   * `platform` fields one by one.
+   * @param platform the releases to target (unset fields keep the catalog's)
+   */
+  public withPlatform(platform: PlatformSpec): ServiceCatalog {
+    const merged: PlatformSpec = { ...(this.spec.platform ?? {}), ...platform };
+    const { platform: resolved, issues } = resolvePlatformSection(merged);
+    const errors = issues.filter(i => i.severity === 'error');
+    if (errors.length > 0) {
+      throw new CatalogValidationError(errors.map(i => ({ ...i })));
+    }
+    return new ServiceCatalog({ ...this.spec, platform: merged }, { ...this._resolved, platform: resolved }, this.warnings, this.locate);
   }
 
   /**

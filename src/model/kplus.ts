@@ -60,6 +60,9 @@ export interface ServiceFromDeploymentOptions {
 /**
  * Builds service descriptions from cdk8s-plus objects, so an app that already defines its
  * workloads with cdk8s-plus does not describe selectors, ports and identities twice.
+ *
+ * Prefer the `Mesh` construct (`mesh.addWorkload(deployment, { service })`), which reads
+ * the same facts at synthesis, takes calls as handles and patches the pod templates.
  */
 export class ServiceDescription {
   /**

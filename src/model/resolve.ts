@@ -22,6 +22,7 @@ import {
   checkPortName,
   suggest,
 } from './names';
+import { atLeast, DEFAULT_PLATFORM, normalizeRelease, parseRelease, PLATFORM_PROJECTS, PlatformProject, PROJECT_RELEASES, TargetPlatform } from './releases';
 import {
   ExternalPort,
   formatPath,
@@ -62,6 +63,7 @@ import {
   L7Widening,
   MeshMode,
   PeerSpec,
+  PlatformSpec,
   PortProtocol,
   PortSpec,
   RootRotationSpec,
@@ -634,6 +636,7 @@ export function resolveCatalog(spec: CatalogSpec): { catalog?: ResolvedCatalog; 
   const peers = resolvePeers(issues, spec.peers, ingressController);
   const certificates = resolveCertificateDefaults(issues, spec);
   const phaseSettings = resolvePhaseSettings(issues, spec);
+  const platform = resolvePlatform(issues, spec.platform);
 
   // Pass 1: each service on its own.
   const drafts: ServiceDraft[] = [];
@@ -954,6 +957,7 @@ export function resolveCatalog(spec: CatalogSpec): { catalog?: ResolvedCatalog; 
     namespaces: [...namespaces.values()].sort((a, b) => compareStrings(a.name, b.name)),
     services,
     ...phaseSettings,
+    platform,
     service(id: string): ResolvedService {
       const found = index.get(id);
       if (!found) {
@@ -1707,5 +1711,59 @@ function resolvePhaseSettings(issues: Issues, spec: CatalogSpec): {
       trafficPolicy: resolveTrafficPolicy(issues, ['istio', 'trafficPolicy'], i.trafficPolicy),
       tracingSampling,
     },
+  };
+}
+
+/** Resolves a `platform` section alone (for `ServiceCatalog.withPlatform`). */
+export function resolvePlatformSection(spec: PlatformSpec | undefined): { platform: TargetPlatform; issues: ModelIssue[] } {
+  const issues = new Issues();
+  const platform = resolvePlatform(issues, spec);
+  return { platform, issues: issues.list };
+}
+
+/**
+ * The `platform` section: each release a `major.minor` string at or above the project's
+ * supported floor; unset projects get their default (src/model/releases.ts).
+ */
+function resolvePlatform(issues: Issues, spec: PlatformSpec | undefined): TargetPlatform {
+  if (spec === undefined) {
+    return DEFAULT_PLATFORM;
+  }
+  if (!isMapping(spec)) {
+    issues.error(['platform'], 'must be a mapping of project to release, e.g. {linkerd: "2.16"}');
+    return DEFAULT_PLATFORM;
+  }
+  const known = new Set<string>(PLATFORM_PROJECTS);
+  for (const key of Object.keys(spec)) {
+    if (!known.has(key)) {
+      issues.error(['platform', key], `unknown project; the platform names ${PLATFORM_PROJECTS.join(', ')}`);
+    }
+  }
+  const release = (project: PlatformProject): string | undefined => {
+    const value: unknown = (spec as Record<string, unknown>)[project];
+    if (value === undefined) {
+      return undefined;
+    }
+    const facts = PROJECT_RELEASES[project];
+    if (typeof value !== 'string' || parseRelease(value) === undefined) {
+      issues.error(['platform', project], `${show(value)} is not a release line of ${facts.name}: give "major.minor" as a quoted string, e.g. "${facts.default}"`);
+      return undefined;
+    }
+    const normalized = normalizeRelease(value);
+    if (!atLeast(normalized, facts.floor)) {
+      issues.error(['platform', project], `${facts.name} ${normalized} is below the supported floor ${facts.floor} (${facts.floorReason})`);
+      return undefined;
+    }
+    return normalized;
+  };
+  const gatewayApi = release('gatewayApi');
+  return {
+    kubernetes: release('kubernetes') ?? DEFAULT_PLATFORM.kubernetes,
+    cilium: release('cilium') ?? DEFAULT_PLATFORM.cilium,
+    linkerd: release('linkerd') ?? DEFAULT_PLATFORM.linkerd,
+    istio: release('istio') ?? DEFAULT_PLATFORM.istio,
+    certManager: release('certManager') ?? DEFAULT_PLATFORM.certManager,
+    trustManager: release('trustManager') ?? DEFAULT_PLATFORM.trustManager,
+    ...(gatewayApi !== undefined ? { gatewayApi } : {}),
   };
 }

@@ -4,6 +4,7 @@
  *
  * Internal (not part of the jsii API): plain TypeScript types, free to use unions.
  */
+import { TargetPlatform } from './releases';
 import { HttpMethod, L4Layer, L7Fallback, L7Widening, MeshMode, PortProtocol, RetryCondition, RootRotationStage } from './types';
 
 /** A service port with defaults applied. */
@@ -355,6 +356,8 @@ export interface ResolvedCatalog {
   /** Sorted by id. */
   readonly services: ResolvedService[];
   readonly readiness: ResolvedReadiness;
+  /** The releases the output targets, every project resolved. */
+  readonly platform: TargetPlatform;
   readonly cilium: ResolvedCiliumSettings;
   readonly linkerd: ResolvedLinkerdSettings;
   readonly istio: ResolvedIstioSettings;

@@ -962,6 +962,51 @@ export interface ReadinessSpec {
   readonly controlPlaneRunbooks?: boolean;
 }
 
+/**
+ * The releases the output targets, as `major.minor` strings (`'2.16'`). Each backend emits
+ * the apiVersions that release serves and degrades (and reports) or refuses what it lacks;
+ * `mesh-ladder targets` lists both. A release below a project's supported floor is refused.
+ */
+export interface PlatformSpec {
+  /**
+   * Kubernetes release (supported from 1.22).
+   * @default '1.28'
+   */
+  readonly kubernetes?: string;
+  /**
+   * Cilium release (supported from 1.14).
+   * @default '1.16'
+   */
+  readonly cilium?: string;
+  /**
+   * Linkerd release (supported from 2.16).
+   * @default '2.18'
+   */
+  readonly linkerd?: string;
+  /**
+   * Istio release (supported from 1.22).
+   * @default '1.24'
+   */
+  readonly istio?: string;
+  /**
+   * cert-manager release (supported from 1.14).
+   * @default '1.16'
+   */
+  readonly certManager?: string;
+  /**
+   * trust-manager release (supported from 0.12).
+   * @default '0.14'
+   */
+  readonly trustManager?: string;
+  /**
+   * The Gateway API release installed separately from the mesh (standard channel from 1.1,
+   * experimental before), for the linkerd phase's HTTPRoutes and GRPCRoutes (supported
+   * from 0.7).
+   * @default - the Gateway API the targeted Linkerd release installs (0.7 with 2.16 and 2.17, 1.1 with 2.18)
+   */
+  readonly gatewayApi?: string;
+}
+
 /** The whole description: cluster facts plus the services. */
 export interface CatalogSpec {
   /**
@@ -1040,6 +1085,11 @@ export interface CatalogSpec {
    * @default - defaults of each field
    */
   readonly istio?: IstioSettingsSpec;
+  /**
+   * The releases the output targets (apiVersions, fields and semantics per release).
+   * @default - the current stable of each project (see `PlatformSpec`)
+   */
+  readonly platform?: PlatformSpec;
   /** The services. */
   readonly services: ServiceSpec[];
 }

@@ -2,8 +2,9 @@
  * Small helpers every backend may use. Not a backend: it knows no mesh and imports
  * only the model, so backends stay independent of each other.
  */
+import { ServiceCatalog } from '../model/catalog';
 import { ResolvedService } from '../model/resolved';
-import { PortProtocol } from '../model/types';
+import { PlatformSpec, PortProtocol } from '../model/types';
 
 /** Label put on every object the library emits. */
 export const MANAGED_BY_LABELS: Readonly<Record<string, string>> = { 'app.kubernetes.io/managed-by': 'cdk8s-mesh-ladder' };
@@ -19,6 +20,11 @@ export function l4Protocol(protocol: PortProtocol): 'TCP' | 'UDP' {
 /** Labels of an object that belongs to a service. */
 export function serviceLabels(service: ResolvedService): Record<string, string> {
   return { ...MANAGED_BY_LABELS, [SERVICE_LABEL]: service.name };
+}
+
+/** Phase props with their `platform` override applied to the catalog (`ServiceCatalog.withPlatform`). */
+export function withTargetPlatform<P extends { readonly catalog: ServiceCatalog; readonly platform?: PlatformSpec }>(props: P): P {
+  return props.platform ? { ...props, catalog: props.catalog.withPlatform(props.platform) } : props;
 }
 
 /** Construct ids must be unique per scope; `/` is not allowed in them. */

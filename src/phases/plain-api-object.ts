@@ -14,6 +14,7 @@
  */
 import { ApiObject, App, Chart, ImplicitTokenResolver, Lazy, LazyResolver, NumberStringUnionResolver } from 'cdk8s';
 import { Construct } from 'constructs';
+import { apiVersionFor, EmittedKind, TargetPlatform } from '../model/releases';
 
 /** A generated binding class: `new Binding(scope, id, props)`, with a static `GVK`. */
 type BindingClass = new (scope: Construct, id: string, props: any) => ApiObject;
@@ -53,6 +54,53 @@ export function plainDataApiObject<C extends BindingClass>(binding: C, propsToJs
   }
   Object.defineProperty(PlainDataApiObject, 'name', { value: binding.name });
   return PlainDataApiObject as unknown as C;
+}
+
+/** Marks a binding subclass made by `atApiVersion` with the apiVersion it emits. */
+const API_VERSION_AT_RELEASE = Symbol('apiVersion at the targeted release');
+const bindingsAtVersion = new WeakMap<object, Map<string, BindingClass>>();
+
+/**
+ * The generated binding `binding` emitting `apiVersion` instead of the version it was
+ * generated for (same group and kind): for a release that serves the kind at another
+ * version with the same fields the library sets (the release facts in
+ * src/model/releases.ts say which version; validation against that release's schemas
+ * proves the fields). The binding itself when the versions agree.
+ */
+export function atApiVersion<C extends BindingClass>(binding: C, apiVersion: string): C {
+  const gvk = (binding as unknown as { GVK: { apiVersion: string; kind: string } }).GVK;
+  if (gvk.apiVersion === apiVersion) {
+    return binding;
+  }
+  const groupOf = (v: string) => (v.includes('/') ? v.slice(0, v.lastIndexOf('/')) : '');
+  if (groupOf(gvk.apiVersion) !== groupOf(apiVersion)) {
+    throw new Error(`atApiVersion: ${gvk.kind} ${gvk.apiVersion} cannot be emitted as ${apiVersion} (another group)`);
+  }
+  let byVersion = bindingsAtVersion.get(binding);
+  if (!byVersion) {
+    byVersion = new Map();
+    bindingsAtVersion.set(binding, byVersion);
+  }
+  let versioned = byVersion.get(apiVersion);
+  if (!versioned) {
+    const Base = binding as BindingClass;
+    class BindingAtVersion extends Base {
+      public constructor(scope: Construct, id: string, props: Record<string, unknown> = {}) {
+        super(scope, id, props);
+        (this as { apiVersion: string }).apiVersion = apiVersion;
+      }
+
+      public toJson(): any {
+        // Spreading keeps the key order: apiVersion stays first.
+        return { ...super.toJson(), apiVersion };
+      }
+    }
+    Object.defineProperty(BindingAtVersion, 'name', { value: binding.name });
+    Object.defineProperty(BindingAtVersion, API_VERSION_AT_RELEASE, { value: apiVersion });
+    versioned = BindingAtVersion;
+    byVersion.set(apiVersion, versioned);
+  }
+  return versioned as C;
 }
 
 /**
@@ -106,10 +154,22 @@ const manifestByClass = new WeakMap<object, ((resolved: unknown) => any) | null>
  * Anything else (hand-written classes, instrumented or minified code) gets null.
  */
 function generatedManifest(obj: ApiObject): ((resolved: unknown) => any) | null {
-  const binding = obj.constructor as unknown as { GVK?: unknown; manifest?: (props: unknown) => any; prototype: object };
+  return classManifest(obj.constructor);
+}
+
+function classManifest(cls: unknown): ((resolved: unknown) => any) | null {
+  const binding = cls as { GVK?: unknown; manifest?: (props: unknown) => any; prototype: object; [API_VERSION_AT_RELEASE]?: string };
   let manifest = manifestByClass.get(binding);
   if (manifest === undefined) {
     manifest = null;
+    const atRelease = Object.prototype.hasOwnProperty.call(binding, API_VERSION_AT_RELEASE) ? binding[API_VERSION_AT_RELEASE] : undefined;
+    if (atRelease !== undefined) {
+      // A binding at another served version (`atApiVersion`): the parent's manifest, re-versioned.
+      const parent = classManifest(Object.getPrototypeOf(binding));
+      manifest = parent === null ? null : (resolved: unknown) => ({ ...parent(resolved), apiVersion: atRelease });
+      manifestByClass.set(binding, manifest);
+      return manifest;
+    }
     const toJson = Object.prototype.hasOwnProperty.call(binding.prototype, 'toJson') ? (binding.prototype as { toJson: () => unknown }).toJson : undefined;
     if (Object.getPrototypeOf(binding) === ApiObject && binding.GVK && typeof binding.manifest === 'function' && toJson) {
       const a = GENERATED_TO_JSON.exec(toJson.toString());
@@ -217,4 +277,12 @@ function plainJson(value: unknown, sortKeys: boolean): unknown {
     }
   }
   return out;
+}
+
+/**
+ * The binding to emit `kind` with at the targeted platform: `binding` at the apiVersion
+ * the release facts (src/model/releases.ts) give for that platform.
+ */
+export function bindingAt<C extends BindingClass>(platform: TargetPlatform, kind: EmittedKind, binding: C): C {
+  return atApiVersion(binding, apiVersionFor(platform, kind));
 }

@@ -1,6 +1,6 @@
 import * as path from 'path';
 import {
-  collectHttpRoutes, effectiveRetries, formatLintText, LINT_RULES, lintManifests, routeIsIdempotent,
+  collectHttpRoutes, effectiveRetries, formatLintText, LINT_RULES, lintManifests, MAX_RETRIES_LINT_FLOOR, routeIsIdempotent,
 } from '../../src/analysis/lint';
 import { ServiceCatalog } from '../../src/model/catalog';
 import { HttpMethod, PortProtocol } from '../../src/model/types';
@@ -23,6 +23,7 @@ describe('the rule set', () => {
       ['retry-non-idempotent', 'error'],
       ['fault-with-retries-or-timeout', 'warning'],
       ['retry-budget-exceeds-timeout', 'warning'],
+      ['max-retries-caps-route-retries', 'warning'],
     ]);
     expect(LINT_RULES.every(r => r.description.length > 20)).toBe(true);
   });
@@ -156,5 +157,40 @@ describe('on the istio phase\'s output', () => {
       ['retry-budget-exceeds-timeout', 'shop/api', 'tight'],
     ]);
     expect(formatLintText(report)).toMatch(/^warning fault-with-retries-or-timeout VirtualService shop\/api route chaos: .*Fix: /m);
+  });
+});
+
+describe('max-retries-caps-route-retries (Envoy max_retries: concurrent retries to the host from all callers)', () => {
+  const dr = (maxRetries: number): Manifest => ({
+    apiVersion: 'networking.istio.io/v1',
+    kind: 'DestinationRule',
+    metadata: { name: 'api', namespace: 'shop' },
+    spec: { host: 'api.shop.svc.cluster.local', trafficPolicy: { connectionPool: { http: { maxRetries } } } },
+  });
+  const retried = vs([{ name: 'get', match: [{ method: { exact: 'GET' } }], route: dest, retries: { attempts: 3, retryOn: 'connect-failure' } }]);
+  const notRetried = vs([{ name: 'get', match: [{ method: { exact: 'GET' } }], route: dest, retries: { attempts: 0 } }]);
+
+  test('a small cap on a host whose routes retry warns, naming the routes; a cap of 10 or more, or no retried route, does not', () => {
+    const findings = lintManifests([retried, dr(3)]).findings.filter(f => f.rule === 'max-retries-caps-route-retries');
+    expect(findings).toEqual([expect.objectContaining({
+      severity: 'warning',
+      subject: 'DestinationRule shop/api',
+      message: expect.stringContaining('maxRetries 3 is Envoy\'s cap on retries in flight to api.shop.svc.cluster.local from all callers at once, not a per-request count: under load, retries of get beyond 3'),
+    })]);
+    expect(lintManifests([retried, dr(MAX_RETRIES_LINT_FLOOR)]).findings.filter(f => f.rule === 'max-retries-caps-route-retries')).toEqual([]);
+    expect(lintManifests([notRetried, dr(1)]).findings.filter(f => f.rule === 'max-retries-caps-route-retries')).toEqual([]);
+  });
+
+  test('from the catalog: istio.trafficPolicy.maxRetries 2 with a retried route warns on that service only', () => {
+    const catalog = ServiceCatalog.fromSpec({
+      namespace: 'shop',
+      istio: { trafficPolicy: { maxRetries: 2 } },
+      services: [
+        { name: 'api', ports: [{ name: 'http', port: 80, protocol: PortProtocol.HTTP }], routes: [{ name: 'get', http: { method: HttpMethod.GET, path: '/x' }, retries: { attempts: 2 } }] },
+        { name: 'web', ports: [{ name: 'http', port: 80, protocol: PortProtocol.HTTP }] },
+      ],
+    });
+    const findings = lintManifests(synthIstio(catalog), { catalog: catalog._resolved }).findings.filter(f => f.rule === 'max-retries-caps-route-retries');
+    expect(findings.map(f => [f.subject, f.service])).toEqual([['DestinationRule shop/api', 'shop/api']]);
   });
 });

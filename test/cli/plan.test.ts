@@ -14,10 +14,11 @@ describe('mesh-ladder plan', () => {
     expect(code).toBe(0);
     expect(stdout).toMatch(/^plan baseline -> cilium: 2 steps, \d+ declared flows must hold at every step/);
     expect(stdout).toMatch(/^step\s+enforced by\s+objects\s+added\s+removed\s+declared\s+allowed\s+missing\s+beyond ends/m);
-    // Step 1 re-labels the certificate objects (phase label cilium): 24 Cilium policies + 23 certificate objects.
-    expect(stdout).toMatch(/^01-add-cilium\s+networkpolicy \+ cilium\s+70\s+47\s+0\s+\d+\s+\d+\s+0\s+0\s.*OK$/m);
+    // Step 1 re-labels the certificate objects (phase label cilium): 25 Cilium policies (one
+    // clusterwide, for the namespace-label peer) + 23 certificate objects.
+    expect(stdout).toMatch(/^01-add-cilium\s+networkpolicy \+ cilium\s+71\s+48\s+0\s+\d+\s+\d+\s+0\s+0\s.*OK$/m);
     // Only the NetworkPolicies go: the certificates and their root stay across the migration.
-    expect(stdout).toMatch(/^02-remove-baseline\s+cilium\s+47\s+0\s+23\s.*OK$/m);
+    expect(stdout).toMatch(/^02-remove-baseline\s+cilium\s+48\s+0\s+23\s.*OK$/m);
     expect(stdout).toMatch(/plan: OK\n$/);
     expect(fs.readdirSync(out).sort()).toEqual(['00-start-baseline', '01-add-cilium', '02-remove-baseline', 'RUNBOOK.md']);
     const step1 = path.join(out, '01-add-cilium');

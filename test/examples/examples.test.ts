@@ -99,10 +99,11 @@ describe('shop example', () => {
     // root rotation is a procedure in progress, not the shop's steady state (the time proof
     // and docs/certificates.md walk the shop through one). A per-service traffic policy is
     // Istio's alone (Linkerd has no connection pools and would warn): the shop sets the
-    // catalog-wide one, test/phases/istio covers the override.
+    // catalog-wide one, test/phases/istio covers the override. A Gateway API installed apart
+    // from the mesh is not the shop's case: it uses the one its Linkerd release installs.
     expect(unused.sort()).toEqual([
       'CertificateDefaultsSpec.issuerRef', 'CertificateDefaultsSpec.rootRotation',
-      'IssuerRefSpec.group', 'IssuerRefSpec.kind', 'IssuerRefSpec.name',
+      'IssuerRefSpec.group', 'IssuerRefSpec.kind', 'IssuerRefSpec.name', 'PlatformSpec.gatewayApi',
       'RootRotationSpec.nextRoot', 'RootRotationSpec.overlap', 'RootRotationSpec.stage',
       'ServiceSpec.trafficPolicy',
     ]);

@@ -32,7 +32,7 @@ describe('the mesh-ladder Action', () => {
     expect(Object.keys(action.inputs).sort()).toEqual(['base', 'base-phase', 'catalog', 'comment', 'fail', 'github-token', 'manifests', 'mesh-ladder', 'phase', 'upload-sarif']);
   });
 
-  test('a pull request adding a call: one report (diff first, checks folded), SARIF per run, exit 0', () => {
+  test('a pull request adding a call: one report (diff first, checks folded), SARIF per command, exit 0', () => {
     const repo = tmpDir('mesh-ladder-action-');
     const catalog = path.join(repo, 'catalog.yaml');
     fs.writeFileSync(catalog, MINIMAL);
@@ -65,10 +65,10 @@ describe('the mesh-ladder Action', () => {
     expect(report.split('\n').slice(0, 2)).toEqual(['<!-- mesh-ladder-report -->', '# mesh-ladder: OK']);
     // The call, and the new service's DNS (53/TCP, 53/UDP): all declared.
     expect(report).toContain('| baseline | +3 -0 | +0 -0 | 3 | 0 | 0 |');
-    expect(report.indexOf('## mesh-ladder diff: OK')).toBeLessThan(report.indexOf('<summary>check baseline: OK</summary>'));
+    expect(report.indexOf('## mesh-ladder diff: OK')).toBeLessThan(report.indexOf('<summary>check: OK</summary>'));
     expect(report).toContain('| + | declared | `default/web` | `default/cache` | 6379/TCP | declared | call default/web -&gt; default/cache |');
 
-    expect(fs.readdirSync(path.join(out, 'sarif')).sort()).toEqual(['check-baseline.sarif', 'diff.sarif']);
+    expect(fs.readdirSync(path.join(out, 'sarif')).sort()).toEqual(['check.sarif', 'diff.sarif']);
     const diff = JSON.parse(fs.readFileSync(path.join(out, 'sarif', 'diff.sarif'), 'utf8'));
     expect(sarifErrors(diff)).toEqual([]);
     const added = diff.runs[0].results.find((r: any) => r.message.text.includes('default/web -> default/cache'));
@@ -80,6 +80,6 @@ describe('the mesh-ladder Action', () => {
       artifactLocation: { uri: 'catalog.yaml', uriBaseId: '%SRCROOT%' },
       region: { startLine: line + 1, startColumn: lines[line].indexOf('{ service: cache }') + 1 },
     });
-    expect(sarifErrors(JSON.parse(fs.readFileSync(path.join(out, 'sarif', 'check-baseline.sarif'), 'utf8')))).toEqual([]);
+    expect(sarifErrors(JSON.parse(fs.readFileSync(path.join(out, 'sarif', 'check.sarif'), 'utf8')))).toEqual([]);
   });
 });

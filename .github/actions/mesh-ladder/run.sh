@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The mesh-ladder GitHub Action's work, runnable anywhere (CI, a laptop, a test):
-#   - `mesh-ladder check` of every phase asked for: Markdown for the report, SARIF per phase;
+#   - `mesh-ladder check` of every phase asked for: Markdown for the report, and SARIF;
 #   - with a base revision, `mesh-ladder diff --base <ref>`: Markdown first in the report,
 #     SARIF next to the check's;
 #   - one Markdown report (<out>/report.md) whose first line marks it for a sticky comment;
@@ -25,12 +25,6 @@ MESH_LADDER="${MESH_LADDER:-npx --no-install mesh-ladder}"
 OUT_DIR="${OUT_DIR:-${RUNNER_TEMP:-.}/mesh-ladder-report}"
 MARKER='<!-- mesh-ladder-report -->'
 
-if [ "$PHASE" = "all" ]; then
-  PHASES=(baseline cilium linkerd istio)
-else
-  IFS=',' read -r -a PHASES <<<"$PHASE"
-fi
-
 rm -rf "$OUT_DIR"
 mkdir -p "$OUT_DIR/sarif"
 WORST=0
@@ -44,19 +38,18 @@ run() {
   return "$code"
 }
 
-CHECKS=""
-for phase in "${PHASES[@]}"; do
-  verdict=OK
-  run "$OUT_DIR/check-$phase.md" check "$CATALOG" --phase "$phase" --format markdown || verdict=FAIL
-  run "$OUT_DIR/sarif/check-$phase.sarif" check "$CATALOG" --phase "$phase" --format sarif || true
-  CHECKS+="<details>
-<summary>check ${phase}: ${verdict}</summary>
+# One check of every phase asked for: a summary line per phase, each phase folded (Markdown);
+# one SARIF log with a result per finding.
+verdict=OK
+run "$OUT_DIR/check.md" check "$CATALOG" --phase "$PHASE" --format markdown || verdict=FAIL
+run "$OUT_DIR/sarif/check.sarif" check "$CATALOG" --phase "$PHASE" --format sarif || true
+CHECKS="<details>
+<summary>check: ${verdict}</summary>
 
-$(cat "$OUT_DIR/check-$phase.md")
+$(cat "$OUT_DIR/check.md")
 
 </details>
 "
-done
 
 DIFF=""
 if [ -n "${BASE_REF:-}" ]; then
@@ -72,7 +65,7 @@ if [ "$WORST" -eq 0 ]; then VERDICT=OK; else VERDICT=FAIL; fi
   echo "$MARKER"
   echo "# mesh-ladder: ${VERDICT}"
   echo
-  echo "Catalog \`${CATALOG}\`, phases: ${PHASES[*]}${BASE_REF:+, compared with \`${BASE_REF}\`}."
+  echo "Catalog \`${CATALOG}\`, phases: ${PHASE}${BASE_REF:+, compared with \`${BASE_REF}\`}."
   echo
   if [ -n "$DIFF" ]; then echo "$DIFF"; echo; fi
   echo "$CHECKS"

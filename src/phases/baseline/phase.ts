@@ -4,12 +4,19 @@ import { BaselineCertificates } from '../../layers/certificates';
 import { NamespaceLayer } from '../../layers/namespaces';
 import { NetworkPolicyLayer } from '../../layers/network-policy';
 import { ServiceCatalog } from '../../model/catalog';
+import { PlatformSpec } from '../../model/types';
+import { withTargetPlatform } from '../common';
 import { checkRequestRouting } from '../request-routing';
 
 /** Properties of `BaselinePhase`. */
 export interface BaselinePhaseProps extends BaselinePhaseOptions {
   /** The validated service catalog. */
   readonly catalog: ServiceCatalog;
+  /**
+   * The releases to target, field by field over the catalog's `platform` section.
+   * @default - the catalog's `platform`
+   */
+  readonly platform?: PlatformSpec;
 }
 
 /**
@@ -33,8 +40,9 @@ export class BaselinePhase extends Construct {
   /** What the catalog chose to leave out here (request-level settings, `l7Fallback: skip`). */
   public readonly notes: string[];
 
-  public constructor(scope: Construct, id: string, props: BaselinePhaseProps) {
+  public constructor(scope: Construct, id: string, given: BaselinePhaseProps) {
     super(scope, id);
+    const props = withTargetPlatform(given);
     this.notes = checkRequestRouting(props.catalog._resolved, { phase: 'baseline', reason: 'NetworkPolicy works on connections, not requests', headerRoutes: false, faults: false });
     if (props.namespaces ?? true) {
       this.namespaces = new NamespaceLayer(this, 'namespaces', { catalog: props.catalog });

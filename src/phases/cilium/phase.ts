@@ -4,12 +4,19 @@ import { BaselineCertificates } from '../../layers/certificates';
 import { CiliumPolicyLayer } from '../../layers/cilium';
 import { NamespaceLayer } from '../../layers/namespaces';
 import { ServiceCatalog } from '../../model/catalog';
+import { PlatformSpec } from '../../model/types';
+import { withTargetPlatform } from '../common';
 import { checkRequestRouting } from '../request-routing';
 
 /** Properties of `CiliumPhase`. */
 export interface CiliumPhaseProps extends CiliumPhaseOptions {
   /** The validated service catalog. */
   readonly catalog: ServiceCatalog;
+  /**
+   * The releases to target, field by field over the catalog's `platform` section.
+   * @default - the catalog's `platform`
+   */
+  readonly platform?: PlatformSpec;
 }
 
 /**
@@ -37,8 +44,9 @@ export class CiliumPhase extends Construct {
   /** What the catalog chose to leave out here (request-level settings, `l7Fallback: skip`). */
   public readonly notes: string[];
 
-  public constructor(scope: Construct, id: string, props: CiliumPhaseProps) {
+  public constructor(scope: Construct, id: string, given: CiliumPhaseProps) {
     super(scope, id);
+    const props = withTargetPlatform(given);
     this.notes = checkRequestRouting(props.catalog._resolved, { phase: 'cilium', reason: 'Cilium enforces policy but routes no request', headerRoutes: false, faults: false });
     if (props.namespaces ?? true) {
       this.namespaces = new NamespaceLayer(this, 'namespaces', { catalog: props.catalog });

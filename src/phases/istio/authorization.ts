@@ -11,6 +11,7 @@ import { widerEnforcementAllowed } from '../../model/route-forms';
 import { RouteLimited, routesOnPort } from '../../model/routes';
 import { L4Layer, MeshMode, PortProtocol } from '../../model/types';
 import { constructId, MANAGED_BY_LABELS, PhaseCapabilityError, serviceLabels } from '../common';
+import { bindingAt } from '../plain-api-object';
 
 /** Properties of `IstioAuthorizationPolicies`. */
 export interface IstioAuthorizationPoliciesProps {
@@ -98,6 +99,7 @@ export class IstioAuthorizationPolicies extends Construct {
 
   public constructor(scope: Construct, id: string, props: IstioAuthorizationPoliciesProps) {
     super(scope, id);
+    const AuthorizationPolicyAtRelease = bindingAt(props.catalog._resolved.platform, 'AuthorizationPolicy.security.istio.io', sec.AuthorizationPolicy);
     const model = props.catalog._resolved;
     const dryRun = (props.mode ?? model.istio.mode) !== MeshMode.ENFORCED;
     const l4 = props.l4 ?? model.istio.l4;
@@ -136,7 +138,7 @@ export class IstioAuthorizationPolicies extends Construct {
       ...[...peerGrants.values()].filter(g => g.namespace === namespace).map(g => peerPolicyName(g.peer))];
 
     for (const ns of [...owned].sort()) {
-      this.byNamespace.set(ns, new sec.AuthorizationPolicy(this, constructId(ns, ALLOW_NOTHING_NAME), {
+      this.byNamespace.set(ns, new AuthorizationPolicyAtRelease(this, constructId(ns, ALLOW_NOTHING_NAME), {
         metadata: { name: ALLOW_NOTHING_NAME, namespace: ns, labels: { ...MANAGED_BY_LABELS }, ...(annotations ? { annotations } : {}) },
         spec: { action: sec.AuthorizationPolicySpecAction.ALLOW },
       }));
@@ -147,7 +149,7 @@ export class IstioAuthorizationPolicies extends Construct {
       const grants = serviceGrants.get(service.id)!;
       this.serviceGrants(context, service, grants, problems);
       const rules = grants.rules();
-      this.byService.set(service.id, new sec.AuthorizationPolicy(this, constructId(service.id), {
+      this.byService.set(service.id, new AuthorizationPolicyAtRelease(this, constructId(service.id), {
         metadata: {
           name: perServiceName(service, reserved(service.namespace)),
           namespace: service.namespace,
@@ -178,7 +180,7 @@ export class IstioAuthorizationPolicies extends Construct {
     const peerScope = new Construct(this, 'peers');
     for (const { namespace, peer, grants } of [...peerGrants.values()].sort((a, b) => compareText(`${a.namespace}|${a.peer.name}`, `${b.namespace}|${b.peer.name}`))) {
       const name = peerPolicyName(peer);
-      this.byPeer.set(`${namespace}/${peer.name}`, new sec.AuthorizationPolicy(peerScope, constructId(namespace, peer.name), {
+      this.byPeer.set(`${namespace}/${peer.name}`, new AuthorizationPolicyAtRelease(peerScope, constructId(namespace, peer.name), {
         metadata: { name, namespace, labels: { ...MANAGED_BY_LABELS }, ...(annotations ? { annotations } : {}) },
         spec: {
           ...(Object.keys(peer.selector).length > 0 ? { selector: { matchLabels: { ...peer.selector } } } : {}),

@@ -7,6 +7,7 @@ import { ServiceCatalog } from '../../model/catalog';
 import { formatSeconds } from '../../model/duration';
 import { ResolvedTrafficPolicy } from '../../model/resolved';
 import { constructId, serviceLabels } from '../common';
+import { bindingAt } from '../plain-api-object';
 
 /** Properties of `IstioDestinationRules`. */
 export interface IstioDestinationRulesProps {
@@ -27,13 +28,14 @@ export class IstioDestinationRules extends Construct {
 
   public constructor(scope: Construct, id: string, props: IstioDestinationRulesProps) {
     super(scope, id);
+    const DestinationRuleAtRelease = bindingAt(props.catalog._resolved.platform, 'DestinationRule.networking.istio.io', istio.DestinationRule);
     const model = props.catalog._resolved;
     for (const service of model.services) {
       if (service.clientOnly) {
         continue;
       }
       const p: Required<ResolvedTrafficPolicy> = { ...DEFAULT_TRAFFIC_POLICY, ...model.istio.trafficPolicy, ...service.trafficPolicy };
-      this.byService.set(service.id, new istio.DestinationRule(this, constructId(service.id), {
+      this.byService.set(service.id, new DestinationRuleAtRelease(this, constructId(service.id), {
         metadata: { name: service.name, namespace: service.namespace, labels: serviceLabels(service) },
         spec: {
           host: serviceHost(model, service),

@@ -5,6 +5,7 @@ import * as sec from '../../../imports/security.istio.io';
 import { ServiceCatalog } from '../../model/catalog';
 import { MeshMode } from '../../model/types';
 import { constructId, MANAGED_BY_LABELS, serviceLabels } from '../common';
+import { bindingAt } from '../plain-api-object';
 
 /** Properties of `IstioPeerAuthentications`. */
 export interface IstioPeerAuthenticationsProps {
@@ -35,13 +36,14 @@ export class IstioPeerAuthentications extends Construct {
 
   public constructor(scope: Construct, id: string, props: IstioPeerAuthenticationsProps) {
     super(scope, id);
+    const PeerAuthenticationAtRelease = bindingAt(props.catalog._resolved.platform, 'PeerAuthentication.security.istio.io', sec.PeerAuthentication);
     const model = props.catalog._resolved;
     const mode = (props.mode ?? model.istio.mode) === MeshMode.ENFORCED
       ? sec.PeerAuthenticationSpecMtlsMode.STRICT
       : sec.PeerAuthenticationSpecMtlsMode.PERMISSIVE;
     const owned = new Set(model.namespaces.filter(n => n.owned).map(n => n.name));
     for (const ns of [...owned].sort()) {
-      this.byNamespace.set(ns, new sec.PeerAuthentication(this, constructId(ns, 'default'), {
+      this.byNamespace.set(ns, new PeerAuthenticationAtRelease(this, constructId(ns, 'default'), {
         metadata: { name: NAMESPACE_DEFAULT_NAME, namespace: ns, labels: { ...MANAGED_BY_LABELS } },
         spec: { mtls: { mode } },
       }));
@@ -58,7 +60,7 @@ export class IstioPeerAuthentications extends Construct {
       const portLevelMtls = plaintextPorts.length > 0
         ? Object.fromEntries(plaintextPorts.map(p => [String(p), { mode: sec.PeerAuthenticationSpecPortLevelMtlsMode.PERMISSIVE }]))
         : undefined;
-      this.byService.set(service.id, new sec.PeerAuthentication(this, constructId(service.id), {
+      this.byService.set(service.id, new PeerAuthenticationAtRelease(this, constructId(service.id), {
         metadata: { name: perServiceName(service, [NAMESPACE_DEFAULT_NAME]), namespace: service.namespace, labels: serviceLabels(service) },
         spec: {
           selector: { matchLabels: { ...service.selector } },

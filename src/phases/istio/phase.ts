@@ -15,13 +15,18 @@ import { MeshDataPlaneOptions } from '../../layers/mesh-options';
 import { NamespaceLayer } from '../../layers/namespaces';
 import { NetworkPolicyLayer } from '../../layers/network-policy';
 import { ServiceCatalog } from '../../model/catalog';
-import { L4Layer } from '../../model/types';
-import { PhaseCapabilityError } from '../common';
+import { L4Layer, PlatformSpec } from '../../model/types';
+import { PhaseCapabilityError, withTargetPlatform } from '../common';
 
 /** Properties of `IstioPhase`. */
 export interface IstioPhaseProps extends IstioPhaseOptions {
   /** The validated service catalog. */
   readonly catalog: ServiceCatalog;
+  /**
+   * The releases to target, field by field over the catalog's `platform` section.
+   * @default - the catalog's `platform`
+   */
+  readonly platform?: PlatformSpec;
 }
 
 /** istiod's pod labels in a default installation. */
@@ -81,8 +86,9 @@ export class IstioPhase extends Construct {
   /** What the phase enforces only partly (route limits enforced wider, where the catalog allows it). */
   public readonly warnings: string[];
 
-  public constructor(scope: Construct, id: string, props: IstioPhaseProps) {
+  public constructor(scope: Construct, id: string, given: IstioPhaseProps) {
     super(scope, id);
+    const props = withTargetPlatform(given);
     const catalog = props.catalog;
     const settings = catalog._resolved.istio;
     const mode = props.mode ?? settings.mode;

@@ -24,6 +24,7 @@ import { uriMatches } from './paths';
 import * as istio from '../../../imports/networking.istio.io';
 import { formatSeconds } from '../../model/duration';
 import { PRE_REQUEST_CONDITIONS } from '../../model/idempotency';
+import { DEFAULT_PLATFORM, supports, TargetPlatform } from '../../model/releases';
 import { ResolvedCatalog, ResolvedFault, ResolvedRoute, ResolvedService, ResolvedVersion } from '../../model/resolved';
 import { RetryCondition } from '../../model/types';
 
@@ -44,15 +45,33 @@ export const ENVOY_RETRY_ON: Readonly<Record<RetryCondition, string>> = {
 /** Retries switched off explicitly (Istio drops the retry policy when attempts is 0). */
 export const NO_RETRIES: istio.VirtualServiceSpecHttpRetries = { attempts: 0 };
 
-/** The explicit retry block of a route. */
-export function routeRetries(route: ResolvedRoute): istio.VirtualServiceSpecHttpRetries {
+/**
+ * The retry conditions of a route the targeted Istio release does not accept: istiod's
+ * webhook rejects the whole VirtualService for an unknown `retryOn` value, and the service
+ * then gets Istio's implicit default retries (src/model/releases.ts,
+ * `istioResetBeforeRequest`: from 1.23).
+ */
+export function unsupportedRetryConditions(route: ResolvedRoute, platform: TargetPlatform): RetryCondition[] {
+  const r = route.retries;
+  if (!r || r.attempts <= 0 || supports(platform, 'istioResetBeforeRequest')) {
+    return [];
+  }
+  return r.on.filter(c => c === RetryCondition.RESET_BEFORE_REQUEST);
+}
+
+/**
+ * The explicit retry block of a route, with only the conditions the targeted Istio
+ * release accepts (`attempts: 0` when none is left).
+ */
+export function routeRetries(route: ResolvedRoute, platform: TargetPlatform = DEFAULT_PLATFORM): istio.VirtualServiceSpecHttpRetries {
   const r = route.retries;
   if (!r || r.attempts <= 0) {
     return NO_RETRIES;
   }
+  const unsupported = new Set(unsupportedRetryConditions(route, platform));
   // The model refuses unsafe conditions on non-idempotent routes; filter anyway so this
   // promise does not depend on validation elsewhere.
-  const on = route.idempotent ? r.on : r.on.filter(c => PRE_REQUEST_CONDITIONS.has(c));
+  const on = (route.idempotent ? r.on : r.on.filter(c => PRE_REQUEST_CONDITIONS.has(c))).filter(c => !unsupported.has(c));
   if (on.length === 0) {
     return NO_RETRIES;
   }
@@ -235,7 +254,7 @@ function routeBlock(
       ...(match ? { match } : {}),
       ...(r.fault && Object.keys(faultHeaders).length === 0 ? { fault: routeFault(r.fault) } : {}),
       route: clone(destinations),
-      retries: routeRetries(r),
+      retries: routeRetries(r, catalog.platform),
       ...(timeout ? { timeout } : {}),
     });
   }

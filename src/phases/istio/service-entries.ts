@@ -4,6 +4,7 @@ import { planServiceEntries, PlannedServiceEntry } from './egress-plan';
 import * as istio from '../../../imports/networking.istio.io';
 import { ServiceCatalog } from '../../model/catalog';
 import { constructId, MANAGED_BY_LABELS } from '../common';
+import { bindingAt } from '../plain-api-object';
 
 /** Properties of `IstioServiceEntries`. */
 export interface IstioServiceEntriesProps {
@@ -31,9 +32,10 @@ export class IstioServiceEntries extends Construct {
 
   public constructor(scope: Construct, id: string, props: IstioServiceEntriesProps) {
     super(scope, id);
+    const ServiceEntryAtRelease = bindingAt(props.catalog._resolved.platform, 'ServiceEntry.networking.istio.io', istio.ServiceEntry);
     this._entries = planServiceEntries(props.catalog._resolved);
     for (const e of this._entries) {
-      this.byKey.set(`${e.namespace}/${e.name}`, new istio.ServiceEntry(this, constructId(e.namespace, e.name), {
+      this.byKey.set(`${e.namespace}/${e.name}`, new ServiceEntryAtRelease(this, constructId(e.namespace, e.name), {
         metadata: { name: e.name, namespace: e.namespace, labels: { ...MANAGED_BY_LABELS } },
         spec: {
           hosts: [e.host],

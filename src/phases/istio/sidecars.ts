@@ -8,6 +8,7 @@ import * as istio from '../../../imports/networking.istio.io';
 import { ServiceCatalog } from '../../model/catalog';
 import { ResolvedCatalog, ResolvedPeer, ResolvedService, ResolvedVersion } from '../../model/resolved';
 import { constructId, MANAGED_BY_LABELS, serviceLabels } from '../common';
+import { bindingAt } from '../plain-api-object';
 
 /** Properties of `IstioSidecars`. */
 export interface IstioSidecarsProps {
@@ -48,6 +49,7 @@ export class IstioSidecars extends Construct {
 
   public constructor(scope: Construct, id: string, props: IstioSidecarsProps) {
     super(scope, id);
+    const SidecarAtRelease = bindingAt(props.catalog._resolved.platform, 'Sidecar.networking.istio.io', istio.Sidecar);
     const model = props.catalog._resolved;
     const sidecarScope = props.scope ?? SidecarScope.SERVICE;
     const base = [`${model.istio.controlPlaneNamespace}/*`, `${model.dns.namespace}/*`];
@@ -58,7 +60,7 @@ export class IstioSidecars extends Construct {
     for (const ns of [...owned].sort()) {
       const members = model.services.filter(s => s.namespace === ns);
       const hosts = sidecarScope === SidecarScope.NAMESPACE ? members.flatMap(s => podSets(s).flatMap(set => egress.hostsOf(set))) : [];
-      this.byNamespace.set(ns, new istio.Sidecar(this, constructId(ns, 'default'), {
+      this.byNamespace.set(ns, new SidecarAtRelease(this, constructId(ns, 'default'), {
         metadata: { name: NAMESPACE_DEFAULT_NAME, namespace: ns, labels: { ...MANAGED_BY_LABELS } },
         spec: sidecarSpec([...base, ...hosts, ...egress.namespaceHosts(ns)]),
       }));
@@ -77,14 +79,14 @@ export class IstioSidecars extends Construct {
           if (taken.has(name)) {
             name = `${service.name}-version-${version.name}`;
           }
-          this.byVersion.set(workloadKey(service, version), new istio.Sidecar(versionScope, constructId(service.id, version.name), {
+          this.byVersion.set(workloadKey(service, version), new SidecarAtRelease(versionScope, constructId(service.id, version.name), {
             metadata: { name, namespace: service.namespace, labels: serviceLabels(service) },
             spec: { workloadSelector: { labels: { ...set.labels } }, ...sidecarSpec(hosts) },
           }));
         }
         continue;
       }
-      this.byService.set(service.id, new istio.Sidecar(this, constructId(service.id), {
+      this.byService.set(service.id, new SidecarAtRelease(this, constructId(service.id), {
         metadata: { name: perServiceName(service, [NAMESPACE_DEFAULT_NAME]), namespace: service.namespace, labels: serviceLabels(service) },
         spec: {
           workloadSelector: { labels: { ...service.selector } },

@@ -4,6 +4,7 @@ import { perServiceName, TELEMETRY_NAME } from './names';
 import * as tel from '../../../imports/telemetry.istio.io';
 import { ServiceCatalog } from '../../model/catalog';
 import { constructId, MANAGED_BY_LABELS, serviceLabels } from '../common';
+import { bindingAt } from '../plain-api-object';
 
 /** Properties of `IstioTelemetry`. */
 export interface IstioTelemetryProps {
@@ -23,6 +24,7 @@ export class IstioTelemetry extends Construct {
 
   public constructor(scope: Construct, id: string, props: IstioTelemetryProps) {
     super(scope, id);
+    const TelemetryAtRelease = bindingAt(props.catalog._resolved.platform, 'Telemetry.telemetry.istio.io', tel.Telemetry);
     const model = props.catalog._resolved;
     const sampling = model.istio.tracingSampling;
     if (sampling === undefined) {
@@ -31,13 +33,13 @@ export class IstioTelemetry extends Construct {
     const tracing = [{ randomSamplingPercentage: sampling }];
     const owned = new Set(model.namespaces.filter(n => n.owned).map(n => n.name));
     for (const ns of [...owned].sort()) {
-      this.objects.push(new tel.Telemetry(this, constructId(ns), {
+      this.objects.push(new TelemetryAtRelease(this, constructId(ns), {
         metadata: { name: TELEMETRY_NAME, namespace: ns, labels: { ...MANAGED_BY_LABELS } },
         spec: { tracing },
       }));
     }
     for (const service of model.services.filter(s => !owned.has(s.namespace))) {
-      this.objects.push(new tel.Telemetry(this, constructId(service.id), {
+      this.objects.push(new TelemetryAtRelease(this, constructId(service.id), {
         metadata: { name: perServiceName(service, [TELEMETRY_NAME]), namespace: service.namespace, labels: serviceLabels(service) },
         spec: { selector: { matchLabels: { ...service.selector } }, tracing },
       }));

@@ -1,10 +1,12 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { isL7, serviceHost } from './names';
-import { serviceHttpRoutes } from './routes';
+import { routeRetries, serviceHttpRoutes, unsupportedRetryConditions } from './routes';
 import * as istio from '../../../imports/networking.istio.io';
 import { ServiceCatalog } from '../../model/catalog';
-import { constructId, serviceLabels } from '../common';
+import { L7Fallback } from '../../model/types';
+import { constructId, PhaseCapabilityError, serviceLabels } from '../common';
+import { bindingAt } from '../plain-api-object';
 
 /** Properties of `IstioVirtualServices`. */
 export interface IstioVirtualServicesProps {
@@ -32,22 +34,43 @@ export interface IstioVirtualServicesProps {
  * without one.
  */
 export class IstioVirtualServices extends Construct {
+  /** What the targeted Istio release cannot say and is emitted safer (retry conditions). */
+  public readonly degradations: string[] = [];
   private readonly byService = new Map<string, ApiObject>();
 
   public constructor(scope: Construct, id: string, props: IstioVirtualServicesProps) {
     super(scope, id);
+    const VirtualServiceAtRelease = bindingAt(props.catalog._resolved.platform, 'VirtualService.networking.istio.io', istio.VirtualService);
     const model = props.catalog._resolved;
+    const refused: string[] = [];
     for (const service of model.services) {
       if (service.clientOnly || !service.ports.some(p => isL7(p.protocol))) {
         continue;
       }
-      this.byService.set(service.id, new istio.VirtualService(this, constructId(service.id), {
+      for (const route of service.routes) {
+        const dropped = unsupportedRetryConditions(route, model.platform);
+        if (dropped.length === 0) {
+          continue;
+        }
+        const left = routeRetries(route, model.platform);
+        const message = `${service.id} route ${route.name}: retryOn ${dropped.join(', ')} is accepted from Istio 1.23 (platform.istio is ${model.platform.istio}; `
+          + 'istiod would reject the whole VirtualService and Istio\'s default retries would apply)';
+        refused.push(message);
+        this.degradations.push(`${message}: ${left.attempts === 0 ? 'retries off (attempts: 0)' : `retried on ${left.retryOn} only`}`);
+      }
+      this.byService.set(service.id, new VirtualServiceAtRelease(this, constructId(service.id), {
         metadata: { name: service.name, namespace: service.namespace, labels: serviceLabels(service) },
         spec: {
           hosts: [serviceHost(model, service)],
           http: serviceHttpRoutes(model, service),
         },
       }));
+    }
+    if (refused.length > 0 && model.l7Fallback === L7Fallback.REFUSE) {
+      throw new PhaseCapabilityError(`the istio phase cannot emit ${refused.length} route(s) as declared for Istio ${model.platform.istio}:\n`
+        + refused.map(r => `  - ${r}`).join('\n')
+        + '\n  Target Istio 1.23 or later (platform.istio), remove reset-before-request from the routes\' retries.on, '
+        + 'or set "l7Fallback: skip" to emit them without it (listed by `mesh-ladder check` and `mesh-ladder targets`).');
     }
   }
 

@@ -1,5 +1,6 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
+import { LinkerdBindings, linkerdBindings } from './bindings';
 import {
   DEFAULT_PROBE_NETWORKS, GATEWAY_GROUP, GRPC_HEALTH_SERVICE, NOTE_ANNOTATION, PORT_LABEL, POLICY_GROUP, PROBE_NETWORKS_NAME, ROUTE_LABEL,
 } from './constants';
@@ -74,6 +75,7 @@ export class LinkerdAuthorization extends Construct {
   /** Things the user must know or still do (e.g. probe paths to declare). */
   public readonly warnings: string[] = [];
   private readonly objects = new Map<string, ApiObject>();
+  private readonly kinds: LinkerdBindings;
   private readonly names: NameRegistry;
   /** NetworkAuthentications to emit, by namespace and name. */
   private readonly networkAuths = new Map<string, Map<string, NetworkGrant>>();
@@ -82,6 +84,7 @@ export class LinkerdAuthorization extends Construct {
 
   public constructor(scope: Construct, id: string, props: LinkerdAuthorizationProps) {
     super(scope, id);
+    this.kinds = linkerdBindings(props.catalog._resolved.platform);
     const model = props.catalog._resolved;
     this.names = NameRegistry.of(this);
     this.controlPlaneNamespace = model.linkerd.controlPlaneNamespace;
@@ -134,7 +137,7 @@ export class LinkerdAuthorization extends Construct {
       notes.forEach(n => this.warnings.push(`${plan.service.id}: ${n}`));
       plan.overlaps.forEach(o => this.warnings.push(`${plan.service.id} pod port ${plan.podPort}: ${o}`));
 
-      this.add(new l5d.ServerV1Beta3(this, constructId(ns, 'server', plan.name), {
+      this.add(new this.kinds.Server(this, constructId(ns, 'server', plan.name), {
         metadata: {
           name: this.names.claim('Server', ns, plan.name, owner),
           namespace: ns,
@@ -186,7 +189,7 @@ export class LinkerdAuthorization extends Construct {
 
     for (const [ns, byName] of [...this.networkAuths.entries()].sort(([a], [b]) => compareStrings(a, b))) {
       for (const [name, network] of [...byName.entries()].sort(([a], [b]) => compareStrings(a, b))) {
-        this.add(new l5d.NetworkAuthentication(this, constructId(ns, 'networkauthentication', name), {
+        this.add(new this.kinds.NetworkAuthentication(this, constructId(ns, 'networkauthentication', name), {
           metadata: { name: this.names.claim('NetworkAuthentication', ns, name, `namespace ${ns}`), namespace: ns, labels: { ...MANAGED_BY_LABELS } },
           spec: { networks: [...network.cidrs].sort().map(cidr => ({ cidr })) },
         }));
@@ -248,7 +251,7 @@ export class LinkerdAuthorization extends Construct {
         ].sort(compareStrings),
       }
       : { identityRefs: principals.accounts.map(id => ({ kind: 'ServiceAccount', name: id.serviceAccount, namespace: id.namespace })) };
-    this.add(new l5d.MeshTlsAuthentication(this, constructId(ns, 'meshtls', name), {
+    this.add(new this.kinds.MeshTlsAuthentication(this, constructId(ns, 'meshtls', name), {
       metadata: { name: this.names.claim('MeshTLSAuthentication', ns, name, owner), namespace: ns, labels },
       spec,
     }));
@@ -263,7 +266,7 @@ export class LinkerdAuthorization extends Construct {
     refs: l5d.AuthorizationPolicySpecRequiredAuthenticationRefs[],
     note?: string,
   ): void {
-    this.add(new l5d.AuthorizationPolicy(this, constructId(ns, 'authorizationpolicy', name), {
+    this.add(new this.kinds.AuthorizationPolicy(this, constructId(ns, 'authorizationpolicy', name), {
       metadata: { name: this.names.claim('AuthorizationPolicy', ns, name, owner), namespace: ns, labels, ...(note ? { annotations: { [NOTE_ANNOTATION]: note } } : {}) },
       spec: { targetRef, requiredAuthenticationRefs: refs },
     }));
@@ -280,13 +283,13 @@ export class LinkerdAuthorization extends Construct {
     const ns = plan.service.namespace;
     const parentRefs = [{ group: POLICY_GROUP, kind: 'Server', name: plan.name }];
     if (plan.routeStyle === 'grpc') {
-      this.add(new gw.GrpcRoute(this, constructId(ns, 'grpcroute', name), {
+      this.add(new this.kinds.GrpcRoute(this, constructId(ns, 'grpcroute', name), {
         metadata: { name: this.names.claim('GRPCRoute', ns, name, owner), namespace: ns, labels },
         spec: { parentRefs, rules: rules as gw.GrpcRouteSpecRules[] },
       }));
       return { group: GATEWAY_GROUP, kind: 'GRPCRoute', name };
     }
-    this.add(new l5d.HttpRouteV1Beta3(this, constructId(ns, 'httproute', name), {
+    this.add(new this.kinds.PolicyHttpRoute(this, constructId(ns, 'httproute', name), {
       metadata: { name: this.names.claim('HTTPRoute', ns, name, owner), namespace: ns, labels },
       spec: { parentRefs, rules: rules as l5d.HttpRouteV1Beta3SpecRules[] },
     }));

@@ -11,13 +11,18 @@ import { NamespaceLayer } from '../../layers/namespaces';
 import { NetworkPolicyLayer } from '../../layers/network-policy';
 import { LINKERD_ISSUER_NAME } from '../../layers/pki';
 import { ServiceCatalog } from '../../model/catalog';
-import { L4Layer, MeshMode, PortProtocol } from '../../model/types';
-import { PhaseCapabilityError } from '../common';
+import { L4Layer, MeshMode, PlatformSpec, PortProtocol } from '../../model/types';
+import { PhaseCapabilityError, withTargetPlatform } from '../common';
 
 /** Properties of `LinkerdPhase`. */
 export interface LinkerdPhaseProps extends LinkerdPhaseOptions {
   /** The validated service catalog. */
   readonly catalog: ServiceCatalog;
+  /**
+   * The releases to target, field by field over the catalog's `platform` section.
+   * @default - the catalog's `platform`
+   */
+  readonly platform?: PlatformSpec;
 }
 
 /**
@@ -74,8 +79,9 @@ export class LinkerdPhase extends Construct {
   public readonly notes: string[];
   private readonly catalog: ServiceCatalog;
 
-  public constructor(scope: Construct, id: string, props: LinkerdPhaseProps) {
+  public constructor(scope: Construct, id: string, given: LinkerdPhaseProps) {
     super(scope, id);
+    const props = withTargetPlatform(given);
     const model = props.catalog._resolved;
     this.catalog = props.catalog;
     this.mode = props.mode ?? model.linkerd.mode;

@@ -1,6 +1,7 @@
 import { ApiObject } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { LinkerdBindings, linkerdBindings } from './bindings';
 import { NOTE_ANNOTATION, PORT_LABEL, RETRY_DROPPED_ANNOTATION, ROUTE_LABEL, TIMEOUT_REQUEST_ANNOTATION, VERSION_LABEL } from './constants';
 import {
   compareStrings, grpcMatchOf, httpMatchOf, mayShadowGrpc, mayShadowHttp, NameRegistry, outboundStyle, routesOn,
@@ -10,6 +11,7 @@ import { formatDropped, linkerdDuration, planRetries, RouteObjectStyle, timeoutA
 import { GrpcMatchPlan, HttpMatchPlan } from './route-match';
 import * as gw from '../../../imports/gateway.networking.k8s.io';
 import { ServiceCatalog } from '../../model/catalog';
+import { supports } from '../../model/releases';
 import { ResolvedPort, ResolvedRoute, ResolvedService, ResolvedVersion } from '../../model/resolved';
 import { constructId, l4Protocol, PhaseCapabilityError, serviceLabels } from '../common';
 import { checkRequestRouting } from '../request-routing';
@@ -54,9 +56,14 @@ export class LinkerdTraffic extends Construct {
   /** What the catalog chose to leave out here (header-scoped faults, `l7Fallback: skip`). */
   public readonly notes: string[] = [];
   private readonly objects = new Map<string, ApiObject>();
+  private readonly kinds: LinkerdBindings;
+  /** The Gateway API installed has HTTPRoute `timeouts` (Linkerd 2.16/2.17's v0.7.1 has not). */
+  private readonly routeTimeouts: boolean;
 
   public constructor(scope: Construct, id: string, props: LinkerdTrafficProps) {
     super(scope, id);
+    this.kinds = linkerdBindings(props.catalog._resolved.platform);
+    this.routeTimeouts = supports(props.catalog._resolved.platform, 'gatewayHttpRouteTimeouts');
     const model = props.catalog._resolved;
     const names = NameRegistry.of(this);
     const serviceNames = new Set(model.services.map(s => `${s.namespace}/${s.name}`));
@@ -185,14 +192,14 @@ export class LinkerdTraffic extends Construct {
         const matches = o.match || headers.length > 0
           ? [{ ...(o.match ? grpcMatch(grpcMatchOf(o.match)) : {}), ...(headers.length > 0 ? { headers: grpcHeaders } : {}) }]
           : undefined;
-        this.add(new gw.GrpcRoute(this, constructId(ns, 'grpcroute', o.name), {
+        this.add(new this.kinds.GrpcRoute(this, constructId(ns, 'grpcroute', o.name), {
           metadata,
           spec: { parentRefs, rules: [{ ...(matches ? { matches } : {}), backendRefs: o.backendRefs }] },
         }));
       } else {
         names.claim('HTTPRoute', ns, o.name, o.owner);
         const httpHeaders = headers.map(([name, value]) => ({ type: gw.HttpRouteSpecRulesMatchesHeadersType.EXACT, name, value }));
-        this.add(new gw.HttpRoute(this, constructId(ns, 'httproute', o.name), {
+        this.add(new this.kinds.HttpRoute(this, constructId(ns, 'httproute', o.name), {
           metadata,
           spec: {
             parentRefs,
@@ -202,8 +209,9 @@ export class LinkerdTraffic extends Construct {
                 ...(headers.length > 0 ? { headers: httpHeaders } : {}),
               }],
               backendRefs: o.backendRefs,
-              // The Gateway API field; Linkerd reads the annotation (linkerd2#14713).
-              ...(o.timeoutMs !== undefined ? { timeouts: { request: linkerdDuration(o.timeoutMs) } } : {}),
+              // The Gateway API field where the installed Gateway API has it; Linkerd reads
+              // the annotation (linkerd2#14713), which the route carries on every release.
+              ...(o.timeoutMs !== undefined && this.routeTimeouts ? { timeouts: { request: linkerdDuration(o.timeoutMs) } } : {}),
             }],
           },
         }));

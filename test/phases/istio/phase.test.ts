@@ -131,7 +131,7 @@ describe('IstioPhase on the shop example', () => {
       tls: { mode: 'ISTIO_MUTUAL' },
       connectionPool: {
         tcp: { maxConnections: 200, connectTimeout: '2s' },
-        http: { http1MaxPendingRequests: 256, http2MaxRequests: 1024, maxRequestsPerConnection: 100, maxRetries: 3, idleTimeout: '3600s' },
+        http: { http1MaxPendingRequests: 256, http2MaxRequests: 1024, maxRequestsPerConnection: 100, maxRetries: 64, idleTimeout: '3600s' },
       },
       outlierDetection: { consecutive5xxErrors: 3, interval: '10s', baseEjectionTime: '30s', maxEjectionPercent: 10 },
     });
