@@ -212,7 +212,14 @@ function lintPath(spec: any, f: LintFinding): Array<string | number> {
   }
   const routes = spec.services[i].routes;
   const k = f.route !== undefined && Array.isArray(routes) ? routes.findIndex((r: any) => r?.name === f.route) : -1;
-  return k >= 0 ? ['services', i, 'routes', k] : ['services', i];
+  if (k >= 0) {
+    return ['services', i, 'routes', k];
+  }
+  // `service shop/x call api.example.com`: the call entry with that host, service or range.
+  const target = / call (\S+)$/.exec(f.subject)?.[1];
+  const calls = spec.services[i].calls;
+  const c = target !== undefined && Array.isArray(calls) ? calls.findIndex((x: any) => [x?.host, x?.service, x?.cidr, x?.peer].includes(target)) : -1;
+  return c >= 0 ? ['services', i, 'calls', c] : ['services', i];
 }
 
 /** Lint findings as SARIF results (rule ids as `lint/<rule>`; suppressed findings as notes). */

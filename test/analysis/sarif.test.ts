@@ -27,6 +27,12 @@ describe('check --format sarif', () => {
     expect(log.runs[0].results.every((r: any) => rules[r.ruleIndex] === r.ruleId)).toBe(true);
   });
 
+  test('a host-call finding sits on the call it is about', async () => {
+    const { stdout } = await runCli('check', SHOP_CATALOG, '--phase', 'baseline', '--format', 'sarif');
+    const stripe = JSON.parse(stdout).runs[0].results.find((r: any) => r.ruleId === 'lint/host-call-in-baseline' && r.message.text.includes('api.stripe.com'));
+    expect(stripe.locations[0].physicalLocation.region.startLine).toBe(lineOf(SHOP_TEXT, 'host: api.stripe.com'));
+  });
+
   test('a declared flow the manifests drop is an error at the caller\'s calls', () => {
     const catalog = ServiceCatalog.fromFile(SHOP_CATALOG);
     // Without the cart's policy, its declared egress (to the catalog) is denied by the default-deny.
