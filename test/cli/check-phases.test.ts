@@ -95,6 +95,20 @@ describe('mesh-ladder check --phase all', () => {
     expect(json.phases[1]).toEqual({ phase: 'linkerd', ok: false, refused: expect.stringMatching(/Linkerd proxies TCP only/) });
   });
 
+  test('degradations for the targeted releases are counted on the phase line and listed in JSON, never a failure', () => {
+    const catalog = ServiceCatalog.fromFile(ISSUE_CATALOG);
+    const degradation = 'shop/checkout: Istio 1.22 has no reset-before-request';
+    const synthesize = (phase: Phase) => ({ objects: MeshLadderChart.manifests(catalog, phase), notes: [], degradations: phase === Phase.ISTIO ? [degradation] : [] });
+    const text = capture();
+    expect(runCheckPhases(catalog, [Phase.CILIUM, Phase.ISTIO], synthesize, 'text', text.io)).toBe(0);
+    expect(text.out()).toMatch(/\nistio: OK · .*: OK · 1 degraded for the targeted releases\n/);
+    expect(text.out()).not.toMatch(/^cilium: .*degraded/);
+    const json = capture();
+    expect(runCheckPhases(catalog, [Phase.CILIUM, Phase.ISTIO], synthesize, 'json', json.io)).toBe(0);
+    const parsed = JSON.parse(json.out());
+    expect(parsed.phases.map((p: any) => p.degradations)).toEqual([[], [degradation]]);
+  });
+
   test('an unknown phase in the list is a usage error', async () => {
     const result = await runCli('check', ISSUE_CATALOG, '--phase', 'baseline,consul');
     expect(result.code).toBe(2);
