@@ -111,7 +111,12 @@ function phaseJson(result: PhaseCheck): object {
   }
   const report = result.report!;
   return {
-    phase: result.phase, ...reportToJson(report), reachabilityOk: report.ok, ok: result.ok, lint: result.lint, leftOut: result.notes,
+    phase: result.phase,
+    ...reportToJson(report),
+    reachabilityOk: report.ok,
+    ok: result.ok,
+    lint: result.lint,
+    leftOut: result.notes,
     degradations: result.degradations,
   };
 }

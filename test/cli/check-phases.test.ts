@@ -98,7 +98,9 @@ describe('mesh-ladder check --phase all', () => {
   test('degradations for the targeted releases are counted on the phase line and listed in JSON, never a failure', () => {
     const catalog = ServiceCatalog.fromFile(ISSUE_CATALOG);
     const degradation = 'shop/checkout: Istio 1.22 has no reset-before-request';
-    const synthesize = (phase: Phase) => ({ objects: MeshLadderChart.manifests(catalog, phase), notes: [], degradations: phase === Phase.ISTIO ? [degradation] : [] });
+    const synthesize = (phase: Phase) => ({
+      objects: MeshLadderChart.manifests(catalog, phase), notes: [], degradations: phase === Phase.ISTIO ? [degradation] : [],
+    });
     const text = capture();
     expect(runCheckPhases(catalog, [Phase.CILIUM, Phase.ISTIO], synthesize, 'text', text.io)).toBe(0);
     expect(text.out()).toMatch(/\nistio: OK · .*: OK · 1 degraded for the targeted releases\n/);

@@ -1,7 +1,9 @@
 /** scripts/validate-releases.ts: the targets it derives from index.json, and its skip without ../shared. */
 import { main, releaseTargets } from '../../scripts/validate-releases';
 
-const release = (project: string, name: string, channel?: string) => ({ project, release: name, tag: name, ...(channel ? { channel } : {}), kinds: [] });
+const release = (project: string, name: string, channel?: string) => ({
+  project, release: name, tag: name, ...(channel ? { channel } : {}), kinds: [],
+});
 const index = [
   release('linkerd', '2.14'), release('linkerd', '2.16'), release('linkerd', '2.18'),
   release('istio', '1.20'), release('istio', '1.22'), release('istio', '1.24'),
