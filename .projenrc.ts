@@ -75,7 +75,7 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     commandOptions: { fix: false, extraArgs: ['--cache', '--cache-location', '.tmp/eslintcache'] },
   },
   // .swc/: the swc plugin cache of the coverage instrumentation.
-  gitignore: ['/synth-out/', '/examples/*/dist/', '/.tmp/', '/.swc/'],
+  gitignore: ['/synth-out/', '/examples/*/dist/', '/.tmp/', '/.swc/', '/mesh-ladder-report/'],
   npmignoreEnabled: true,
 });
 
