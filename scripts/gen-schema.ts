@@ -49,6 +49,7 @@ const INTEGER_FIELDS: Record<string, IntegerRule> = {
   port: PORT_RANGE,
   ports: PORT_RANGE,
   targetPort: PORT_RANGE,
+  controlPlanePorts: PORT_RANGE,
   weight: { minimum: 0, maximum: 100 },
   attempts: { minimum: 0 },
   percent: { minimum: 0, maximum: 100, fractional: true },

@@ -8,7 +8,7 @@ import { IstioPhaseOptions } from './phases/istio/options';
 import { LinkerdPhaseOptions } from './phases/linkerd/options';
 import { Phase } from './phases/phase';
 import { renderChartJson } from './phases/plain-api-object';
-import { PHASE_BACKENDS } from './phases/registry';
+import { chartCatalog, PHASE_BACKENDS } from './phases/registry';
 
 /** Options of `MeshLadderChart` besides the catalog and the phase. */
 export interface MeshLadderChartOptions {
@@ -95,7 +95,7 @@ export class MeshLadderChart extends Chart {
   public readonly notes: string[];
   /** What the targeted releases cannot express, emitted in a safer form instead. */
   public readonly degradations: string[];
-  /** The catalog as synthesized (with the `platform` option applied). */
+  /** The catalog as synthesized (with the `platform` option and the phases' options applied). */
   public readonly catalog: ServiceCatalog;
 
   public constructor(scope: Construct, id: string, props: MeshLadderChartProps) {
@@ -104,7 +104,9 @@ export class MeshLadderChart extends Chart {
       labels: { 'mesh-ladder.dev/phase': props.phase, ...props.labels },
     });
     this.phase = props.phase;
-    this.catalog = props.platform ? props.catalog.withPlatform(props.platform) : props.catalog;
+    // The phases' options are catalog settings, laid over the catalog's: the chart's
+    // catalog is what was synthesized (and what `Reachability`/`MigrationPlan` prove).
+    this.catalog = chartCatalog(props.catalog, props);
     this.backend = PHASE_BACKENDS[props.phase](this, props.phase, this.catalog, {
       baseline: props.baseline,
       cilium: props.cilium,
@@ -130,3 +132,4 @@ export class MeshLadderChart extends Chart {
     return renderChartJson(this, () => super.toJson());
   }
 }
+

@@ -5,11 +5,12 @@ import { checkPhaseReachability } from './analysis/phases';
 import { mergeManifests, PhaseVariant, PlanStep, planSteps, PlanVerification, Synthesize, verifyPlan } from './analysis/plan';
 import { formatMatrixMarkdown } from './analysis/report';
 import { formatPlanProblems, formatPlanTable, renderRunbook } from './analysis/runbook';
-import { MeshLadderChart } from './chart';
+import { MeshLadderChart, MeshLadderChartOptions } from './chart';
 import { ServiceCatalog } from './model/catalog';
 import { PlanScopeError, scopeBoundaryProblems, scopeCatalogSpec } from './model/scope';
 import { MeshMode } from './model/types';
 import { Phase } from './phases/phase';
+import { chartCatalog } from './phases/registry';
 
 /** One step of a migration plan, with its proof. */
 export interface MigrationStep {
@@ -60,8 +61,11 @@ export class MigrationPlan {
 
   /** @internal Plans with a custom synthesis (tests, hand-edited phases). */
   public static _build(
-    catalog: ServiceCatalog, from: Phase, to: Phase, synthesize?: Synthesize, options: MigrationPlanOptions = {},
+    given: ServiceCatalog, from: Phase, to: Phase, synthesize?: Synthesize, options: MigrationPlanOptions = {},
   ): MigrationPlan {
+    // The phases' options become the catalog's settings, so every step is synthesized and
+    // proven with them (the permissive steps keep them, but for the mode).
+    const catalog = chartCatalog(given, options);
     const permissive = permissiveCatalog(catalog);
     const whole: Synthesize = synthesize ?? ((phase: string, variant: PhaseVariant) =>
       MeshLadderChart.manifests(variant === 'permissive' ? permissive : catalog, phase as Phase));
@@ -174,8 +178,11 @@ export class MigrationPlan {
   }
 }
 
-/** Options of a migration plan. */
-export interface MigrationPlanOptions {
+/**
+ * Options of a migration plan: `MeshLadderChart`'s options (each phase's settings, the
+ * target platform), which every step is synthesized and proven with, and the scope.
+ */
+export interface MigrationPlanOptions extends MeshLadderChartOptions {
   /**
    * Migrate only the services of these catalog namespaces; the others stay on the `from`
    * phase. Across the boundary each side admits the other's pods as unmeshed peers (by

@@ -1,8 +1,9 @@
 import { checkPhaseReachability } from './analysis/phases';
 import { formatProblems, formatReportText, formatSummary } from './analysis/report';
-import { MeshLadderChart } from './chart';
+import { MeshLadderChart, MeshLadderChartOptions } from './chart';
 import { ServiceCatalog } from './model/catalog';
 import { Phase } from './phases/phase';
+import { chartCatalog } from './phases/registry';
 
 /** The outcome of proving a phase's manifests against the catalog's declared flows. */
 export interface ReachabilityResult {
@@ -31,10 +32,14 @@ export class Reachability {
    * @param catalog the validated catalog
    * @param phase the phase the manifests belong to
    * @param manifests plain Kubernetes objects; default: the phase synthesized from the catalog
+   * @param options the options the manifests were (or are to be) synthesized with, as given
+   *   to `MeshLadderChart`: the proof reads its assumptions (e.g. whether Linkerd's ingress
+   *   controller is meshed) from the same settings
    */
-  public static check(catalog: ServiceCatalog, phase: Phase, manifests?: any[]): ReachabilityResult {
-    const objects = manifests ?? MeshLadderChart.manifests(catalog, phase);
-    const report = checkPhaseReachability(catalog._resolved, phase, objects);
+  public static check(catalog: ServiceCatalog, phase: Phase, manifests?: any[], options?: MeshLadderChartOptions): ReachabilityResult {
+    const configured = chartCatalog(catalog, options);
+    const objects = manifests ?? MeshLadderChart.manifests(configured, phase);
+    const report = checkPhaseReachability(configured._resolved, phase, objects);
     return {
       ok: report.ok,
       declaredCount: report.declared.length,

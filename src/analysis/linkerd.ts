@@ -70,7 +70,7 @@ import { LabelSelector, matchesSelector, parseLabelSelector } from './selectors'
 import { CidrBlock, cidrContains, parseCidr } from '../model/cidr';
 import { ResolvedCatalog, ResolvedPeer, ResolvedRoute, ResolvedService } from '../model/resolved';
 import { isL7Port } from '../model/routes';
-import { L4Layer, MeshMode, PortProtocol } from '../model/types';
+import { L4Layer, PortProtocol } from '../model/types';
 
 /** Linkerd's cluster networks default (clusterNetworks), for the cluster-* policies. */
 export const DEFAULT_CLUSTER_NETWORKS: readonly string[] = ['10.0.0.0/8', '100.64.0.0/10', '172.16.0.0/12', '192.168.0.0/16', 'fd00::/8'];
@@ -97,11 +97,11 @@ export interface LinkerdAnalysisOptions {
    * @default - meshed, with the default policy of the catalog's `linkerd.mode`
    */
   readonly meshedWorkloads?: boolean;
-  /** @default - PERMISSIVE: all-unauthenticated; ENFORCED: all-authenticated */
+  /** @default - the catalog's `linkerd.defaultInboundPolicy` (PERMISSIVE: all-unauthenticated; ENFORCED: all-authenticated) */
   readonly workloadDefaultPolicy?: LinkerdDefaultPolicy;
   /**
    * The ingress controller runs with a proxy.
-   * @default true
+   * @default - the catalog's `linkerd.ingress.meshed` (true unless set)
    */
   readonly meshedIngress?: boolean;
   /**
@@ -675,8 +675,10 @@ export class LinkerdEvaluator implements FlowEvaluator, RequestEvaluator {
     this.options = {
       clusterDefaultPolicy: options.clusterDefaultPolicy ?? 'all-unauthenticated',
       meshedWorkloads: options.meshedWorkloads ?? true,
-      workloadDefaultPolicy: options.workloadDefaultPolicy ?? (catalog.linkerd.mode === MeshMode.PERMISSIVE ? 'all-unauthenticated' : 'all-authenticated'),
-      meshedIngress: options.meshedIngress ?? true,
+      // The phase's settings, not assumptions: the default policy its pod annotations carry
+      // and whether its ingress controller is meshed (`linkerd.defaultInboundPolicy`, `linkerd.ingress.meshed`).
+      workloadDefaultPolicy: options.workloadDefaultPolicy ?? catalog.linkerd.defaultInboundPolicy,
+      meshedIngress: options.meshedIngress ?? catalog.linkerd.ingress.meshed,
     };
     this.podPeers = usedPeers(catalog).filter(p => p.kind === 'pods' && p.name !== 'ingress-controller');
     this.clusterNetworks = (options.clusterNetworks ?? [...DEFAULT_CLUSTER_NETWORKS])

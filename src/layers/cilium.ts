@@ -18,7 +18,7 @@ import {
   ResolvedService,
 } from '../model/resolved';
 import { routesOnPort } from '../model/routes';
-import { PortProtocol } from '../model/types';
+import { CiliumSettingsSpec, PortProtocol } from '../model/types';
 import { constructId, MANAGED_BY_LABELS, PhaseCapabilityError, serviceLabels } from '../phases/common';
 import { bindingAt } from '../phases/plain-api-object';
 
@@ -37,60 +37,14 @@ const CLUSTERWIDE_PREFIX = 'mesh-ladder';
 /** Prefix of the policies that carry a peer's side of its flows in a catalog namespace. */
 const PEER_POLICY_PREFIX = 'peer-';
 
-/** Properties of `CiliumPolicyLayer`. */
-export interface CiliumPolicyLayerProps {
+/**
+ * Properties of `CiliumPolicyLayer`: the catalog, and the catalog's `cilium` settings
+ * field by field over what the catalog says (mesh phases set `l7: false`: their proxies
+ * enforce L7, and Cilium's own L7 proxy would sit in between).
+ */
+export interface CiliumPolicyLayerProps extends CiliumSettingsSpec {
   /** The validated service catalog. */
   readonly catalog: ServiceCatalog;
-  /**
-   * Emit L7 HTTP rules (method and path) for calls and callers limited to routes. Mesh
-   * phases turn this off: their proxies enforce L7, and Cilium's own L7 proxy would sit in
-   * between.
-   * @default true
-   */
-  readonly l7?: boolean;
-  /**
-   * Emit default-deny (both directions) and a DNS allow for the owned namespaces.
-   * @default - the catalog's `cilium.defaultDeny` (true unless set)
-   */
-  readonly defaultDeny?: boolean;
-  /**
-   * Emit the default-deny and the DNS allow as CiliumClusterwideNetworkPolicies selecting
-   * the owned namespaces, instead of one CiliumNetworkPolicy per owned namespace.
-   * @default - the catalog's `cilium.clusterwideDefaultDeny` (false unless set)
-   */
-  readonly clusterwideDefaultDeny?: boolean;
-  /**
-   * Require mutual authentication (`authentication.mode: required`) on ingress rules
-   * between catalog services, and between catalog services and meshed pod peers (not the
-   * ingress controller, unmeshed peers, the world or the API server: they present no
-   * SPIFFE identity Cilium could check). Needs Cilium's SPIRE integration; does not encrypt.
-   * @default - the catalog's `cilium.mutualAuth` (false unless set)
-   */
-  readonly mutualAuth?: boolean;
-  /**
-   * The ingress controller's entries in `callers` (`exposed` and route- or port-limited
-   * exposure) take traffic straight from outside the cluster (`fromEntities: [world]`)
-   * instead of from the ingress controller.
-   * @default - the catalog's `cilium.ingressFromWorld` (false unless set)
-   */
-  readonly ingressFromWorld?: boolean;
-  /**
-   * Set `enableDefaultDeny` (both directions) on every per-service policy. `false` makes
-   * the per-service policies add allows without putting the pods into default-deny (a
-   * migration aid); the namespace default-deny policies are not affected.
-   * @default - not set: Cilium's default (default-deny in every direction with rules)
-   */
-  readonly enableDefaultDeny?: boolean;
-  /**
-   * Extra labels for every emitted policy.
-   * @default - none
-   */
-  readonly labels?: Record<string, string>;
-  /**
-   * Annotations for every emitted policy.
-   * @default - none
-   */
-  readonly annotations?: Record<string, string>;
   /**
    * What a mesh data plane on top needs (proxy inbound ports, control plane).
    * @default - nothing: plain Kubernetes traffic
@@ -126,30 +80,31 @@ export class CiliumPolicyLayer extends Construct {
 
   public constructor(scope: Construct, id: string, props: CiliumPolicyLayerProps) {
     super(scope, id);
-    const model = props.catalog._resolved;
+    const model = props.catalog.withSettings({ cilium: props })._resolved;
+    const ciliumSettings = model.cilium;
     const settings: LayerSettings = {
-      l7: props.l7 ?? true,
-      mutualAuth: props.mutualAuth ?? model.cilium.mutualAuth,
+      l7: ciliumSettings.l7,
+      mutualAuth: ciliumSettings.mutualAuth,
       proxyPorts: props.mesh?.inboundProxyPorts ?? [],
-      ingressFromWorld: props.ingressFromWorld ?? model.cilium.ingressFromWorld,
+      ingressFromWorld: ciliumSettings.ingressFromWorld,
     };
-    const defaultDeny = props.defaultDeny ?? model.cilium.defaultDeny;
-    const clusterwide = props.clusterwideDefaultDeny ?? model.cilium.clusterwideDefaultDeny;
+    const defaultDeny = ciliumSettings.defaultDeny;
+    const clusterwide = ciliumSettings.clusterwideDefaultDeny;
     const metadata = (name: string, namespace: string | undefined, labels: Record<string, string>) => ({
       name,
       ...(namespace !== undefined ? { namespace } : {}),
-      labels: { ...labels, ...props.labels },
-      ...(props.annotations && Object.keys(props.annotations).length > 0 ? { annotations: { ...props.annotations } } : {}),
+      labels: { ...labels, ...ciliumSettings.policyLabels },
+      ...(Object.keys(ciliumSettings.policyAnnotations).length > 0 ? { annotations: { ...ciliumSettings.policyAnnotations } } : {}),
     });
     const platform = model.platform;
     // `enableDefaultDeny` exists from Cilium 1.16 (src/model/releases.ts); before, `true`
     // is what Cilium does anyway and `false` cannot be said.
     const hasEnableDefaultDeny = supports(platform, 'ciliumEnableDefaultDeny');
-    if (props.enableDefaultDeny === false && !hasEnableDefaultDeny) {
+    if (ciliumSettings.enableDefaultDeny === false && !hasEnableDefaultDeny) {
       throw new PhaseCapabilityError(`enableDefaultDeny: false needs Cilium 1.16 or later (platform.cilium is ${platform.cilium}; ${FEATURE_FACTS.ciliumEnableDefaultDeny.source}). Leave enableDefaultDeny unset, or target Cilium 1.16.`);
     }
-    const enableDefaultDeny = props.enableDefaultDeny !== undefined && hasEnableDefaultDeny
-      ? { enableDefaultDeny: { ingress: props.enableDefaultDeny, egress: props.enableDefaultDeny } }
+    const enableDefaultDeny = ciliumSettings.enableDefaultDeny !== undefined && hasEnableDefaultDeny
+      ? { enableDefaultDeny: { ingress: ciliumSettings.enableDefaultDeny, egress: ciliumSettings.enableDefaultDeny } }
       : {};
     const Cnp = bindingAt(platform, 'CiliumNetworkPolicy.cilium.io', cilium.CiliumNetworkPolicy);
     const Ccnp = bindingAt(platform, 'CiliumClusterwideNetworkPolicy.cilium.io', cilium.CiliumClusterwideNetworkPolicy);

@@ -5,6 +5,27 @@ export const CATALOG_SCHEMA: any = {
   "$ref": "#/definitions/CatalogSpec",
   "$schema": "http://json-schema.org/draft-07/schema#",
   "definitions": {
+    "BaselineSettingsSpec": {
+      "additionalProperties": false,
+      "description": "Settings of the baseline phase.",
+      "properties": {
+        "certificates": {
+          "description": "Emit cert-manager objects (CA chain, per-service Certificates, trust Bundle); set here, it overrides `certificates.enabled` for this phase. Default: `certificates.enabled` (true unless set).",
+          "type": "boolean"
+        },
+        "defaultDeny": {
+          "default": true,
+          "description": "Emit default-deny and DNS-allow NetworkPolicies in owned namespaces.",
+          "type": "boolean"
+        },
+        "namespaces": {
+          "default": true,
+          "description": "Emit Namespace objects (with the catalog's labels) for owned namespaces.",
+          "type": "boolean"
+        }
+      },
+      "type": "object"
+    },
     "CallSpec": {
       "additionalProperties": false,
       "description": "An outgoing call. Give exactly one of `service`, `peer`, `host` and `cidr`.",
@@ -121,6 +142,10 @@ export const CATALOG_SCHEMA: any = {
       "additionalProperties": false,
       "description": "The whole description: cluster facts plus the services.",
       "properties": {
+        "baseline": {
+          "$ref": "#/definitions/BaselineSettingsSpec",
+          "description": "Settings of the baseline phase. Default: defaults of each field."
+        },
         "certificates": {
           "$ref": "#/definitions/CertificateDefaultsSpec",
           "description": "Certificate settings. Default: generated CA chain, 2160h leaves renewed 720h before expiry."
@@ -291,6 +316,11 @@ export const CATALOG_SCHEMA: any = {
       "additionalProperties": false,
       "description": "Settings of the cilium phase.",
       "properties": {
+        "certificates": {
+          "default": true,
+          "description": "Emit the cert-manager hierarchy and service certificates of the baseline phase too, so moving up the ladder keeps the same root of trust. Off when `certificates.enabled` is false.",
+          "type": "boolean"
+        },
         "clusterwideDefaultDeny": {
           "default": false,
           "description": "Emit the default-deny as one CiliumClusterwideNetworkPolicy instead of one policy per owned namespace.",
@@ -301,15 +331,43 @@ export const CATALOG_SCHEMA: any = {
           "description": "Emit default-deny policies at all.",
           "type": "boolean"
         },
+        "enableDefaultDeny": {
+          "description": "Set `enableDefaultDeny` (both directions) on every per-service policy. `false` makes the per-service policies add allows without putting the pods into default-deny (a migration aid; needs Cilium 1.16); the namespace default-deny policies are not affected. Default: not set: Cilium's default (default-deny in every direction with rules).",
+          "type": "boolean"
+        },
         "ingressFromWorld": {
           "default": false,
           "description": "Exposed services take traffic straight from outside the cluster (no ingress controller pod in between): allow `fromEntities: [world]`.",
+          "type": "boolean"
+        },
+        "l7": {
+          "default": true,
+          "description": "Emit L7 HTTP rules (method and path) for calls and callers limited to routes. Mesh phases never emit them in their L4 layer: their proxies enforce L7.",
           "type": "boolean"
         },
         "mutualAuth": {
           "default": false,
           "description": "Require mutual authentication (`authentication.mode: required`) on ingress rules between catalog services. Needs Cilium's SPIRE integration; it does not encrypt (use WireGuard or IPsec for that).",
           "type": "boolean"
+        },
+        "namespaces": {
+          "default": true,
+          "description": "Emit Namespace objects (with the catalog's labels) for owned namespaces.",
+          "type": "boolean"
+        },
+        "policyAnnotations": {
+          "additionalProperties": {
+            "type": "string"
+          },
+          "description": "Annotations for every emitted Cilium policy. Default: none.",
+          "type": "object"
+        },
+        "policyLabels": {
+          "additionalProperties": {
+            "type": "string"
+          },
+          "description": "Extra labels for every emitted Cilium policy. Default: none.",
+          "type": "object"
         }
       },
       "type": "object"
@@ -467,10 +525,31 @@ export const CATALOG_SCHEMA: any = {
       "additionalProperties": false,
       "description": "Settings of the istio phase.",
       "properties": {
+        "certificates": {
+          "default": true,
+          "description": "Emit the cert-manager hierarchy (the same root as every phase), the baseline service certificates, and the mesh's identity PKI chained to that root. Off when `certificates.enabled` is false.",
+          "type": "boolean"
+        },
         "controlPlaneNamespace": {
           "default": "istio-system",
           "description": "Namespace of istiod.",
           "type": "string"
+        },
+        "controlPlanePorts": {
+          "description": "istiod ports the sidecars dial: 15012 serves xDS and certificate signing over TLS. (15017, the webhook port, is dialled by the API server, not by pods.) Default: 15012.",
+          "items": {
+            "maximum": 65535,
+            "minimum": 1,
+            "type": "integer"
+          },
+          "type": "array"
+        },
+        "controlPlaneSelector": {
+          "additionalProperties": {
+            "type": "string"
+          },
+          "description": "Pod labels of istiod, which every sidecar must reach (L4 layer allowance). Default: [object Object].",
+          "type": "object"
         },
         "defaultTimeout": {
           "default": "15s",
@@ -486,6 +565,16 @@ export const CATALOG_SCHEMA: any = {
           "$ref": "#/definitions/MeshMode",
           "default": "enforced",
           "description": "PERMISSIVE: PeerAuthentication PERMISSIVE; ENFORCED: STRICT."
+        },
+        "namespaces": {
+          "default": true,
+          "description": "Emit Namespace objects for owned namespaces, labelled for sidecar injection.",
+          "type": "boolean"
+        },
+        "sidecarScope": {
+          "$ref": "#/definitions/SidecarScope",
+          "default": "service",
+          "description": "How Sidecar objects scope each proxy's outbound configuration."
         },
         "tracingSampling": {
           "description": "Emit a Telemetry object with this tracing sampling percentage (0-100). Default: no Telemetry object.",
@@ -525,14 +614,93 @@ export const CATALOG_SCHEMA: any = {
       ],
       "type": "string"
     },
+    "LinkerdDefaultInboundPolicy": {
+      "description": "Linkerd's default inbound policies (`config.linkerd.io/default-inbound-policy`).",
+      "enum": [
+        "all-unauthenticated",
+        "all-authenticated",
+        "cluster-authenticated",
+        "cluster-unauthenticated",
+        "deny",
+        "audit"
+      ],
+      "type": "string"
+    },
+    "LinkerdIngressOptions": {
+      "additionalProperties": false,
+      "description": "Whether the ingress controller is in the mesh.",
+      "properties": {
+        "meshed": {
+          "default": true,
+          "description": "The ingress controller is meshed (injected): the services it may call (`exposed`, or `callers` entries naming `ingress-controller`, on their ports and routes) authorize its service account (the catalog's `ingressController.serviceAccount`).",
+          "type": "boolean"
+        },
+        "networks": {
+          "description": "With `meshed: false`: the networks the ingress controller's connections come from (its pod CIDR, or node CIDRs for hostNetwork controllers), authorized without identity through a NetworkAuthentication, on the same ports and routes. Default: required when `meshed` is false and the controller calls a service.",
+          "items": {
+            "type": "string"
+          },
+          "type": "array"
+        }
+      },
+      "type": "object"
+    },
+    "LinkerdProbeOptions": {
+      "additionalProperties": false,
+      "description": "How kubelet probes stay authorized under restrictive inbound policies. The catalog's `services[].probes` say what each service's pods probe: `servicePaths` override it, `paths` and `grpcHealth` apply to the services for which it does not say.",
+      "properties": {
+        "grpcHealth": {
+          "description": "Authorize `grpc.health.v1.Health` from `networks` on gRPC ports, for kubelet-native gRPC probes (Linkerd authorizes probes automatically only for HTTP probes). Exec probes (e.g. grpc_health_probe) dial localhost, which Linkerd always permits. Default: each service's `probes.grpc`; a warning where the catalog does not say.",
+          "type": "boolean"
+        },
+        "networks": {
+          "description": "Networks kubelet probes come from (the node addresses). Default: ['0.0.0.0/0', '::/0'] (Linkerd's own probeNetworks default).",
+          "items": {
+            "type": "string"
+          },
+          "type": "array"
+        },
+        "paths": {
+          "description": "HTTP GET paths of the kubelet probes, for ports that get route-level authorization (on those ports Linkerd drops its automatic probe authorization, so the phase authorizes these paths from `networks`). Ports without routes keep Linkerd's automatic probe routes and need nothing. Default: each service's `probes.httpPaths`; a warning where the catalog does not say.",
+          "items": {
+            "type": "string"
+          },
+          "type": "array"
+        },
+        "servicePaths": {
+          "additionalProperties": {
+            "items": {
+              "type": "string"
+            },
+            "type": "array"
+          },
+          "description": "Per-service probe paths (key: `namespace/name`), overriding `paths`. Default: `paths` for every service.",
+          "type": "object"
+        }
+      },
+      "type": "object"
+    },
     "LinkerdSettingsSpec": {
       "additionalProperties": false,
       "description": "Settings of the linkerd phase.",
       "properties": {
+        "certificates": {
+          "default": true,
+          "description": "Emit the cert-manager hierarchy (the same root as every phase), the baseline service certificates, and the mesh's identity PKI chained to that root. Off when `certificates.enabled` is false.",
+          "type": "boolean"
+        },
         "controlPlaneNamespace": {
           "default": "linkerd",
           "description": "Namespace of the Linkerd control plane.",
           "type": "string"
+        },
+        "defaultInboundPolicy": {
+          "$ref": "#/definitions/LinkerdDefaultInboundPolicy",
+          "description": "Override the default inbound policy the mode implies (e.g. DENY when `l4` is NONE, so ports without a Server refuse everyone). Default: PERMISSIVE: ALL_UNAUTHENTICATED; ENFORCED: ALL_AUTHENTICATED."
+        },
+        "ingress": {
+          "$ref": "#/definitions/LinkerdIngressOptions",
+          "description": "The ingress controller's place in the mesh. Default: meshed, authorized by its service account."
         },
         "l4": {
           "$ref": "#/definitions/L4Layer",
@@ -543,6 +711,20 @@ export const CATALOG_SCHEMA: any = {
           "$ref": "#/definitions/MeshMode",
           "default": "enforced",
           "description": "PERMISSIVE: default inbound policy all-unauthenticated, authorization in audit; ENFORCED: all-authenticated, authorization enforced."
+        },
+        "namespaces": {
+          "default": true,
+          "description": "Emit Namespace objects (injection and default-policy annotations) for owned namespaces.",
+          "type": "boolean"
+        },
+        "probes": {
+          "$ref": "#/definitions/LinkerdProbeOptions",
+          "description": "Kubelet probe authorization. Default: Linkerd's automatic HTTP probe routes; nothing extra."
+        },
+        "strictRetries": {
+          "default": false,
+          "description": "Refuse (PhaseCapabilityError) a route whose retry conditions Linkerd cannot express, instead of emitting what it can and recording the rest in the `mesh-ladder.dev/retry-conditions-dropped` annotation and `LinkerdPhase.warnings`.",
+          "type": "boolean"
         }
       },
       "type": "object"
@@ -1071,6 +1253,14 @@ export const CATALOG_SCHEMA: any = {
         "name"
       ],
       "type": "object"
+    },
+    "SidecarScope": {
+      "description": "How `Sidecar` objects scope each proxy's outbound configuration.",
+      "enum": [
+        "service",
+        "namespace"
+      ],
+      "type": "string"
     },
     "TrafficPolicySpec": {
       "additionalProperties": false,

@@ -1,8 +1,10 @@
 import * as fs from 'fs';
+import { CATALOG_SCHEMA } from './catalog-schema.generated';
 import { parseCatalogYaml, checkCatalogShape, decodeCatalogBytes, formatProblem, LocatedProblem, SourcePosition } from './catalog-loader';
 import { resolveCatalog, resolvePlatformSection } from './resolve';
+import { resolveSettingsSections } from './resolve-settings';
 import { ResolvedCatalog, formatPath } from './resolved';
-import { CatalogSpec, PlatformSpec } from './types';
+import { CatalogSpec, PhaseSettingsSpec, PlatformSpec } from './types';
 
 /**
  * Thrown when a catalog is invalid. `problems` lists every error, each naming the field
@@ -107,6 +109,32 @@ export class ServiceCatalog {
   }
 
   /**
+   * The same catalog with other phase settings: each field set in `settings` replaces the
+   * catalog's field of the same section (what the phases' construct options do). Returns
+   * this catalog when `settings` sets nothing.
+   * @param settings phase settings over the catalog's `baseline`, `cilium`, `linkerd` and `istio`
+   */
+  public withSettings(settings: PhaseSettingsSpec): ServiceCatalog {
+    const merged: Record<string, object> = {};
+    for (const [section, definition] of SETTINGS_SECTIONS) {
+      const given = settingsFields(definition, settings[section]);
+      if (Object.keys(given).length > 0) {
+        merged[section] = { ...(this.spec[section] ?? {}), ...given };
+      }
+    }
+    if (Object.keys(merged).length === 0) {
+      return this;
+    }
+    const spec: CatalogSpec = { ...this.spec, ...merged };
+    const { settings: resolved, issues } = resolveSettingsSections(spec, this._resolved.certificates.enabled);
+    const errors = issues.filter(i => i.severity === 'error');
+    if (errors.length > 0) {
+      throw new CatalogValidationError(errors.map(i => ({ ...i })));
+    }
+    return new ServiceCatalog(spec, { ...this._resolved, ...resolved }, this.warnings, this.locate);
+  }
+
+  /**
    * Where a field of a YAML catalog is (file, 1-based line and column); undefined for a
    * catalog given as data.
    * @internal
@@ -119,4 +147,22 @@ export class ServiceCatalog {
   public get serviceIds(): string[] {
     return this._resolved.services.map(s => s.id);
   }
+}
+
+/** Each settings section of the catalog and the schema definition of its type. */
+const SETTINGS_SECTIONS = [
+  ['baseline', 'BaselineSettingsSpec'],
+  ['cilium', 'CiliumSettingsSpec'],
+  ['linkerd', 'LinkerdSettingsSpec'],
+  ['istio', 'IstioSettingsSpec'],
+] as const;
+
+/**
+ * The settings fields of `value` that are set. Construct props carry more than the
+ * settings (the catalog, the platform, a layer's own props) and spread `undefined`
+ * freely: only the keys the catalog's schema gives the section are settings.
+ */
+function settingsFields(definition: string, value: object | undefined): Record<string, unknown> {
+  const keys = new Set(Object.keys(CATALOG_SCHEMA.definitions[definition].properties));
+  return Object.fromEntries(Object.entries(value ?? {}).filter(([k, v]) => keys.has(k) && v !== undefined));
 }

@@ -3,8 +3,7 @@
  * path; then defaults applied, references bound, and everything in canonical order so
  * that the output does not depend on the order of the input.
  */
-import { CidrBlock, cidrWithin, parseCidr } from './cidr';
-import { parseDuration } from './duration';
+import { cidrWithin, parseCidr } from './cidr';
 import {
   DEFAULT_GRPC_RETRY_ON,
   DEFAULT_HTTP_RETRY_ON,
@@ -17,15 +16,16 @@ import {
   checkDns1123Label,
   checkDns1123Subdomain,
   checkHostName,
-  checkLabelKey,
-  checkLabelValue,
   checkPortName,
   suggest,
 } from './names';
-import { atLeast, DEFAULT_PLATFORM, normalizeRelease, parseRelease, PLATFORM_PROJECTS, PlatformProject, PROJECT_RELEASES, TargetPlatform } from './releases';
+import {
+  CATALOG_DEFAULTS, checkCidr, checkCidrList, checkLabels, checkPercent, compareStrings, DEFAULT_REPLICAS, duration, Issues,
+  isMapping, L7_PROTOCOLS, location, MIN_RENEW_BEFORE_MS, optionalDuration, Path, show, sortedRecord,
+} from './resolve-common';
+import { resolvePhaseSettings, resolvePlatform, resolveTrafficPolicy } from './resolve-settings';
 import {
   ExternalPort,
-  formatPath,
   IdempotencySource,
   ModelIssue,
   ResolvedCall,
@@ -44,11 +44,7 @@ import {
   ResolvedRoute,
   ResolvedService,
   ResolvedServiceCall,
-  ResolvedCiliumSettings,
   ResolvedFault,
-  ResolvedIstioSettings,
-  ResolvedLinkerdSettings,
-  ResolvedReadiness,
   ResolvedRootRotation,
   ResolvedTrafficPolicy,
   ResolvedVersion,
@@ -58,172 +54,18 @@ import {
   CallSpec,
   CatalogSpec,
   FaultSpec,
-  L4Layer,
   L7Fallback,
   L7Widening,
-  MeshMode,
   PeerSpec,
-  PlatformSpec,
   PortProtocol,
   PortSpec,
   RootRotationSpec,
   RootRotationStage,
   RouteSpec,
   ServiceSpec,
-  TrafficPolicySpec,
   VersionSpec,
-  WorkloadLocationSpec,
 } from './types';
 
-type Path = Array<string | number>;
-
-/** Defaults of the catalog-level fields. */
-export const CATALOG_DEFAULTS = {
-  namespace: 'default',
-  clusterDomain: 'cluster.local',
-  trustDomain: 'cluster.local',
-  dns: { namespace: 'kube-system', selector: { 'k8s-app': 'kube-dns' }, serviceAccount: 'coredns' },
-  ingressController: { namespace: 'ingress-nginx', selector: { 'app.kubernetes.io/name': 'ingress-nginx' }, serviceAccount: 'ingress-nginx' },
-  linkerdNamespace: 'linkerd',
-  istioNamespace: 'istio-system',
-  istioDefaultTimeout: '15s',
-  certificateDuration: '2160h',
-  certificateRenewBefore: '720h',
-  caDuration: '43800h',
-  caRenewBefore: '8760h',
-  rootDuration: '87600h',
-  rootRenewBefore: '8760h',
-  caNamespace: 'cert-manager',
-  caName: 'mesh-ladder',
-  expiryAlertBefore: '168h',
-  monitoring: { namespace: 'monitoring', selector: { 'app.kubernetes.io/name': 'prometheus' }, serviceAccount: 'prometheus-k8s' },
-  kubeApiServerPorts: [443, 6443],
-} as const;
-
-/** Peers every catalog knows; all but `ingress-controller` can be replaced by declaring the name. */
-export const BUILT_IN_PEERS = ['cluster', 'ingress-controller', 'kube-apiserver', 'monitoring', 'world'] as const;
-
-/** Pods per service when the catalog does not say (for the cost assessment). */
-const DEFAULT_REPLICAS = 2;
-
-/** cert-manager refuses renewBefore below five minutes. */
-const MIN_RENEW_BEFORE_MS = 5 * 60_000;
-
-const L7_PROTOCOLS: ReadonlySet<PortProtocol> = new Set([PortProtocol.HTTP, PortProtocol.HTTP2, PortProtocol.GRPC]);
-
-class Issues {
-  public readonly list: ModelIssue[] = [];
-  public error(path: Path, message: string): void {
-    // The same finding reached twice (e.g. through two derived calls) is reported once.
-    if (!this.list.some(i => i.severity === 'error' && i.message === message && formatPath(i.path) === formatPath(path))) {
-      this.list.push({ severity: 'error', path, message });
-    }
-  }
-  public warn(path: Path, message: string): void {
-    this.list.push({ severity: 'warning', path, message });
-  }
-  public get hasErrors(): boolean {
-    return this.list.some(i => i.severity === 'error');
-  }
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** Like isRecord, without narrowing (for values already typed by the schema check). */
-function isMapping(value: unknown): boolean {
-  return isRecord(value);
-}
-
-function sortedRecord(record: Record<string, string>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const key of Object.keys(record).sort()) {
-    out[key] = record[key];
-  }
-  return out;
-}
-
-/** A value as messages show it: JSON, except numbers as JavaScript writes them (Infinity, NaN). */
-function show(value: unknown): string {
-  if (typeof value === 'number' || typeof value === 'bigint') {
-    return String(value);
-  }
-  try {
-    return JSON.stringify(value) ?? String(value);
-  } catch {
-    return String(value);
-  }
-}
-
-function compareStrings(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-function checkLabels(issues: Issues, path: Path, labels: unknown, what: string): Record<string, string> {
-  if (labels === undefined) {
-    return {};
-  }
-  if (!isRecord(labels)) {
-    issues.error(path, `${what} must be a map of label keys to values`);
-    return {};
-  }
-  for (const [key, value] of Object.entries(labels)) {
-    const keyProblem = checkLabelKey(key);
-    if (keyProblem) {
-      issues.error([...path, key], keyProblem);
-    }
-    const valueProblem = checkLabelValue(value as string);
-    if (valueProblem) {
-      issues.error([...path, key], valueProblem);
-    }
-  }
-  return sortedRecord(labels as Record<string, string>);
-}
-
-function duration(issues: Issues, path: Path, value: string | undefined, fallback: string): number {
-  const text = value ?? fallback;
-  const ms = parseDuration(text);
-  if (ms === undefined) {
-    issues.error(path, `"${text}" is not a duration (use Go notation such as 500ms, 2s, 1h30m, 2160h)`);
-    return 0;
-  }
-  return ms;
-}
-
-function optionalDuration(issues: Issues, path: Path, value: string | undefined, what: string): number | undefined {
-  if (value === undefined) {
-    return undefined;
-  }
-  const ms = parseDuration(value);
-  if (ms === undefined) {
-    issues.error(path, `"${value}" is not a duration (use Go notation such as 500ms, 2s, 1h30m)`);
-    return undefined;
-  }
-  if (ms <= 0) {
-    issues.error(path, `${what} must be greater than zero`);
-    return undefined;
-  }
-  return ms;
-}
-
-function location(issues: Issues, path: Path, spec: WorkloadLocationSpec | undefined, fallback: ResolvedLocation): ResolvedLocation {
-  if (!spec) {
-    return { namespace: fallback.namespace, selector: { ...fallback.selector }, serviceAccount: fallback.serviceAccount };
-  }
-  const nsProblem = checkDns1123Label(spec.namespace ?? '');
-  if (nsProblem) {
-    issues.error([...path, 'namespace'], nsProblem);
-  }
-  const selector = checkLabels(issues, [...path, 'selector'], spec.selector, 'selector');
-  if (Object.keys(selector).length === 0) {
-    issues.error([...path, 'selector'], 'selector must name at least one label (an empty selector would match every pod in the namespace)');
-  }
-  if (spec.serviceAccount !== undefined && checkDns1123Subdomain(spec.serviceAccount)) {
-    issues.error([...path, 'serviceAccount'], checkDns1123Subdomain(spec.serviceAccount)!);
-  }
-  return { namespace: spec.namespace, selector, serviceAccount: spec.serviceAccount ?? fallback.serviceAccount };
-}
 
 /** Everything about one service that does not depend on other services. */
 interface ServiceDraft {
@@ -539,23 +381,6 @@ function externalPorts(issues: Issues, path: Path, call: CallSpec, what: string)
   return out.sort((a, b) => a.port - b.port);
 }
 
-function checkCidr(issues: Issues, path: Path, text: string): CidrBlock | undefined {
-  const parsed = parseCidr(text);
-  if (!parsed) {
-    issues.error(path, `"${text}" is not a CIDR block (e.g. 10.20.0.0/16 or 2001:db8::/32)`);
-    return undefined;
-  }
-  if (parsed.hadHostBits) {
-    issues.error(path, `"${text}" has host bits set; did you mean ${parsed.text}?`);
-    return undefined;
-  }
-  return parsed;
-}
-
-function checkCidrList(issues: Issues, path: Path, cidrs: string[]): string[] {
-  const out = cidrs.map((text, i) => checkCidr(issues, [...path, i], text)?.text).filter((t): t is string => t !== undefined);
-  return [...new Set(out)].sort();
-}
 
 function callKey(call: ResolvedCall): string {
   switch (call.kind) {
@@ -635,7 +460,7 @@ export function resolveCatalog(spec: CatalogSpec): { catalog?: ResolvedCatalog; 
   const ingressController = location(issues, ['ingressController'], spec.ingressController, CATALOG_DEFAULTS.ingressController);
   const peers = resolvePeers(issues, spec.peers, ingressController);
   const certificates = resolveCertificateDefaults(issues, spec);
-  const phaseSettings = resolvePhaseSettings(issues, spec);
+  const phaseSettings = resolvePhaseSettings(issues, spec, certificates.enabled);
   const platform = resolvePlatform(issues, spec.platform);
 
   // Pass 1: each service on its own.
@@ -1572,13 +1397,6 @@ const GRPC_STATUS_NAMES = new Set([
 /** HTTP field names are RFC 9110 tokens; meshes match them lower-cased. */
 const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9a-z]+$/;
 
-function checkPercent(issues: Issues, path: Path, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > 100) {
-    issues.error(path, `percent ${show(value)} must be a number from 0 to 100`);
-    return 0;
-  }
-  return value;
-}
 
 function checkHeaders(issues: Issues, path: Path, headers: Record<string, string> | undefined): Record<string, string> {
   const out: Record<string, string> = {};
@@ -1621,149 +1439,6 @@ function resolveFault(issues: Issues, path: Path, spec: FaultSpec, kind: 'http' 
   return { delay, abort, headers: checkHeaders(issues, [...path, 'headers'], spec.headers) };
 }
 
-function resolveTrafficPolicy(issues: Issues, path: Path, spec: TrafficPolicySpec | undefined): ResolvedTrafficPolicy {
-  if (!spec) {
-    return {};
-  }
-  const count = (field: keyof TrafficPolicySpec, min: number): number | undefined => {
-    const value = spec[field];
-    if (value === undefined) {
-      return undefined;
-    }
-    if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
-      issues.error([...path, field], `${field} ${show(value)} must be an integer of at least ${min}`);
-      return undefined;
-    }
-    return value;
-  };
-  const time = (field: 'connectTimeout' | 'idleTimeout' | 'interval' | 'baseEjectionTime') =>
-    optionalDuration(issues, [...path, field], spec[field], field);
-  const maxEjectionPercent = spec.maxEjectionPercent === undefined ? undefined : checkPercent(issues, [...path, 'maxEjectionPercent'], spec.maxEjectionPercent);
-  const out: ResolvedTrafficPolicy = {
-    maxConnections: count('maxConnections', 1),
-    connectTimeoutMs: time('connectTimeout'),
-    http1MaxPendingRequests: count('http1MaxPendingRequests', 1),
-    http2MaxRequests: count('http2MaxRequests', 1),
-    maxRequestsPerConnection: count('maxRequestsPerConnection', 1),
-    maxRetries: count('maxRetries', 0),
-    idleTimeoutMs: time('idleTimeout'),
-    consecutive5xxErrors: count('consecutive5xxErrors', 1),
-    intervalMs: time('interval'),
-    baseEjectionTimeMs: time('baseEjectionTime'),
-    maxEjectionPercent,
-  };
-  // Keep only the fields that were set, so spreading over defaults works.
-  return Object.fromEntries(Object.entries(out).filter(([, v]) => v !== undefined)) as ResolvedTrafficPolicy;
-}
 
-function resolvePhaseSettings(issues: Issues, spec: CatalogSpec): {
-  readiness: ResolvedReadiness; cilium: ResolvedCiliumSettings; linkerd: ResolvedLinkerdSettings; istio: ResolvedIstioSettings;
-} {
-  const c = spec.cilium ?? {};
-  const l = spec.linkerd ?? {};
-  const i = spec.istio ?? {};
-  const namespace = (path: Path, value: string | undefined, fallback: string): string => {
-    const ns = value ?? fallback;
-    const problem = checkDns1123Label(ns);
-    if (problem) {
-      issues.error(path, problem);
-    }
-    return ns;
-  };
-  let tracingSampling: number | undefined;
-  if (i.tracingSampling !== undefined) {
-    tracingSampling = checkPercent(issues, ['istio', 'tracingSampling'], i.tracingSampling);
-  }
-  const r = spec.readiness ?? {};
-  const count = (field: 'tracedServices' | 'proxyExperts'): number => {
-    const value = r[field] ?? 0;
-    if (!Number.isInteger(value) || value < 0) {
-      issues.error(['readiness', field], `${field} ${show(value)} must be a whole number of at least 0`);
-      return 0;
-    }
-    return value;
-  };
-  return {
-    readiness: {
-      complianceMtls: r.complianceMtls ?? false,
-      multiCluster: r.multiCluster ?? false,
-      tracedServices: count('tracedServices'),
-      proxyExperts: count('proxyExperts'),
-      platformTeam: r.platformTeam ?? false,
-      controlPlaneRunbooks: r.controlPlaneRunbooks ?? false,
-    },
-    cilium: {
-      mutualAuth: c.mutualAuth ?? false,
-      clusterwideDefaultDeny: c.clusterwideDefaultDeny ?? false,
-      defaultDeny: c.defaultDeny ?? true,
-      ingressFromWorld: c.ingressFromWorld ?? false,
-    },
-    linkerd: {
-      mode: l.mode ?? MeshMode.ENFORCED,
-      l4: l.l4 ?? L4Layer.CILIUM,
-      controlPlaneNamespace: namespace(['linkerd', 'controlPlaneNamespace'], l.controlPlaneNamespace, CATALOG_DEFAULTS.linkerdNamespace),
-    },
-    istio: {
-      mode: i.mode ?? MeshMode.ENFORCED,
-      l4: i.l4 ?? L4Layer.CILIUM,
-      controlPlaneNamespace: namespace(['istio', 'controlPlaneNamespace'], i.controlPlaneNamespace, CATALOG_DEFAULTS.istioNamespace),
-      defaultTimeoutMs: duration(issues, ['istio', 'defaultTimeout'], i.defaultTimeout, CATALOG_DEFAULTS.istioDefaultTimeout),
-      trafficPolicy: resolveTrafficPolicy(issues, ['istio', 'trafficPolicy'], i.trafficPolicy),
-      tracingSampling,
-    },
-  };
-}
-
-/** Resolves a `platform` section alone (for `ServiceCatalog.withPlatform`). */
-export function resolvePlatformSection(spec: PlatformSpec | undefined): { platform: TargetPlatform; issues: ModelIssue[] } {
-  const issues = new Issues();
-  const platform = resolvePlatform(issues, spec);
-  return { platform, issues: issues.list };
-}
-
-/**
- * The `platform` section: each release a `major.minor` string at or above the project's
- * supported floor; unset projects get their default (src/model/releases.ts).
- */
-function resolvePlatform(issues: Issues, spec: PlatformSpec | undefined): TargetPlatform {
-  if (spec === undefined) {
-    return DEFAULT_PLATFORM;
-  }
-  if (!isMapping(spec)) {
-    issues.error(['platform'], 'must be a mapping of project to release, e.g. {linkerd: "2.16"}');
-    return DEFAULT_PLATFORM;
-  }
-  const known = new Set<string>(PLATFORM_PROJECTS);
-  for (const key of Object.keys(spec)) {
-    if (!known.has(key)) {
-      issues.error(['platform', key], `unknown project; the platform names ${PLATFORM_PROJECTS.join(', ')}`);
-    }
-  }
-  const release = (project: PlatformProject): string | undefined => {
-    const value: unknown = (spec as Record<string, unknown>)[project];
-    if (value === undefined) {
-      return undefined;
-    }
-    const facts = PROJECT_RELEASES[project];
-    if (typeof value !== 'string' || parseRelease(value) === undefined) {
-      issues.error(['platform', project], `${show(value)} is not a release line of ${facts.name}: give "major.minor" as a quoted string, e.g. "${facts.default}"`);
-      return undefined;
-    }
-    const normalized = normalizeRelease(value);
-    if (!atLeast(normalized, facts.floor)) {
-      issues.error(['platform', project], `${facts.name} ${normalized} is below the supported floor ${facts.floor} (${facts.floorReason})`);
-      return undefined;
-    }
-    return normalized;
-  };
-  const gatewayApi = release('gatewayApi');
-  return {
-    kubernetes: release('kubernetes') ?? DEFAULT_PLATFORM.kubernetes,
-    cilium: release('cilium') ?? DEFAULT_PLATFORM.cilium,
-    linkerd: release('linkerd') ?? DEFAULT_PLATFORM.linkerd,
-    istio: release('istio') ?? DEFAULT_PLATFORM.istio,
-    certManager: release('certManager') ?? DEFAULT_PLATFORM.certManager,
-    trustManager: release('trustManager') ?? DEFAULT_PLATFORM.trustManager,
-    ...(gatewayApi !== undefined ? { gatewayApi } : {}),
-  };
-}
+export { BUILT_IN_PEERS, CATALOG_DEFAULTS } from './resolve-common';
+export { resolvePlatformSection } from './resolve-settings';

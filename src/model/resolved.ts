@@ -5,7 +5,9 @@
  * Internal (not part of the jsii API): plain TypeScript types, free to use unions.
  */
 import { TargetPlatform } from './releases';
-import { HttpMethod, L4Layer, L7Fallback, L7Widening, MeshMode, PortProtocol, RetryCondition, RootRotationStage } from './types';
+import {
+  HttpMethod, L4Layer, L7Fallback, L7Widening, LinkerdDefaultInboundPolicy, MeshMode, PortProtocol, RetryCondition, RootRotationStage, SidecarScope,
+} from './types';
 
 /** A service port with defaults applied. */
 export interface ResolvedPort {
@@ -279,17 +281,57 @@ export interface ResolvedReadiness {
   readonly controlPlaneRunbooks: boolean;
 }
 
+/**
+ * The settings of each phase (`baseline`, `cilium`, `linkerd`, `istio` in the catalog, or
+ * the phase's construct options over them), defaults applied. Fields mirror the catalog's
+ * `<Backend>SettingsSpec` (src/model/types.ts) one to one.
+ */
+export interface ResolvedBaselineSettings {
+  readonly namespaces: boolean;
+  readonly defaultDeny: boolean;
+  /** Emit cert-manager objects (the phase's own value, else `certificates.enabled`). */
+  readonly certificates: boolean;
+}
+
 export interface ResolvedCiliumSettings {
   readonly mutualAuth: boolean;
   readonly clusterwideDefaultDeny: boolean;
   readonly defaultDeny: boolean;
   readonly ingressFromWorld: boolean;
+  readonly l7: boolean;
+  /** Undefined: not set on the policies (Cilium's default). */
+  readonly enableDefaultDeny?: boolean;
+  readonly policyLabels: Record<string, string>;
+  readonly policyAnnotations: Record<string, string>;
+  readonly namespaces: boolean;
+  /** Emit cert-manager objects (the phase's value and `certificates.enabled`). */
+  readonly certificates: boolean;
+}
+
+export interface ResolvedLinkerdIngress {
+  readonly meshed: boolean;
+  /** Networks of an unmeshed ingress controller (empty when meshed or not given). */
+  readonly networks: string[];
+}
+
+export interface ResolvedLinkerdProbes {
+  readonly paths?: string[];
+  readonly servicePaths: Record<string, string[]>;
+  readonly networks: string[];
+  readonly grpcHealth?: boolean;
 }
 
 export interface ResolvedLinkerdSettings {
   readonly mode: MeshMode;
   readonly l4: L4Layer;
   readonly controlPlaneNamespace: string;
+  /** As set, else what the mode implies. */
+  readonly defaultInboundPolicy: LinkerdDefaultInboundPolicy;
+  readonly namespaces: boolean;
+  readonly ingress: ResolvedLinkerdIngress;
+  readonly probes: ResolvedLinkerdProbes;
+  readonly strictRetries: boolean;
+  readonly certificates: boolean;
 }
 
 export interface ResolvedIstioSettings {
@@ -301,6 +343,11 @@ export interface ResolvedIstioSettings {
   readonly trafficPolicy: ResolvedTrafficPolicy;
   /** Tracing sampling percentage; undefined = no Telemetry object. */
   readonly tracingSampling?: number;
+  readonly sidecarScope: SidecarScope;
+  readonly controlPlaneSelector: Record<string, string>;
+  readonly controlPlanePorts: number[];
+  readonly namespaces: boolean;
+  readonly certificates: boolean;
 }
 
 export interface ResolvedRootRotation {
@@ -358,6 +405,7 @@ export interface ResolvedCatalog {
   readonly readiness: ResolvedReadiness;
   /** The releases the output targets, every project resolved. */
   readonly platform: TargetPlatform;
+  readonly baseline: ResolvedBaselineSettings;
   readonly cilium: ResolvedCiliumSettings;
   readonly linkerd: ResolvedLinkerdSettings;
   readonly istio: ResolvedIstioSettings;

@@ -13,6 +13,7 @@ import { LinkerdPhase } from './linkerd';
 import { LinkerdPhaseOptions } from './linkerd/options';
 import { Phase } from './phase';
 import { ServiceCatalog } from '../model/catalog';
+import { PlatformSpec } from '../model/types';
 
 /** Options for every backend, keyed by phase; each backend reads its own. */
 export interface PhaseBackendOptions {
@@ -30,3 +31,14 @@ export const PHASE_BACKENDS: Record<Phase, BackendFactory> = {
   [Phase.LINKERD]: (scope, id, catalog, options) => new LinkerdPhase(scope, id, { catalog, ...options.linkerd }),
   [Phase.ISTIO]: (scope, id, catalog, options) => new IstioPhase(scope, id, { catalog, ...options.istio }),
 };
+
+/**
+ * The catalog a chart synthesizes (and the analysis proves) a phase from: `platform` over
+ * the catalog's releases, each phase's options over the catalog's settings section of the
+ * same name, exactly as if the catalog said them (so `cilium` options reach the Cilium
+ * layer under a mesh as the catalog's `cilium` section does).
+ */
+export function chartCatalog(catalog: ServiceCatalog, options: PhaseBackendOptions & { readonly platform?: PlatformSpec } = {}): ServiceCatalog {
+  const targeted = options.platform ? catalog.withPlatform(options.platform) : catalog;
+  return targeted.withSettings({ baseline: options.baseline, cilium: options.cilium, linkerd: options.linkerd, istio: options.istio });
+}

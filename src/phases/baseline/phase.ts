@@ -43,16 +43,18 @@ export class BaselinePhase extends Construct {
   public constructor(scope: Construct, id: string, given: BaselinePhaseProps) {
     super(scope, id);
     const props = withTargetPlatform(given);
-    this.notes = checkRequestRouting(props.catalog._resolved, { phase: 'baseline', reason: 'NetworkPolicy works on connections, not requests', headerRoutes: false, faults: false });
-    if (props.namespaces ?? true) {
-      this.namespaces = new NamespaceLayer(this, 'namespaces', { catalog: props.catalog });
+    const catalog = props.catalog.withSettings({ baseline: props });
+    const settings = catalog._resolved.baseline;
+    this.notes = checkRequestRouting(catalog._resolved, { phase: 'baseline', reason: 'NetworkPolicy works on connections, not requests', headerRoutes: false, faults: false });
+    if (settings.namespaces) {
+      this.namespaces = new NamespaceLayer(this, 'namespaces', { catalog });
     }
     this.networkPolicies = new NetworkPolicyLayer(this, 'network-policies', {
-      catalog: props.catalog,
-      defaultDeny: props.defaultDeny,
+      catalog,
+      defaultDeny: settings.defaultDeny,
     });
-    if (props.certificates ?? props.catalog._resolved.certificates.enabled) {
-      this.certificates = new BaselineCertificates(this, 'certificates', { catalog: props.catalog });
+    if (settings.certificates) {
+      this.certificates = new BaselineCertificates(this, 'certificates', { catalog });
     }
   }
 }

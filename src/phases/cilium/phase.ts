@@ -47,22 +47,15 @@ export class CiliumPhase extends Construct {
   public constructor(scope: Construct, id: string, given: CiliumPhaseProps) {
     super(scope, id);
     const props = withTargetPlatform(given);
-    this.notes = checkRequestRouting(props.catalog._resolved, { phase: 'cilium', reason: 'Cilium enforces policy but routes no request', headerRoutes: false, faults: false });
-    if (props.namespaces ?? true) {
-      this.namespaces = new NamespaceLayer(this, 'namespaces', { catalog: props.catalog });
+    const catalog = props.catalog.withSettings({ cilium: props });
+    const settings = catalog._resolved.cilium;
+    this.notes = checkRequestRouting(catalog._resolved, { phase: 'cilium', reason: 'Cilium enforces policy but routes no request', headerRoutes: false, faults: false });
+    if (settings.namespaces) {
+      this.namespaces = new NamespaceLayer(this, 'namespaces', { catalog });
     }
-    this.policies = new CiliumPolicyLayer(this, 'policies', {
-      catalog: props.catalog,
-      l7: props.l7,
-      defaultDeny: props.defaultDeny,
-      clusterwideDefaultDeny: props.clusterwideDefaultDeny,
-      mutualAuth: props.mutualAuth,
-      enableDefaultDeny: props.enableDefaultDeny,
-      labels: props.policyLabels,
-      annotations: props.policyAnnotations,
-    });
-    if ((props.certificates ?? true) && props.catalog._resolved.certificates.enabled) {
-      this.certificates = new BaselineCertificates(this, 'certificates', { catalog: props.catalog });
+    this.policies = new CiliumPolicyLayer(this, 'policies', { catalog });
+    if (settings.certificates) {
+      this.certificates = new BaselineCertificates(this, 'certificates', { catalog });
     }
   }
 }

@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import { IstioAuthorizationPolicies } from './authorization';
 import { IstioDestinationRules } from './destination-rules';
 import { INJECTION_LABEL } from './names';
-import { IstioPhaseOptions, SidecarScope } from './options';
+import { IstioPhaseOptions } from './options';
 import { IstioPeerAuthentications } from './peer-authentication';
 import { IstioServiceEntries } from './service-entries';
 import { IstioSidecars } from './sidecars';
@@ -29,10 +29,6 @@ export interface IstioPhaseProps extends IstioPhaseOptions {
   readonly platform?: PlatformSpec;
 }
 
-/** istiod's pod labels in a default installation. */
-const ISTIOD_SELECTOR: Readonly<Record<string, string>> = { app: 'istiod' };
-/** xDS and certificate signing over TLS: the only istiod port sidecars dial. */
-const ISTIOD_PORTS: readonly number[] = [15012];
 /**
  * istio-csr's pods and gRPC serving port: sidecars and istiod send their CSRs there
  * (cert-manager/istio-csr deploy/charts/istio-csr values.yaml `app.server.serving.port`).
@@ -89,12 +85,12 @@ export class IstioPhase extends Construct {
   public constructor(scope: Construct, id: string, given: IstioPhaseProps) {
     super(scope, id);
     const props = withTargetPlatform(given);
-    const catalog = props.catalog;
+    const catalog = props.catalog.withSettings({ istio: props });
     const settings = catalog._resolved.istio;
-    const mode = props.mode ?? settings.mode;
-    const l4 = props.l4 ?? settings.l4;
+    const mode = settings.mode;
+    const l4 = settings.l4;
 
-    if (props.namespaces ?? true) {
+    if (settings.namespaces) {
       this.namespaces = new NamespaceLayer(this, 'namespaces', { catalog, labels: { [INJECTION_LABEL]: 'enabled' } });
     }
     this.peerAuthentications = new IstioPeerAuthentications(this, 'peer-authentication', { catalog, mode });
@@ -103,9 +99,9 @@ export class IstioPhase extends Construct {
     this.virtualServices = new IstioVirtualServices(this, 'virtual-services', { catalog });
     this.destinationRules = new IstioDestinationRules(this, 'destination-rules', { catalog });
     this.serviceEntries = new IstioServiceEntries(this, 'service-entries', { catalog });
-    this.sidecars = new IstioSidecars(this, 'sidecars', { catalog, scope: props.sidecarScope ?? SidecarScope.SERVICE });
+    this.sidecars = new IstioSidecars(this, 'sidecars', { catalog, scope: settings.sidecarScope });
     this.telemetry = new IstioTelemetry(this, 'telemetry', { catalog });
-    const certificates = (props.certificates ?? true) && catalog._resolved.certificates.enabled;
+    const certificates = settings.certificates;
     if (certificates) {
       // istio-csr signs workload certificates with the intermediate: that is Istio's identity CA.
       const certs = catalog._resolved.certificates;
@@ -120,8 +116,8 @@ export class IstioPhase extends Construct {
     const mesh: MeshDataPlaneOptions = {
       controlPlane: [{
         namespace: settings.controlPlaneNamespace,
-        selector: { ...(props.controlPlaneSelector ?? ISTIOD_SELECTOR) },
-        ports: [...(props.controlPlanePorts ?? ISTIOD_PORTS)],
+        selector: { ...settings.controlPlaneSelector },
+        ports: [...settings.controlPlanePorts],
       }, ...(istioCsr ? [{
         namespace: catalog._resolved.certificates.caNamespace,
         selector: { ...ISTIO_CSR_SELECTOR },

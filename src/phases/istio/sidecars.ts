@@ -2,11 +2,11 @@ import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { planServiceEntries, PlannedServiceEntry } from './egress-plan';
 import { isProxied, NAMESPACE_DEFAULT_NAME, perServiceName, serviceHost } from './names';
-import { SidecarScope } from './options';
 import { peerCallHosts, peerCoversNamespace, peerMatchesPods, PodSet, podSets, versionsSeparable, workloadKey } from './peers';
 import * as istio from '../../../imports/networking.istio.io';
 import { ServiceCatalog } from '../../model/catalog';
 import { ResolvedCatalog, ResolvedPeer, ResolvedService, ResolvedVersion } from '../../model/resolved';
+import { SidecarScope } from '../../model/types';
 import { constructId, MANAGED_BY_LABELS, serviceLabels } from '../common';
 import { bindingAt } from '../plain-api-object';
 

@@ -4,7 +4,6 @@ import { LinkerdBindings, linkerdBindings } from './bindings';
 import {
   DEFAULT_PROBE_NETWORKS, GATEWAY_GROUP, GRPC_HEALTH_SERVICE, NOTE_ANNOTATION, PORT_LABEL, POLICY_GROUP, PROBE_NETWORKS_NAME, ROUTE_LABEL,
 } from './constants';
-import { LinkerdIngressOptions, LinkerdProbeOptions } from './options';
 import {
   ALL_NETWORKS, compareStrings, grpcMatchOf, httpMatchOf, identityString, isEmptyGrant, NameRegistry, NetworkGrant, planServers, Principals,
   RouteGrant, ServerPlan,
@@ -13,7 +12,7 @@ import * as gw from '../../../imports/gateway.networking.k8s.io';
 import * as l5d from '../../../imports/policy.linkerd.io';
 import { ServiceCatalog } from '../../model/catalog';
 import { ResolvedRoute } from '../../model/resolved';
-import { L4Layer, MeshMode } from '../../model/types';
+import { L4Layer, LinkerdIngressOptions, LinkerdProbeOptions, MeshMode } from '../../model/types';
 import { constructId, MANAGED_BY_LABELS, PhaseCapabilityError, serviceLabels } from '../common';
 
 /** Properties of `LinkerdAuthorization`. */

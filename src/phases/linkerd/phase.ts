@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import { LinkerdAuthorization } from './authorization';
 import { CONTROL_PLANE_PORTS, DEFAULT_INBOUND_POLICY_ANNOTATION, INJECT_ANNOTATION, PROXY_INBOUND_PORT } from './constants';
-import { LinkerdDefaultInboundPolicy, LinkerdPhaseOptions } from './options';
+import { LinkerdPhaseOptions } from './options';
 import { LinkerdTraffic } from './traffic';
 import { BaselineCertificates } from '../../layers/certificates';
 import { CiliumPolicyLayer } from '../../layers/cilium';
@@ -11,7 +11,7 @@ import { NamespaceLayer } from '../../layers/namespaces';
 import { NetworkPolicyLayer } from '../../layers/network-policy';
 import { LINKERD_ISSUER_NAME } from '../../layers/pki';
 import { ServiceCatalog } from '../../model/catalog';
-import { L4Layer, MeshMode, PlatformSpec, PortProtocol } from '../../model/types';
+import { L4Layer, LinkerdDefaultInboundPolicy, MeshMode, PlatformSpec, PortProtocol } from '../../model/types';
 import { PhaseCapabilityError, withTargetPlatform } from '../common';
 
 /** Properties of `LinkerdPhase`. */
@@ -82,12 +82,13 @@ export class LinkerdPhase extends Construct {
   public constructor(scope: Construct, id: string, given: LinkerdPhaseProps) {
     super(scope, id);
     const props = withTargetPlatform(given);
-    const model = props.catalog._resolved;
-    this.catalog = props.catalog;
-    this.mode = props.mode ?? model.linkerd.mode;
-    this.l4 = props.l4 ?? model.linkerd.l4;
-    this.defaultInboundPolicy = props.defaultInboundPolicy
-      ?? (this.mode === MeshMode.PERMISSIVE ? LinkerdDefaultInboundPolicy.ALL_UNAUTHENTICATED : LinkerdDefaultInboundPolicy.ALL_AUTHENTICATED);
+    const catalog = props.catalog.withSettings({ linkerd: props });
+    const model = catalog._resolved;
+    const settings = model.linkerd;
+    this.catalog = catalog;
+    this.mode = settings.mode;
+    this.l4 = settings.l4;
+    this.defaultInboundPolicy = settings.defaultInboundPolicy;
 
     if (this.l4 === L4Layer.NONE) {
       const udp = model.services.flatMap(s => s.ports.filter(p => p.protocol === PortProtocol.UDP).map(p => `${s.id} port ${p.ref}`));
@@ -96,35 +97,35 @@ export class LinkerdPhase extends Construct {
       }
     }
 
-    if (props.namespaces ?? true) {
+    if (settings.namespaces) {
       this.namespaces = new NamespaceLayer(this, 'namespaces', {
-        catalog: props.catalog,
+        catalog,
         // The proxy injector adds the proxy to every pod created there; the default
         // inbound policy covers ports no Server selects.
         annotations: { [DEFAULT_INBOUND_POLICY_ANNOTATION]: this.defaultInboundPolicy, [INJECT_ANNOTATION]: 'enabled' },
       });
     }
     this.authorization = new LinkerdAuthorization(this, 'authorization', {
-      catalog: props.catalog,
+      catalog,
       mode: this.mode,
-      ingress: props.ingress,
-      probes: props.probes,
+      ingress: settings.ingress,
+      probes: settings.probes,
       exposedFromWorld: this.l4 === L4Layer.CILIUM && model.cilium.ingressFromWorld,
       l4: this.l4,
     });
-    this.traffic = new LinkerdTraffic(this, 'traffic', { catalog: props.catalog, strictRetries: props.strictRetries });
-    if ((props.certificates ?? true) && model.certificates.enabled) {
-      const identity = model.certificates.issuerRef ? [] : [`${model.linkerd.controlPlaneNamespace}/${LINKERD_ISSUER_NAME}`];
-      this.certificates = new BaselineCertificates(this, 'certificates', { catalog: props.catalog, meshIdentityCertificates: identity });
-      this.identity = new LinkerdIdentityCertificates(this, 'identity', { catalog: props.catalog });
+    this.traffic = new LinkerdTraffic(this, 'traffic', { catalog, strictRetries: settings.strictRetries });
+    if (settings.certificates) {
+      const identity = model.certificates.issuerRef ? [] : [`${settings.controlPlaneNamespace}/${LINKERD_ISSUER_NAME}`];
+      this.certificates = new BaselineCertificates(this, 'certificates', { catalog, meshIdentityCertificates: identity });
+      this.identity = new LinkerdIdentityCertificates(this, 'identity', { catalog });
     }
 
     const mesh = LinkerdPhase.meshDataPlane(model.linkerd.controlPlaneNamespace);
     if (this.l4 === L4Layer.NETWORK_POLICY) {
-      this.networkPolicies = new NetworkPolicyLayer(this, 'network-policies', { catalog: props.catalog, mesh });
+      this.networkPolicies = new NetworkPolicyLayer(this, 'network-policies', { catalog, mesh });
     } else if (this.l4 === L4Layer.CILIUM) {
       // L4 only: Linkerd's proxies decide requests; Cilium's L7 proxy would sit in between.
-      this.ciliumPolicies = new CiliumPolicyLayer(this, 'cilium-policies', { catalog: props.catalog, l7: false, mesh });
+      this.ciliumPolicies = new CiliumPolicyLayer(this, 'cilium-policies', { catalog, l7: false, mesh });
     }
 
     const unowned = new Set(model.namespaces.filter(n => !n.owned).map(n => n.name));
