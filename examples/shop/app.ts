@@ -6,7 +6,8 @@
  */
 import { App } from 'cdk8s';
 import {
-  CatalogSpec, HttpMethod, L4Layer, L7Fallback, L7Widening, MeshLadderChart, MeshMode, Phase, PortProtocol, PortSpec, RetryCondition, ServiceCatalog,
+  CatalogSpec, HttpMethod, L4Layer, L7Fallback, L7Widening, LinkerdDefaultInboundPolicy, MeshLadderChart, MeshMode, Phase, PortProtocol, PortSpec, RetryCondition,
+  ServiceCatalog, SidecarScope,
 } from '../../src';
 
 /** Service port 80 in front of pods listening on 8080: the usual shape here. */
@@ -71,12 +72,38 @@ export const shopCatalog: CatalogSpec = {
     platformTeam: true,
     controlPlaneRunbooks: false,
   },
-  cilium: { mutualAuth: false, clusterwideDefaultDeny: false, defaultDeny: true, ingressFromWorld: false },
-  linkerd: { mode: MeshMode.ENFORCED, l4: L4Layer.CILIUM, controlPlaneNamespace: 'linkerd' },
+  baseline: { namespaces: true, defaultDeny: true, certificates: true },
+  cilium: {
+    mutualAuth: false,
+    clusterwideDefaultDeny: false,
+    defaultDeny: true,
+    ingressFromWorld: false,
+    l7: true,
+    policyLabels: {},
+    policyAnnotations: {},
+    namespaces: true,
+    certificates: true,
+  },
+  linkerd: {
+    mode: MeshMode.ENFORCED,
+    l4: L4Layer.CILIUM,
+    controlPlaneNamespace: 'linkerd',
+    defaultInboundPolicy: LinkerdDefaultInboundPolicy.ALL_AUTHENTICATED,
+    namespaces: true,
+    ingress: { meshed: true },
+    probes: { networks: ['0.0.0.0/0', '::/0'] },
+    strictRetries: false,
+    certificates: true,
+  },
   istio: {
     mode: MeshMode.ENFORCED,
     l4: L4Layer.CILIUM,
     controlPlaneNamespace: 'istio-system',
+    sidecarScope: SidecarScope.SERVICE,
+    controlPlaneSelector: { app: 'istiod' },
+    controlPlanePorts: [15012],
+    namespaces: true,
+    certificates: true,
     defaultTimeout: '15s',
     tracingSampling: 10,
     trafficPolicy: {

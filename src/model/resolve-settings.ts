@@ -5,7 +5,7 @@
  * catalog's sections and resolves them here again, so there is one place for each default.
  */
 import {
-  CATALOG_DEFAULTS, checkPercent, duration, Issues, isMapping, optionalDuration, Path, show,
+  CATALOG_DEFAULTS, checkLabels, checkPercent, duration, Issues, isMapping, optionalDuration, Path, show,
 } from './resolve-common';
 import { atLeast, DEFAULT_PLATFORM, normalizeRelease, parseRelease, PLATFORM_PROJECTS, PlatformProject, PROJECT_RELEASES, TargetPlatform } from './releases';
 import {
@@ -178,6 +178,29 @@ function resolveLinkerdSettings(issues: Issues, l: LinkerdSettingsSpec, certific
   };
 }
 
+function istiodSelector(issues: Issues, selector: Record<string, string> | undefined): Record<string, string> {
+  if (selector === undefined) {
+    return { ...CATALOG_DEFAULTS.istiodSelector };
+  }
+  checkLabels(issues, ['istio', 'controlPlaneSelector'], selector, 'controlPlaneSelector');
+  return { ...selector }; // in the order given, as the phase has always emitted it
+}
+
+function istiodPorts(issues: Issues, ports: number[] | undefined): number[] {
+  if (ports === undefined) {
+    return [...CATALOG_DEFAULTS.istiodPorts];
+  }
+  if (ports.length === 0) {
+    issues.error(['istio', 'controlPlanePorts'], 'controlPlanePorts must name at least one istiod port (15012 serves xDS)');
+  }
+  ports.forEach((port, index) => {
+    if (!Number.isInteger(port) || port < 1 || port > 65535) {
+      issues.error(['istio', 'controlPlanePorts', index], `port ${show(port)} must be an integer from 1 to 65535`);
+    }
+  });
+  return [...ports];
+}
+
 function resolveIstioSettings(issues: Issues, i: IstioSettingsSpec, certificatesEnabled: boolean): ResolvedIstioSettings {
   return {
     mode: i.mode ?? MeshMode.ENFORCED,
@@ -187,8 +210,8 @@ function resolveIstioSettings(issues: Issues, i: IstioSettingsSpec, certificates
     trafficPolicy: resolveTrafficPolicy(issues, ['istio', 'trafficPolicy'], i.trafficPolicy),
     tracingSampling: i.tracingSampling !== undefined ? checkPercent(issues, ['istio', 'tracingSampling'], i.tracingSampling) : undefined,
     sidecarScope: i.sidecarScope ?? SidecarScope.SERVICE,
-    controlPlaneSelector: { ...(i.controlPlaneSelector ?? CATALOG_DEFAULTS.istiodSelector) },
-    controlPlanePorts: [...(i.controlPlanePorts ?? CATALOG_DEFAULTS.istiodPorts)],
+    controlPlaneSelector: istiodSelector(issues, i.controlPlaneSelector),
+    controlPlanePorts: istiodPorts(issues, i.controlPlanePorts),
     namespaces: i.namespaces ?? true,
     certificates: (i.certificates ?? true) && certificatesEnabled,
   };

@@ -101,10 +101,15 @@ describe('shop example', () => {
     // Istio's alone (Linkerd has no connection pools and would warn): the shop sets the
     // catalog-wide one, test/phases/istio covers the override. A Gateway API installed apart
     // from the mesh is not the shop's case: it uses the one its Linkerd release installs.
+    // Besides: settings whose every value would change the shop's output, shown in
+    // test/settings.test.ts: Cilium's enableDefaultDeny (unset leaves Cilium's default);
+    // Linkerd's probe paths (the shop declares each service's probes) and an unmeshed
+    // ingress controller's networks.
     expect(unused.sort()).toEqual([
-      'CertificateDefaultsSpec.issuerRef', 'CertificateDefaultsSpec.rootRotation',
-      'IssuerRefSpec.group', 'IssuerRefSpec.kind', 'IssuerRefSpec.name', 'PlatformSpec.gatewayApi',
-      'RootRotationSpec.nextRoot', 'RootRotationSpec.overlap', 'RootRotationSpec.stage',
+      'CertificateDefaultsSpec.issuerRef', 'CertificateDefaultsSpec.rootRotation', 'CiliumSettingsSpec.enableDefaultDeny',
+      'IssuerRefSpec.group', 'IssuerRefSpec.kind', 'IssuerRefSpec.name',
+      'LinkerdIngressOptions.networks', 'LinkerdProbeOptions.grpcHealth', 'LinkerdProbeOptions.paths', 'LinkerdProbeOptions.servicePaths',
+      'PlatformSpec.gatewayApi', 'RootRotationSpec.nextRoot', 'RootRotationSpec.overlap', 'RootRotationSpec.stage',
       'ServiceSpec.trafficPolicy',
     ]);
 

@@ -162,8 +162,8 @@ describe('CiliumPolicyLayer options', () => {
     expect(findCiliumPolicy(manifests, 'shop', 'allow-mesh-control-plane').spec.egress[0].toEndpoints).toEqual([{ matchLabels: { [NS]: 'linkerd' } }]);
   });
 
-  test('enableDefaultDeny, labels and annotations reach every service policy', () => {
-    const { manifests } = synth(issueExample, { enableDefaultDeny: false, labels: { team: 'platform' }, annotations: { 'example.com/owner': 'net' } });
+  test('enableDefaultDeny, policyLabels and policyAnnotations reach every service policy', () => {
+    const { manifests } = synth(issueExample, { enableDefaultDeny: false, policyLabels: { team: 'platform' }, policyAnnotations: { 'example.com/owner': 'net' } });
     const charge = findCiliumPolicy(manifests, 'payments', 'charge');
     expect(charge.spec.enableDefaultDeny).toEqual({ ingress: false, egress: false });
     expect(charge.metadata.labels.team).toBe('platform');
