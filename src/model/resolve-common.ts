@@ -5,7 +5,7 @@
 import { CidrBlock, parseCidr } from './cidr';
 import { parseDuration } from './duration';
 import { checkDns1123Label, checkDns1123Subdomain, checkLabelKey, checkLabelValue } from './names';
-import { formatPath, ModelIssue, ResolvedLocation } from './resolved';
+import { formatPath, ModelIssue, ResolvedLocation, ResolvedPort } from './resolved';
 import { PortProtocol, WorkloadLocationSpec } from './types';
 
 /** A field path in the catalog, e.g. `['services', 2, 'calls', 0]`. */
@@ -187,4 +187,16 @@ export function checkPercent(issues: Issues, path: Path, value: unknown): number
     return 0;
   }
   return value;
+}
+
+/** Finds a port by reference: its name, or its (service) port number. */
+export function findPort(ports: readonly ResolvedPort[], ref: string | number): ResolvedPort | undefined {
+  if (typeof ref === 'number') {
+    return ports.find(p => p.port === ref);
+  }
+  return ports.find(p => p.name === ref) ?? (/^\d+$/.test(ref) ? ports.find(p => p.port === Number(ref)) : undefined);
+}
+
+export function describePorts(ports: readonly ResolvedPort[]): string {
+  return ports.map(p => (p.name ? `${p.name} (${p.port})` : String(p.port))).join(', ') || 'none';
 }
