@@ -11,7 +11,8 @@ import { ApiObject, App, Chart, JsonPatch } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import {
-  Call, HttpMethod, L4Layer, L7Fallback, L7Widening, Mesh, MeshMode, MeshProps, Peer, Phase, PortProtocol, RetryCondition,
+  Call, HttpMethod, L4Layer, L7Fallback, L7Widening, LinkerdDefaultInboundPolicy, Mesh, MeshMode, MeshProps, Peer, Phase, PortProtocol,
+  RetryCondition, SidecarScope,
 } from '../../src';
 
 /** The shop's catalog-wide settings (the same types as catalog.yaml's keys). */
@@ -50,12 +51,38 @@ export const SHOP_SETTINGS: Omit<MeshProps, 'phase'> = {
     { name: 'payments', labels: { team: 'payments', compliance: 'pci-dss' }, owned: true },
   ],
   readiness: { complianceMtls: true, multiCluster: false, tracedServices: 6, proxyExperts: 1, platformTeam: true, controlPlaneRunbooks: false },
-  cilium: { mutualAuth: false, clusterwideDefaultDeny: false, defaultDeny: true, ingressFromWorld: false },
-  linkerd: { mode: MeshMode.ENFORCED, l4: L4Layer.CILIUM, controlPlaneNamespace: 'linkerd' },
+  baseline: { namespaces: true, defaultDeny: true, certificates: true },
+  cilium: {
+    mutualAuth: false,
+    clusterwideDefaultDeny: false,
+    defaultDeny: true,
+    ingressFromWorld: false,
+    l7: true,
+    policyLabels: {},
+    policyAnnotations: {},
+    namespaces: true,
+    certificates: true,
+  },
+  linkerd: {
+    mode: MeshMode.ENFORCED,
+    l4: L4Layer.CILIUM,
+    controlPlaneNamespace: 'linkerd',
+    defaultInboundPolicy: LinkerdDefaultInboundPolicy.ALL_AUTHENTICATED,
+    namespaces: true,
+    ingress: { meshed: true },
+    probes: { networks: ['0.0.0.0/0', '::/0'] },
+    strictRetries: false,
+    certificates: true,
+  },
   istio: {
     mode: MeshMode.ENFORCED,
     l4: L4Layer.CILIUM,
     controlPlaneNamespace: 'istio-system',
+    sidecarScope: SidecarScope.SERVICE,
+    controlPlaneSelector: { app: 'istiod' },
+    controlPlanePorts: [15012],
+    namespaces: true,
+    certificates: true,
     defaultTimeout: '15s',
     tracingSampling: 10,
     trafficPolicy: {

@@ -6,8 +6,8 @@
  */
 import { App } from 'cdk8s';
 import {
-  CatalogSpec, HttpMethod, L4Layer, L7Fallback, L7Widening, LinkerdDefaultInboundPolicy, MeshLadderChart, MeshMode, Phase, PortProtocol, PortSpec, RetryCondition,
-  ServiceCatalog, SidecarScope,
+  CatalogSpec, HttpMethod, L4Layer, L7Fallback, L7Widening, LinkerdDefaultInboundPolicy, MeshLadderChart, MeshMode, Phase, PortProtocol, PortSpec,
+  RetryCondition, ServiceCatalog, SidecarScope,
 } from '../../src';
 
 /** Service port 80 in front of pods listening on 8080: the usual shape here. */

@@ -8,8 +8,8 @@ import { MeshWorkloadOptions, WorkloadSource } from './workload';
 import { CatalogValidationError, ServiceCatalog } from '../model/catalog';
 import { formatProblem } from '../model/catalog-loader';
 import {
-  CatalogSpec, CertificateDefaultsSpec, CiliumSettingsSpec, IstioSettingsSpec, PlatformSpec, L7Fallback, L7Widening, LinkerdSettingsSpec,
-  NamespaceSpec, PeerSpec, ReadinessSpec, ServiceSpec, WorkloadLocationSpec,
+  BaselineSettingsSpec, CatalogSpec, CertificateDefaultsSpec, CiliumSettingsSpec, IstioSettingsSpec, PlatformSpec, L7Fallback, L7Widening,
+  LinkerdSettingsSpec, NamespaceSpec, PeerSpec, ReadinessSpec, ServiceSpec, WorkloadLocationSpec,
 } from '../model/types';
 import { Phase } from '../phases/phase';
 import { PHASE_BACKENDS } from '../phases/registry';
@@ -75,6 +75,11 @@ export interface MeshProps {
    * @default - every answer "no" / 0
    */
   readonly readiness?: ReadinessSpec;
+  /**
+   * Settings of the baseline phase.
+   * @default - defaults of each field
+   */
+  readonly baseline?: BaselineSettingsSpec;
   /**
    * Settings of the cilium phase.
    * @default - defaults of each field

@@ -1,6 +1,6 @@
 import * as fs from 'fs';
-import { CATALOG_SCHEMA } from './catalog-schema.generated';
 import { parseCatalogYaml, checkCatalogShape, decodeCatalogBytes, formatProblem, LocatedProblem, SourcePosition } from './catalog-loader';
+import { CATALOG_SCHEMA } from './catalog-schema.generated';
 import { resolveCatalog, resolvePlatformSection } from './resolve';
 import { resolveSettingsSections } from './resolve-settings';
 import { ResolvedCatalog, formatPath } from './resolved';

@@ -55,7 +55,6 @@ export interface ServiceDraft {
 export type MutablePort = { -readonly [K in keyof ResolvedPort]: ResolvedPort[K] };
 
 
-
 export function resolvePorts(issues: Issues, path: Path, specs: PortSpec[] | undefined): ResolvedPort[] {
   const ports: ResolvedPort[] = [];
   const names = new Map<string, number>();
@@ -343,7 +342,9 @@ export interface ServiceContext {
 }
 
 /** The services pass: every service drafted on its own, and the ids they are known by. */
-export function draftServices(issues: Issues, specs: ServiceSpec[], context: ServiceContext): { drafts: ServiceDraft[]; byId: Map<string, ServiceDraft> } {
+export function draftServices(
+  issues: Issues, specs: ServiceSpec[], context: ServiceContext,
+): { drafts: ServiceDraft[]; byId: Map<string, ServiceDraft> } {
   const drafts: ServiceDraft[] = [];
   const byId = new Map<string, ServiceDraft>();
   specs.forEach((service, index) => {
@@ -384,8 +385,23 @@ function draftService(issues: Issues, path: Path, index: number, service: Servic
     issues.error([...path, 'replicas'], `replicas ${show(replicas)} must be a whole number of at least 0`);
   }
   return {
-    index, spec: service, id: `${namespace}/${name}`, name, namespace, selector, serviceAccount, ports, routes, versions, clientOnly,
-    exposed: service.exposed ?? false, certificate, trafficPolicy, probes, replicas, suppressions,
+    index,
+    spec: service,
+    id: `${namespace}/${name}`,
+    name,
+    namespace,
+    selector,
+    serviceAccount,
+    ports,
+    routes,
+    versions,
+    clientOnly,
+    exposed: service.exposed ?? false,
+    certificate,
+    trafficPolicy,
+    probes,
+    replicas,
+    suppressions,
   };
 }
 

@@ -4,10 +4,11 @@
  * construct options are the same types; `ServiceCatalog.withSettings` lays them over the
  * catalog's sections and resolves them here again, so there is one place for each default.
  */
+import { checkDns1123Label } from './names';
+import { atLeast, DEFAULT_PLATFORM, normalizeRelease, parseRelease, PLATFORM_PROJECTS, PlatformProject, PROJECT_RELEASES, TargetPlatform } from './releases';
 import {
   CATALOG_DEFAULTS, checkLabels, checkPercent, duration, Issues, isMapping, optionalDuration, Path, show,
 } from './resolve-common';
-import { atLeast, DEFAULT_PLATFORM, normalizeRelease, parseRelease, PLATFORM_PROJECTS, PlatformProject, PROJECT_RELEASES, TargetPlatform } from './releases';
 import {
   ModelIssue,
   ResolvedBaselineSettings,
@@ -17,7 +18,6 @@ import {
   ResolvedReadiness,
   ResolvedTrafficPolicy,
 } from './resolved';
-import { checkDns1123Label } from './names';
 import {
   BaselineSettingsSpec,
   CatalogSpec,

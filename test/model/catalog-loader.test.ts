@@ -38,7 +38,7 @@ describe('generated catalog schema', () => {
 
   test('contains every CatalogSpec key, with services required', () => {
     expect(Object.keys(definitions.CatalogSpec.properties).sort()).toEqual([
-      'certificates', 'cilium', 'clusterDomain', 'dns', 'ingressController', 'istio', 'l7Fallback', 'l7Widening', 'linkerd', 'namespace', 'namespaces', 'peers', 'platform', 'readiness',
+      'baseline', 'certificates', 'cilium', 'clusterDomain', 'dns', 'ingressController', 'istio', 'l7Fallback', 'l7Widening', 'linkerd', 'namespace', 'namespaces', 'peers', 'platform', 'readiness',
       'services', 'trustDomain',
     ]);
     expect(definitions.CatalogSpec.required).toEqual(['services']);
@@ -394,7 +394,7 @@ describe('parseCatalogYaml', () => {
       '',
     ].join('\n');
     // `x-http` is not a catalog key: anchors must live inside catalog fields.
-    expect(formatted(text)).toEqual(['catalog.yaml:1:1: error: x-http: unknown field "x-http" (allowed: certificates, cilium, clusterDomain, dns, ingressController, istio, l7Fallback, l7Widening, linkerd, namespace, namespaces, peers, platform, readiness, services, trustDomain)']);
+    expect(formatted(text)).toEqual(['catalog.yaml:1:1: error: x-http: unknown field "x-http" (allowed: baseline, certificates, cilium, clusterDomain, dns, ingressController, istio, l7Fallback, l7Widening, linkerd, namespace, namespaces, peers, platform, readiness, services, trustDomain)']);
     const merged = [
       'services:',
       '  - &base { name: web, ports: [{ port: 80 }], exposed: true }',
