@@ -11,7 +11,7 @@ import { ApiObject, App, Chart, JsonPatch } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import {
-  Call, HttpMethod, L4Layer, L7Fallback, L7Widening, LinkerdDefaultInboundPolicy, Mesh, MeshMode, MeshProps, Peer, Phase, PortProtocol,
+  Call, HttpMethod, L4Layer, L7Fallback, L7Widening, Mesh, MeshMode, MeshProps, Peer, Phase, PortProtocol,
   RetryCondition, SidecarScope,
 } from '../../src';
 
@@ -67,7 +67,6 @@ export const SHOP_SETTINGS: Omit<MeshProps, 'phase'> = {
     mode: MeshMode.ENFORCED,
     l4: L4Layer.CILIUM,
     controlPlaneNamespace: 'linkerd',
-    defaultInboundPolicy: LinkerdDefaultInboundPolicy.ALL_AUTHENTICATED,
     namespaces: true,
     ingress: { meshed: true },
     probes: { networks: ['0.0.0.0/0', '::/0'] },

@@ -6,7 +6,7 @@
  */
 import { App } from 'cdk8s';
 import {
-  CatalogSpec, HttpMethod, L4Layer, L7Fallback, L7Widening, LinkerdDefaultInboundPolicy, MeshLadderChart, MeshMode, Phase, PortProtocol, PortSpec,
+  CatalogSpec, HttpMethod, L4Layer, L7Fallback, L7Widening, MeshLadderChart, MeshMode, Phase, PortProtocol, PortSpec,
   RetryCondition, ServiceCatalog, SidecarScope,
 } from '../../src';
 
@@ -88,7 +88,6 @@ export const shopCatalog: CatalogSpec = {
     mode: MeshMode.ENFORCED,
     l4: L4Layer.CILIUM,
     controlPlaneNamespace: 'linkerd',
-    defaultInboundPolicy: LinkerdDefaultInboundPolicy.ALL_AUTHENTICATED,
     namespaces: true,
     ingress: { meshed: true },
     probes: { networks: ['0.0.0.0/0', '::/0'] },

@@ -82,23 +82,8 @@ export function resolveCall(
   }
 
   if (call.peer !== undefined) {
-    const peer = lookupPeer(issues, [...path, 'peer'], call.peer, peers, byId, caller.namespace, 'call');
-    if (!peer) {
-      return undefined;
-    }
-    if (peer.name === 'ingress-controller') {
-      issues.error([...path, 'peer'], 'catalog services do not call the ingress controller; it calls them (use "exposed" or "callers")');
-      return undefined;
-    }
-    const given = call.port !== undefined || call.ports !== undefined;
-    if (!given && peer.ports.length === 0) {
-      issues.error(path, `a call to peer "${peer.name}" needs "port" or "ports" (numbers)`);
-      return undefined;
-    }
-    const ports = given ? externalPorts(issues, path, call, 'peer') : peer.ports.map(p => ({ port: p.port, protocol: call.protocol ?? p.protocol }));
-    return ports.length > 0 ? { kind: 'peer', peer, ports } : undefined;
+    return resolvePeerCall(issues, path, call, caller, byId, peers);
   }
-
   if (call.host !== undefined) {
     const problem = checkHostName(call.host);
     if (problem) {
@@ -108,23 +93,52 @@ export function resolveCall(
     const cidrs = checkCidrList(issues, [...path, 'cidrs'], call.cidrs ?? []);
     return { kind: 'host', host: call.host.toLowerCase(), wildcard: call.host.startsWith('*.'), cidrs, ports, declaredAt: [...path] };
   }
-
   if (call.cidr !== undefined) {
-    const cidr = checkCidr(issues, [...path, 'cidr'], call.cidr);
-    const except = checkCidrList(issues, [...path, 'except'], call.except ?? []);
-    if (cidr) {
-      except.forEach((text, i) => {
-        const inner = parseCidr(text)!;
-        if (!cidrWithin(inner, cidr) || inner.prefix === cidr.prefix) {
-          issues.error([...path, 'except', i], `"${text}" must lie strictly inside ${cidr.text}`);
-        }
-      });
-    }
-    const ports = externalPorts(issues, path, call, 'cidr');
-    return cidr ? { kind: 'cidr', cidr: cidr.text, except, ports } : undefined;
+    return resolveCidrCall(issues, path, call);
   }
+  return resolveServiceCall(issues, path, call, caller, byId, peers);
+}
 
-  // A catalog service: `name` or `namespace/name`.
+function resolvePeerCall(
+  issues: Issues, path: Path, call: CallSpec, caller: ServiceDraft, byId: Map<string, ServiceDraft>, peers: ReadonlyMap<string, ResolvedPeer>,
+): ResolvedPeerCall | undefined {
+  const peer = lookupPeer(issues, [...path, 'peer'], call.peer!, peers, byId, caller.namespace, 'call');
+  if (!peer) {
+    return undefined;
+  }
+  if (peer.name === 'ingress-controller') {
+    issues.error([...path, 'peer'], 'catalog services do not call the ingress controller; it calls them (use "exposed" or "callers")');
+    return undefined;
+  }
+  const given = call.port !== undefined || call.ports !== undefined;
+  if (!given && peer.ports.length === 0) {
+    issues.error(path, `a call to peer "${peer.name}" needs "port" or "ports" (numbers)`);
+    return undefined;
+  }
+  const ports = given ? externalPorts(issues, path, call, 'peer') : peer.ports.map(p => ({ port: p.port, protocol: call.protocol ?? p.protocol }));
+  return ports.length > 0 ? { kind: 'peer', peer, ports } : undefined;
+}
+
+/** An address range outside the cluster, with exclusions strictly inside it. */
+function resolveCidrCall(issues: Issues, path: Path, call: CallSpec): ResolvedCall | undefined {
+  const cidr = checkCidr(issues, [...path, 'cidr'], call.cidr!);
+  const except = checkCidrList(issues, [...path, 'except'], call.except ?? []);
+  if (cidr) {
+    except.forEach((text, i) => {
+      const inner = parseCidr(text)!;
+      if (!cidrWithin(inner, cidr) || inner.prefix === cidr.prefix) {
+        issues.error([...path, 'except', i], `"${text}" must lie strictly inside ${cidr.text}`);
+      }
+    });
+  }
+  const ports = externalPorts(issues, path, call, 'cidr');
+  return cidr ? { kind: 'cidr', cidr: cidr.text, except, ports } : undefined;
+}
+
+/** A catalog service: `name` or `namespace/name`, on its ports and routes. */
+function resolveServiceCall(
+  issues: Issues, path: Path, call: CallSpec, caller: ServiceDraft, byId: Map<string, ServiceDraft>, peers: ReadonlyMap<string, ResolvedPeer>,
+): ResolvedServiceCall | undefined {
   const ref = call.service!;
   const parts = ref.split('/');
   if (parts.length > 2 || parts.some(p => p === '')) {

@@ -86,24 +86,7 @@ export function peerCallKey(call: ResolvedPeerCall): string {
 
 /** Built-in peers, then declared ones (which may replace a built-in). */
 export function resolvePeers(issues: Issues, specs: PeerSpec[] | undefined, ingress: ResolvedLocation): Map<string, ResolvedPeer> {
-  const tcp = (ports: readonly number[]): ExternalPort[] => ports.map(port => ({ port, protocol: PortProtocol.TCP }));
-  const pods = { kind: 'pods' as const, allNamespaces: false, cidrs: [], ports: [], builtIn: true };
-  const peers = new Map<string, ResolvedPeer>([
-    ['cluster', { ...pods, name: 'cluster', allNamespaces: true, selector: {}, meshed: false }],
-    ['ingress-controller', {
-      ...pods, name: 'ingress-controller', namespace: ingress.namespace, selector: { ...ingress.selector }, serviceAccount: ingress.serviceAccount, meshed: true,
-    }],
-    ['kube-apiserver', { kind: 'kube-apiserver', name: 'kube-apiserver', allNamespaces: false, selector: {}, meshed: false, cidrs: [], ports: tcp(CATALOG_DEFAULTS.kubeApiServerPorts), builtIn: true }],
-    ['monitoring', {
-      ...pods,
-      name: 'monitoring',
-      namespace: CATALOG_DEFAULTS.monitoring.namespace,
-      selector: { ...CATALOG_DEFAULTS.monitoring.selector },
-      serviceAccount: CATALOG_DEFAULTS.monitoring.serviceAccount,
-      meshed: false,
-    }],
-    ['world', { kind: 'world', name: 'world', allNamespaces: false, selector: {}, meshed: false, cidrs: ['0.0.0.0/0', '::/0'], ports: [], builtIn: true }],
-  ]);
+  const peers = builtInPeers(ingress);
   const declared = new Map<string, number>();
   (specs ?? []).forEach((spec, i) => {
     const path: Path = ['peers', i];
@@ -123,74 +106,110 @@ export function resolvePeers(issues: Issues, specs: PeerSpec[] | undefined, ingr
       issues.error([...path, 'name'], 'the ingress controller is configured with the catalog\'s "ingressController"');
       return;
     }
-    const scopes = (['namespace', 'namespaceSelector', 'allNamespaces', 'world', 'kubeApiServer'] as const)
-      .filter(k => spec[k] !== undefined && spec[k] !== false);
-    if (scopes.length !== 1) {
-      issues.error(path, scopes.length === 0
-        ? 'a peer needs one scope: "namespace", "namespaceSelector", "allNamespaces", "world" or "kubeApiServer"'
-        : `a peer has one scope; got ${scopes.join(' and ')}`);
-      return;
+    const peer = resolveDeclaredPeer(issues, path, spec);
+    if (peer) {
+      peers.set(spec.name, peer);
     }
-    const scope = scopes[0];
-    const isPods = scope === 'namespace' || scope === 'namespaceSelector' || scope === 'allNamespaces';
-    if (!isPods) {
-      for (const field of ['selector', 'serviceAccount'] as const) {
-        if (spec[field] !== undefined) {
-          issues.error([...path, field], `"${field}" selects pods; a ${scope === 'world' ? 'world' : 'kubeApiServer'} peer is addresses`);
-        }
-      }
-      if (spec.meshed === true) {
-        issues.error([...path, 'meshed'], `${scope === 'world' ? 'the world' : 'the API server'} is never in the mesh`);
-      }
-    } else if (spec.cidrs !== undefined) {
-      issues.error([...path, 'cidrs'], '"cidrs" belongs to world and kubeApiServer peers; pod peers are selected by namespace and labels');
-    }
-    if (spec.serviceAccount !== undefined && isPods) {
-      if (scope !== 'namespace') {
-        issues.error([...path, 'serviceAccount'], 'a service account is namespaced: it needs "namespace"');
-      } else if (checkDns1123Subdomain(spec.serviceAccount)) {
-        issues.error([...path, 'serviceAccount'], checkDns1123Subdomain(spec.serviceAccount)!);
-      }
-    }
-    if (spec.namespace !== undefined && checkDns1123Label(spec.namespace)) {
-      issues.error([...path, 'namespace'], checkDns1123Label(spec.namespace)!);
-    }
-    let namespaceSelector: Record<string, string> | undefined;
-    if (scope === 'namespaceSelector') {
-      namespaceSelector = checkLabels(issues, [...path, 'namespaceSelector'], spec.namespaceSelector, 'namespaceSelector');
-      if (Object.keys(namespaceSelector).length === 0) {
-        issues.error([...path, 'namespaceSelector'], 'an empty namespaceSelector selects every namespace: use "allNamespaces: true"');
-      }
-    }
-    const selector = checkLabels(issues, [...path, 'selector'], spec.selector, 'selector');
-    const cidrs = checkCidrList(issues, [...path, 'cidrs'], spec.cidrs ?? []);
-    if (scope === 'world' && spec.cidrs !== undefined && cidrs.length === 0 && (spec.cidrs ?? []).length === 0) {
-      issues.error([...path, 'cidrs'], 'give at least one range (or remove "cidrs" for the whole world)');
-    }
-    const ports: ExternalPort[] = [];
-    (spec.ports ?? []).forEach((port, j) => {
-      if (!Number.isInteger(port) || port < 1 || port > 65535) {
-        issues.error([...path, 'ports', j], `port ${show(port)} is out of range (1-65535)`);
-      } else if (!ports.some(q => q.port === port)) {
-        ports.push({ port, protocol: PortProtocol.TCP });
-      }
-    });
-    const builtInPorts = scope === 'kubeApiServer' ? tcp(CATALOG_DEFAULTS.kubeApiServerPorts) : [];
-    peers.set(spec.name, {
-      name: spec.name,
-      kind: isPods ? 'pods' : scope === 'world' ? 'world' : 'kube-apiserver',
-      namespace: scope === 'namespace' ? spec.namespace : undefined,
-      namespaceSelector,
-      allNamespaces: scope === 'allNamespaces',
-      selector: isPods ? selector : {},
-      serviceAccount: scope === 'namespace' ? spec.serviceAccount : undefined,
-      meshed: isPods ? spec.meshed ?? spec.name !== 'monitoring' : false,
-      cidrs: scope === 'world' && spec.cidrs === undefined ? ['0.0.0.0/0', '::/0'] : cidrs,
-      ports: spec.ports !== undefined ? ports.sort((a, b) => a.port - b.port) : builtInPorts,
-      builtIn: false,
-    });
   });
   return peers;
+}
+
+const tcp = (ports: readonly number[]): ExternalPort[] => ports.map(port => ({ port, protocol: PortProtocol.TCP }));
+
+/** The peers every catalog knows (`ingress-controller` from the catalog's `ingressController`). */
+function builtInPeers(ingress: ResolvedLocation): Map<string, ResolvedPeer> {
+  const pods = { kind: 'pods' as const, allNamespaces: false, cidrs: [], ports: [], builtIn: true };
+  return new Map<string, ResolvedPeer>([
+    ['cluster', { ...pods, name: 'cluster', allNamespaces: true, selector: {}, meshed: false }],
+    ['ingress-controller', {
+      ...pods, name: 'ingress-controller', namespace: ingress.namespace, selector: { ...ingress.selector }, serviceAccount: ingress.serviceAccount, meshed: true,
+    }],
+    ['kube-apiserver', { kind: 'kube-apiserver', name: 'kube-apiserver', allNamespaces: false, selector: {}, meshed: false, cidrs: [], ports: tcp(CATALOG_DEFAULTS.kubeApiServerPorts), builtIn: true }],
+    ['monitoring', {
+      ...pods,
+      name: 'monitoring',
+      namespace: CATALOG_DEFAULTS.monitoring.namespace,
+      selector: { ...CATALOG_DEFAULTS.monitoring.selector },
+      serviceAccount: CATALOG_DEFAULTS.monitoring.serviceAccount,
+      meshed: false,
+    }],
+    ['world', { kind: 'world', name: 'world', allNamespaces: false, selector: {}, meshed: false, cidrs: ['0.0.0.0/0', '::/0'], ports: [], builtIn: true }],
+  ]);
+}
+
+/** A declared peer: exactly one scope, and only the fields that scope takes. */
+function resolveDeclaredPeer(issues: Issues, path: Path, spec: PeerSpec): ResolvedPeer | undefined {
+  const scopes = (['namespace', 'namespaceSelector', 'allNamespaces', 'world', 'kubeApiServer'] as const)
+    .filter(k => spec[k] !== undefined && spec[k] !== false);
+  if (scopes.length !== 1) {
+    issues.error(path, scopes.length === 0
+      ? 'a peer needs one scope: "namespace", "namespaceSelector", "allNamespaces", "world" or "kubeApiServer"'
+      : `a peer has one scope; got ${scopes.join(' and ')}`);
+    return undefined;
+  }
+  const scope = scopes[0];
+  const isPods = scope === 'namespace' || scope === 'namespaceSelector' || scope === 'allNamespaces';
+  checkPeerScopeFields(issues, path, spec, scope, isPods);
+  let namespaceSelector: Record<string, string> | undefined;
+  if (scope === 'namespaceSelector') {
+    namespaceSelector = checkLabels(issues, [...path, 'namespaceSelector'], spec.namespaceSelector, 'namespaceSelector');
+    if (Object.keys(namespaceSelector).length === 0) {
+      issues.error([...path, 'namespaceSelector'], 'an empty namespaceSelector selects every namespace: use "allNamespaces: true"');
+    }
+  }
+  const selector = checkLabels(issues, [...path, 'selector'], spec.selector, 'selector');
+  const cidrs = checkCidrList(issues, [...path, 'cidrs'], spec.cidrs ?? []);
+  if (scope === 'world' && spec.cidrs !== undefined && cidrs.length === 0 && (spec.cidrs ?? []).length === 0) {
+    issues.error([...path, 'cidrs'], 'give at least one range (or remove "cidrs" for the whole world)');
+  }
+  const ports: ExternalPort[] = [];
+  (spec.ports ?? []).forEach((port, j) => {
+    if (!Number.isInteger(port) || port < 1 || port > 65535) {
+      issues.error([...path, 'ports', j], `port ${show(port)} is out of range (1-65535)`);
+    } else if (!ports.some(q => q.port === port)) {
+      ports.push({ port, protocol: PortProtocol.TCP });
+    }
+  });
+  const builtInPorts = scope === 'kubeApiServer' ? tcp(CATALOG_DEFAULTS.kubeApiServerPorts) : [];
+  return {
+    name: spec.name,
+    kind: isPods ? 'pods' : scope === 'world' ? 'world' : 'kube-apiserver',
+    namespace: scope === 'namespace' ? spec.namespace : undefined,
+    namespaceSelector,
+    allNamespaces: scope === 'allNamespaces',
+    selector: isPods ? selector : {},
+    serviceAccount: scope === 'namespace' ? spec.serviceAccount : undefined,
+    meshed: isPods ? spec.meshed ?? spec.name !== 'monitoring' : false,
+    cidrs: scope === 'world' && spec.cidrs === undefined ? ['0.0.0.0/0', '::/0'] : cidrs,
+    ports: spec.ports !== undefined ? ports.sort((a, b) => a.port - b.port) : builtInPorts,
+    builtIn: false,
+  };
+}
+
+/** Pod peers take a selector and a service account; address peers take `cidrs` and are never meshed. */
+function checkPeerScopeFields(issues: Issues, path: Path, spec: PeerSpec, scope: string, isPods: boolean): void {
+  if (!isPods) {
+    for (const field of ['selector', 'serviceAccount'] as const) {
+      if (spec[field] !== undefined) {
+        issues.error([...path, field], `"${field}" selects pods; a ${scope === 'world' ? 'world' : 'kubeApiServer'} peer is addresses`);
+      }
+    }
+    if (spec.meshed === true) {
+      issues.error([...path, 'meshed'], `${scope === 'world' ? 'the world' : 'the API server'} is never in the mesh`);
+    }
+  } else if (spec.cidrs !== undefined) {
+    issues.error([...path, 'cidrs'], '"cidrs" belongs to world and kubeApiServer peers; pod peers are selected by namespace and labels');
+  }
+  if (spec.serviceAccount !== undefined && isPods) {
+    if (scope !== 'namespace') {
+      issues.error([...path, 'serviceAccount'], 'a service account is namespaced: it needs "namespace"');
+    } else if (checkDns1123Subdomain(spec.serviceAccount)) {
+      issues.error([...path, 'serviceAccount'], checkDns1123Subdomain(spec.serviceAccount)!);
+    }
+  }
+  if (spec.namespace !== undefined && checkDns1123Label(spec.namespace)) {
+    issues.error([...path, 'namespace'], checkDns1123Label(spec.namespace)!);
+  }
 }
 
 

@@ -21,6 +21,32 @@ export function resolveRoute(issues: Issues, path: Path, spec: RouteSpec, ports:
     return undefined;
   }
   const kind: 'http' | 'grpc' = spec.http ? 'http' : 'grpc';
+  checkRouteMatch(issues, path, spec);
+  const served = routePorts(issues, path, spec, kind, ports);
+  if (!served) {
+    return undefined;
+  }
+  const { idempotent, idempotentSource } = routeIdempotency(spec);
+  const timeoutMs = optionalDuration(issues, [...path, 'timeout'], spec.timeout, 'timeout');
+  const retries = spec.retries ? resolveRetries(issues, path, spec, kind, idempotent, idempotentSource) : undefined;
+  const fault = spec.fault ? resolveFault(issues, [...path, 'fault'], spec.fault, kind) : undefined;
+  return {
+    name: spec.name,
+    kind,
+    fault,
+    http: spec.http ? { ...spec.http } : undefined,
+    grpc: spec.grpc ? { ...spec.grpc } : undefined,
+    ports: served,
+    idempotent,
+    idempotentSource,
+    timeoutMs,
+    retries,
+    ...(spec.allowWiderEnforcement !== undefined ? { allowWiderEnforcement: spec.allowWiderEnforcement } : {}),
+  };
+}
+
+/** An HTTP match: at most one path form, paths absolute, a valid regular expression; a gRPC match: valid names. */
+function checkRouteMatch(issues: Issues, path: Path, spec: RouteSpec): void {
   if (spec.http) {
     const given = (['path', 'pathPrefix', 'pathRegex'] as const).filter(k => spec.http![k] !== undefined);
     if (given.length > 1) {
@@ -47,10 +73,12 @@ export function resolveRoute(issues: Issues, path: Path, spec: RouteSpec, ports:
       issues.error([...path, 'grpc', 'method'], `"${spec.grpc.method}" is not a gRPC method name`);
     }
   }
+}
 
+/** The ports that serve the route: the one it names, or every port that can carry it. */
+function routePorts(issues: Issues, path: Path, spec: RouteSpec, kind: 'http' | 'grpc', ports: readonly ResolvedPort[]): ResolvedPort[] | undefined {
   // Ports that can carry the route: gRPC needs HTTP/2 framing.
   const fits = (p: ResolvedPort) => (kind === 'grpc' ? p.protocol === PortProtocol.GRPC || p.protocol === PortProtocol.HTTP2 : p.protocol === PortProtocol.HTTP || p.protocol === PortProtocol.HTTP2);
-  let served: ResolvedPort[];
   if (spec.port !== undefined) {
     const port = findPort(ports, spec.port);
     if (!port) {
@@ -61,67 +89,49 @@ export function resolveRoute(issues: Issues, path: Path, spec: RouteSpec, ports:
       issues.error([...path, 'port'], `port "${spec.port}" speaks ${port.protocol}; routes need an http, http2 or grpc port`);
       return undefined;
     }
-    served = [port];
-  } else {
-    served = ports.filter(fits);
-    if (served.length === 0) {
-      issues.error(path, `route "${spec.name}" is ${kind === 'grpc' ? 'a gRPC' : 'an HTTP'} route but the service has no ${kind === 'grpc' ? 'grpc or http2' : 'http or http2'} port`);
-      return undefined;
-    }
+    return [port];
   }
-
-  let idempotent: boolean;
-  let idempotentSource: IdempotencySource;
-  if (spec.idempotent !== undefined) {
-    idempotent = spec.idempotent;
-    idempotentSource = 'declared';
-  } else if (spec.http?.method !== undefined) {
-    idempotent = isIdempotentMethod(spec.http.method);
-    idempotentSource = 'method';
-  } else {
-    idempotent = false;
-    idempotentSource = 'default';
+  const served = ports.filter(fits);
+  if (served.length === 0) {
+    issues.error(path, `route "${spec.name}" is ${kind === 'grpc' ? 'a gRPC' : 'an HTTP'} route but the service has no ${kind === 'grpc' ? 'grpc or http2' : 'http or http2'} port`);
+    return undefined;
   }
-
-  const timeoutMs = optionalDuration(issues, [...path, 'timeout'], spec.timeout, 'timeout');
-  let retries: ResolvedRetries | undefined;
-  if (spec.retries) {
-    const r = spec.retries;
-    if (!Number.isInteger(r.attempts) || r.attempts < 0 || r.attempts > 10) {
-      issues.error([...path, 'retries', 'attempts'], `attempts ${show(r.attempts)} must be an integer from 0 to 10`);
-    }
-    const perTryTimeoutMs = optionalDuration(issues, [...path, 'retries', 'perTryTimeout'], r.perTryTimeout, 'perTryTimeout');
-    const on = r.on ?? (idempotent ? (kind === 'grpc' ? DEFAULT_GRPC_RETRY_ON : DEFAULT_HTTP_RETRY_ON) : DEFAULT_NON_IDEMPOTENT_RETRY_ON);
-    if (r.on !== undefined && r.on.length === 0 && r.attempts > 0) {
-      issues.error([...path, 'retries', 'on'], 'retries with attempts > 0 need at least one condition');
-    }
-    if (!idempotent && r.attempts > 0) {
-      const unsafe = unsafeConditions(on);
-      if (unsafe.length > 0) {
-        const why = idempotentSource === 'method' ? `${spec.http!.method} is not idempotent` : idempotentSource === 'declared' ? 'it is declared non-idempotent' : `${kind === 'grpc' ? 'gRPC' : 'method-less'} routes are non-idempotent unless declared`;
-        issues.error([...path, 'retries', 'on'], `route "${spec.name}" is not idempotent (${why}): retrying on ${unsafe.join(', ')} can repeat a request the server already processed; use only connect-failure, refused-stream, reset-before-request, or declare "idempotent: true" if repeating it is harmless`);
-      }
-    }
-    retries = { attempts: r.attempts, perTryTimeoutMs, on: [...new Set(on)].sort(), conditionsDeclared: r.on !== undefined };
-  }
-
-  const fault = spec.fault ? resolveFault(issues, [...path, 'fault'], spec.fault, kind) : undefined;
-
-  return {
-    name: spec.name,
-    kind,
-    fault,
-    http: spec.http ? { ...spec.http } : undefined,
-    grpc: spec.grpc ? { ...spec.grpc } : undefined,
-    ports: served,
-    idempotent,
-    idempotentSource,
-    timeoutMs,
-    retries,
-    ...(spec.allowWiderEnforcement !== undefined ? { allowWiderEnforcement: spec.allowWiderEnforcement } : {}),
-  };
+  return served;
 }
 
+/** Declared, else derived from the HTTP method (RFC 9110 §9.2.2), else not idempotent. */
+function routeIdempotency(spec: RouteSpec): { idempotent: boolean; idempotentSource: IdempotencySource } {
+  if (spec.idempotent !== undefined) {
+    return { idempotent: spec.idempotent, idempotentSource: 'declared' };
+  }
+  if (spec.http?.method !== undefined) {
+    return { idempotent: isIdempotentMethod(spec.http.method), idempotentSource: 'method' };
+  }
+  return { idempotent: false, idempotentSource: 'default' };
+}
+
+/** A route's retries: conditions defaulted by kind; a non-idempotent route never retries after the server saw the request. */
+function resolveRetries(
+  issues: Issues, path: Path, spec: RouteSpec, kind: 'http' | 'grpc', idempotent: boolean, idempotentSource: IdempotencySource,
+): ResolvedRetries {
+  const r = spec.retries!;
+  if (!Number.isInteger(r.attempts) || r.attempts < 0 || r.attempts > 10) {
+    issues.error([...path, 'retries', 'attempts'], `attempts ${show(r.attempts)} must be an integer from 0 to 10`);
+  }
+  const perTryTimeoutMs = optionalDuration(issues, [...path, 'retries', 'perTryTimeout'], r.perTryTimeout, 'perTryTimeout');
+  const on = r.on ?? (idempotent ? (kind === 'grpc' ? DEFAULT_GRPC_RETRY_ON : DEFAULT_HTTP_RETRY_ON) : DEFAULT_NON_IDEMPOTENT_RETRY_ON);
+  if (r.on !== undefined && r.on.length === 0 && r.attempts > 0) {
+    issues.error([...path, 'retries', 'on'], 'retries with attempts > 0 need at least one condition');
+  }
+  if (!idempotent && r.attempts > 0) {
+    const unsafe = unsafeConditions(on);
+    if (unsafe.length > 0) {
+      const why = idempotentSource === 'method' ? `${spec.http!.method} is not idempotent` : idempotentSource === 'declared' ? 'it is declared non-idempotent' : `${kind === 'grpc' ? 'gRPC' : 'method-less'} routes are non-idempotent unless declared`;
+      issues.error([...path, 'retries', 'on'], `route "${spec.name}" is not idempotent (${why}): retrying on ${unsafe.join(', ')} can repeat a request the server already processed; use only connect-failure, refused-stream, reset-before-request, or declare "idempotent: true" if repeating it is harmless`);
+    }
+  }
+  return { attempts: r.attempts, perTryTimeoutMs, on: [...new Set(on)].sort(), conditionsDeclared: r.on !== undefined };
+}
 
 /** gRPC status names (google.rpc.Code) accepted by fault aborts. */
 export const GRPC_STATUS_NAMES = new Set([

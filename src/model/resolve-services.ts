@@ -110,6 +110,36 @@ export interface VersionDraft {
   readonly timeoutMs?: number;
 }
 
+/** A version's own pod labels (none for a version backed by another service), checked against the others'. */
+function versionLabels(
+  issues: Issues, p: Path, spec: VersionSpec, selector: Record<string, string>, labelSets: Map<string, string>, duplicate: boolean,
+): Record<string, string> {
+  if (spec.service !== undefined) {
+    for (const field of ['labels', 'serviceAccount', 'calls'] as const) {
+      if (spec[field] !== undefined) {
+        issues.error([...p, field], `version "${spec.name}" is backed by service "${spec.service}": its pods, identity and calls are that service's; remove "${field}"`);
+      }
+    }
+    return {};
+  }
+  const labels = spec.labels === undefined ? { version: spec.name } : checkLabels(issues, [...p, 'labels'], spec.labels, 'labels');
+  if (Object.keys(labels).length === 0) {
+    issues.error([...p, 'labels'], 'a version needs at least one label that tells its pods apart');
+  }
+  for (const [k, v] of Object.entries(labels)) {
+    if (selector[k] !== undefined && selector[k] !== v) {
+      issues.error([...p, 'labels', k], `label "${k}" conflicts with the service selector (${k}=${selector[k]}): no pod could match both`);
+    }
+  }
+  const key = JSON.stringify(sortedRecord(labels));
+  // Default labels of a duplicate name are the same by construction: one error is enough.
+  if (labelSets.has(key) && !(duplicate && spec.labels === undefined)) {
+    issues.error([...p, 'labels'], `same labels as version "${labelSets.get(key)}": the versions' pods could not be told apart`);
+  }
+  labelSets.set(key, spec.name);
+  return labels;
+}
+
 export function resolveVersions(
   issues: Issues,
   path: Path,
@@ -141,31 +171,7 @@ export function resolveVersions(
     } else {
       total += spec.weight;
     }
-    const backed = spec.service !== undefined;
-    let labels: Record<string, string> = {};
-    if (backed) {
-      for (const field of ['labels', 'serviceAccount', 'calls'] as const) {
-        if (spec[field] !== undefined) {
-          issues.error([...p, field], `version "${spec.name}" is backed by service "${spec.service}": its pods, identity and calls are that service's; remove "${field}"`);
-        }
-      }
-    } else {
-      labels = spec.labels === undefined ? { version: spec.name } : checkLabels(issues, [...p, 'labels'], spec.labels, 'labels');
-      if (Object.keys(labels).length === 0) {
-        issues.error([...p, 'labels'], 'a version needs at least one label that tells its pods apart');
-      }
-      for (const [k, v] of Object.entries(labels)) {
-        if (selector[k] !== undefined && selector[k] !== v) {
-          issues.error([...p, 'labels', k], `label "${k}" conflicts with the service selector (${k}=${selector[k]}): no pod could match both`);
-        }
-      }
-      const key = JSON.stringify(sortedRecord(labels));
-      // Default labels of a duplicate name are the same by construction: one error is enough.
-      if (labelSets.has(key) && !(duplicate && spec.labels === undefined)) {
-        issues.error([...p, 'labels'], `same labels as version "${labelSets.get(key)}": the versions' pods could not be told apart`);
-      }
-      labelSets.set(key, spec.name);
-    }
+    const labels = versionLabels(issues, p, spec, selector, labelSets, duplicate);
     if (spec.serviceAccount !== undefined && checkDns1123Subdomain(spec.serviceAccount)) {
       issues.error([...p, 'serviceAccount'], checkDns1123Subdomain(spec.serviceAccount)!);
     }

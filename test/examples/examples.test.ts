@@ -103,13 +103,14 @@ describe('shop example', () => {
     // from the mesh is not the shop's case: it uses the one its Linkerd release installs.
     // Besides: settings whose every value would change the shop's output, shown in
     // test/settings.test.ts: Cilium's enableDefaultDeny (unset leaves Cilium's default);
-    // Linkerd's probe paths (the shop declares each service's probes) and an unmeshed
-    // ingress controller's networks.
+    // Linkerd's probe paths (the shop declares each service's probes), an unmeshed
+    // ingress controller's networks, and its defaultInboundPolicy (the mode implies it,
+    // and the migration's permissive steps relax it with the mode).
     expect(unused.sort()).toEqual([
       'CertificateDefaultsSpec.issuerRef', 'CertificateDefaultsSpec.rootRotation', 'CiliumSettingsSpec.enableDefaultDeny',
       'IssuerRefSpec.group', 'IssuerRefSpec.kind', 'IssuerRefSpec.name',
       'LinkerdIngressOptions.networks', 'LinkerdProbeOptions.grpcHealth', 'LinkerdProbeOptions.paths', 'LinkerdProbeOptions.servicePaths',
-      'PlatformSpec.gatewayApi', 'RootRotationSpec.nextRoot', 'RootRotationSpec.overlap', 'RootRotationSpec.stage',
+      'LinkerdSettingsSpec.defaultInboundPolicy', 'PlatformSpec.gatewayApi', 'RootRotationSpec.nextRoot', 'RootRotationSpec.overlap', 'RootRotationSpec.stage',
       'ServiceSpec.trafficPolicy',
     ]);
 
