@@ -52,12 +52,15 @@
  * host policies (`nodeSelector`), ICMP rules, non-HTTP L7 rules other than DNS.
  * `fromRequires`/`toRequires` constrain only the rule they appear in.
  */
+import { Bitset } from './bitset';
+import { buildCiliumIndex, CiliumIndex } from './cilium-index';
 import { Endpoint, NAMESPACE_NAME_LABEL, Universe, UniverseOptions, buildUniverse, transportOf } from './endpoints';
 import { AnalysisDiagnostic, flowComparator, flowKey, PortProbe } from './flows';
 import { DeclaredFlow, declaredIntent, Intent } from './intent';
 import { analyzeReachability, ReachabilityOptions, ReachabilityReport, withRequests } from './reachability';
 import { analyzeRequests, RequestEvaluator, RequestProbe } from './requests';
 import { SelectorOperator } from './selectors';
+import { universeIndex } from './universe-index';
 import { CidrBlock, cidrContains, parseCidr } from '../model/cidr';
 import { ResolvedCatalog, ResolvedPeer } from '../model/resolved';
 
@@ -72,18 +75,18 @@ const ENTITIES: ReadonlySet<string> = new Set(['all', 'world', 'cluster', 'host'
 const WILDCARD_SAMPLE_LABEL = 'mesh-ladder-probe';
 
 /** A label as Cilium sees it: source, key, value. */
-interface CiliumLabel {
+export interface CiliumLabel {
   readonly source: string;
   readonly key: string;
   readonly value: string;
 }
 
-interface SelectorTerm {
+export interface SelectorTerm {
   readonly source: string;
   readonly key: string;
 }
 
-interface CiliumSelector {
+export interface CiliumSelector {
   readonly matchLabels: ReadonlyArray<SelectorTerm & { readonly value: string }>;
   readonly matchExpressions: ReadonlyArray<SelectorTerm & { readonly operator: SelectorOperator; readonly values: string[] }>;
   /** Names the pod namespace itself (then no implicit namespace is added). */
@@ -96,7 +99,7 @@ interface CiliumSelector {
 
 export type CiliumProtocol = 'TCP' | 'UDP' | 'SCTP' | 'ANY';
 
-interface CiliumPort {
+export interface CiliumPort {
   readonly protocol: CiliumProtocol;
   /** undefined: every port. */
   readonly port?: number;
@@ -104,16 +107,16 @@ interface CiliumPort {
   readonly endPort?: number;
 }
 
-interface HttpMatcher {
+export interface HttpMatcher {
   readonly method?: RegExp;
   readonly path?: RegExp;
 }
 
-interface DnsMatcher {
+export interface DnsMatcher {
   readonly matches: (name: string) => boolean;
 }
 
-interface CiliumPortRule {
+export interface CiliumPortRule {
   /** undefined: every port. */
   readonly ports?: ReadonlyArray<CiliumPort>;
   /** undefined: no HTTP rules (every request). */
@@ -122,13 +125,13 @@ interface CiliumPortRule {
   readonly dns?: ReadonlyArray<DnsMatcher>;
 }
 
-interface CidrPeer {
+export interface CidrPeer {
   readonly cidr: CidrBlock;
   readonly except: ReadonlyArray<CidrBlock>;
 }
 
 /** One ingress/egress (allow or deny) rule. */
-interface PeerRule {
+export interface PeerRule {
   readonly endpoints?: ReadonlyArray<CiliumSelector>;
   readonly requires?: ReadonlyArray<CiliumSelector>;
   readonly entities?: ReadonlyArray<string>;
@@ -628,6 +631,7 @@ export class CiliumEvaluator implements RequestEvaluator {
   private readonly labelCache = new Map<string, CiliumLabel[]>();
   private readonly ingressCache = new Map<string, DirectionRules>();
   private readonly egressCache = new Map<string, DirectionRules>();
+  private indexed?: CiliumIndex;
 
   public constructor(universe: Universe, manifests: ReadonlyArray<unknown>) {
     this.universe = universe;
@@ -695,8 +699,44 @@ export class CiliumEvaluator implements RequestEvaluator {
     if (endpoint.kind !== 'pod') {
       return [];
     }
-    const labels = this.labelsOf(endpoint);
-    return this.rules.filter(r => (r.clusterwide || r.namespace === endpoint.namespace) && labelsMatch(r.endpointSelector, labels));
+    const index = universeIndex(this.universe);
+    if (index.owns(endpoint)) {
+      return [...this.fast().selecting[index.position(endpoint)]];
+    }
+    return this.rules.filter(r => this.selects(r, endpoint));
+  }
+
+  /**
+   * A superset of the sources this evaluator allows to reach `to` on `probe`, as a bitset
+   * over the universe's endpoint positions (see `DirectionalIndex`, `cilium-index.ts`);
+   * undefined for an endpoint of another universe.
+   */
+  public candidateSources(to: Endpoint, probe: PortProbe): Bitset | undefined {
+    return universeIndex(this.universe).owns(to) ? this.fast().directions.sources(to, probe) : undefined;
+  }
+
+  /** `candidateSources` for one direction (undefined: any source). */
+  public directionSources(direction: 'ingress' | 'egress', to: Endpoint, probe: PortProbe): Bitset | undefined {
+    if (!universeIndex(this.universe).owns(to)) {
+      return undefined;
+    }
+    const d = this.fast().directions;
+    return direction === 'ingress' ? d.ingressSources(to, probe) : d.egressSources(to, probe);
+  }
+
+  private selects(rule: ParsedCiliumRule, pod: Endpoint): boolean {
+    return (rule.clusterwide || rule.namespace === pod.namespace) && labelsMatch(rule.endpointSelector, this.labelsOf(pod));
+  }
+
+  private fast(): CiliumIndex {
+    this.indexed ??= buildCiliumIndex(this.universe, {
+      rules: this.rules,
+      labelsOf: e => this.labelsOf(e),
+      selects: (rule, pod) => this.selects(rule, pod),
+      entityMatches,
+      portsAdmit: (peer, to, probe) => portRulesMatch(peer.toPorts, to, probe) !== undefined,
+    });
+    return this.indexed;
   }
 
   /**
@@ -982,6 +1022,6 @@ export function checkCiliumReachability(
   const requests = analyzeRequests(catalog, universe, evaluator, (from, to, probe) => evaluator.allows(from, to, probe), {
     exposedFrom: ciliumExposedFrom(catalog),
     toleratedConnections: intent.tolerated,
-  });
+  }, options.exhaustive ? undefined : report.allowed);
   return withRequests(report, requests);
 }

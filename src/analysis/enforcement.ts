@@ -3,6 +3,7 @@
  * and one evaluator for a manifest set that mixes systems (a migration step): a flow is
  * allowed only when every system present allows it.
  */
+import { Bitset } from './bitset';
 import { CiliumEvaluator, ciliumIntent } from './cilium';
 import { AllOfEvaluator, isRequestEvaluator } from './combined';
 import { CiliumDatapathEvaluator, HostAliases } from './datapath';
@@ -12,7 +13,7 @@ import { declaredIntent, Intent } from './intent';
 import { IstioEvaluator } from './istio';
 import { LinkerdEvaluator, LinkerdMeshEvaluator } from './linkerd';
 import { NetworkPolicyEvaluator } from './networkpolicy';
-import { FlowEvaluator } from './reachability';
+import { FlowEvaluator, uniteCandidates } from './reachability';
 import { RequestEvaluator, RequestProbe } from './requests';
 import { ResolvedCatalog } from '../model/resolved';
 
@@ -93,6 +94,15 @@ class HostAliasEvaluator implements FlowEvaluator, RequestEvaluator {
 
   public isEgressRestricted(endpoint: Endpoint): boolean {
     return this.inner.isEgressRestricted(endpoint);
+  }
+
+  /** The inner layer's candidates for `to` and for the first endpoint of each reading (all of a reading must pass). */
+  public candidateSources(to: Endpoint, probe: PortProbe): Bitset | undefined {
+    const readings = this.aliases.readings(to, this.matches);
+    if (readings.some(r => r.length === 0)) {
+      return undefined; // an empty reading passes every source
+    }
+    return uniteCandidates([to, ...readings.map(r => r[0])].map(e => () => this.inner.candidateSources?.(e, probe)));
   }
 }
 

@@ -899,6 +899,6 @@ export function checkIstioReachability(
   // caller's ports) are neither declared nor unexpected.
   const requests = analyzeRequests(catalog, universe, istio, (from, to, probe) => evaluator.allows(from, to, probe), {
     toleratedConnections: intent.tolerated,
-  });
+  }, options.exhaustive ? undefined : report.allowed);
   return withRequests(report, requests);
 }

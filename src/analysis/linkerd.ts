@@ -58,13 +58,14 @@
  * match only networks that cover every address. Requests on a connection the intent
  * tolerates (the API server inside a world peer's ranges) are tolerated too.
  */
+import { Bitset } from './bitset';
 import { CiliumEvaluator, ciliumExposedFrom, ciliumIntent, isCiliumPolicy } from './cilium';
 import { isRequestEvaluator } from './combined';
 import { buildUniverse, Endpoint, endpointMatchesPeer, Universe, UniverseOptions, usedPeers } from './endpoints';
 import { AnalysisDiagnostic, Flow, flowComparator, flowKey, formatFlow, PortProbe } from './flows';
 import { declaredIntent, Intent } from './intent';
 import { isNetworkPolicy, NetworkPolicyEvaluator } from './networkpolicy';
-import { analyzeReachability, FlowEvaluator, ReachabilityOptions, ReachabilityReport, withRequests } from './reachability';
+import { analyzeReachability, FlowEvaluator, intersectCandidates, ReachabilityOptions, ReachabilityReport, withRequests } from './reachability';
 import { analyzeRequests, formatRequestFlow, RequestEvaluator, RequestFlow, RequestProbe, requestProbes, routeMatches, sampleRequest, UNDECLARED_PATH } from './requests';
 import { LabelSelector, matchesSelector, parseLabelSelector } from './selectors';
 import { CidrBlock, cidrContains, parseCidr } from '../model/cidr';
@@ -1041,6 +1042,11 @@ export class LinkerdMeshEvaluator implements FlowEvaluator, RequestEvaluator {
   public isEgressRestricted(endpoint: Endpoint): boolean {
     return this.l4.some(e => e.isEgressRestricted(endpoint));
   }
+
+  /** Every L4 layer must allow the probe itself (and Linkerd names no candidates). */
+  public candidateSources(to: Endpoint, probe: PortProbe): Bitset | undefined {
+    return intersectCandidates(this.l4, to, probe);
+  }
 }
 
 
@@ -1279,7 +1285,7 @@ export function checkLinkerdReachability(
 
   const analyzed = analyzeRequests(catalog, universe, evaluator, (from, to, probe) => evaluator.allows(from, to, probe), {
     exposedFrom: usesCilium ? ciliumExposedFrom(catalog) : undefined,
-  });
+  }, options.exhaustive ? undefined : base.allowed);
   // A call to a pod peer declares any request to the pods it holds on the call's ports
   // (requestDeclared reads service calls and callers only).
   const byPeerCall = (f: RequestFlow) => peerCallDeclares(catalog, universe.endpoint(f.from), universe.endpoint(f.to), f.port);

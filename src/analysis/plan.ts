@@ -9,10 +9,11 @@
  * same Cilium policy name, say) holds the rules of both while they overlap; the last step
  * prunes the old phase's rules from it.
  */
-import { buildUniverse, Endpoint, Universe } from './endpoints';
+import { buildUniverse, Universe } from './endpoints';
 import { EnforcementEvaluator, EnforcementSystem, injectedMesh, objectKey, phaseIntent, systemOf } from './enforcement';
-import { Flow, flowComparator, flowKey, PortProbe } from './flows';
+import { Flow, flowComparator, flowKey } from './flows';
 import { DeclaredFlow } from './intent';
+import { allowedConnections } from './reachability';
 import { analyzeRequests, formatRequestFlow, RequestFlow } from './requests';
 import { ResolvedCatalog } from '../model/resolved';
 
@@ -460,48 +461,22 @@ function midRollout(step: PlanStep, previous: readonly any[]): Array<{ label: st
 /** Resolved catalogs per variant (permissive steps judge Linkerd's defaults by the permissive catalog). */
 export type CatalogVariants = Record<PhaseVariant, ResolvedCatalog>;
 
-/** A connection to probe: endpoints resolved, key computed once per plan. */
-interface Candidate {
-  readonly from: Endpoint;
-  readonly to: Endpoint;
-  readonly probe: PortProbe;
-  readonly flow: Flow;
-  readonly key: string;
+/** The flows a step's objects allow, in report order, with their keys. */
+interface StepFlows {
+  readonly evaluator: EnforcementEvaluator;
+  readonly flows: Flow[];
+  readonly keys: Set<string>;
 }
 
 /**
- * Every connection a plan probes, in report order: each endpoint to each destination's
- * probes where one end is in a catalog namespace, and the flows either end declares.
- * Built once per plan; every step is judged on the same list.
+ * Every connection a plan probes that the objects allow: each endpoint to each
+ * destination's probes where one end is in a catalog namespace, and the flows either end
+ * declares (`allowedConnections`), in report order.
  */
-function candidates(universe: Universe, extra: readonly Flow[]): Candidate[] {
-  const out: Candidate[] = [];
-  const seen = new Set<string>();
-  const add = (from: Endpoint, to: Endpoint, p: PortProbe) => {
-    const flow: Flow = { from: from.id, to: to.id, port: p.port, protocol: p.protocol };
-    const key = flowKey(flow);
-    if (!seen.has(key)) {
-      seen.add(key);
-      out.push({ from, to, probe: p, flow, key });
-    }
-  };
-  for (const from of universe.endpoints) {
-    for (const to of universe.endpoints) {
-      if (from.inCatalogNamespace || to.inCatalogNamespace) {
-        universe.probesFor(to).forEach(p => add(from, to, p));
-      }
-    }
-  }
-  extra.forEach(f => add(universe.endpoint(f.from), universe.endpoint(f.to), f));
-  const compare = flowComparator(universe.order);
-  return out.sort((a, b) => compare(a.flow, b.flow));
-}
-
-function allowedFlows(
-  catalog: ResolvedCatalog, universe: Universe, objects: readonly any[], probes: readonly Candidate[],
-): { evaluator: EnforcementEvaluator; flows: Candidate[] } {
+function allowedFlows(catalog: ResolvedCatalog, universe: Universe, objects: readonly any[], extra: readonly Flow[]): StepFlows {
   const evaluator = new EnforcementEvaluator(catalog, universe, objects);
-  return { evaluator, flows: probes.filter(c => evaluator.allows(c.from, c.to, c.probe)) };
+  const flows = allowedConnections(universe, evaluator, extra).sort(flowComparator(universe.order));
+  return { evaluator, flows, keys: new Set(flows.map(flowKey)) };
 }
 
 /**
@@ -520,9 +495,8 @@ export function verifyPlan(
   const fromIntent = phaseIntent(catalog, universe, from, start).declared;
   const toIntent = phaseIntent(catalog, universe, to, target).declared;
   const everything = [...fromIntent, ...toIntent];
-  const probes = candidates(universe, everything);
-  const startKeys = new Set(allowedFlows(catalog, universe, start, probes).flows.map(c => c.key));
-  const targetKeys = new Set(allowedFlows(catalog, universe, target, probes).flows.map(c => c.key));
+  const startKeys = allowedFlows(catalog, universe, start, everything).keys;
+  const targetKeys = allowedFlows(catalog, universe, target, everything).keys;
   const fromKeys = new Set(fromIntent.map(flowKey));
   const toKeys = new Set(toIntent.map(flowKey));
   const declaredByKey = new Map<string, DeclaredFlow>();
@@ -543,11 +517,10 @@ export function verifyPlan(
   const union = new Set([...startKeys, ...targetKeys]);
 
   const judge = (id: string, objects: readonly any[], added: number, removed: number, variant: PhaseVariant, discipline?: string): StepVerdict => {
-    const { evaluator, flows } = allowedFlows(catalogs[variant], universe, objects, probes);
-    const keys = new Set(flows.map(c => c.key));
+    const { evaluator, flows, keys } = allowedFlows(catalogs[variant], universe, objects, everything);
     const missing = declared.filter(f => !keys.has(flowKey(f)));
-    const beyond = flows.filter(c => !union.has(c.key)).map(c => c.flow);
-    const requests = analyzeRequests(catalogs[variant], universe, evaluator, (a, b, p) => evaluator.allows(a, b, p));
+    const beyond = flows.filter(f => !union.has(flowKey(f)));
+    const requests = analyzeRequests(catalogs[variant], universe, evaluator, (a, b, p) => evaluator.allows(a, b, p), {}, flows);
     return {
       id,
       objects: objects.length,
