@@ -68,6 +68,7 @@ import { isNetworkPolicy, NetworkPolicyEvaluator } from './networkpolicy';
 import { analyzeReachability, FlowEvaluator, intersectCandidates, ReachabilityOptions, ReachabilityReport, withRequests } from './reachability';
 import { analyzeRequests, formatRequestFlow, RequestEvaluator, RequestFlow, RequestProbe, requestProbes, routeMatches, sampleRequest, UNDECLARED_PATH } from './requests';
 import { LabelSelector, matchesSelector, parseLabelSelector } from './selectors';
+import { universeIndex } from './universe-index';
 import { CidrBlock, cidrContains, parseCidr } from '../model/cidr';
 import { ResolvedCatalog, ResolvedPeer, ResolvedRoute, ResolvedService } from '../model/resolved';
 import { isL7Port } from '../model/routes';
@@ -669,8 +670,16 @@ export class LinkerdEvaluator implements FlowEvaluator, RequestEvaluator {
   /** Pod peers the catalog uses (the ingress controller has its own option). */
   private readonly podPeers: ResolvedPeer[];
   private readonly probeCache = new Map<string, RequestProbe[]>();
+  /** Per namespace, Server and route: what only the manifests decide, computed once. */
+  private readonly memos = {
+    /** The Servers selecting each pod of the universe (by position), in manifest order. */
+    selecting: undefined as ParsedServer[][] | undefined,
+    inboundRoutes: new Map<ParsedServer, ParsedRoute[]>(),
+    serverAuthorizations: new Map<ParsedServer, Authorization[]>(),
+    routeAuthorizations: new Map<ParsedRoute, Authorization[]>(),
+  };
 
-  public constructor(universe: Universe, catalog: ResolvedCatalog, manifests: ReadonlyArray<unknown>, options: LinkerdAnalysisOptions = {}) {
+  public constructor(private readonly universe: Universe, catalog: ResolvedCatalog, manifests: ReadonlyArray<unknown>, options: LinkerdAnalysisOptions = {}) {
     this.catalog = catalog;
     this.parsed = parseLinkerd(catalog, manifests);
     this.options = {
@@ -852,9 +861,23 @@ export class LinkerdEvaluator implements FlowEvaluator, RequestEvaluator {
   }
 
   private serversFor(pod: Endpoint, port: number): ParsedServer[] {
-    return this.parsed.servers.filter(s => s.namespace === pod.namespace
-      && matchesSelector(s.podSelector, pod.labels)
-      && (typeof s.port === 'number' ? s.port === port : pod.containerPorts.some(c => c.name === s.port && c.port === port && c.protocol === 'TCP')));
+    return this.serversSelecting(pod).filter(s => (typeof s.port === 'number' ? s.port === port : pod.containerPorts.some(c => c.name === s.port && c.port === port && c.protocol === 'TCP')));
+  }
+
+  /** The Servers of the pod's namespace whose podSelector matches it, in manifest order. */
+  private serversSelecting(pod: Endpoint): ParsedServer[] {
+    const index = universeIndex(this.universe);
+    if (!index.owns(pod)) {
+      return this.parsed.servers.filter(s => s.namespace === pod.namespace && matchesSelector(s.podSelector, pod.labels));
+    }
+    if (!this.memos.selecting) {
+      const selecting: ParsedServer[][] = Array.from({ length: index.size }, () => []);
+      for (const server of this.parsed.servers) {
+        index.podsIn(server.namespace).clone().andWith(index.podLabels.matching(server.podSelector)).forEach(i => selecting[i].push(server));
+      }
+      this.memos.selecting = selecting;
+    }
+    return this.memos.selecting[index.position(pod)];
   }
 
   private serverFor(pod: Endpoint, port: number): ParsedServer | undefined {
@@ -867,13 +890,27 @@ export class LinkerdEvaluator implements FlowEvaluator, RequestEvaluator {
   }
 
   private inboundRoutes(server: ParsedServer): ParsedRoute[] {
-    const grpc = server.proxyProtocol === 'gRPC';
-    return this.parsed.routes.filter(r => r.namespace === server.namespace
-      && (grpc ? r.kind === 'GRPCRoute' : r.kind === 'HTTPRoute')
-      && r.parents.some(p => p.group === POLICY_GROUP && p.kind === 'Server' && p.name === server.name && p.namespace === server.namespace));
+    return this.memo(this.memos.inboundRoutes, server, () => {
+      const grpc = server.proxyProtocol === 'gRPC';
+      return this.parsed.routes.filter(r => r.namespace === server.namespace
+        && (grpc ? r.kind === 'GRPCRoute' : r.kind === 'HTTPRoute')
+        && r.parents.some(p => p.group === POLICY_GROUP && p.kind === 'Server' && p.name === server.name && p.namespace === server.namespace));
+    });
+  }
+
+  /** A value computed once per key (parsed objects never change). */
+  private memo<K, V>(cache: Map<K, V>, key: K, compute: () => V): V {
+    if (!cache.has(key)) {
+      cache.set(key, compute());
+    }
+    return cache.get(key)!;
   }
 
   private serverAuthorizations(server: ParsedServer): Authorization[] {
+    return this.memo(this.memos.serverAuthorizations, server, () => this.computeServerAuthorizations(server));
+  }
+
+  private computeServerAuthorizations(server: ParsedServer): Authorization[] {
     const out = this.parsed.policies
       .filter(p => p.namespace === server.namespace
         && ((p.target.kind === 'Server' && p.target.group === POLICY_GROUP && p.target.name === server.name)
@@ -885,11 +922,11 @@ export class LinkerdEvaluator implements FlowEvaluator, RequestEvaluator {
   }
 
   private routeAuthorizations(route: ParsedRoute): Authorization[] {
-    return this.parsed.policies
+    return this.memo(this.memos.routeAuthorizations, route, () => this.parsed.policies
       .filter(p => p.namespace === route.namespace && p.target.kind === route.kind && p.target.name === route.name
         && (p.target.group === route.group || (route.group === GATEWAY_GROUP && p.target.group === GATEWAY_GROUP)))
       .map(p => this.policyAuthorization(p))
-      .filter((a): a is Authorization => a !== undefined);
+      .filter((a): a is Authorization => a !== undefined));
   }
 
   private authorizationProblem(policy: ParsedAuthorizationPolicy): string | undefined {
