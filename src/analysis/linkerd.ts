@@ -679,7 +679,12 @@ export class LinkerdEvaluator implements FlowEvaluator, RequestEvaluator {
     routeAuthorizations: new Map<ParsedRoute, Authorization[]>(),
   };
 
-  public constructor(private readonly universe: Universe, catalog: ResolvedCatalog, manifests: ReadonlyArray<unknown>, options: LinkerdAnalysisOptions = {}) {
+  public constructor(
+    private readonly universe: Universe,
+    catalog: ResolvedCatalog,
+    manifests: ReadonlyArray<unknown>,
+    options: LinkerdAnalysisOptions = {},
+  ) {
     this.catalog = catalog;
     this.parsed = parseLinkerd(catalog, manifests);
     this.options = {
@@ -899,11 +904,11 @@ export class LinkerdEvaluator implements FlowEvaluator, RequestEvaluator {
   }
 
   /** A value computed once per key (parsed objects never change). */
-  private memo<K, V>(cache: Map<K, V>, key: K, compute: () => V): V {
-    if (!cache.has(key)) {
-      cache.set(key, compute());
+  private memo<K, V>(cache: Map<K, V>, at: K, compute: () => V): V {
+    if (!cache.has(at)) {
+      cache.set(at, compute());
     }
-    return cache.get(key)!;
+    return cache.get(at)!;
   }
 
   private serverAuthorizations(server: ParsedServer): Authorization[] {
