@@ -9,9 +9,9 @@
  * same Cilium policy name, say) holds the rules of both while they overlap; the last step
  * prunes the old phase's rules from it.
  */
-import { buildUniverse, Universe } from './endpoints';
+import { buildUniverse, Endpoint, Universe } from './endpoints';
 import { EnforcementEvaluator, EnforcementSystem, injectedMesh, objectKey, phaseIntent, systemOf } from './enforcement';
-import { Flow, flowComparator, flowKey } from './flows';
+import { Flow, flowComparator, flowKey, PortProbe } from './flows';
 import { DeclaredFlow } from './intent';
 import { allowedConnections } from './reachability';
 import { analyzeRequests, formatRequestFlow, RequestFlow } from './requests';
@@ -458,6 +458,14 @@ function midRollout(step: PlanStep, previous: readonly any[]): Array<{ label: st
   return states;
 }
 
+export interface VerifyPlanOptions {
+  /**
+   * Ask every pair of the universe (the reference engine, for differential tests).
+   * @default false
+   */
+  readonly exhaustive?: boolean;
+}
+
 /** Resolved catalogs per variant (permissive steps judge Linkerd's defaults by the permissive catalog). */
 export type CatalogVariants = Record<PhaseVariant, ResolvedCatalog>;
 
@@ -473,9 +481,11 @@ interface StepFlows {
  * destination's probes where one end is in a catalog namespace, and the flows either end
  * declares (`allowedConnections`), in report order.
  */
-function allowedFlows(catalog: ResolvedCatalog, universe: Universe, objects: readonly any[], extra: readonly Flow[]): StepFlows {
+function allowedFlows(
+  catalog: ResolvedCatalog, universe: Universe, objects: readonly any[], extra: readonly Flow[], exhaustive?: boolean,
+): StepFlows {
   const evaluator = new EnforcementEvaluator(catalog, universe, objects);
-  const flows = allowedConnections(universe, evaluator, extra).sort(flowComparator(universe.order));
+  const flows = allowedConnections(universe, evaluator, extra, exhaustive).sort(flowComparator(universe.order));
   return { evaluator, flows, keys: new Set(flows.map(flowKey)) };
 }
 
@@ -489,14 +499,16 @@ function allowedFlows(catalog: ResolvedCatalog, universe: Universe, objects: rea
  */
 export function verifyPlan(
   catalogs: CatalogVariants, from: string, to: string, start: readonly any[], target: readonly any[], steps: readonly PlanStep[],
+  options: VerifyPlanOptions = {},
 ): PlanVerification {
+  const exhaustive = options.exhaustive ?? false;
   const catalog = catalogs.enforced;
   const universe = buildUniverse(catalog);
   const fromIntent = phaseIntent(catalog, universe, from, start).declared;
   const toIntent = phaseIntent(catalog, universe, to, target).declared;
   const everything = [...fromIntent, ...toIntent];
-  const startKeys = allowedFlows(catalog, universe, start, everything).keys;
-  const targetKeys = allowedFlows(catalog, universe, target, everything).keys;
+  const startKeys = allowedFlows(catalog, universe, start, everything, exhaustive).keys;
+  const targetKeys = allowedFlows(catalog, universe, target, everything, exhaustive).keys;
   const fromKeys = new Set(fromIntent.map(flowKey));
   const toKeys = new Set(toIntent.map(flowKey));
   const declaredByKey = new Map<string, DeclaredFlow>();
@@ -517,10 +529,11 @@ export function verifyPlan(
   const union = new Set([...startKeys, ...targetKeys]);
 
   const judge = (id: string, objects: readonly any[], added: number, removed: number, variant: PhaseVariant, discipline?: string): StepVerdict => {
-    const { evaluator, flows, keys } = allowedFlows(catalogs[variant], universe, objects, everything);
+    const { evaluator, flows, keys } = allowedFlows(catalogs[variant], universe, objects, everything, exhaustive);
     const missing = declared.filter(f => !keys.has(flowKey(f)));
     const beyond = flows.filter(f => !union.has(flowKey(f)));
-    const requests = analyzeRequests(catalogs[variant], universe, evaluator, (a, b, p) => evaluator.allows(a, b, p), {}, flows);
+    const l4 = (a: Endpoint, b: Endpoint, p: PortProbe) => evaluator.allows(a, b, p);
+    const requests = analyzeRequests(catalogs[variant], universe, evaluator, l4, {}, exhaustive ? undefined : flows);
     return {
       id,
       objects: objects.length,
