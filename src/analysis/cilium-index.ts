@@ -39,7 +39,7 @@ export interface CiliumIndex {
 export function buildCiliumIndex(universe: Universe, inputs: CiliumIndexInputs): CiliumIndex {
   const index = universeIndex(universe);
   const endpoints = universe.endpoints;
-  const labels = index.memo('cilium-labels', () => new LabelIndex(index.all, i => inputs.labelsOf(endpoints[i]).map(l => [l.key, l.value] as const)));
+  const labels = ciliumLabelIndex(universe, inputs.labelsOf);
   const selected = inputs.rules.map(rule => {
     const scope = rule.clusterwide ? index.pods.clone() : index.podsIn(rule.namespace ?? '').clone();
     const out = new Bitset(index.size);
@@ -71,8 +71,14 @@ export function buildCiliumIndex(universe: Universe, inputs: CiliumIndexInputs):
   return { selecting, directions };
 }
 
+/** Every endpoint's Cilium labels by `key=value`, whatever their source (built once per universe). */
+export function ciliumLabelIndex(universe: Universe, labelsOf: (endpoint: Endpoint) => ReadonlyArray<CiliumLabel>): LabelIndex {
+  const index = universeIndex(universe);
+  return index.memo('cilium-labels', () => new LabelIndex(index.all, i => labelsOf(universe.endpoints[i]).map(l => [l.key, l.value] as const)));
+}
+
 /** Endpoints carrying every `matchLabels` term and some value of every `In`/`Exists` term, any label source. */
-function selectorSuperset(labels: LabelIndex, selector: CiliumSelector): Bitset {
+export function selectorSuperset(labels: LabelIndex, selector: CiliumSelector): Bitset {
   const out = labels.domain.clone();
   const empty = new Bitset(out.size);
   for (const term of selector.matchLabels) {

@@ -53,7 +53,7 @@
  * `fromRequires`/`toRequires` constrain only the rule they appear in.
  */
 import { Bitset } from './bitset';
-import { buildCiliumIndex, CiliumIndex } from './cilium-index';
+import { buildCiliumIndex, CiliumIndex, ciliumLabelIndex, selectorSuperset } from './cilium-index';
 import { Endpoint, NAMESPACE_NAME_LABEL, Universe, UniverseOptions, buildUniverse, transportOf } from './endpoints';
 import { AnalysisDiagnostic, flowComparator, flowKey, PortProbe } from './flows';
 import { DeclaredFlow, declaredIntent, Intent } from './intent';
@@ -619,6 +619,9 @@ interface DirectionRules {
 
 const UNRESTRICTED: DirectionRules = { enforced: false, allow: [], deny: [] };
 
+/** What allows one direction of a connection (see `matchingAllows`). */
+type MatchedAllows = 'unrestricted' | ReadonlyArray<CiliumPortRule | undefined> | undefined;
+
 /**
  * Decides Cilium reachability between endpoints of a universe, at L3/L4 (`allows`) and
  * for HTTP requests (`allowsRequest`). Build one per (universe, manifests).
@@ -632,6 +635,10 @@ export class CiliumEvaluator implements RequestEvaluator {
   private readonly ingressCache = new Map<string, DirectionRules>();
   private readonly egressCache = new Map<string, DirectionRules>();
   private indexed?: CiliumIndex;
+  /** `matchingAllows` per direction and `flowNumber` (requests ask the same connection again and again). */
+  private readonly verdicts = { ingress: new Map<number, MatchedAllows>(), egress: new Map<number, MatchedAllows>() };
+  /** Per selector and rule scope (`*` clusterwide, else the namespace): the universe's endpoints it matches. */
+  private readonly selectorMatches = new Map<CiliumSelector, Map<string, Bitset>>();
 
   public constructor(universe: Universe, manifests: ReadonlyArray<unknown>) {
     this.universe = universe;
@@ -744,8 +751,19 @@ export class CiliumEvaluator implements RequestEvaluator {
    * direction is not enforced (and nothing denies), undefined when denied or not allowed;
    * otherwise the matching port rules (undefined entries: a rule without `toPorts`).
    */
-  private matchingAllows(direction: 'ingress' | 'egress', from: Endpoint, to: Endpoint, probe: PortProbe):
-  'unrestricted' | Array<CiliumPortRule | undefined> | undefined {
+  private matchingAllows(direction: 'ingress' | 'egress', from: Endpoint, to: Endpoint, probe: PortProbe): MatchedAllows {
+    const key = universeIndex(this.universe).flowNumber(from, to, probe);
+    if (key === undefined) {
+      return this.computeMatchingAllows(direction, from, to, probe);
+    }
+    const memo = this.verdicts[direction];
+    if (!memo.has(key)) {
+      memo.set(key, this.computeMatchingAllows(direction, from, to, probe));
+    }
+    return memo.get(key);
+  }
+
+  private computeMatchingAllows(direction: 'ingress' | 'egress', from: Endpoint, to: Endpoint, probe: PortProbe): MatchedAllows {
     if (this.denies(direction, from, to, probe)) {
       return undefined;
     }
@@ -842,6 +860,32 @@ export class CiliumEvaluator implements RequestEvaluator {
   }
 
   private endpointSelectorMatches(rule: ParsedCiliumRule, selector: CiliumSelector, peer: Endpoint): boolean {
+    const index = universeIndex(this.universe);
+    if (!index.owns(peer)) {
+      return this.selectorMatchesEndpoint(rule, selector, peer);
+    }
+    // Exactly the endpoints `selectorMatchesEndpoint` accepts, from the label index's superset.
+    const scope = rule.clusterwide ? '*' : rule.namespace ?? '';
+    let byScope = this.selectorMatches.get(selector);
+    if (!byScope) {
+      byScope = new Map();
+      this.selectorMatches.set(selector, byScope);
+    }
+    let matching = byScope.get(scope);
+    if (!matching) {
+      const exact = new Bitset(index.size);
+      selectorSuperset(ciliumLabelIndex(this.universe, e => this.labelsOf(e)), selector).forEach(i => {
+        if (this.selectorMatchesEndpoint(rule, selector, this.universe.endpoints[i])) {
+          exact.add(i);
+        }
+      });
+      matching = exact;
+      byScope.set(scope, matching);
+    }
+    return matching.has(index.position(peer));
+  }
+
+  private selectorMatchesEndpoint(rule: ParsedCiliumRule, selector: CiliumSelector, peer: Endpoint): boolean {
     if (!selector.namesNamespace && !selector.reserved) {
       if (rule.clusterwide) {
         // Clusterwide: Cilium requires the namespace key, i.e. a pod.

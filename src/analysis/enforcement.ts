@@ -4,7 +4,7 @@
  * allowed only when every system present allows it.
  */
 import { Bitset } from './bitset';
-import { CiliumEvaluator, ciliumIntent } from './cilium';
+import { CiliumEvaluator, ciliumIntent, isCiliumPolicy } from './cilium';
 import { AllOfEvaluator, isRequestEvaluator } from './combined';
 import { CiliumDatapathEvaluator, HostAliases } from './datapath';
 import { Endpoint, Universe } from './endpoints';
@@ -12,7 +12,7 @@ import { AnalysisDiagnostic, PortProbe } from './flows';
 import { declaredIntent, Intent } from './intent';
 import { IstioEvaluator } from './istio';
 import { LinkerdEvaluator, LinkerdMeshEvaluator } from './linkerd';
-import { NetworkPolicyEvaluator } from './networkpolicy';
+import { isNetworkPolicy, NetworkPolicyEvaluator } from './networkpolicy';
 import { FlowEvaluator, uniteCandidates } from './reachability';
 import { RequestEvaluator, RequestProbe } from './requests';
 import { ResolvedCatalog } from '../model/resolved';
@@ -107,6 +107,42 @@ class HostAliasEvaluator implements FlowEvaluator, RequestEvaluator {
 }
 
 /**
+ * L4 evaluators shared by manifest sets over one universe (the steps of a plan): a
+ * NetworkPolicy or Cilium evaluator reads only its own kind's objects, so sets with the
+ * same such objects (in the same order) get the same evaluator, indexes and caches.
+ */
+export class EvaluatorCache {
+  private static get<T>(
+    map: Map<string, T>, manifests: ReadonlyArray<unknown>, own: (m: unknown) => boolean, build: (objects: ReadonlyArray<unknown>) => T,
+  ): T {
+    const objects = manifests.filter(own);
+    if (objects.some(o => typeof (o as any)?.metadata?.name !== 'string')) {
+      return build(manifests); // a nameless object is reported by its position in the whole set
+    }
+    const key = JSON.stringify(objects);
+    let value = map.get(key);
+    if (value === undefined) {
+      value = build(objects);
+      map.set(key, value);
+    }
+    return value;
+  }
+
+  private readonly networkPolicies = new Map<string, NetworkPolicyEvaluator>();
+  private readonly cilium = new Map<string, CiliumEvaluator>();
+
+  public constructor(public readonly universe: Universe) {}
+
+  public networkPolicyEvaluator(manifests: ReadonlyArray<unknown>): NetworkPolicyEvaluator {
+    return EvaluatorCache.get(this.networkPolicies, manifests, isNetworkPolicy, objects => new NetworkPolicyEvaluator(this.universe, objects));
+  }
+
+  public ciliumEvaluator(manifests: ReadonlyArray<unknown>): CiliumEvaluator {
+    return EvaluatorCache.get(this.cilium, manifests, isCiliumPolicy, objects => new CiliumEvaluator(this.universe, objects));
+  }
+}
+
+/**
  * Every enforcement system present in a manifest set: the L4 layer (NetworkPolicy,
  * Cilium, or both added up as Cilium enforces them, see `CiliumDatapathEvaluator`),
  * ANDed with Linkerd authorization (with the proxy's inbound port on the L4 layer) and
@@ -120,16 +156,18 @@ class HostAliasEvaluator implements FlowEvaluator, RequestEvaluator {
 export class EnforcementEvaluator extends AllOfEvaluator {
   public readonly systems: EnforcementSystem[];
 
-  public constructor(catalog: ResolvedCatalog, universe: Universe, manifests: ReadonlyArray<unknown>) {
+  /** @param cache evaluators shared with other manifest sets over `universe` (default: none) */
+  public constructor(catalog: ResolvedCatalog, universe: Universe, manifests: ReadonlyArray<unknown>, cache?: EvaluatorCache) {
     const systems = systemsIn(manifests);
     const l4: FlowEvaluator[] = [];
     const aliases = new HostAliases(universe, catalog);
+    const evaluators = cache?.universe === universe ? cache : new EvaluatorCache(universe);
     if (systems.includes('networkpolicy') && systems.includes('cilium')) {
-      l4.push(new CiliumDatapathEvaluator(new NetworkPolicyEvaluator(universe, manifests), new CiliumEvaluator(universe, manifests), aliases));
+      l4.push(new CiliumDatapathEvaluator(evaluators.networkPolicyEvaluator(manifests), evaluators.ciliumEvaluator(manifests), aliases));
     } else if (systems.includes('networkpolicy')) {
-      l4.push(new HostAliasEvaluator(new NetworkPolicyEvaluator(universe, manifests), aliases, 'address'));
+      l4.push(new HostAliasEvaluator(evaluators.networkPolicyEvaluator(manifests), aliases, 'address'));
     } else if (systems.includes('cilium')) {
-      l4.push(new HostAliasEvaluator(new CiliumEvaluator(universe, manifests), aliases, 'name'));
+      l4.push(new HostAliasEvaluator(evaluators.ciliumEvaluator(manifests), aliases, 'name'));
     }
     const layers: FlowEvaluator[] = [];
     if (systems.includes('linkerd')) {

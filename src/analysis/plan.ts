@@ -10,7 +10,7 @@
  * prunes the old phase's rules from it.
  */
 import { buildUniverse, Endpoint, Universe } from './endpoints';
-import { EnforcementEvaluator, EnforcementSystem, injectedMesh, objectKey, phaseIntent, systemOf } from './enforcement';
+import { EnforcementEvaluator, EnforcementSystem, EvaluatorCache, injectedMesh, objectKey, phaseIntent, systemOf } from './enforcement';
 import { Flow, flowComparator, flowKey, PortProbe } from './flows';
 import { DeclaredFlow } from './intent';
 import { allowedConnections } from './reachability';
@@ -482,9 +482,9 @@ interface StepFlows {
  * declares (`allowedConnections`), in report order.
  */
 function allowedFlows(
-  catalog: ResolvedCatalog, universe: Universe, objects: readonly any[], extra: readonly Flow[], exhaustive?: boolean,
+  catalog: ResolvedCatalog, universe: Universe, objects: readonly any[], extra: readonly Flow[], exhaustive: boolean, cache: EvaluatorCache,
 ): StepFlows {
-  const evaluator = new EnforcementEvaluator(catalog, universe, objects);
+  const evaluator = new EnforcementEvaluator(catalog, universe, objects, cache);
   const flows = allowedConnections(universe, evaluator, extra, exhaustive).sort(flowComparator(universe.order));
   return { evaluator, flows, keys: new Set(flows.map(flowKey)) };
 }
@@ -507,8 +507,10 @@ export function verifyPlan(
   const fromIntent = phaseIntent(catalog, universe, from, start).declared;
   const toIntent = phaseIntent(catalog, universe, to, target).declared;
   const everything = [...fromIntent, ...toIntent];
-  const startKeys = allowedFlows(catalog, universe, start, everything, exhaustive).keys;
-  const targetKeys = allowedFlows(catalog, universe, target, everything, exhaustive).keys;
+  // Steps share most objects: L4 evaluators (and their indexes) are built once per object set.
+  const cache = new EvaluatorCache(universe);
+  const startKeys = allowedFlows(catalog, universe, start, everything, exhaustive, cache).keys;
+  const targetKeys = allowedFlows(catalog, universe, target, everything, exhaustive, cache).keys;
   const fromKeys = new Set(fromIntent.map(flowKey));
   const toKeys = new Set(toIntent.map(flowKey));
   const declaredByKey = new Map<string, DeclaredFlow>();
@@ -529,7 +531,7 @@ export function verifyPlan(
   const union = new Set([...startKeys, ...targetKeys]);
 
   const judge = (id: string, objects: readonly any[], added: number, removed: number, variant: PhaseVariant, discipline?: string): StepVerdict => {
-    const { evaluator, flows, keys } = allowedFlows(catalogs[variant], universe, objects, everything, exhaustive);
+    const { evaluator, flows, keys } = allowedFlows(catalogs[variant], universe, objects, everything, exhaustive, cache);
     const missing = declared.filter(f => !keys.has(flowKey(f)));
     const beyond = flows.filter(f => !union.has(flowKey(f)));
     const l4 = (a: Endpoint, b: Endpoint, p: PortProbe) => evaluator.allows(a, b, p);

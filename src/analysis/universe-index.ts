@@ -99,6 +99,7 @@ export class UniverseIndex {
   /** Labels of a pod's namespace (what namespace selectors match). */
   public readonly namespaceLabels: LabelIndex;
   private readonly namespaces = new Map<string, Bitset>();
+  private readonly positions = new Map<Endpoint, number>();
   private readonly cache = new Map<string, unknown>();
 
   public constructor(public readonly universe: Universe) {
@@ -108,6 +109,7 @@ export class UniverseIndex {
     this.pods = Bitset.where(this.size, i => endpoints[i].kind === 'pod');
     this.inCatalogNamespace = Bitset.where(this.size, i => endpoints[i].inCatalogNamespace);
     endpoints.forEach((e, i) => {
+      this.positions.set(e, i);
       if (e.kind === 'pod' && e.namespace !== undefined) {
         let set = this.namespaces.get(e.namespace);
         if (!set) {
@@ -125,13 +127,19 @@ export class UniverseIndex {
 
   /** Position of an endpoint in `universe.endpoints`. */
   public position(endpoint: Endpoint): number {
-    return this.universe.order.get(endpoint.id)!;
+    return this.positions.get(endpoint) ?? this.universe.order.get(endpoint.id)!;
   }
 
   /** Whether `endpoint` is this universe's own (positions mean nothing for others). */
   public owns(endpoint: Endpoint): boolean {
-    const at = this.universe.order.get(endpoint.id);
-    return at !== undefined && this.universe.endpoints[at] === endpoint;
+    return this.positions.has(endpoint);
+  }
+
+  /** A number naming (from, to, port, protocol) for endpoints of this universe (memo keys). */
+  public flowNumber(from: Endpoint, to: Endpoint, probe: { readonly port: number; readonly protocol: string }): number | undefined {
+    const a = this.positions.get(from);
+    const b = this.positions.get(to);
+    return a === undefined || b === undefined ? undefined : ((a * this.size + b) * 65536 + probe.port) * 2 + (probe.protocol === 'UDP' ? 1 : 0);
   }
 
   /** The pods of a namespace. */
