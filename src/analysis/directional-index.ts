@@ -69,8 +69,11 @@ export class DirectionalIndex {
 
   /** A superset of the sources whose connection to `to` on `probe` passes both directions. */
   public sources(to: Endpoint, probe: PortProbe): Bitset {
-    const egress = this.egressSources(to, probe);
     const ingress = this.ingressSources(to, probe);
+    if (ingress?.isEmpty()) {
+      return ingress; // nothing admitted: no need for the egress side
+    }
+    const egress = this.egressSources(to, probe);
     return ingress === undefined ? egress : egress.andWith(ingress);
   }
 

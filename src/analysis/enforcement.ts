@@ -107,19 +107,33 @@ class HostAliasEvaluator implements FlowEvaluator, RequestEvaluator {
 }
 
 /**
- * L4 evaluators shared by manifest sets over one universe (the steps of a plan): a
- * NetworkPolicy or Cilium evaluator reads only its own kind's objects, so sets with the
- * same such objects (in the same order) get the same evaluator, indexes and caches.
+ * Evaluators shared by manifest sets over one universe (the steps of a plan): a
+ * NetworkPolicy, Cilium or Linkerd evaluator reads only its own kinds of objects, so sets
+ * with the same such objects (the same references, in the same order) get the same
+ * evaluator, indexes and caches.
  */
 export class EvaluatorCache {
+  private static readonly ids = new WeakMap<object, number>();
+  private static nextId = 0;
+
+  private static idOf(object: object): number {
+    let id = EvaluatorCache.ids.get(object);
+    if (id === undefined) {
+      id = EvaluatorCache.nextId++;
+      EvaluatorCache.ids.set(object, id);
+    }
+    return id;
+  }
+
   private static get<T>(
-    map: Map<string, T>, manifests: ReadonlyArray<unknown>, own: (m: unknown) => boolean, build: (objects: ReadonlyArray<unknown>) => T,
+    map: Map<string, T>, manifests: ReadonlyArray<unknown>, own: (m: unknown) => boolean, build: (objects: ReadonlyArray<unknown>) => T, prefix = '',
   ): T {
     const objects = manifests.filter(own);
     if (objects.some(o => typeof (o as any)?.metadata?.name !== 'string')) {
       return build(manifests); // a nameless object is reported by its position in the whole set
     }
-    const key = JSON.stringify(objects);
+    // By identity: steps share most object references (never mutated); an equal copy only misses the cache.
+    const key = `${prefix}\u0000${objects.map(o => EvaluatorCache.idOf(o as object)).join(',')}`;
     let value = map.get(key);
     if (value === undefined) {
       value = build(objects);
@@ -130,6 +144,7 @@ export class EvaluatorCache {
 
   private readonly networkPolicies = new Map<string, NetworkPolicyEvaluator>();
   private readonly cilium = new Map<string, CiliumEvaluator>();
+  private readonly linkerd = new WeakMap<ResolvedCatalog, Map<string, LinkerdEvaluator>>();
 
   public constructor(public readonly universe: Universe) {}
 
@@ -139,6 +154,18 @@ export class EvaluatorCache {
 
   public ciliumEvaluator(manifests: ReadonlyArray<unknown>): CiliumEvaluator {
     return EvaluatorCache.get(this.cilium, manifests, isCiliumPolicy, objects => new CiliumEvaluator(this.universe, objects));
+  }
+
+  /** A Linkerd evaluator reads Namespaces, policy.linkerd.io objects and Gateway API routes (see `parseLinkerd`). */
+  public linkerdEvaluator(catalog: ResolvedCatalog, manifests: ReadonlyArray<unknown>, meshedWorkloads: boolean): LinkerdEvaluator {
+    let byObjects = this.linkerd.get(catalog);
+    if (!byObjects) {
+      byObjects = new Map();
+      this.linkerd.set(catalog, byObjects);
+    }
+    const read = (m: any) => (m?.apiVersion === 'v1' && m?.kind === 'Namespace') || ['policy.linkerd.io', 'gateway.networking.k8s.io'].includes(group(m?.apiVersion));
+    const options = { meshedWorkloads };
+    return EvaluatorCache.get(byObjects, manifests, read, objects => new LinkerdEvaluator(this.universe, catalog, objects, options), `${meshedWorkloads}`);
   }
 }
 
@@ -173,7 +200,7 @@ export class EnforcementEvaluator extends AllOfEvaluator {
     if (systems.includes('linkerd')) {
       // Namespaces are emitted with every phase: their annotation alone says who is meshed.
       const meshedWorkloads = !manifests.some(m => (m as any)?.kind === 'Namespace');
-      layers.push(new LinkerdMeshEvaluator(new LinkerdEvaluator(universe, catalog, manifests, { meshedWorkloads }), l4));
+      layers.push(new LinkerdMeshEvaluator(evaluators.linkerdEvaluator(catalog, manifests, meshedWorkloads), l4));
     } else {
       layers.push(...l4);
     }

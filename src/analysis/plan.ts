@@ -509,8 +509,9 @@ export function verifyPlan(
   const everything = [...fromIntent, ...toIntent];
   // Steps share most objects: L4 evaluators (and their indexes) are built once per object set.
   const cache = new EvaluatorCache(universe);
-  const startKeys = allowedFlows(catalog, universe, start, everything, exhaustive, cache).keys;
-  const targetKeys = allowedFlows(catalog, universe, target, everything, exhaustive, cache).keys;
+  const evaluators = () => (exhaustive ? new EvaluatorCache(universe) : cache); // the reference shares nothing
+  const startKeys = allowedFlows(catalog, universe, start, everything, exhaustive, evaluators()).keys;
+  const targetKeys = allowedFlows(catalog, universe, target, everything, exhaustive, evaluators()).keys;
   const fromKeys = new Set(fromIntent.map(flowKey));
   const toKeys = new Set(toIntent.map(flowKey));
   const declaredByKey = new Map<string, DeclaredFlow>();
@@ -531,7 +532,7 @@ export function verifyPlan(
   const union = new Set([...startKeys, ...targetKeys]);
 
   const judge = (id: string, objects: readonly any[], added: number, removed: number, variant: PhaseVariant, discipline?: string): StepVerdict => {
-    const { evaluator, flows, keys } = allowedFlows(catalogs[variant], universe, objects, everything, exhaustive, cache);
+    const { evaluator, flows, keys } = allowedFlows(catalogs[variant], universe, objects, everything, exhaustive, evaluators());
     const missing = declared.filter(f => !keys.has(flowKey(f)));
     const beyond = flows.filter(f => !union.has(flowKey(f)));
     const l4 = (a: Endpoint, b: Endpoint, p: PortProbe) => evaluator.allows(a, b, p);

@@ -79,13 +79,10 @@ export function allowedConnections(universe: Universe, evaluator: FlowEvaluator,
   const index = universeIndex(universe);
   const endpoints = universe.endpoints;
   const allowed: Flow[] = [];
-  const keys = new Set<string>();
+  // Each (source, destination, probe) comes once from the loop below.
   const decide = (from: Endpoint, to: Endpoint, p: PortProbe) => {
-    const flow: Flow = { from: from.id, to: to.id, port: p.port, protocol: p.protocol };
-    const key = flowKey(flow);
-    if (!keys.has(key) && evaluator.allows(from, to, p)) {
-      keys.add(key);
-      allowed.push(flow);
+    if (evaluator.allows(from, to, p)) {
+      allowed.push({ from: from.id, to: to.id, port: p.port, protocol: p.protocol });
     }
   };
   for (const to of endpoints) {
@@ -104,8 +101,15 @@ export function allowedConnections(universe: Universe, evaluator: FlowEvaluator,
       }
     }
   }
+  const keys = new Set(allowed.map(flowKey));
   for (const flow of extra) {
-    decide(universe.endpoint(flow.from), universe.endpoint(flow.to), flow);
+    const key = flowKey(flow);
+    const from = universe.endpoint(flow.from);
+    const to = universe.endpoint(flow.to);
+    if (!keys.has(key) && evaluator.allows(from, to, flow)) {
+      keys.add(key);
+      allowed.push({ from: from.id, to: to.id, port: flow.port, protocol: flow.protocol });
+    }
   }
   return allowed;
 }
