@@ -672,6 +672,7 @@ export class LinkerdEvaluator implements FlowEvaluator, RequestEvaluator {
   private readonly probeCache = new Map<string, RequestProbe[]>();
   /** Per namespace, Server and route: what only the manifests decide, computed once. */
   private readonly memos = {
+    indexes: new Map<string, unknown>(),
     /** The Servers selecting each pod of the universe (by position), in manifest order. */
     selecting: undefined as ParsedServer[][] | undefined,
     inboundRoutes: new Map<ParsedServer, ParsedRoute[]>(),
@@ -897,7 +898,8 @@ export class LinkerdEvaluator implements FlowEvaluator, RequestEvaluator {
   private inboundRoutes(server: ParsedServer): ParsedRoute[] {
     return this.memo(this.memos.inboundRoutes, server, () => {
       const grpc = server.proxyProtocol === 'gRPC';
-      return this.parsed.routes.filter(r => r.namespace === server.namespace
+      return this.indexed('routes', this.parsed.routes, r => r.parents.map(p => `${r.namespace}\u0000${p.name}`), `${server.namespace}\u0000${server.name}`)
+        .filter(r => r.namespace === server.namespace
         && (grpc ? r.kind === 'GRPCRoute' : r.kind === 'HTTPRoute')
         && r.parents.some(p => p.group === POLICY_GROUP && p.kind === 'Server' && p.name === server.name && p.namespace === server.namespace));
     });
@@ -915,8 +917,49 @@ export class LinkerdEvaluator implements FlowEvaluator, RequestEvaluator {
     return this.memo(this.memos.serverAuthorizations, server, () => this.computeServerAuthorizations(server));
   }
 
+  /**
+   * The items of `all` filed under `key` by `keysOf`, in their order in `all` (each once):
+   * candidates the callers filter exactly as they would filter `all`.
+   */
+  private indexed<T>(name: string, all: ReadonlyArray<T>, keysOf: (item: T) => string[], wanted: string): T[] {
+    let byKey = this.memos.indexes.get(name) as Map<string, number[]> | undefined;
+    if (!byKey) {
+      const built = new Map<string, number[]>();
+      all.forEach((item, i) => {
+        for (const k of new Set(keysOf(item))) {
+          const list = built.get(k);
+          if (list) {
+            list.push(i);
+          } else {
+            built.set(k, [i]);
+          }
+        }
+      });
+      this.memos.indexes.set(name, built);
+      byKey = built;
+    }
+    return (byKey.get(wanted) ?? []).map(i => all[i]);
+  }
+
+  /** Policies by `<namespace>\0<target name>`, and Namespace-targeted ones by `<namespace>\0` too. */
+  private policyCandidates(namespace: string, targetName: string): ParsedAuthorizationPolicy[] {
+    const keysOf = (p: ParsedAuthorizationPolicy) => [`${p.namespace}\u0000${p.target.name}`, ...(p.target.kind === 'Namespace' ? [`${p.namespace}\u0000`] : [])];
+    const named = this.indexed('policies', this.parsed.policies, keysOf, `${namespace}\u0000${targetName}`);
+    const namespaceWide = this.indexed('policies', this.parsed.policies, keysOf, `${namespace}\u0000`);
+    if (namespaceWide.length === 0) {
+      return named;
+    }
+    let order = this.memos.indexes.get('policy-order') as Map<ParsedAuthorizationPolicy, number> | undefined;
+    if (!order) {
+      order = new Map(this.parsed.policies.map((p, i) => [p, i]));
+      this.memos.indexes.set('policy-order', order);
+    }
+    const rank = order;
+    return [...new Set([...named, ...namespaceWide])].sort((a, b) => rank.get(a)! - rank.get(b)!);
+  }
+
   private computeServerAuthorizations(server: ParsedServer): Authorization[] {
-    const out = this.parsed.policies
+    const out = this.policyCandidates(server.namespace, server.name)
       .filter(p => p.namespace === server.namespace
         && ((p.target.kind === 'Server' && p.target.group === POLICY_GROUP && p.target.name === server.name)
           || (p.target.kind === 'Namespace' && (p.target.group === '' || p.target.group === 'core'))))
@@ -927,7 +970,7 @@ export class LinkerdEvaluator implements FlowEvaluator, RequestEvaluator {
   }
 
   private routeAuthorizations(route: ParsedRoute): Authorization[] {
-    return this.memo(this.memos.routeAuthorizations, route, () => this.parsed.policies
+    return this.memo(this.memos.routeAuthorizations, route, () => this.policyCandidates(route.namespace, route.name)
       .filter(p => p.namespace === route.namespace && p.target.kind === route.kind && p.target.name === route.name
         && (p.target.group === route.group || (route.group === GATEWAY_GROUP && p.target.group === GATEWAY_GROUP)))
       .map(p => this.policyAuthorization(p))
