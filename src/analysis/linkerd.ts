@@ -1193,8 +1193,23 @@ export function retrySafetyProblems(catalog: ResolvedCatalog, manifests: Readonl
 }
 
 /** Route objects attached to a Service port; GRPCRoutes take precedence over HTTPRoutes. */
+/** Routes by `<namespace>\0<parent name>`, in their order (built once per route list). */
+const ROUTES_BY_PARENT = new WeakMap<ReadonlyArray<ParsedRoute>, Map<string, ParsedRoute[]>>();
+
 function outboundRoutesFor(routes: ReadonlyArray<ParsedRoute>, service: ResolvedService, port: number): ParsedRoute[] {
-  const attached = routes.filter(r => r.namespace === service.namespace && r.parents.some(p =>
+  let byParent = ROUTES_BY_PARENT.get(routes);
+  if (!byParent) {
+    byParent = new Map();
+    for (const r of routes) {
+      for (const parent of new Set(r.parents.map(p => `${r.namespace}\u0000${p.name}`))) {
+        byParent.set(parent, [...(byParent.get(parent) ?? []), r]);
+      }
+    }
+    ROUTES_BY_PARENT.set(routes, byParent);
+  }
+  // Candidates filed under the service's name, filtered as every route would be.
+  const candidates = byParent.get(`${service.namespace}\u0000${service.name}`) ?? [];
+  const attached = candidates.filter(r => r.namespace === service.namespace && r.parents.some(p =>
     p.kind === 'Service' && (p.group === '' || p.group === 'core') && p.name === service.name && p.namespace === service.namespace
     && (p.port === undefined || p.port === port)));
   return attached.some(r => r.kind === 'GRPCRoute') ? attached.filter(r => r.kind === 'GRPCRoute') : attached;
