@@ -162,7 +162,7 @@ describe('every setting of a phase is a catalog key', () => {
 });
 
 describe('the proof reads the settings the output was synthesized with', () => {
-  const unmeshedIngress: MeshLadderChartOptions = { linkerd: { ingress: { meshed: false, networks: ['0.0.0.0/0', '::/0'] } } };
+  const unmeshedIngress: MeshLadderChartOptions = { linkerd: { ingress: { meshed: false, networks: ['10.2.0.0/16'] } } };
 
   test('Reachability.check proves the chart options: a relaxed setting changes the verdict', () => {
     const catalog = ServiceCatalog.fromSpec(issueExample);
@@ -181,6 +181,11 @@ describe('the proof reads the settings the output was synthesized with', () => {
     expect(Reachability.check(catalog, Phase.LINKERD, manifests, unmeshedIngress).problems).toEqual([]);
     expect(Reachability.check(catalog, Phase.LINKERD, undefined, unmeshedIngress).ok).toBe(true);
     expect(Reachability.check(yamlCatalog(issueExample, 'linkerd', unmeshedIngress.linkerd!), Phase.LINKERD).ok).toBe(true);
+    // Told nothing, the proof takes the controller for meshed (the default), which these
+    // manifests authorize by network only: the verdict changes.
+    const blind = Reachability.check(catalog, Phase.LINKERD, manifests);
+    expect(blind.ok).toBe(false);
+    expect(blind.problems).toContain('MISSING ingress-nginx/ingress-controller -> shop/frontend 8080/TCP');
   });
 
   test('MigrationPlan.create synthesizes and proves every step with the chart options', () => {

@@ -666,6 +666,8 @@ export class LinkerdEvaluator implements FlowEvaluator, RequestEvaluator {
   private readonly parsed: ParsedLinkerd;
   private readonly options: Required<Omit<LinkerdAnalysisOptions, 'clusterNetworks'>>;
   private readonly clusterNetworks: NetworkMatch[];
+  /** The unmeshed ingress controller's networks (`linkerd.ingress.networks`), as CIDR texts. */
+  private readonly ingressNetworks: ReadonlySet<string>;
   private readonly serverCache = new Map<string, ParsedServer | undefined>();
   /** Pod peers the catalog uses (the ingress controller has its own option). */
   private readonly podPeers: ResolvedPeer[];
@@ -697,6 +699,7 @@ export class LinkerdEvaluator implements FlowEvaluator, RequestEvaluator {
       meshedIngress: options.meshedIngress ?? catalog.linkerd.ingress.meshed,
     };
     this.podPeers = usedPeers(catalog).filter(p => p.kind === 'pods' && p.name !== 'ingress-controller');
+    this.ingressNetworks = new Set(catalog.linkerd.ingress.networks.map(c => parseCidr(c)?.text).filter((t): t is string => t !== undefined));
     this.clusterNetworks = (options.clusterNetworks ?? [...DEFAULT_CLUSTER_NETWORKS])
       .map(c => parseCidr(c)).filter((b): b is CidrBlock => b !== undefined).map(cidr => ({ cidr, except: [] }));
     const diagnostics = [...this.parsed.diagnostics];
@@ -1042,6 +1045,9 @@ export class LinkerdEvaluator implements FlowEvaluator, RequestEvaluator {
     }
     if (from.kind === 'pod' && this.clusterNetworks.some(c => c.cidr === network.cidr)) {
       return true; // address-less pods are in the cluster networks
+    }
+    if (from.role === 'ingress-controller' && !this.options.meshedIngress && this.ingressNetworks.has(network.cidr.text) && network.except.length === 0) {
+      return true; // and an unmeshed ingress controller's in the networks the catalog gives it
     }
     return network.cidr.prefix === 0 && network.except.length === 0;
   }
