@@ -16,7 +16,7 @@ import { checkPhaseReachability } from '../src/analysis/phases';
 import { MeshLadderChart } from '../src/chart';
 import { ServiceCatalog } from '../src/model/catalog';
 import { CatalogSpec } from '../src/model/types';
-import { Phase, parsePhase } from '../src/phases/phase';
+import { Phase, parsePhase } from '../src/model/phase';
 import { syntheticCatalog } from '../test/support/synthetic-catalog';
 
 function median(xs: number[]): number {

@@ -24,7 +24,7 @@ import { MeshLadderChart } from '../src/chart';
 import { ServiceCatalog } from '../src/model/catalog';
 import { atLeast, normalizeRelease, PROJECT_RELEASES, PlatformProject } from '../src/model/releases';
 import { PlatformSpec } from '../src/model/types';
-import { ALL_PHASES } from '../src/phases/phase';
+import { ALL_PHASES } from '../src/model/phase';
 
 /** One entry of index.json. */
 interface IndexRelease {

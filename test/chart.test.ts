@@ -4,7 +4,7 @@ import { MeshLadderChart } from '../src/chart';
 import { issueExample } from './support/fixtures';
 import { ServiceCatalog } from '../src/model/catalog';
 import { BaselinePhase } from '../src/phases/baseline';
-import { Phase } from '../src/phases/phase';
+import { Phase } from '../src/model/phase';
 
 const catalog = ServiceCatalog.fromSpec(issueExample);
 

@@ -25,7 +25,7 @@ import { objectFileName, renderPhaseFiles, toYaml } from '../src/cli/output';
 import { NetworkPolicyLayer } from '../src/layers/network-policy';
 import { ServiceCatalog } from '../src/model/catalog';
 import { CatalogSpec } from '../src/model/types';
-import { ALL_PHASES, Phase } from '../src/phases/phase';
+import { ALL_PHASES, Phase } from '../src/model/phase';
 
 const SHOP_YAML = path.join(__dirname, '..', 'examples', 'shop', 'catalog.yaml');
 

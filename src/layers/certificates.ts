@@ -3,11 +3,11 @@ import { Construct } from 'constructs';
 import { certificateAlertRule } from './certificate-alerts';
 import { checkedName, clusterScoped, ecdsaP256, namespaceNameSelector, optional, pkiBindings, rootBundleSources, rootOfTrust } from './pki';
 import * as cm from '../../imports/cert-manager.io';
+import { MANAGED_BY_LABELS, serviceLabels } from '../emit/common';
 import { ServiceCatalog } from '../model/catalog';
 import { formatDuration } from '../model/duration';
 import { ResolvedCatalog, ResolvedService } from '../model/resolved';
 import { IssuerRefSpec } from '../model/types';
-import { MANAGED_BY_LABELS, serviceLabels } from '../phases/common';
 
 /** Props of {@link BaselineCertificates}. */
 export interface BaselineCertificatesProps {

@@ -3,6 +3,8 @@ import { Construct } from 'constructs';
 import { httpRuleOf } from './cilium-http';
 import { MeshDataPlaneOptions, MeshEndpointSpec } from './mesh-options';
 import * as cilium from '../../imports/cilium.io';
+import { constructId, MANAGED_BY_LABELS, PhaseCapabilityError, serviceLabels } from '../emit/common';
+import { bindingAt } from '../emit/plain-api-object';
 import { ServiceCatalog } from '../model/catalog';
 import { peerCoversNamespace } from '../model/peers';
 import { ciliumNamespaceLabelsCrossNamespaces, FEATURE_FACTS, supports } from '../model/releases';
@@ -19,8 +21,6 @@ import {
 } from '../model/resolved';
 import { routesOnPort } from '../model/routes';
 import { PortProtocol } from '../model/types';
-import { constructId, MANAGED_BY_LABELS, PhaseCapabilityError, serviceLabels } from '../phases/common';
-import { bindingAt } from '../phases/plain-api-object';
 
 /** Label Cilium derives from a pod's namespace; selectors without it stay in the policy's namespace. */
 const CILIUM_NAMESPACE_LABEL = 'k8s:io.kubernetes.pod.namespace';

@@ -2,6 +2,8 @@ import { ApiObject } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { MeshDataPlaneOptions, MeshEndpointSpec } from './mesh-options';
+import { constructId, l4Protocol, MANAGED_BY_LABELS, PhaseCapabilityError, serviceLabels } from '../emit/common';
+import { plainDataApiObject } from '../emit/plain-api-object';
 import { ServiceCatalog } from '../model/catalog';
 import { NAMESPACE_NAME_LABEL, peerCoversNamespace } from '../model/peers';
 import {
@@ -17,8 +19,6 @@ import {
   ResolvedVersion,
 } from '../model/resolved';
 import { PortProtocol } from '../model/types';
-import { constructId, l4Protocol, MANAGED_BY_LABELS, PhaseCapabilityError, serviceLabels } from '../phases/common';
-import { plainDataApiObject } from '../phases/plain-api-object';
 
 
 /** Label naming the peer a peer-side policy is for. */

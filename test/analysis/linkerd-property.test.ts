@@ -11,7 +11,7 @@ import { canaryRoutingProblems, checkLinkerdReachability, retrySafetyProblems } 
 import { formatRequestFlow } from '../../src/analysis/requests';
 import { ServiceCatalog } from '../../src/model/catalog';
 import { CallerSpec, CatalogSpec, HttpMethod, L4Layer, MeshMode, RetryCondition, RouteSpec, ServiceSpec } from '../../src/model/types';
-import { PhaseCapabilityError } from '../../src/phases/common';
+import { PhaseCapabilityError } from '../../src/emit/common';
 import { synthLinkerd } from '../phases/linkerd/support';
 import { ALL_PEER_KINDS, catalogSpecArb, CatalogArbitraryOptions, PeerKindName } from '../support/arbitraries';
 import { validateWithCrdSchemas } from '../support/crd-schemas';

@@ -6,7 +6,7 @@ import { checkPhaseReachability } from '../../src/analysis/phases';
 import { formatRequestFlow } from '../../src/analysis/requests';
 import { ServiceCatalog } from '../../src/model/catalog';
 import { CatalogSpec, HttpMethod, L4Layer, MeshMode, PortProtocol } from '../../src/model/types';
-import { Phase } from '../../src/phases/phase';
+import { Phase } from '../../src/model/phase';
 import { synthLinkerd } from '../phases/linkerd/support';
 import { issueExample } from '../support/fixtures';
 import { Manifest } from '../support/synth';

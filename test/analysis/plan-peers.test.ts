@@ -9,7 +9,7 @@ import { planSteps, PlanVerification, StepVerdict } from '../../src/analysis/pla
 import { plaintextExceptions, renderRunbook } from '../../src/analysis/runbook';
 import { ServiceCatalog } from '../../src/model/catalog';
 import { CatalogSpec, HttpMethod, PortProtocol } from '../../src/model/types';
-import { Phase } from '../../src/phases/phase';
+import { Phase } from '../../src/model/phase';
 import { MigrationPlan } from '../../src/plan';
 
 /** An operator with a webhook the API server calls, a scraped API, a limited ingress, a namespace peer and a world egress. */

@@ -7,8 +7,8 @@ import { injectedMesh, systemOf } from '../../src/analysis/enforcement';
 import { MeshLadderChart } from '../../src/chart';
 import { ServiceCatalog } from '../../src/model/catalog';
 import { boundaryPeerName, PlanScopeError, scopeCatalogSpec } from '../../src/model/scope';
-import { PhaseCapabilityError } from '../../src/phases/common';
-import { Phase } from '../../src/phases/phase';
+import { PhaseCapabilityError } from '../../src/emit/common';
+import { Phase } from '../../src/model/phase';
 import { MigrationPlan } from '../../src/plan';
 
 const shop = ServiceCatalog.fromFile(`${__dirname}/../../examples/shop/catalog.yaml`);

@@ -5,7 +5,7 @@ import { formatPlanProblems } from '../../src/analysis/runbook';
 import { MeshLadderChart } from '../../src/chart';
 import { ServiceCatalog } from '../../src/model/catalog';
 import { MeshMode } from '../../src/model/types';
-import { Phase } from '../../src/phases/phase';
+import { Phase } from '../../src/model/phase';
 import { MigrationPlan } from '../../src/plan';
 import { issueExample } from '../support/fixtures';
 import { exampleCases } from '../support/property-runs';

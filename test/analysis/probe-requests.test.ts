@@ -10,7 +10,7 @@ import { formatRequestFlow } from '../../src/analysis/requests';
 import { MeshLadderChart } from '../../src/chart';
 import { ServiceCatalog } from '../../src/model/catalog';
 import { CatalogSpec, HttpMethod, PortProtocol } from '../../src/model/types';
-import { Phase } from '../../src/phases/phase';
+import { Phase } from '../../src/model/phase';
 
 const spec: CatalogSpec = {
   namespace: 'shop',

@@ -18,8 +18,8 @@ import { formatRequestFlow } from '../../src/analysis/requests';
 import { MeshLadderChart } from '../../src/chart';
 import { ServiceCatalog } from '../../src/model/catalog';
 import { CatalogSpec, HttpMatchSpec, HttpMethod, L7Widening, RouteSpec } from '../../src/model/types';
-import { PhaseCapabilityError } from '../../src/phases/common';
-import { Phase } from '../../src/phases/phase';
+import { PhaseCapabilityError } from '../../src/emit/common';
+import { Phase } from '../../src/model/phase';
 import { propertyRuns } from '../support/property-runs';
 
 const SEED = 20261207;

@@ -9,10 +9,10 @@ import { checkPhaseReachability } from '../../src/analysis/phases';
 import { MeshLadderChart, PhaseSynthesis } from '../../src/chart';
 import { ServiceCatalog } from '../../src/model/catalog';
 import { CatalogSpec, L7Fallback, PlatformSpec } from '../../src/model/types';
-import { PhaseCapabilityError } from '../../src/phases/common';
+import { PhaseCapabilityError } from '../../src/emit/common';
 import { IstioPhase } from '../../src/phases/istio';
 import { LinkerdPhase } from '../../src/phases/linkerd';
-import { Phase } from '../../src/phases/phase';
+import { Phase } from '../../src/model/phase';
 import { SHOP_CATALOG } from '../support/cli';
 import { synthCilium } from '../support/synth-cilium';
 

@@ -4,14 +4,14 @@ import { ALLOW_NOTHING_NAME, DRY_RUN_ANNOTATION, isProxied, PEER_POLICY_PREFIX, 
 import { authorizationPaths, wideningExample } from './paths';
 import { peerCoversNamespace, peerMatchesPods, podSets } from './peers';
 import * as sec from '../../../imports/security.istio.io';
+import { constructId, MANAGED_BY_LABELS, PhaseCapabilityError, serviceLabels } from '../../emit/common';
+import { bindingAt } from '../../emit/plain-api-object';
 import { ServiceCatalog } from '../../model/catalog';
 import { parseCidr } from '../../model/cidr';
 import { ExternalPort, ResolvedCaller, ResolvedCatalog, ResolvedPeer, ResolvedPort, ResolvedRoute, ResolvedService } from '../../model/resolved';
 import { widerEnforcementAllowed } from '../../model/route-forms';
 import { RouteLimited, routesOnPort } from '../../model/routes';
 import { L4Layer, MeshMode, PortProtocol } from '../../model/types';
-import { constructId, MANAGED_BY_LABELS, PhaseCapabilityError, serviceLabels } from '../common';
-import { bindingAt } from '../plain-api-object';
 
 /** Properties of `IstioAuthorizationPolicies`. */
 export interface IstioAuthorizationPoliciesProps {

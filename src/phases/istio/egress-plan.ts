@@ -6,9 +6,9 @@ import { subtractCidrs } from './addresses';
 import { cidrEntry, hostEntryName, isProxied, KUBE_APISERVER_SERVICE_PORTS, peerEntry } from './names';
 import { workloadKey } from './peers';
 import * as istio from '../../../imports/networking.istio.io';
+import { PhaseCapabilityError } from '../../emit/common';
 import { ExternalPort, ResolvedCall, ResolvedCatalog, ResolvedPeerCall } from '../../model/resolved';
 import { PortProtocol } from '../../model/types';
-import { PhaseCapabilityError } from '../common';
 
 /** One ServiceEntry to emit: an external host, CIDR or address peer that services of a namespace call. */
 export interface PlannedServiceEntry {

@@ -2,9 +2,9 @@ import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { planServiceEntries, PlannedServiceEntry } from './egress-plan';
 import * as istio from '../../../imports/networking.istio.io';
+import { constructId, MANAGED_BY_LABELS } from '../../emit/common';
+import { bindingAt } from '../../emit/plain-api-object';
 import { ServiceCatalog } from '../../model/catalog';
-import { constructId, MANAGED_BY_LABELS } from '../common';
-import { bindingAt } from '../plain-api-object';
 
 /** Properties of `IstioServiceEntries`. */
 export interface IstioServiceEntriesProps {

@@ -5,10 +5,10 @@ import { isProxied, NAMESPACE_DEFAULT_NAME, perServiceName, serviceHost } from '
 import { SidecarScope } from './options';
 import { peerCallHosts, peerCoversNamespace, peerMatchesPods, PodSet, podSets, versionsSeparable, workloadKey } from './peers';
 import * as istio from '../../../imports/networking.istio.io';
+import { constructId, MANAGED_BY_LABELS, serviceLabels } from '../../emit/common';
+import { bindingAt } from '../../emit/plain-api-object';
 import { ServiceCatalog } from '../../model/catalog';
 import { ResolvedCatalog, ResolvedPeer, ResolvedService, ResolvedVersion } from '../../model/resolved';
-import { constructId, MANAGED_BY_LABELS, serviceLabels } from '../common';
-import { bindingAt } from '../plain-api-object';
 
 /** Properties of `IstioSidecars`. */
 export interface IstioSidecarsProps {

@@ -11,10 +11,10 @@ import {
 } from './plan';
 import * as gw from '../../../imports/gateway.networking.k8s.io';
 import * as l5d from '../../../imports/policy.linkerd.io';
+import { constructId, MANAGED_BY_LABELS, PhaseCapabilityError, serviceLabels } from '../../emit/common';
 import { ServiceCatalog } from '../../model/catalog';
 import { ResolvedRoute } from '../../model/resolved';
 import { L4Layer, MeshMode } from '../../model/types';
-import { constructId, MANAGED_BY_LABELS, PhaseCapabilityError, serviceLabels } from '../common';
 
 /** Properties of `LinkerdAuthorization`. */
 export interface LinkerdAuthorizationProps {

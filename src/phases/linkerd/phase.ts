@@ -3,6 +3,7 @@ import { LinkerdAuthorization } from './authorization';
 import { CONTROL_PLANE_PORTS, DEFAULT_INBOUND_POLICY_ANNOTATION, INJECT_ANNOTATION, PROXY_INBOUND_PORT } from './constants';
 import { LinkerdDefaultInboundPolicy, LinkerdPhaseOptions } from './options';
 import { LinkerdTraffic } from './traffic';
+import { PhaseCapabilityError, withTargetPlatform } from '../../emit/common';
 import { BaselineCertificates } from '../../layers/certificates';
 import { CiliumPolicyLayer } from '../../layers/cilium';
 import { LinkerdIdentityCertificates } from '../../layers/mesh-identity';
@@ -12,7 +13,6 @@ import { NetworkPolicyLayer } from '../../layers/network-policy';
 import { LINKERD_ISSUER_NAME } from '../../layers/pki';
 import { ServiceCatalog } from '../../model/catalog';
 import { L4Layer, MeshMode, PlatformSpec, PortProtocol } from '../../model/types';
-import { PhaseCapabilityError, withTargetPlatform } from '../common';
 
 /** Properties of `LinkerdPhase`. */
 export interface LinkerdPhaseProps extends LinkerdPhaseOptions {

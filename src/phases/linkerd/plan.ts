@@ -6,13 +6,13 @@
 import { Chart } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { ALL_NETWORKS_NAME, INGRESS_NETWORKS_NAME, PEER_NETWORKS_PREFIX } from './constants';
+import { covers, describeMatch, httpMatchOf, mayShadow } from './route-match';
+import { PhaseCapabilityError } from '../../emit/common';
 import { labelsMatch, peerCoversNamespace } from '../../model/peers';
 import { ResolvedCatalog, ResolvedPeer, ResolvedPeerCall, ResolvedPort, ResolvedRoute, ResolvedService } from '../../model/resolved';
 import { widerEnforcementAllowed } from '../../model/route-forms';
 import { routesOnPort } from '../../model/routes';
 import { L4Layer, PortProtocol } from '../../model/types';
-import { PhaseCapabilityError } from '../common';
-import { covers, describeMatch, httpMatchOf, mayShadow } from './route-match';
 
 export { covers, grpcMatchOf, httpMatchOf, mayShadow, mayShadowGrpc, mayShadowHttp } from './route-match';
 

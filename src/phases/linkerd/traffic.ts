@@ -10,10 +10,10 @@ import {
 import { formatDropped, linkerdDuration, planRetries, RouteObjectStyle, timeoutAnnotations } from './retries';
 import { GrpcMatchPlan, HttpMatchPlan } from './route-match';
 import * as gw from '../../../imports/gateway.networking.k8s.io';
+import { constructId, l4Protocol, PhaseCapabilityError, serviceLabels } from '../../emit/common';
 import { ServiceCatalog } from '../../model/catalog';
 import { supports } from '../../model/releases';
 import { ResolvedPort, ResolvedRoute, ResolvedService, ResolvedVersion } from '../../model/resolved';
-import { constructId, l4Protocol, PhaseCapabilityError, serviceLabels } from '../common';
 import { checkRequestRouting } from '../request-routing';
 
 /** Properties of `LinkerdTraffic`. */

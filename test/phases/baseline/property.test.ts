@@ -10,7 +10,7 @@ import { buildUniverse, Endpoint, endpointMatchesPeer } from '../../../src/analy
 import { checkNetworkPolicyReachability } from '../../../src/analysis/reachability';
 import { ServiceCatalog } from '../../../src/model/catalog';
 import { ResolvedCatalog, ResolvedPeer } from '../../../src/model/resolved';
-import { PhaseCapabilityError } from '../../../src/phases/common';
+import { PhaseCapabilityError } from '../../../src/emit/common';
 import { ALL_PEER_KINDS, catalogSpecArb, PeerKindName } from '../../support/arbitraries';
 import { propertyRuns } from '../../support/property-runs';
 import { Manifest, synthBaseline } from '../../support/synth';

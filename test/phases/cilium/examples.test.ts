@@ -4,8 +4,8 @@ import { checkPhaseReachability } from '../../../src/analysis/phases';
 import { MeshLadderChart } from '../../../src/chart';
 import { ServiceCatalog } from '../../../src/model/catalog';
 import { L7Fallback } from '../../../src/model/types';
-import { PhaseCapabilityError } from '../../../src/phases/common';
-import { Phase } from '../../../src/phases/phase';
+import { PhaseCapabilityError } from '../../../src/emit/common';
+import { Phase } from '../../../src/model/phase';
 import { validateWithCrdSchemas } from '../../support/crd-schemas';
 
 const EXAMPLES = path.join(__dirname, '..', '..', '..', 'examples');

@@ -4,7 +4,7 @@ import { MeshLadderChart } from '../../../src/chart';
 import { NamespaceLayer } from '../../../src/layers/namespaces';
 import { ServiceCatalog } from '../../../src/model/catalog';
 import { CiliumPhase } from '../../../src/phases/cilium';
-import { ALL_PHASES, Phase, parsePhase } from '../../../src/phases/phase';
+import { ALL_PHASES, Phase, parsePhase } from '../../../src/model/phase';
 import { validateWithCrdSchemas } from '../../support/crd-schemas';
 import { issueExample } from '../../support/fixtures';
 import { synthCilium } from '../../support/synth-cilium';

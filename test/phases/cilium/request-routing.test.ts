@@ -9,8 +9,8 @@ import { checkPhaseReachability } from '../../../src/analysis/phases';
 import { MeshLadderChart } from '../../../src/chart';
 import { ServiceCatalog } from '../../../src/model/catalog';
 import { CatalogSpec, HttpMethod, L7Fallback, PortProtocol } from '../../../src/model/types';
-import { PhaseCapabilityError } from '../../../src/phases/common';
-import { Phase } from '../../../src/phases/phase';
+import { PhaseCapabilityError } from '../../../src/emit/common';
+import { Phase } from '../../../src/model/phase';
 import { runCli, tmpDir } from '../../support/cli';
 import { synthCilium } from '../../support/synth-cilium';
 

@@ -4,7 +4,7 @@ import * as fc from 'fast-check';
 import { find, ISTIO_PEER_KINDS_WITHOUT_L4, istioCatalogArb, ofKind, synthIstio } from './support';
 import { ServiceCatalog } from '../../../src/model/catalog';
 import { CatalogSpec, L4Layer, MeshMode, PortProtocol } from '../../../src/model/types';
-import { PhaseCapabilityError } from '../../../src/phases/common';
+import { PhaseCapabilityError } from '../../../src/emit/common';
 import { IstioPhase, SidecarScope } from '../../../src/phases/istio';
 import { DEFAULT_TRAFFIC_POLICY } from '../../../src/phases/istio/defaults';
 import { validateWithCrdSchemas } from '../../support/crd-schemas';

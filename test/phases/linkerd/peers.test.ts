@@ -6,7 +6,7 @@
  */
 import { find, names, ofKind, POLICY, synthLinkerd } from './support';
 import { CatalogSpec, HttpMethod, L4Layer, PortProtocol } from '../../../src/model/types';
-import { PhaseCapabilityError } from '../../../src/phases/common';
+import { PhaseCapabilityError } from '../../../src/emit/common';
 import { validateWithCrdSchemas } from '../../support/crd-schemas';
 
 const IDENTITY = 'serviceaccount.identity.linkerd.example.org';
