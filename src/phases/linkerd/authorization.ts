@@ -1,18 +1,19 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { LinkerdBindings, linkerdBindings } from './bindings';
-import {
-  DEFAULT_PROBE_NETWORKS, GATEWAY_GROUP, GRPC_HEALTH_SERVICE, NOTE_ANNOTATION, PORT_LABEL, POLICY_GROUP, PROBE_NETWORKS_NAME, ROUTE_LABEL,
-} from './constants';
+import { NameRegistry } from './names';
 import { LinkerdIngressOptions, LinkerdProbeOptions } from './options';
-import {
-  ALL_NETWORKS, compareStrings, grpcMatchOf, httpMatchOf, identityString, isEmptyGrant, NameRegistry, NetworkGrant, planServers, Principals,
-  RouteGrant, ServerPlan,
-} from './plan';
+import { ALL_NETWORKS, identityString, isEmptyGrant, NetworkGrant, Principals, RouteGrant } from './principals';
+import { decideServers, ServerDecision } from './server-decisions';
 import * as gw from '../../../imports/gateway.networking.k8s.io';
 import * as l5d from '../../../imports/policy.linkerd.io';
 import { constructId, MANAGED_BY_LABELS, PhaseCapabilityError, serviceLabels } from '../../emit/common';
 import { ServiceCatalog } from '../../model/catalog';
+import { compareStrings } from '../../model/compare';
+import { grpcMatchOf, httpMatchOf } from '../../model/linkerd-routes';
+import {
+  DEFAULT_PROBE_NETWORKS, GATEWAY_GROUP, GRPC_HEALTH_SERVICE, NOTE_ANNOTATION, PORT_LABEL, POLICY_GROUP, PROBE_NETWORKS_NAME, ROUTE_LABEL,
+} from '../../model/mesh-facts/linkerd';
 import { ResolvedRoute } from '../../model/resolved';
 import { L4Layer, MeshMode } from '../../model/types';
 
@@ -97,7 +98,7 @@ export class LinkerdAuthorization extends Construct {
       throw new PhaseCapabilityError(`the linkerd phase cannot authorize an unmeshed ingress controller without its networks (it calls ${ingressCallers.map(s => s.id).join(', ')}): set ingress.networks (its pod CIDR, or the node CIDRs for a hostNetwork controller), or mesh the controller (ingress.meshed: true)`);
     }
     const probeNetworks = props.probes?.networks ?? [...DEFAULT_PROBE_NETWORKS];
-    const plans = planServers(model, {
+    const plans = decideServers(model, {
       ingressMeshed,
       ingressNetworks,
       exposedFromWorld: props.exposedFromWorld ?? false,
@@ -275,7 +276,7 @@ export class LinkerdAuthorization extends Construct {
   /** An inbound route attached to the Server; returns the AuthorizationPolicy target. */
   private inboundRoute(
     owner: string,
-    plan: ServerPlan,
+    plan: ServerDecision,
     name: string,
     labels: Record<string, string>,
     rules: InboundRules,
@@ -299,7 +300,7 @@ export class LinkerdAuthorization extends Construct {
 
 type InboundRules = l5d.HttpRouteV1Beta3SpecRules[] | gw.GrpcRouteSpecRules[];
 
-function routeRules(plan: ServerPlan, grant: RouteGrant): InboundRules {
+function routeRules(plan: ServerDecision, grant: RouteGrant): InboundRules {
   return plan.routeStyle === 'grpc' ? [grpcRule(grant.route)] : [httpRule(grant.route)];
 }
 

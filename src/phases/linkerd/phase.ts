@@ -1,6 +1,5 @@
 import { Construct } from 'constructs';
 import { LinkerdAuthorization } from './authorization';
-import { CONTROL_PLANE_PORTS, DEFAULT_INBOUND_POLICY_ANNOTATION, INJECT_ANNOTATION, PROXY_INBOUND_PORT } from './constants';
 import { LinkerdDefaultInboundPolicy, LinkerdPhaseOptions } from './options';
 import { LinkerdTraffic } from './traffic';
 import { PhaseCapabilityError, withTargetPlatform } from '../../emit/common';
@@ -12,6 +11,7 @@ import { NamespaceLayer } from '../../layers/namespaces';
 import { NetworkPolicyLayer } from '../../layers/network-policy';
 import { LINKERD_ISSUER_NAME } from '../../layers/pki';
 import { ServiceCatalog } from '../../model/catalog';
+import { CONTROL_PLANE_PORTS, DEFAULT_INBOUND_POLICY_ANNOTATION, INJECT_ANNOTATION, PROXY_INBOUND_PORT } from '../../model/mesh-facts/linkerd';
 import { L4Layer, MeshMode, PlatformSpec, PortProtocol } from '../../model/types';
 
 /** Properties of `LinkerdPhase`. */

@@ -2,16 +2,15 @@ import { ApiObject } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { LinkerdBindings, linkerdBindings } from './bindings';
-import { NOTE_ANNOTATION, PORT_LABEL, RETRY_DROPPED_ANNOTATION, ROUTE_LABEL, TIMEOUT_REQUEST_ANNOTATION, VERSION_LABEL } from './constants';
-import {
-  compareStrings, grpcMatchOf, httpMatchOf, mayShadowGrpc, mayShadowHttp, NameRegistry, outboundStyle, routesOn,
-  versionServiceName,
-} from './plan';
+import { NameRegistry, versionServiceName } from './names';
 import { formatDropped, linkerdDuration, planRetries, RouteObjectStyle, timeoutAnnotations } from './retries';
-import { GrpcMatchPlan, HttpMatchPlan } from './route-match';
+import { outboundStyle, routesOn } from './server-decisions';
 import * as gw from '../../../imports/gateway.networking.k8s.io';
 import { constructId, l4Protocol, PhaseCapabilityError, serviceLabels } from '../../emit/common';
 import { ServiceCatalog } from '../../model/catalog';
+import { compareStrings } from '../../model/compare';
+import { GrpcMatchPlan, HttpMatchPlan, grpcMatchOf, httpMatchOf, mayShadowGrpc, mayShadowHttp } from '../../model/linkerd-routes';
+import { NOTE_ANNOTATION, PORT_LABEL, RETRY_DROPPED_ANNOTATION, ROUTE_LABEL, TIMEOUT_REQUEST_ANNOTATION, VERSION_LABEL } from '../../model/mesh-facts/linkerd';
 import { supports } from '../../model/releases';
 import { ResolvedPort, ResolvedRoute, ResolvedService, ResolvedVersion } from '../../model/resolved';
 import { checkRequestRouting } from '../request-routing';

@@ -2,11 +2,11 @@
  * Relations between the request matches of inbound routes under linkerd2-proxy's route
  * precedence (`linkerd/http/route/src/http/match/path.rs`, `http/match.rs`,
  * `grpc/match.rs`): which route can win requests of another, which contains another.
- * Internal to the linkerd phase.
+ * Beside the model's route types (routes.ts) so the emitter and the analysis share one algebra.
  */
-import { ResolvedRoute } from '../../model/resolved';
-import { topLevelAlternatives } from '../../model/routes';
-import { HttpMethod } from '../../model/types';
+import { ResolvedRoute } from './resolved';
+import { topLevelAlternatives } from './routes';
+import { HttpMethod } from './types';
 
 export interface HttpMatchPlan {
   readonly method?: HttpMethod;
