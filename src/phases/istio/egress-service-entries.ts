@@ -7,11 +7,12 @@ import { cidrEntry, hostEntryName, isProxied, KUBE_APISERVER_SERVICE_PORTS, peer
 import { workloadKey } from './peers';
 import * as istio from '../../../imports/networking.istio.io';
 import { PhaseCapabilityError } from '../../emit/common';
+import { compareStrings } from '../../model/compare';
 import { ExternalPort, ResolvedCall, ResolvedCatalog, ResolvedPeerCall } from '../../model/resolved';
 import { PortProtocol } from '../../model/types';
 
 /** One ServiceEntry to emit: an external host, CIDR or address peer that services of a namespace call. */
-export interface PlannedServiceEntry {
+export interface EgressServiceEntry {
   readonly namespace: string;
   readonly name: string;
   /** The host (a DNS name, possibly `*.` wildcard, or a made-up name for a CIDR or a peer). */
@@ -42,10 +43,6 @@ function entryProtocol(protocol: PortProtocol): string {
   }
 }
 
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
 /**
  * The ServiceEntries a catalog needs: per namespace, one per external host, one per CIDR
  * (with its exclusions) and one per address peer (a world range, the API server's
@@ -54,7 +51,7 @@ function compare(a: string, b: string): number {
  * addresses is reached through its `kubernetes` Service (see `peerCallHosts`), which
  * serves 443 only: other ports need its addresses.
  */
-export function planServiceEntries(model: ResolvedCatalog): PlannedServiceEntry[] {
+export function egressServiceEntries(model: ResolvedCatalog): EgressServiceEntry[] {
   interface Draft { namespace: string; host: string; kind: 'host' | 'cidr' | 'peer'; name: string; wildcard: boolean; cidrs: Set<string>; ports: Map<number, ExternalPort>; callers: Set<string> }
   const drafts = new Map<string, Draft>();
   const problems: string[] = [];
@@ -123,7 +120,7 @@ export function planServiceEntries(model: ResolvedCatalog): PlannedServiceEntry[
     throw new PhaseCapabilityError(`the istio phase cannot express ${problems.length} call(s) precisely:\n` + problems.map(p => `  - ${p}`).join('\n'));
   }
   return [...drafts.values()]
-    .map((d): PlannedServiceEntry => {
+    .map((d): EgressServiceEntry => {
       const byAddress = d.kind !== 'host' || (d.cidrs.size > 0 && [...d.ports.values()].some(p => !NAME_MATCHED.has(p.protocol)));
       const ports = [...d.ports.values()].sort((a, b) => a.port - b.port).map(p => {
         // Address-matched entries pass traffic through by destination: plain TCP.
@@ -140,5 +137,5 @@ export function planServiceEntries(model: ResolvedCatalog): PlannedServiceEntry[
       }
       return { namespace: d.namespace, name: d.name, host: d.host, kind: d.kind, resolution, addresses, ports, callers: [...d.callers].sort() };
     })
-    .sort((a, b) => compare(a.namespace, b.namespace) || compare(a.name, b.name));
+    .sort((a, b) => compareStrings(a.namespace, b.namespace) || compareStrings(a.name, b.name));
 }
