@@ -43,6 +43,37 @@ function entryProtocol(protocol: PortProtocol): string {
   }
 }
 
+/** A ServiceEntry being collected: its callers' ports and address ranges, merged. */
+interface Draft {
+  namespace: string;
+  host: string;
+  kind: 'host' | 'cidr' | 'peer';
+  name: string;
+  wildcard: boolean;
+  cidrs: Set<string>;
+  ports: Map<number, ExternalPort>;
+  callers: Set<string>;
+}
+
+/** The entry a draft becomes: matched by address or by name, ports sorted, resolution chosen. */
+function toServiceEntry(d: Draft): EgressServiceEntry {
+  const byAddress = d.kind !== 'host' || (d.cidrs.size > 0 && [...d.ports.values()].some(p => !NAME_MATCHED.has(p.protocol)));
+  const ports = [...d.ports.values()].sort((a, b) => a.port - b.port).map(p => {
+    // Address-matched entries pass traffic through by destination: plain TCP.
+    const protocol = d.kind !== 'host' ? 'TCP' : entryProtocol(p.protocol);
+    return { number: p.port, name: `${protocol.toLowerCase()}-${p.port}`, protocol };
+  });
+  const addresses = byAddress ? [...d.cidrs].sort() : [];
+  let resolution: istio.ServiceEntrySpecResolution;
+  if (byAddress || d.wildcard) {
+    // Forward to the address the client dialled (a wildcard cannot be resolved).
+    resolution = istio.ServiceEntrySpecResolution.NONE;
+  } else {
+    resolution = istio.ServiceEntrySpecResolution.DNS;
+  }
+  return { namespace: d.namespace, name: d.name, host: d.host, kind: d.kind, resolution, addresses, ports, callers: [...d.callers].sort() };
+}
+
 /**
  * The ServiceEntries a catalog needs: per namespace, one per external host, one per CIDR
  * (with its exclusions) and one per address peer (a world range, the API server's
@@ -52,7 +83,6 @@ function entryProtocol(protocol: PortProtocol): string {
  * serves 443 only: other ports need its addresses.
  */
 export function egressServiceEntries(model: ResolvedCatalog): EgressServiceEntry[] {
-  interface Draft { namespace: string; host: string; kind: 'host' | 'cidr' | 'peer'; name: string; wildcard: boolean; cidrs: Set<string>; ports: Map<number, ExternalPort>; callers: Set<string> }
   const drafts = new Map<string, Draft>();
   const problems: string[] = [];
   const addPorts = (draft: Draft, ports: ReadonlyArray<ExternalPort>, caller: string) => {
@@ -63,7 +93,7 @@ export function egressServiceEntries(model: ResolvedCatalog): EgressServiceEntry
     }
     draft.callers.add(caller);
   };
-  const plan = (namespace: string, serviceId: string, caller: string, calls: ReadonlyArray<ResolvedCall>,
+  const collect = (namespace: string, serviceId: string, caller: string, calls: ReadonlyArray<ResolvedCall>,
     peerCalls: ReadonlyArray<ResolvedPeerCall>) => {
     for (const call of calls) {
       if (call.kind === 'service') {
@@ -111,31 +141,15 @@ export function egressServiceEntries(model: ResolvedCatalog): EgressServiceEntry
     }
   };
   for (const service of model.services) {
-    plan(service.namespace, service.id, service.id, service.calls, service.peerCalls);
+    collect(service.namespace, service.id, service.id, service.calls, service.peerCalls);
     for (const version of service.versions) {
-      plan(service.namespace, `${service.id} (version ${version.name})`, workloadKey(service, version), version.calls, version.peerCalls);
+      collect(service.namespace, `${service.id} (version ${version.name})`, workloadKey(service, version), version.calls, version.peerCalls);
     }
   }
   if (problems.length > 0) {
     throw new PhaseCapabilityError(`the istio phase cannot express ${problems.length} call(s) precisely:\n` + problems.map(p => `  - ${p}`).join('\n'));
   }
   return [...drafts.values()]
-    .map((d): EgressServiceEntry => {
-      const byAddress = d.kind !== 'host' || (d.cidrs.size > 0 && [...d.ports.values()].some(p => !NAME_MATCHED.has(p.protocol)));
-      const ports = [...d.ports.values()].sort((a, b) => a.port - b.port).map(p => {
-        // Address-matched entries pass traffic through by destination: plain TCP.
-        const protocol = d.kind !== 'host' ? 'TCP' : entryProtocol(p.protocol);
-        return { number: p.port, name: `${protocol.toLowerCase()}-${p.port}`, protocol };
-      });
-      const addresses = byAddress ? [...d.cidrs].sort() : [];
-      let resolution: istio.ServiceEntrySpecResolution;
-      if (byAddress || d.wildcard) {
-        // Forward to the address the client dialled (a wildcard cannot be resolved).
-        resolution = istio.ServiceEntrySpecResolution.NONE;
-      } else {
-        resolution = istio.ServiceEntrySpecResolution.DNS;
-      }
-      return { namespace: d.namespace, name: d.name, host: d.host, kind: d.kind, resolution, addresses, ports, callers: [...d.callers].sort() };
-    })
+    .map(toServiceEntry)
     .sort((a, b) => compareStrings(a.namespace, b.namespace) || compareStrings(a.name, b.name));
 }

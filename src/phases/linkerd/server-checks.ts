@@ -27,6 +27,40 @@ function formatRights(r: Rights | undefined): string {
   return r === undefined ? 'nothing' : r === 'any' ? 'any request' : `routes ${[...r].sort(compareStrings).join(', ')}`;
 }
 
+/** What each identity (account key or identity pattern) is granted on a Server. */
+function grantedByIdentity(server: Principals, routeGrants: readonly RouteGrant[]): Map<string, Rights> {
+  const granted = new Map<string, Rights>();
+  const grant = (p: Principals, rights: Rights) => {
+    const keys = [...p.accounts.map(identityKey), ...p.patterns];
+    keys.forEach(k => granted.set(k, addRights(granted.get(k), rights)));
+  };
+  grant(server, 'any');
+  routeGrants.forEach(g => grant(g.principals, new Set([g.route.name])));
+  return granted;
+}
+
+/** What a unit's pods get: the rights of every identity or pattern that covers them. */
+function rightsGrantedTo(granted: ReadonlyMap<string, Rights>, unit: PodUnit): Rights | undefined {
+  let rights: Rights | undefined;
+  for (const [key, r] of granted) {
+    if (key === unit.identity || key === '*' || patternNamespace(key) === unit.service.namespace) {
+      rights = addRights(rights, r);
+    }
+  }
+  return rights;
+}
+
+/** The units some granted identity or pattern covers (only they can be widened), in catalog order. */
+function coveredUnits(model: ResolvedCatalog, granted: ReadonlyMap<string, Rights>): PodUnit[] {
+  const index = unitIndex(model);
+  const candidates = new Set<PodUnit>();
+  for (const key of granted.keys()) {
+    const ns = patternNamespace(key);
+    (key === '*' ? index.all : ns !== undefined ? index.byNamespace.get(ns) ?? [] : index.byIdentity.get(key) ?? []).forEach(u => candidates.add(u));
+  }
+  return [...candidates].sort((a, b) => index.position.get(a)! - index.position.get(b)!);
+}
+
 /**
  * Refuses a Server where pods sharing one mesh identity (versions without a service
  * account of their own, services sharing one, pods a namespace or cluster pattern
@@ -64,38 +98,14 @@ export function assertIdentitiesSeparate(
     }
     return rights;
   };
-  // What each identity is granted here.
-  const granted = new Map<string, Rights>();
-  const grant = (p: Principals, rights: Rights) => {
-    const keys = [...p.accounts.map(identityKey), ...p.patterns];
-    keys.forEach(k => granted.set(k, addRights(granted.get(k), rights)));
-  };
-  grant(server, 'any');
-  routeGrants.forEach(g => grant(g.principals, new Set([g.route.name])));
+  const granted = grantedByIdentity(server, routeGrants);
   if (granted.size === 0) {
     return;
   }
-  const grantedTo = (unit: PodUnit): Rights | undefined => {
-    let rights: Rights | undefined;
-    for (const [key, r] of granted) {
-      const ns = unit.service.namespace;
-      if (key === unit.identity || key === '*' || patternNamespace(key) === ns) {
-        rights = addRights(rights, r);
-      }
-    }
-    return rights;
-  };
   const problems: string[] = [];
   const peerCallers = ports.length > 0 ? peerCallsInto(model, service, ports[0].targetPort) : [];
-  // Only units some granted identity or pattern covers can be widened.
-  const index = unitIndex(model);
-  const candidates = new Set<PodUnit>();
-  for (const key of granted.keys()) {
-    const ns = patternNamespace(key);
-    (key === '*' ? index.all : ns !== undefined ? index.byNamespace.get(ns) ?? [] : index.byIdentity.get(key) ?? []).forEach(u => candidates.add(u));
-  }
-  for (const unit of [...candidates].sort((a, b) => index.position.get(a)! - index.position.get(b)!)) {
-    const gets = grantedTo(unit);
+  for (const unit of coveredUnits(model, granted)) {
+    const gets = rightsGrantedTo(granted, unit);
     if (gets === undefined) {
       continue;
     }
