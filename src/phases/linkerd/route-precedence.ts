@@ -28,7 +28,7 @@ import { widerEnforcementAllowed } from '../../model/route-forms';
  *   naming service, routes and callers, unless `v` allows wider enforcement: then they
  *   are added to `u` and the widening is reported.
  * `mayShadow` over-approximates (unsure = may win), `covers` under-approximates (unsure =
- * does not cover), so an accepted plan is exact.
+ * does not cover), so an accepted decision is exact.
  */
 export function authorizeByPrecedence(
   model: ResolvedCatalog,

@@ -81,7 +81,7 @@ export function outboundStyle(service: ResolvedService, port: ResolvedPort): 'ht
 
 /** The Servers of every service, in service then pod-port order. UDP ports get none. */
 export function decideServers(model: ResolvedCatalog, options: ServerDecisionOptions): ServerDecision[] {
-  const plans: ServerDecision[] = [];
+  const decisions: ServerDecision[] = [];
   for (const service of model.services.filter(s => !s.clientOnly)) {
     const byPodPort = new Map<number, ResolvedPort[]>();
     for (const port of service.ports.filter(p => p.protocol !== PortProtocol.UDP)) {
@@ -142,7 +142,7 @@ export function decideServers(model: ResolvedCatalog, options: ServerDecisionOpt
       const rawRouteGrants = [...limited.values()].map(({ route, set }) => ({ route, principals: set.build() }));
       assertNoWidening(where, serverPrincipals, rawRouteGrants, plaintext);
       assertIdentitiesSeparate(where, model, service, ports, style, serverPrincipals, routeGrants, precedence.widenedInto, options);
-      plans.push({
+      decisions.push({
         service,
         name: `${service.name}-${ports[0].ref}`,
         podPort,
@@ -155,5 +155,5 @@ export function decideServers(model: ResolvedCatalog, options: ServerDecisionOpt
       });
     }
   }
-  return plans;
+  return decisions;
 }

@@ -9,7 +9,7 @@ import * as gw from '../../../imports/gateway.networking.k8s.io';
 import { constructId, l4Protocol, PhaseCapabilityError, serviceLabels } from '../../emit/common';
 import { ServiceCatalog } from '../../model/catalog';
 import { compareStrings } from '../../model/compare';
-import { GrpcMatchPlan, HttpMatchPlan, grpcMatchOf, httpMatchOf, mayShadowGrpc, mayShadowHttp } from '../../model/linkerd-routes';
+import { LinkerdGrpcMatch, LinkerdHttpMatch, grpcMatchOf, httpMatchOf, mayShadowGrpc, mayShadowHttp } from '../../model/linkerd-routes';
 import { NOTE_ANNOTATION, PORT_LABEL, RETRY_DROPPED_ANNOTATION, ROUTE_LABEL, TIMEOUT_REQUEST_ANNOTATION, VERSION_LABEL } from '../../model/mesh-facts/linkerd';
 import { supports } from '../../model/releases';
 import { ResolvedPort, ResolvedRoute, ResolvedService, ResolvedVersion } from '../../model/resolved';
@@ -273,14 +273,14 @@ function formatHeaders(headers: Record<string, string>): string {
   return Object.entries(headers).sort(([a], [b]) => compareStrings(a, b)).map(([k, v]) => `${k}=${v}`).join(', ');
 }
 
-function httpMatch(m: HttpMatchPlan): gw.HttpRouteSpecRulesMatches {
+function httpMatch(m: LinkerdHttpMatch): gw.HttpRouteSpecRulesMatches {
   return {
     ...(m.method ? { method: m.method as unknown as gw.HttpRouteSpecRulesMatchesMethod } : {}),
     ...(m.path ? { path: { type: m.path.type as gw.HttpRouteSpecRulesMatchesPathType, value: m.path.value } } : {}),
   };
 }
 
-function grpcMatch(m: GrpcMatchPlan): gw.GrpcRouteSpecRulesMatches {
+function grpcMatch(m: LinkerdGrpcMatch): gw.GrpcRouteSpecRulesMatches {
   const method = { type: gw.GrpcRouteSpecRulesMatchesMethodType.EXACT, service: m.service, ...(m.method !== undefined ? { method: m.method } : {}) };
   return { method };
 }
