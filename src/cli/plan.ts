@@ -4,6 +4,7 @@ import type { CliIo } from './io';
 import { renderPhaseFiles, toYaml, writeDirectoryAtomically } from './output';
 import { Synthesize } from '../analysis/plan';
 import { ServiceCatalog } from '../model/catalog';
+import { compareStrings } from '../model/compare';
 import { Phase } from '../model/phase';
 import { MigrationPlan, MigrationPlanOptions } from '../plan';
 
@@ -93,7 +94,7 @@ export function renderPlanFiles(plan: MigrationPlan, gitops?: PlanGitOps): Map<s
       files.set(`gitops/${gitops.kind}/${id}.yaml`, gitops.kind === 'flux' ? fluxKustomization(plan, id, gitops) : argoApplication(plan, id, gitops));
     }
   }
-  return new Map([...files.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  return new Map([...files.entries()].sort(([a], [b]) => compareStrings(a, b)));
 }
 
 /**

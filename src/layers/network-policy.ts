@@ -5,6 +5,7 @@ import { MeshDataPlaneOptions, MeshEndpointSpec } from './mesh-options';
 import { constructId, l4Protocol, MANAGED_BY_LABELS, PhaseCapabilityError, serviceLabels } from '../emit/common';
 import { plainDataApiObject } from '../emit/plain-api-object';
 import { ServiceCatalog } from '../model/catalog';
+import { compareStrings } from '../model/compare';
 import { NAMESPACE_NAME_LABEL, peerCoversNamespace } from '../model/peers';
 import {
   ExternalPort,
@@ -279,7 +280,7 @@ class RuleGroups {
   /** `[peers, ports]` pairs in key order. */
   public rules(proxyPorts: readonly number[]): Array<[k8s.NetworkPolicyPeer[], k8s.NetworkPolicyPort[]]> {
     return [...this.groups.entries()]
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .sort(([a], [b]) => compareStrings(a, b))
       .map(([, g]) => [g.peers, policyPorts(g.ports, g.proxy ? proxyPorts : [])]);
   }
 }
