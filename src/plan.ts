@@ -2,7 +2,7 @@ import { systemsIn } from './analysis/enforcement';
 import { formatFlow } from './analysis/flows';
 import { renderGraphMarkdown } from './analysis/graph';
 import { checkPhaseReachability } from './analysis/phases';
-import { mergeManifests, PhaseVariant, PlanStep, planSteps, PlanVerification, Synthesize, verifyPlan } from './analysis/plan';
+import { mergeManifests, PhaseVariant, PlanStep, planSteps, PlanVerification, Synthesize, verifyPlan, VerifyPlanOptions } from './analysis/plan';
 import { formatMatrixMarkdown } from './analysis/report';
 import { formatPlanProblems, formatPlanTable, renderRunbook } from './analysis/runbook';
 import { MeshLadderChart } from './chart';
@@ -58,9 +58,9 @@ export class MigrationPlan {
     return MigrationPlan._build(catalog, from, to, undefined, options);
   }
 
-  /** @internal Plans with a custom synthesis (tests, hand-edited phases). */
+  /** @internal Plans with a custom synthesis (tests, hand-edited phases) or the reference engine (`verify.exhaustive`). */
   public static _build(
-    catalog: ServiceCatalog, from: Phase, to: Phase, synthesize?: Synthesize, options: MigrationPlanOptions = {},
+    catalog: ServiceCatalog, from: Phase, to: Phase, synthesize?: Synthesize, options: MigrationPlanOptions = {}, verify: VerifyPlanOptions = {},
   ): MigrationPlan {
     const permissive = permissiveCatalog(catalog);
     const whole: Synthesize = synthesize ?? ((phase: string, variant: PhaseVariant) =>
@@ -72,7 +72,7 @@ export class MigrationPlan {
     const start = synth(from, 'enforced');
     const target = synth(to, 'enforced');
     const steps = planSteps(from, to, synth, { scopeStep: scoped?.scopeStep });
-    const verification = verifyPlan({ enforced: catalog._resolved, permissive: permissive._resolved }, from, to, start, target, steps);
+    const verification = verifyPlan({ enforced: catalog._resolved, permissive: permissive._resolved }, from, to, start, target, steps, verify);
     return new MigrationPlan(catalog, from, to, start, steps, verification, scope);
   }
 

@@ -52,12 +52,15 @@
  * host policies (`nodeSelector`), ICMP rules, non-HTTP L7 rules other than DNS.
  * `fromRequires`/`toRequires` constrain only the rule they appear in.
  */
+import { Bitset } from './bitset';
+import { buildCiliumIndex, CiliumIndex, ciliumLabelIndex, selectorSuperset } from './cilium-index';
 import { Endpoint, NAMESPACE_NAME_LABEL, Universe, UniverseOptions, buildUniverse, transportOf } from './endpoints';
 import { AnalysisDiagnostic, flowComparator, flowKey, PortProbe } from './flows';
 import { DeclaredFlow, declaredIntent, Intent } from './intent';
 import { analyzeReachability, ReachabilityOptions, ReachabilityReport, withRequests } from './reachability';
 import { analyzeRequests, RequestEvaluator, RequestProbe } from './requests';
 import { SelectorOperator } from './selectors';
+import { universeIndex } from './universe-index';
 import { CidrBlock, cidrContains, parseCidr } from '../model/cidr';
 import { ciliumNamespaceLabelsCrossNamespaces, DEFAULT_PLATFORM } from '../model/releases';
 import { ResolvedCatalog, ResolvedPeer } from '../model/resolved';
@@ -73,18 +76,18 @@ const ENTITIES: ReadonlySet<string> = new Set(['all', 'world', 'cluster', 'host'
 const WILDCARD_SAMPLE_LABEL = 'mesh-ladder-probe';
 
 /** A label as Cilium sees it: source, key, value. */
-interface CiliumLabel {
+export interface CiliumLabel {
   readonly source: string;
   readonly key: string;
   readonly value: string;
 }
 
-interface SelectorTerm {
+export interface SelectorTerm {
   readonly source: string;
   readonly key: string;
 }
 
-interface CiliumSelector {
+export interface CiliumSelector {
   readonly matchLabels: ReadonlyArray<SelectorTerm & { readonly value: string }>;
   readonly matchExpressions: ReadonlyArray<SelectorTerm & { readonly operator: SelectorOperator; readonly values: string[] }>;
   /** Names the pod namespace itself (then no implicit namespace is added). */
@@ -97,7 +100,7 @@ interface CiliumSelector {
 
 export type CiliumProtocol = 'TCP' | 'UDP' | 'SCTP' | 'ANY';
 
-interface CiliumPort {
+export interface CiliumPort {
   readonly protocol: CiliumProtocol;
   /** undefined: every port. */
   readonly port?: number;
@@ -105,16 +108,16 @@ interface CiliumPort {
   readonly endPort?: number;
 }
 
-interface HttpMatcher {
+export interface HttpMatcher {
   readonly method?: RegExp;
   readonly path?: RegExp;
 }
 
-interface DnsMatcher {
+export interface DnsMatcher {
   readonly matches: (name: string) => boolean;
 }
 
-interface CiliumPortRule {
+export interface CiliumPortRule {
   /** undefined: every port. */
   readonly ports?: ReadonlyArray<CiliumPort>;
   /** undefined: no HTTP rules (every request). */
@@ -123,13 +126,13 @@ interface CiliumPortRule {
   readonly dns?: ReadonlyArray<DnsMatcher>;
 }
 
-interface CidrPeer {
+export interface CidrPeer {
   readonly cidr: CidrBlock;
   readonly except: ReadonlyArray<CidrBlock>;
 }
 
 /** One ingress/egress (allow or deny) rule. */
-interface PeerRule {
+export interface PeerRule {
   readonly endpoints?: ReadonlyArray<CiliumSelector>;
   readonly requires?: ReadonlyArray<CiliumSelector>;
   readonly entities?: ReadonlyArray<string>;
@@ -617,6 +620,9 @@ interface DirectionRules {
 
 const UNRESTRICTED: DirectionRules = { enforced: false, allow: [], deny: [] };
 
+/** What allows one direction of a connection (see `matchingAllows`). */
+type MatchedAllows = 'unrestricted' | ReadonlyArray<CiliumPortRule | undefined> | undefined;
+
 /**
  * Decides Cilium reachability between endpoints of a universe, at L3/L4 (`allows`) and
  * for HTTP requests (`allowsRequest`). Build one per (universe, manifests).
@@ -629,6 +635,11 @@ export class CiliumEvaluator implements RequestEvaluator {
   private readonly labelCache = new Map<string, CiliumLabel[]>();
   private readonly ingressCache = new Map<string, DirectionRules>();
   private readonly egressCache = new Map<string, DirectionRules>();
+  private indexed?: CiliumIndex;
+  /** `matchingAllows` per direction and `flowNumber` (requests ask the same connection again and again). */
+  private readonly verdicts = { ingress: new Map<number, MatchedAllows>(), egress: new Map<number, MatchedAllows>() };
+  /** Per selector and rule scope (`*` clusterwide, else the namespace): the universe's endpoints it matches. */
+  private readonly selectorMatches = new Map<CiliumSelector, Map<string, Bitset>>();
 
   /** Namespace labels in a namespaced policy's peer selectors reach other namespaces. */
   private readonly namespaceLabelsCross: boolean;
@@ -704,8 +715,44 @@ export class CiliumEvaluator implements RequestEvaluator {
     if (endpoint.kind !== 'pod') {
       return [];
     }
-    const labels = this.labelsOf(endpoint);
-    return this.rules.filter(r => (r.clusterwide || r.namespace === endpoint.namespace) && labelsMatch(r.endpointSelector, labels));
+    const index = universeIndex(this.universe);
+    if (index.owns(endpoint)) {
+      return [...this.fast().selecting[index.position(endpoint)]];
+    }
+    return this.rules.filter(r => this.selects(r, endpoint));
+  }
+
+  /**
+   * A superset of the sources this evaluator allows to reach `to` on `probe`, as a bitset
+   * over the universe's endpoint positions (see `DirectionalIndex`, `cilium-index.ts`);
+   * undefined for an endpoint of another universe.
+   */
+  public candidateSources(to: Endpoint, probe: PortProbe): Bitset | undefined {
+    return universeIndex(this.universe).owns(to) ? this.fast().directions.sources(to, probe) : undefined;
+  }
+
+  /** `candidateSources` for one direction (undefined: any source). */
+  public directionSources(direction: 'ingress' | 'egress', to: Endpoint, probe: PortProbe): Bitset | undefined {
+    if (!universeIndex(this.universe).owns(to)) {
+      return undefined;
+    }
+    const d = this.fast().directions;
+    return direction === 'ingress' ? d.ingressSources(to, probe) : d.egressSources(to, probe);
+  }
+
+  private selects(rule: ParsedCiliumRule, pod: Endpoint): boolean {
+    return (rule.clusterwide || rule.namespace === pod.namespace) && labelsMatch(rule.endpointSelector, this.labelsOf(pod));
+  }
+
+  private fast(): CiliumIndex {
+    this.indexed ??= buildCiliumIndex(this.universe, {
+      rules: this.rules,
+      labelsOf: e => this.labelsOf(e),
+      selects: (rule, pod) => this.selects(rule, pod),
+      entityMatches,
+      portsAdmit: (peer, to, probe) => portRulesMatch(peer.toPorts, to, probe) !== undefined,
+    });
+    return this.indexed;
   }
 
   /**
@@ -713,8 +760,19 @@ export class CiliumEvaluator implements RequestEvaluator {
    * direction is not enforced (and nothing denies), undefined when denied or not allowed;
    * otherwise the matching port rules (undefined entries: a rule without `toPorts`).
    */
-  private matchingAllows(direction: 'ingress' | 'egress', from: Endpoint, to: Endpoint, probe: PortProbe):
-  'unrestricted' | Array<CiliumPortRule | undefined> | undefined {
+  private matchingAllows(direction: 'ingress' | 'egress', from: Endpoint, to: Endpoint, probe: PortProbe): MatchedAllows {
+    const key = universeIndex(this.universe).flowNumber(from, to, probe);
+    if (key === undefined) {
+      return this.computeMatchingAllows(direction, from, to, probe);
+    }
+    const memo = this.verdicts[direction];
+    if (!memo.has(key)) {
+      memo.set(key, this.computeMatchingAllows(direction, from, to, probe));
+    }
+    return memo.get(key);
+  }
+
+  private computeMatchingAllows(direction: 'ingress' | 'egress', from: Endpoint, to: Endpoint, probe: PortProbe): MatchedAllows {
     if (this.denies(direction, from, to, probe)) {
       return undefined;
     }
@@ -811,6 +869,32 @@ export class CiliumEvaluator implements RequestEvaluator {
   }
 
   private endpointSelectorMatches(rule: ParsedCiliumRule, selector: CiliumSelector, peer: Endpoint): boolean {
+    const index = universeIndex(this.universe);
+    if (!index.owns(peer)) {
+      return this.selectorMatchesEndpoint(rule, selector, peer);
+    }
+    // Exactly the endpoints `selectorMatchesEndpoint` accepts, from the label index's superset.
+    const scope = rule.clusterwide ? '*' : rule.namespace ?? '';
+    let byScope = this.selectorMatches.get(selector);
+    if (!byScope) {
+      byScope = new Map();
+      this.selectorMatches.set(selector, byScope);
+    }
+    let matching = byScope.get(scope);
+    if (!matching) {
+      const exact = new Bitset(index.size);
+      selectorSuperset(ciliumLabelIndex(this.universe, e => this.labelsOf(e)), selector).forEach(i => {
+        if (this.selectorMatchesEndpoint(rule, selector, this.universe.endpoints[i])) {
+          exact.add(i);
+        }
+      });
+      matching = exact;
+      byScope.set(scope, matching);
+    }
+    return matching.has(index.position(peer));
+  }
+
+  private selectorMatchesEndpoint(rule: ParsedCiliumRule, selector: CiliumSelector, peer: Endpoint): boolean {
     if (!selector.namesNamespace && !selector.reserved) {
       if (rule.clusterwide) {
         // Clusterwide: Cilium requires the namespace key, i.e. a pod.
@@ -992,6 +1076,6 @@ export function checkCiliumReachability(
   const requests = analyzeRequests(catalog, universe, evaluator, (from, to, probe) => evaluator.allows(from, to, probe), {
     exposedFrom: ciliumExposedFrom(catalog),
     toleratedConnections: intent.tolerated,
-  });
+  }, options.exhaustive ? undefined : report.allowed);
   return withRequests(report, requests);
 }

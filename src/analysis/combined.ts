@@ -3,9 +3,10 @@
  * every layer lets it through. Used for a mesh over its L4 layer and for migration steps
  * where several systems are in force at once.
  */
+import { Bitset } from './bitset';
 import { Endpoint } from './endpoints';
 import { AnalysisDiagnostic, PortProbe } from './flows';
-import { FlowEvaluator } from './reachability';
+import { FlowEvaluator, intersectCandidates } from './reachability';
 import { RequestEvaluator, RequestProbe } from './requests';
 
 /** Whether an evaluator also decides individual requests. */
@@ -39,5 +40,10 @@ export class AllOfEvaluator implements FlowEvaluator, RequestEvaluator {
 
   public isEgressRestricted(endpoint: Endpoint): boolean {
     return this.layers.some(l => l.isEgressRestricted(endpoint));
+  }
+
+  /** Every layer must allow: the intersection of the layers' candidates. */
+  public candidateSources(to: Endpoint, probe: PortProbe): Bitset | undefined {
+    return intersectCandidates(this.layers, to, probe);
   }
 }

@@ -17,11 +17,12 @@
  * (the L4 allow wins), so Cilium's L7 rules bite only once no NetworkPolicy allows the
  * connection.
  */
+import { Bitset } from './bitset';
 import { CiliumEvaluator } from './cilium';
 import { Endpoint, Universe } from './endpoints';
 import { AnalysisDiagnostic, PortProbe } from './flows';
 import { NetworkPolicyEvaluator } from './networkpolicy';
-import { FlowEvaluator } from './reachability';
+import { FlowEvaluator, uniteCandidates } from './reachability';
 import { RequestEvaluator, RequestProbe } from './requests';
 import { cidrContains, parseCidr } from '../model/cidr';
 import { ResolvedCatalog } from '../model/resolved';
@@ -93,6 +94,41 @@ export class CiliumDatapathEvaluator implements FlowEvaluator, RequestEvaluator 
 
   public isEgressRestricted(endpoint: Endpoint): boolean {
     return this.networkPolicies.isEgressRestricted(endpoint) || this.cilium.isEgressRestricted(endpoint);
+  }
+
+  /**
+   * Both directions must pass. Ingress passes through an isolating system's allow rules
+   * (or everywhere when neither isolates); egress through either system's egress (whose
+   * candidates hold its non-isolated sources), for `to` or for an alias of it.
+   */
+  public candidateSources(to: Endpoint, probe: PortProbe): Bitset | undefined {
+    const egress = this.egressCandidates(to, probe);
+    const ingress = this.ingressCandidates(to, probe);
+    return egress === undefined ? ingress : ingress === undefined ? egress : egress.andWith(ingress);
+  }
+
+  private ingressCandidates(to: Endpoint, probe: PortProbe): Bitset | undefined {
+    const np = this.networkPolicies.isIngressRestricted(to);
+    const cilium = this.cilium.isIngressRestricted(to);
+    if (!np && !cilium) {
+      return undefined;
+    }
+    return uniteCandidates([
+      ...(np ? [() => this.networkPolicies.directionSources('ingress', to, probe)] : []),
+      ...(cilium ? [() => this.cilium.directionSources('ingress', to, probe)] : []),
+    ]);
+  }
+
+  private egressCandidates(to: Endpoint, probe: PortProbe): Bitset | undefined {
+    const addresses = this.aliases.readings(to, 'address');
+    const names = this.aliases.readings(to, 'name');
+    if ([...addresses, ...names].some(r => r.length === 0)) {
+      return undefined; // an empty reading passes every source
+    }
+    return uniteCandidates([
+      ...[to, ...addresses.map(r => r[0])].map(e => () => this.networkPolicies.directionSources('egress', e, probe)),
+      ...[to, ...names.map(r => r[0])].map(e => () => this.cilium.directionSources('egress', e, probe)),
+    ]);
   }
 
   private directionAllows(d: Direction, from: Endpoint, to: Endpoint, probe: PortProbe): boolean {

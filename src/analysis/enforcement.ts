@@ -3,7 +3,8 @@
  * and one evaluator for a manifest set that mixes systems (a migration step): a flow is
  * allowed only when every system present allows it.
  */
-import { CiliumEvaluator, ciliumIntent } from './cilium';
+import { Bitset } from './bitset';
+import { CiliumEvaluator, ciliumIntent, isCiliumPolicy } from './cilium';
 import { AllOfEvaluator, isRequestEvaluator } from './combined';
 import { CiliumDatapathEvaluator, HostAliases } from './datapath';
 import { Endpoint, Universe } from './endpoints';
@@ -11,8 +12,8 @@ import { AnalysisDiagnostic, PortProbe } from './flows';
 import { declaredIntent, Intent } from './intent';
 import { IstioEvaluator } from './istio';
 import { LinkerdEvaluator, LinkerdMeshEvaluator } from './linkerd';
-import { NetworkPolicyEvaluator } from './networkpolicy';
-import { FlowEvaluator } from './reachability';
+import { isNetworkPolicy, NetworkPolicyEvaluator } from './networkpolicy';
+import { FlowEvaluator, uniteCandidates } from './reachability';
 import { RequestEvaluator, RequestProbe } from './requests';
 import { ResolvedCatalog } from '../model/resolved';
 
@@ -94,6 +95,79 @@ class HostAliasEvaluator implements FlowEvaluator, RequestEvaluator {
   public isEgressRestricted(endpoint: Endpoint): boolean {
     return this.inner.isEgressRestricted(endpoint);
   }
+
+  /** The inner layer's candidates for `to` and for the first endpoint of each reading (all of a reading must pass). */
+  public candidateSources(to: Endpoint, probe: PortProbe): Bitset | undefined {
+    const readings = this.aliases.readings(to, this.matches);
+    if (readings.some(r => r.length === 0)) {
+      return undefined; // an empty reading passes every source
+    }
+    return uniteCandidates([to, ...readings.map(r => r[0])].map(e => () => this.inner.candidateSources?.(e, probe)));
+  }
+}
+
+/**
+ * Evaluators shared by manifest sets over one universe (the steps of a plan): a
+ * NetworkPolicy, Cilium or Linkerd evaluator reads only its own kinds of objects, so sets
+ * with the same such objects (the same references, in the same order) get the same
+ * evaluator, indexes and caches.
+ */
+export class EvaluatorCache {
+  private static readonly ids = new WeakMap<object, number>();
+  private static nextId = 0;
+
+  private static idOf(object: object): number {
+    let id = EvaluatorCache.ids.get(object);
+    if (id === undefined) {
+      id = EvaluatorCache.nextId++;
+      EvaluatorCache.ids.set(object, id);
+    }
+    return id;
+  }
+
+  private static get<T>(
+    map: Map<string, T>, manifests: ReadonlyArray<unknown>, own: (m: unknown) => boolean, build: (objects: ReadonlyArray<unknown>) => T, prefix = '',
+  ): T {
+    const objects = manifests.filter(own);
+    if (objects.some(o => typeof (o as any)?.metadata?.name !== 'string')) {
+      return build(manifests); // a nameless object is reported by its position in the whole set
+    }
+    // By identity: steps share most object references (never mutated); an equal copy only misses the cache.
+    const key = `${prefix}\u0000${objects.map(o => EvaluatorCache.idOf(o as object)).join(',')}`;
+    let value = map.get(key);
+    if (value === undefined) {
+      value = build(objects);
+      map.set(key, value);
+    }
+    return value;
+  }
+
+  private readonly networkPolicies = new Map<string, NetworkPolicyEvaluator>();
+  private readonly cilium = new Map<string, CiliumEvaluator>();
+  private readonly linkerd = new WeakMap<ResolvedCatalog, Map<string, LinkerdEvaluator>>();
+
+  public constructor(public readonly universe: Universe) {}
+
+  public networkPolicyEvaluator(manifests: ReadonlyArray<unknown>): NetworkPolicyEvaluator {
+    return EvaluatorCache.get(this.networkPolicies, manifests, isNetworkPolicy, objects => new NetworkPolicyEvaluator(this.universe, objects));
+  }
+
+  /** The Cilium release is part of the key: namespace-label semantics differ per release (see `CiliumEvaluator`). */
+  public ciliumEvaluator(manifests: ReadonlyArray<unknown>, release: string): CiliumEvaluator {
+    return EvaluatorCache.get(this.cilium, manifests, isCiliumPolicy, objects => new CiliumEvaluator(this.universe, objects, release), release);
+  }
+
+  /** A Linkerd evaluator reads Namespaces, policy.linkerd.io objects and Gateway API routes (see `parseLinkerd`). */
+  public linkerdEvaluator(catalog: ResolvedCatalog, manifests: ReadonlyArray<unknown>, meshedWorkloads: boolean): LinkerdEvaluator {
+    let byObjects = this.linkerd.get(catalog);
+    if (!byObjects) {
+      byObjects = new Map();
+      this.linkerd.set(catalog, byObjects);
+    }
+    const read = (m: any) => (m?.apiVersion === 'v1' && m?.kind === 'Namespace') || ['policy.linkerd.io', 'gateway.networking.k8s.io'].includes(group(m?.apiVersion));
+    const options = { meshedWorkloads };
+    return EvaluatorCache.get(byObjects, manifests, read, objects => new LinkerdEvaluator(this.universe, catalog, objects, options), `${meshedWorkloads}`);
+  }
 }
 
 /**
@@ -110,23 +184,25 @@ class HostAliasEvaluator implements FlowEvaluator, RequestEvaluator {
 export class EnforcementEvaluator extends AllOfEvaluator {
   public readonly systems: EnforcementSystem[];
 
-  public constructor(catalog: ResolvedCatalog, universe: Universe, manifests: ReadonlyArray<unknown>) {
+  /** @param cache evaluators shared with other manifest sets over `universe` (default: none) */
+  public constructor(catalog: ResolvedCatalog, universe: Universe, manifests: ReadonlyArray<unknown>, cache?: EvaluatorCache) {
     const systems = systemsIn(manifests);
     const l4: FlowEvaluator[] = [];
     const aliases = new HostAliases(universe, catalog);
+    const evaluators = cache?.universe === universe ? cache : new EvaluatorCache(universe);
     if (systems.includes('networkpolicy') && systems.includes('cilium')) {
-      const cilium = new CiliumEvaluator(universe, manifests, catalog.platform.cilium);
-      l4.push(new CiliumDatapathEvaluator(new NetworkPolicyEvaluator(universe, manifests), cilium, aliases));
+      const cilium = evaluators.ciliumEvaluator(manifests, catalog.platform.cilium);
+      l4.push(new CiliumDatapathEvaluator(evaluators.networkPolicyEvaluator(manifests), cilium, aliases));
     } else if (systems.includes('networkpolicy')) {
-      l4.push(new HostAliasEvaluator(new NetworkPolicyEvaluator(universe, manifests), aliases, 'address'));
+      l4.push(new HostAliasEvaluator(evaluators.networkPolicyEvaluator(manifests), aliases, 'address'));
     } else if (systems.includes('cilium')) {
-      l4.push(new HostAliasEvaluator(new CiliumEvaluator(universe, manifests, catalog.platform.cilium), aliases, 'name'));
+      l4.push(new HostAliasEvaluator(evaluators.ciliumEvaluator(manifests, catalog.platform.cilium), aliases, 'name'));
     }
     const layers: FlowEvaluator[] = [];
     if (systems.includes('linkerd')) {
       // Namespaces are emitted with every phase: their annotation alone says who is meshed.
       const meshedWorkloads = !manifests.some(m => (m as any)?.kind === 'Namespace');
-      layers.push(new LinkerdMeshEvaluator(new LinkerdEvaluator(universe, catalog, manifests, { meshedWorkloads }), l4));
+      layers.push(new LinkerdMeshEvaluator(evaluators.linkerdEvaluator(catalog, manifests, meshedWorkloads), l4));
     } else {
       layers.push(...l4);
     }

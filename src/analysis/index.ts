@@ -21,3 +21,5 @@ export * from './assess';
 export * from './graph';
 export * from './plan';
 export * from './enforcement';
+export * from './bitset';
+export * from './universe-index';

@@ -535,6 +535,10 @@ export class IstioEvaluator implements FlowEvaluator, RequestEvaluator {
   private readonly meshedPeers: ReadonlyArray<ResolvedPeer>;
   /** Pod peers catalog services call (their pods sit behind Services the catalog does not know). */
   private readonly calledPeers: ReadonlyArray<ResolvedPeer>;
+  /** Per endpoint (by identity): what depends on the endpoint alone, computed once. */
+  private readonly endpointMemo = new WeakMap<Endpoint, Map<string, unknown>>();
+  /** Per namespace: the objects and services there, so per-endpoint lookups scan only those. */
+  private readonly namespaceMemo = new Map<string, unknown>();
 
   public constructor(catalog: ResolvedCatalog, manifests: ReadonlyArray<unknown>, options: IstioAnalysisOptions = {}) {
     this.catalog = catalog;
@@ -574,6 +578,10 @@ export class IstioEvaluator implements FlowEvaluator, RequestEvaluator {
 
   /** Whether the pod runs with a sidecar. */
   public isMeshed(endpoint: Endpoint): boolean {
+    return this.perEndpoint(endpoint, 'meshed', () => this.computeIsMeshed(endpoint));
+  }
+
+  private computeIsMeshed(endpoint: Endpoint): boolean {
     if (endpoint.kind !== 'pod' || endpoint.namespace === undefined) {
       return false;
     }
@@ -615,10 +623,15 @@ export class IstioEvaluator implements FlowEvaluator, RequestEvaluator {
 
   /** The effective mTLS mode of a destination pod's port (PERMISSIVE when nothing applies). */
   public mtlsMode(to: Endpoint, port: number): MtlsMode {
+    return this.perEndpoint(to, `mtls:${port}`, () => this.computeMtlsMode(to, port));
+  }
+
+  private computeMtlsMode(to: Endpoint, port: number): MtlsMode {
     const pick = (list: ParsedPeerAuthentication[]) => [...list].sort((a, b) => (a.name < b.name ? -1 : 1))[0];
     const pas = this.config.peerAuthentications;
-    const workload = pick(pas.filter(p => p.namespace === to.namespace && p.selector && selectorMatches(p.selector, to.labels)));
-    const ns = pick(pas.filter(p => p.namespace === to.namespace && !p.selector));
+    const local = this.inNamespace('peerAuthentications', to.namespace, pas);
+    const workload = pick(local.filter(p => p.namespace === to.namespace && p.selector && selectorMatches(p.selector, to.labels)));
+    const ns = pick(local.filter(p => p.namespace === to.namespace && !p.selector));
     const mesh = pick(pas.filter(p => p.namespace === this.rootNamespace && !p.selector));
     const set = (m: MtlsMode | undefined): m is MtlsMode => m !== undefined && m !== 'UNSET';
     const portMode = workload?.portModes.get(port);
@@ -640,14 +653,46 @@ export class IstioEvaluator implements FlowEvaluator, RequestEvaluator {
     if (endpoint.kind !== 'pod') {
       return [];
     }
-    return this.catalog.services.filter(s => !s.clientOnly && s.namespace === endpoint.namespace && selectorMatches(s.selector, endpoint.labels));
+    return this.perEndpoint(endpoint, 'services', () => this.inNamespace('services', endpoint.namespace, this.catalog.services)
+      .filter(s => !s.clientOnly && s.namespace === endpoint.namespace && selectorMatches(s.selector, endpoint.labels)));
+  }
+
+  /** A value that depends on the endpoint alone (and the parsed manifests), computed once. */
+  private perEndpoint<T>(endpoint: Endpoint, key: string, compute: () => T): T {
+    let memo = this.endpointMemo.get(endpoint);
+    if (!memo) {
+      memo = new Map();
+      this.endpointMemo.set(endpoint, memo);
+    }
+    if (!memo.has(key)) {
+      memo.set(key, compute());
+    }
+    return memo.get(key) as T;
+  }
+
+  /** The items of `all` in `namespace` (in order), grouped once per list. */
+  private inNamespace<T extends { readonly namespace: string }>(list: string, namespace: string | undefined, all: ReadonlyArray<T>): T[] {
+    let byNamespace = this.namespaceMemo.get(list) as Map<string, T[]> | undefined;
+    if (!byNamespace) {
+      byNamespace = new Map();
+      for (const item of all) {
+        byNamespace.set(item.namespace, [...(byNamespace.get(item.namespace) ?? []), item]);
+      }
+      this.namespaceMemo.set(list, byNamespace);
+    }
+    return namespace === undefined ? [] : byNamespace.get(namespace) ?? [];
   }
 
   private sidecarFor(endpoint: Endpoint): ParsedSidecar | undefined {
+    return this.perEndpoint(endpoint, 'sidecar', () => this.computeSidecarFor(endpoint));
+  }
+
+  private computeSidecarFor(endpoint: Endpoint): ParsedSidecar | undefined {
     const byName = (a: ParsedSidecar, b: ParsedSidecar) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
     const sidecars = this.config.sidecars;
-    return [...sidecars.filter(s => s.namespace === endpoint.namespace && s.selector && selectorMatches(s.selector, endpoint.labels))].sort(byName)[0]
-      ?? [...sidecars.filter(s => s.namespace === endpoint.namespace && !s.selector)].sort(byName)[0]
+    const local = this.inNamespace('sidecars', endpoint.namespace, sidecars);
+    return [...local.filter(s => s.namespace === endpoint.namespace && s.selector && selectorMatches(s.selector, endpoint.labels))].sort(byName)[0]
+      ?? [...local.filter(s => s.namespace === endpoint.namespace && !s.selector)].sort(byName)[0]
       ?? [...sidecars.filter(s => s.namespace === this.rootNamespace && !s.selector)].sort(byName)[0];
   }
 
@@ -741,9 +786,13 @@ export class IstioEvaluator implements FlowEvaluator, RequestEvaluator {
   }
 
   private authorizes(to: Endpoint, peer: Peer, query: Query): boolean {
-    const applying = this.config.authorizationPolicies.filter(p => !p.targeted && !p.dryRun
-      && (p.namespace === to.namespace || p.namespace === this.rootNamespace)
-      && (!p.selector || selectorMatches(p.selector, to.labels)));
+    // Only whether some policy matches counts: the order of the applying ones does not.
+    const applying = this.perEndpoint(to, 'authorizationPolicies', () => {
+      const policies = this.config.authorizationPolicies;
+      const scopes = to.namespace === this.rootNamespace ? [to.namespace] : [to.namespace, this.rootNamespace];
+      return scopes.flatMap(ns => this.inNamespace('authorizationPolicies', ns, policies))
+        .filter(p => !p.targeted && !p.dryRun && (!p.selector || selectorMatches(p.selector, to.labels)));
+    });
     const deny = applying.filter(p => p.action === 'DENY');
     if (deny.some(p => this.policyMatches(p, peer, query))) {
       return false;
@@ -899,6 +948,6 @@ export function checkIstioReachability(
   // caller's ports) are neither declared nor unexpected.
   const requests = analyzeRequests(catalog, universe, istio, (from, to, probe) => evaluator.allows(from, to, probe), {
     toleratedConnections: intent.tolerated,
-  });
+  }, options.exhaustive ? undefined : report.allowed);
   return withRequests(report, requests);
 }

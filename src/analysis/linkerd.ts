@@ -58,15 +58,17 @@
  * match only networks that cover every address. Requests on a connection the intent
  * tolerates (the API server inside a world peer's ranges) are tolerated too.
  */
+import { Bitset } from './bitset';
 import { CiliumEvaluator, ciliumExposedFrom, ciliumIntent, isCiliumPolicy } from './cilium';
 import { isRequestEvaluator } from './combined';
 import { buildUniverse, Endpoint, endpointMatchesPeer, Universe, UniverseOptions, usedPeers } from './endpoints';
 import { AnalysisDiagnostic, Flow, flowComparator, flowKey, formatFlow, PortProbe } from './flows';
 import { declaredIntent, Intent } from './intent';
 import { isNetworkPolicy, NetworkPolicyEvaluator } from './networkpolicy';
-import { analyzeReachability, FlowEvaluator, ReachabilityOptions, ReachabilityReport, withRequests } from './reachability';
+import { analyzeReachability, FlowEvaluator, intersectCandidates, ReachabilityOptions, ReachabilityReport, withRequests } from './reachability';
 import { analyzeRequests, formatRequestFlow, RequestEvaluator, RequestFlow, RequestProbe, requestProbes, routeMatches, sampleRequest, UNDECLARED_PATH } from './requests';
 import { LabelSelector, matchesSelector, parseLabelSelector } from './selectors';
+import { universeIndex } from './universe-index';
 import { CidrBlock, cidrContains, parseCidr } from '../model/cidr';
 import { ResolvedCatalog, ResolvedPeer, ResolvedRoute, ResolvedService } from '../model/resolved';
 import { isL7Port } from '../model/routes';
@@ -668,8 +670,22 @@ export class LinkerdEvaluator implements FlowEvaluator, RequestEvaluator {
   /** Pod peers the catalog uses (the ingress controller has its own option). */
   private readonly podPeers: ResolvedPeer[];
   private readonly probeCache = new Map<string, RequestProbe[]>();
+  /** Per namespace, Server and route: what only the manifests decide, computed once. */
+  private readonly memos = {
+    indexes: new Map<string, unknown>(),
+    /** The Servers selecting each pod of the universe (by position), in manifest order. */
+    selecting: undefined as ParsedServer[][] | undefined,
+    inboundRoutes: new Map<ParsedServer, ParsedRoute[]>(),
+    serverAuthorizations: new Map<ParsedServer, Authorization[]>(),
+    routeAuthorizations: new Map<ParsedRoute, Authorization[]>(),
+  };
 
-  public constructor(universe: Universe, catalog: ResolvedCatalog, manifests: ReadonlyArray<unknown>, options: LinkerdAnalysisOptions = {}) {
+  public constructor(
+    private readonly universe: Universe,
+    catalog: ResolvedCatalog,
+    manifests: ReadonlyArray<unknown>,
+    options: LinkerdAnalysisOptions = {},
+  ) {
     this.catalog = catalog;
     this.parsed = parseLinkerd(catalog, manifests);
     this.options = {
@@ -851,9 +867,23 @@ export class LinkerdEvaluator implements FlowEvaluator, RequestEvaluator {
   }
 
   private serversFor(pod: Endpoint, port: number): ParsedServer[] {
-    return this.parsed.servers.filter(s => s.namespace === pod.namespace
-      && matchesSelector(s.podSelector, pod.labels)
-      && (typeof s.port === 'number' ? s.port === port : pod.containerPorts.some(c => c.name === s.port && c.port === port && c.protocol === 'TCP')));
+    return this.serversSelecting(pod).filter(s => (typeof s.port === 'number' ? s.port === port : pod.containerPorts.some(c => c.name === s.port && c.port === port && c.protocol === 'TCP')));
+  }
+
+  /** The Servers of the pod's namespace whose podSelector matches it, in manifest order. */
+  private serversSelecting(pod: Endpoint): ParsedServer[] {
+    const index = universeIndex(this.universe);
+    if (!index.owns(pod)) {
+      return this.parsed.servers.filter(s => s.namespace === pod.namespace && matchesSelector(s.podSelector, pod.labels));
+    }
+    if (!this.memos.selecting) {
+      const selecting: ParsedServer[][] = Array.from({ length: index.size }, () => []);
+      for (const server of this.parsed.servers) {
+        index.podsIn(server.namespace).clone().andWith(index.podLabels.matching(server.podSelector)).forEach(i => selecting[i].push(server));
+      }
+      this.memos.selecting = selecting;
+    }
+    return this.memos.selecting[index.position(pod)];
   }
 
   private serverFor(pod: Endpoint, port: number): ParsedServer | undefined {
@@ -866,14 +896,70 @@ export class LinkerdEvaluator implements FlowEvaluator, RequestEvaluator {
   }
 
   private inboundRoutes(server: ParsedServer): ParsedRoute[] {
-    const grpc = server.proxyProtocol === 'gRPC';
-    return this.parsed.routes.filter(r => r.namespace === server.namespace
-      && (grpc ? r.kind === 'GRPCRoute' : r.kind === 'HTTPRoute')
-      && r.parents.some(p => p.group === POLICY_GROUP && p.kind === 'Server' && p.name === server.name && p.namespace === server.namespace));
+    return this.memo(this.memos.inboundRoutes, server, () => {
+      const grpc = server.proxyProtocol === 'gRPC';
+      return this.indexed('routes', this.parsed.routes, r => r.parents.map(p => `${r.namespace}\u0000${p.name}`), `${server.namespace}\u0000${server.name}`)
+        .filter(r => r.namespace === server.namespace
+        && (grpc ? r.kind === 'GRPCRoute' : r.kind === 'HTTPRoute')
+        && r.parents.some(p => p.group === POLICY_GROUP && p.kind === 'Server' && p.name === server.name && p.namespace === server.namespace));
+    });
+  }
+
+  /** A value computed once per key (parsed objects never change). */
+  private memo<K, V>(cache: Map<K, V>, at: K, compute: () => V): V {
+    if (!cache.has(at)) {
+      cache.set(at, compute());
+    }
+    return cache.get(at)!;
   }
 
   private serverAuthorizations(server: ParsedServer): Authorization[] {
-    const out = this.parsed.policies
+    return this.memo(this.memos.serverAuthorizations, server, () => this.computeServerAuthorizations(server));
+  }
+
+  /**
+   * The items of `all` filed under `key` by `keysOf`, in their order in `all` (each once):
+   * candidates the callers filter exactly as they would filter `all`.
+   */
+  private indexed<T>(name: string, all: ReadonlyArray<T>, keysOf: (item: T) => string[], wanted: string): T[] {
+    let byKey = this.memos.indexes.get(name) as Map<string, number[]> | undefined;
+    if (!byKey) {
+      const built = new Map<string, number[]>();
+      all.forEach((item, i) => {
+        for (const k of new Set(keysOf(item))) {
+          const list = built.get(k);
+          if (list) {
+            list.push(i);
+          } else {
+            built.set(k, [i]);
+          }
+        }
+      });
+      this.memos.indexes.set(name, built);
+      byKey = built;
+    }
+    return (byKey.get(wanted) ?? []).map(i => all[i]);
+  }
+
+  /** Policies by `<namespace>\0<target name>`, and Namespace-targeted ones by `<namespace>\0` too. */
+  private policyCandidates(namespace: string, targetName: string): ParsedAuthorizationPolicy[] {
+    const keysOf = (p: ParsedAuthorizationPolicy) => [`${p.namespace}\u0000${p.target.name}`, ...(p.target.kind === 'Namespace' ? [`${p.namespace}\u0000`] : [])];
+    const named = this.indexed('policies', this.parsed.policies, keysOf, `${namespace}\u0000${targetName}`);
+    const namespaceWide = this.indexed('policies', this.parsed.policies, keysOf, `${namespace}\u0000`);
+    if (namespaceWide.length === 0) {
+      return named;
+    }
+    let order = this.memos.indexes.get('policy-order') as Map<ParsedAuthorizationPolicy, number> | undefined;
+    if (!order) {
+      order = new Map(this.parsed.policies.map((p, i) => [p, i]));
+      this.memos.indexes.set('policy-order', order);
+    }
+    const rank = order;
+    return [...new Set([...named, ...namespaceWide])].sort((a, b) => rank.get(a)! - rank.get(b)!);
+  }
+
+  private computeServerAuthorizations(server: ParsedServer): Authorization[] {
+    const out = this.policyCandidates(server.namespace, server.name)
       .filter(p => p.namespace === server.namespace
         && ((p.target.kind === 'Server' && p.target.group === POLICY_GROUP && p.target.name === server.name)
           || (p.target.kind === 'Namespace' && (p.target.group === '' || p.target.group === 'core'))))
@@ -884,11 +970,11 @@ export class LinkerdEvaluator implements FlowEvaluator, RequestEvaluator {
   }
 
   private routeAuthorizations(route: ParsedRoute): Authorization[] {
-    return this.parsed.policies
+    return this.memo(this.memos.routeAuthorizations, route, () => this.policyCandidates(route.namespace, route.name)
       .filter(p => p.namespace === route.namespace && p.target.kind === route.kind && p.target.name === route.name
         && (p.target.group === route.group || (route.group === GATEWAY_GROUP && p.target.group === GATEWAY_GROUP)))
       .map(p => this.policyAuthorization(p))
-      .filter((a): a is Authorization => a !== undefined);
+      .filter((a): a is Authorization => a !== undefined));
   }
 
   private authorizationProblem(policy: ParsedAuthorizationPolicy): string | undefined {
@@ -1041,6 +1127,11 @@ export class LinkerdMeshEvaluator implements FlowEvaluator, RequestEvaluator {
   public isEgressRestricted(endpoint: Endpoint): boolean {
     return this.l4.some(e => e.isEgressRestricted(endpoint));
   }
+
+  /** Every L4 layer must allow the probe itself (and Linkerd names no candidates). */
+  public candidateSources(to: Endpoint, probe: PortProbe): Bitset | undefined {
+    return intersectCandidates(this.l4, to, probe);
+  }
 }
 
 
@@ -1102,8 +1193,23 @@ export function retrySafetyProblems(catalog: ResolvedCatalog, manifests: Readonl
 }
 
 /** Route objects attached to a Service port; GRPCRoutes take precedence over HTTPRoutes. */
+/** Routes by `<namespace>\0<parent name>`, in their order (built once per route list). */
+const ROUTES_BY_PARENT = new WeakMap<ReadonlyArray<ParsedRoute>, Map<string, ParsedRoute[]>>();
+
 function outboundRoutesFor(routes: ReadonlyArray<ParsedRoute>, service: ResolvedService, port: number): ParsedRoute[] {
-  const attached = routes.filter(r => r.namespace === service.namespace && r.parents.some(p =>
+  let byParent = ROUTES_BY_PARENT.get(routes);
+  if (!byParent) {
+    byParent = new Map();
+    for (const r of routes) {
+      for (const parent of new Set(r.parents.map(p => `${r.namespace}\u0000${p.name}`))) {
+        byParent.set(parent, [...(byParent.get(parent) ?? []), r]);
+      }
+    }
+    ROUTES_BY_PARENT.set(routes, byParent);
+  }
+  // Candidates filed under the service's name, filtered as every route would be.
+  const candidates = byParent.get(`${service.namespace}\u0000${service.name}`) ?? [];
+  const attached = candidates.filter(r => r.namespace === service.namespace && r.parents.some(p =>
     p.kind === 'Service' && (p.group === '' || p.group === 'core') && p.name === service.name && p.namespace === service.namespace
     && (p.port === undefined || p.port === port)));
   return attached.some(r => r.kind === 'GRPCRoute') ? attached.filter(r => r.kind === 'GRPCRoute') : attached;
@@ -1279,7 +1385,7 @@ export function checkLinkerdReachability(
 
   const analyzed = analyzeRequests(catalog, universe, evaluator, (from, to, probe) => evaluator.allows(from, to, probe), {
     exposedFrom: usesCilium ? ciliumExposedFrom(catalog) : undefined,
-  });
+  }, options.exhaustive ? undefined : base.allowed);
   // A call to a pod peer declares any request to the pods it holds on the call's ports
   // (requestDeclared reads service calls and callers only).
   const byPeerCall = (f: RequestFlow) => peerCallDeclares(catalog, universe.endpoint(f.from), universe.endpoint(f.to), f.port);

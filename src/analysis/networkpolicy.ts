@@ -29,9 +29,12 @@
  * - Traffic from the node (kubelet probes) is always allowed and is not modelled.
  * - A policy the API server would reject is left out (and reported as an error).
  */
+import { Bitset } from './bitset';
+import { DirectionalIndex, DirectionalRule, DirectionRules as IndexedDirection } from './directional-index';
 import { Endpoint, Universe } from './endpoints';
 import { AnalysisDiagnostic, PortProbe } from './flows';
 import { LabelSelector, MATCH_ALL, matchesSelector, parseLabelSelector } from './selectors';
+import { UniverseIndex, universeIndex } from './universe-index';
 import { CidrBlock, cidrContains, cidrWithin, parseCidr } from '../model/cidr';
 
 export type PolicyProtocol = 'TCP' | 'UDP' | 'SCTP';
@@ -316,6 +319,7 @@ export class NetworkPolicyEvaluator {
   private readonly universe: Universe;
   private readonly ingressCache = new Map<string, DirectionRules>();
   private readonly egressCache = new Map<string, DirectionRules>();
+  private indexed?: { readonly selecting: ParsedNetworkPolicy[][]; readonly directions: DirectionalIndex };
 
   public constructor(universe: Universe, manifests: ReadonlyArray<unknown>) {
     this.universe = universe;
@@ -364,7 +368,79 @@ export class NetworkPolicyEvaluator {
     if (endpoint.kind !== 'pod') {
       return [];
     }
+    if (this.ownEndpoint(endpoint)) {
+      return [...this.fast().selecting[universeIndex(this.universe).position(endpoint)]];
+    }
     return this.policies.filter(p => p.namespace === endpoint.namespace && matchesSelector(p.podSelector, endpoint.labels));
+  }
+
+  /**
+   * A superset of the sources this evaluator allows to reach `to` on `probe`, as a bitset
+   * over the universe's endpoint positions (see `DirectionalIndex`); undefined for an
+   * endpoint of another universe.
+   */
+  public candidateSources(to: Endpoint, probe: PortProbe): Bitset | undefined {
+    return this.ownEndpoint(to) ? this.fast().directions.sources(to, probe) : undefined;
+  }
+
+  /** `candidateSources` for one direction (undefined: any source). */
+  public directionSources(direction: 'ingress' | 'egress', to: Endpoint, probe: PortProbe): Bitset | undefined {
+    if (!this.ownEndpoint(to)) {
+      return undefined;
+    }
+    const d = this.fast().directions;
+    return direction === 'ingress' ? d.ingressSources(to, probe) : d.egressSources(to, probe);
+  }
+
+  private ownEndpoint(endpoint: Endpoint): boolean {
+    return universeIndex(this.universe).owns(endpoint);
+  }
+
+  /** Which pods each policy selects and the directional index, built once. */
+  private fast(): { readonly selecting: ParsedNetworkPolicy[][]; readonly directions: DirectionalIndex } {
+    if (!this.indexed) {
+      const index = universeIndex(this.universe);
+      const selected = this.policies.map(p => index.podsIn(p.namespace).clone().andWith(index.podLabels.matching(p.podSelector)));
+      const selecting: ParsedNetworkPolicy[][] = Array.from({ length: index.size }, () => []);
+      this.policies.forEach((p, k) => selected[k].forEach(i => selecting[i].push(p)));
+      type Of<T> = (p: ParsedNetworkPolicy) => T;
+      const direction = (isolates: Of<boolean>, rulesOf: Of<ReadonlyArray<PolicyRule>>): IndexedDirection => {
+        const isolated = new Bitset(index.size);
+        const rules: DirectionalRule[] = [];
+        this.policies.forEach((p, k) => {
+          if (isolates(p)) {
+            isolated.orWith(selected[k]);
+            for (const rule of rulesOf(p)) {
+              const peers = this.peerSet(index, rule, p.namespace);
+              rules.push({ subjects: selected[k], peers, portsAdmit: (to, probe) => portsMatch(rule.ports, to, probe) });
+            }
+          }
+        });
+        return { isolated, rules };
+      };
+      const ingress = direction(p => p.isolatesIngress, p => p.ingress);
+      const directions = new DirectionalIndex(index, ingress, direction(p => p.isolatesEgress, p => p.egress));
+      this.indexed = { selecting, directions };
+    }
+    return this.indexed;
+  }
+
+  /** Exactly the endpoints a rule's peers match (`peerMatches`); undefined: every endpoint. */
+  private peerSet(index: UniverseIndex, rule: PolicyRule, policyNamespace: string): Bitset | undefined {
+    if (rule.peers === undefined) {
+      return undefined;
+    }
+    const out = new Bitset(index.size);
+    for (const peer of rule.peers) {
+      if (peer.kind === 'ipBlock') {
+        const key = `ipBlock:${peer.cidr.text}:${peer.except.map(e => e.text).join(',')}`;
+        out.orWith(index.where(key, e => this.peerMatches(peer, policyNamespace, e)));
+        continue;
+      }
+      const namespaces = peer.namespaceSelector ? index.namespaceLabels.matching(peer.namespaceSelector) : index.podsIn(policyNamespace).clone();
+      out.orWith(namespaces.andWith(peer.podSelector ? index.podLabels.matching(peer.podSelector) : index.pods));
+    }
+    return out;
   }
 
   private ingressRules(endpoint: Endpoint): DirectionRules {

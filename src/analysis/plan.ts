@@ -10,9 +10,10 @@
  * prunes the old phase's rules from it.
  */
 import { buildUniverse, Endpoint, Universe } from './endpoints';
-import { EnforcementEvaluator, EnforcementSystem, injectedMesh, objectKey, phaseIntent, systemOf } from './enforcement';
+import { EnforcementEvaluator, EnforcementSystem, EvaluatorCache, injectedMesh, objectKey, phaseIntent, systemOf } from './enforcement';
 import { Flow, flowComparator, flowKey, PortProbe } from './flows';
 import { DeclaredFlow } from './intent';
+import { allowedConnections } from './reachability';
 import { analyzeRequests, formatRequestFlow, RequestFlow } from './requests';
 import { ResolvedCatalog } from '../model/resolved';
 
@@ -457,51 +458,35 @@ function midRollout(step: PlanStep, previous: readonly any[]): Array<{ label: st
   return states;
 }
 
+export interface VerifyPlanOptions {
+  /**
+   * Ask every pair of the universe (the reference engine, for differential tests).
+   * @default false
+   */
+  readonly exhaustive?: boolean;
+}
+
 /** Resolved catalogs per variant (permissive steps judge Linkerd's defaults by the permissive catalog). */
 export type CatalogVariants = Record<PhaseVariant, ResolvedCatalog>;
 
-/** A connection to probe: endpoints resolved, key computed once per plan. */
-interface Candidate {
-  readonly from: Endpoint;
-  readonly to: Endpoint;
-  readonly probe: PortProbe;
-  readonly flow: Flow;
-  readonly key: string;
+/** The flows a step's objects allow, in report order, with their keys. */
+interface StepFlows {
+  readonly evaluator: EnforcementEvaluator;
+  readonly flows: Flow[];
+  readonly keys: Set<string>;
 }
 
 /**
- * Every connection a plan probes, in report order: each endpoint to each destination's
- * probes where one end is in a catalog namespace, and the flows either end declares.
- * Built once per plan; every step is judged on the same list.
+ * Every connection a plan probes that the objects allow: each endpoint to each
+ * destination's probes where one end is in a catalog namespace, and the flows either end
+ * declares (`allowedConnections`), in report order.
  */
-function candidates(universe: Universe, extra: readonly Flow[]): Candidate[] {
-  const out: Candidate[] = [];
-  const seen = new Set<string>();
-  const add = (from: Endpoint, to: Endpoint, p: PortProbe) => {
-    const flow: Flow = { from: from.id, to: to.id, port: p.port, protocol: p.protocol };
-    const key = flowKey(flow);
-    if (!seen.has(key)) {
-      seen.add(key);
-      out.push({ from, to, probe: p, flow, key });
-    }
-  };
-  for (const from of universe.endpoints) {
-    for (const to of universe.endpoints) {
-      if (from.inCatalogNamespace || to.inCatalogNamespace) {
-        universe.probesFor(to).forEach(p => add(from, to, p));
-      }
-    }
-  }
-  extra.forEach(f => add(universe.endpoint(f.from), universe.endpoint(f.to), f));
-  const compare = flowComparator(universe.order);
-  return out.sort((a, b) => compare(a.flow, b.flow));
-}
-
 function allowedFlows(
-  catalog: ResolvedCatalog, universe: Universe, objects: readonly any[], probes: readonly Candidate[],
-): { evaluator: EnforcementEvaluator; flows: Candidate[] } {
-  const evaluator = new EnforcementEvaluator(catalog, universe, objects);
-  return { evaluator, flows: probes.filter(c => evaluator.allows(c.from, c.to, c.probe)) };
+  catalog: ResolvedCatalog, universe: Universe, objects: readonly any[], extra: readonly Flow[], exhaustive: boolean, cache: EvaluatorCache,
+): StepFlows {
+  const evaluator = new EnforcementEvaluator(catalog, universe, objects, cache);
+  const flows = allowedConnections(universe, evaluator, extra, exhaustive).sort(flowComparator(universe.order));
+  return { evaluator, flows, keys: new Set(flows.map(flowKey)) };
 }
 
 /**
@@ -514,15 +499,19 @@ function allowedFlows(
  */
 export function verifyPlan(
   catalogs: CatalogVariants, from: string, to: string, start: readonly any[], target: readonly any[], steps: readonly PlanStep[],
+  options: VerifyPlanOptions = {},
 ): PlanVerification {
+  const exhaustive = options.exhaustive ?? false;
   const catalog = catalogs.enforced;
   const universe = buildUniverse(catalog);
   const fromIntent = phaseIntent(catalog, universe, from, start).declared;
   const toIntent = phaseIntent(catalog, universe, to, target).declared;
   const everything = [...fromIntent, ...toIntent];
-  const probes = candidates(universe, everything);
-  const startKeys = new Set(allowedFlows(catalog, universe, start, probes).flows.map(c => c.key));
-  const targetKeys = new Set(allowedFlows(catalog, universe, target, probes).flows.map(c => c.key));
+  // Steps share most objects: L4 evaluators (and their indexes) are built once per object set.
+  const cache = new EvaluatorCache(universe);
+  const evaluators = () => (exhaustive ? new EvaluatorCache(universe) : cache); // the reference shares nothing
+  const startKeys = allowedFlows(catalog, universe, start, everything, exhaustive, evaluators()).keys;
+  const targetKeys = allowedFlows(catalog, universe, target, everything, exhaustive, evaluators()).keys;
   const fromKeys = new Set(fromIntent.map(flowKey));
   const toKeys = new Set(toIntent.map(flowKey));
   const declaredByKey = new Map<string, DeclaredFlow>();
@@ -543,11 +532,11 @@ export function verifyPlan(
   const union = new Set([...startKeys, ...targetKeys]);
 
   const judge = (id: string, objects: readonly any[], added: number, removed: number, variant: PhaseVariant, discipline?: string): StepVerdict => {
-    const { evaluator, flows } = allowedFlows(catalogs[variant], universe, objects, probes);
-    const keys = new Set(flows.map(c => c.key));
+    const { evaluator, flows, keys } = allowedFlows(catalogs[variant], universe, objects, everything, exhaustive, evaluators());
     const missing = declared.filter(f => !keys.has(flowKey(f)));
-    const beyond = flows.filter(c => !union.has(c.key)).map(c => c.flow);
-    const requests = analyzeRequests(catalogs[variant], universe, evaluator, (a, b, p) => evaluator.allows(a, b, p));
+    const beyond = flows.filter(f => !union.has(flowKey(f)));
+    const l4 = (a: Endpoint, b: Endpoint, p: PortProbe) => evaluator.allows(a, b, p);
+    const requests = analyzeRequests(catalogs[variant], universe, evaluator, l4, {}, exhaustive ? undefined : flows);
     return {
       id,
       objects: objects.length,

@@ -1,6 +1,12 @@
 /**
- * Reachability: probe every (source, destination, port, protocol) of the universe with an
+ * Reachability: decide every (source, destination, port, protocol) of the universe with an
  * evaluator and compare the allowed flows to the declared intent.
+ *
+ * Engine: per destination and probe, the evaluator names a superset of the sources it can
+ * allow (`FlowEvaluator.candidateSources`, a bitset computed from its rules, e.g.
+ * `DirectionalIndex`); only those are asked `allows`. Every other source would be refused
+ * by `allows` too, so the allowed flows are exactly those of probing every pair, which
+ * `exhaustive` still does (the reference the differential tests compare against).
  *
  * Scope: a pair is probed when at least one end is a pod in a catalog namespace. Flows
  * entirely outside them (the world reaching the ingress controller, a foreign pod
@@ -11,11 +17,13 @@
  * - allowed and not declared: `unexpected`, unless tolerated (see `Intent.tolerated`, and
  *   `ignoreUnisolatedSources`).
  */
+import { Bitset } from './bitset';
 import { buildUniverse, Endpoint, Universe, UniverseOptions } from './endpoints';
 import { AnalysisDiagnostic, Flow, flowComparator, flowKey, PortProbe } from './flows';
 import { DeclaredFlow, declaredIntent, Intent, IntentOptions } from './intent';
 import { NetworkPolicyEvaluator } from './networkpolicy';
 import { RequestReport } from './requests';
+import { universeIndex } from './universe-index';
 import { ResolvedCatalog } from '../model/resolved';
 
 /** What every backend's evaluator provides. */
@@ -28,6 +36,82 @@ export interface FlowEvaluator {
   allows(from: Endpoint, to: Endpoint, probe: PortProbe): boolean;
   /** Whether any policy restricts the endpoint's outgoing traffic (false for non-pods). */
   isEgressRestricted(endpoint: Endpoint): boolean;
+  /**
+   * A superset of the sources `allows(source, to, probe)` can accept, as a bitset over
+   * the positions of the universe's endpoints (the caller may modify it); undefined: any
+   * source (every one is asked). Absent: no pruning.
+   */
+  candidateSources?(to: Endpoint, probe: PortProbe): Bitset | undefined;
+}
+
+/** The intersection of the candidate sources of several evaluators (undefined: any). */
+export function intersectCandidates(layers: ReadonlyArray<FlowEvaluator>, to: Endpoint, probe: PortProbe): Bitset | undefined {
+  let out: Bitset | undefined;
+  for (const layer of layers) {
+    const sources = layer.candidateSources?.(to, probe);
+    if (sources !== undefined) {
+      out = out === undefined ? sources : out.andWith(sources);
+    }
+  }
+  return out;
+}
+
+/** The union of candidate sources (undefined when one of them is any source). */
+export function uniteCandidates(sets: ReadonlyArray<() => Bitset | undefined>): Bitset | undefined {
+  let out: Bitset | undefined;
+  for (const next of sets) {
+    const sources = next();
+    if (sources === undefined) {
+      return undefined;
+    }
+    out = out === undefined ? sources : out.orWith(sources);
+  }
+  return out;
+}
+
+/**
+ * Every flow `evaluator` allows among the universe's probes (each endpoint to each
+ * destination's probes, where one end is in a catalog namespace) and `extra` flows
+ * (declared flows are decided even on ports outside the probe set), unsorted, each once.
+ * Only candidate sources are asked unless `exhaustive`.
+ */
+export function allowedConnections(universe: Universe, evaluator: FlowEvaluator, extra: ReadonlyArray<Flow> = [], exhaustive = false): Flow[] {
+  const index = universeIndex(universe);
+  const endpoints = universe.endpoints;
+  const allowed: Flow[] = [];
+  // Each (source, destination, probe) comes once from the loop below.
+  const decide = (from: Endpoint, to: Endpoint, p: PortProbe) => {
+    if (evaluator.allows(from, to, p)) {
+      allowed.push({ from: from.id, to: to.id, port: p.port, protocol: p.protocol });
+    }
+  };
+  for (const to of endpoints) {
+    // In scope: at least one end is a pod in a catalog namespace.
+    const scope = to.inCatalogNamespace ? undefined : index.inCatalogNamespace;
+    for (const p of universe.probesFor(to)) {
+      let sources = exhaustive ? undefined : evaluator.candidateSources?.(to, p);
+      if (sources !== undefined && scope !== undefined) {
+        sources.andWith(scope);
+      }
+      sources = sources ?? scope;
+      if (sources === undefined) {
+        endpoints.forEach(from => decide(from, to, p));
+      } else {
+        sources.forEach(i => decide(endpoints[i], to, p));
+      }
+    }
+  }
+  const keys = new Set(allowed.map(flowKey));
+  for (const flow of extra) {
+    const key = flowKey(flow);
+    const from = universe.endpoint(flow.from);
+    const to = universe.endpoint(flow.to);
+    if (!keys.has(key) && evaluator.allows(from, to, flow)) {
+      keys.add(key);
+      allowed.push({ from: from.id, to: to.id, port: flow.port, protocol: flow.protocol });
+    }
+  }
+  return allowed;
 }
 
 export interface ReachabilityOptions extends UniverseOptions, IntentOptions {
@@ -42,6 +126,12 @@ export interface ReachabilityOptions extends UniverseOptions, IntentOptions {
    * @default false
    */
   readonly ignoreUnisolatedSources?: boolean;
+  /**
+   * Ask the evaluator about every pair instead of its candidate sources only: the
+   * reference engine (same verdicts, quadratic cost), for differential tests.
+   * @default false
+   */
+  readonly exhaustive?: boolean;
 }
 
 export interface ReachabilityReport {
@@ -71,10 +161,6 @@ export function withRequests(report: ReachabilityReport, requests: RequestReport
   return { ...report, requests, ok: report.ok && requests.missing.length === 0 && requests.unexpected.length === 0 };
 }
 
-function inScope(from: Endpoint, to: Endpoint): boolean {
-  return from.inCatalogNamespace || to.inCatalogNamespace;
-}
-
 /** Probes the universe with `evaluator` and compares with `intent`. */
 export function analyzeReachability(
   universe: Universe,
@@ -82,29 +168,9 @@ export function analyzeReachability(
   evaluator: FlowEvaluator,
   options: ReachabilityOptions = {},
 ): ReachabilityReport {
-  const allowed: Flow[] = [];
-  const allowedKeys = new Set<string>();
-  const probe = (from: Endpoint, to: Endpoint, p: PortProbe) => {
-    const flow: Flow = { from: from.id, to: to.id, port: p.port, protocol: p.protocol };
-    const key = flowKey(flow);
-    if (!allowedKeys.has(key) && evaluator.allows(from, to, p)) {
-      allowedKeys.add(key);
-      allowed.push(flow);
-    }
-  };
-  for (const from of universe.endpoints) {
-    for (const to of universe.endpoints) {
-      if (inScope(from, to)) {
-        for (const p of universe.probesFor(to)) {
-          probe(from, to, p);
-        }
-      }
-    }
-  }
   // Declared flows are always decided, even on ports outside the probe set.
-  for (const flow of intent.declared) {
-    probe(universe.endpoint(flow.from), universe.endpoint(flow.to), flow);
-  }
+  const allowed = allowedConnections(universe, evaluator, intent.declared, options.exhaustive);
+  const allowedKeys = new Set(allowed.map(flowKey));
 
   const declaredKeys = new Set(intent.declared.map(flowKey));
   const toleratedKeys = new Set(intent.tolerated.map(flowKey));

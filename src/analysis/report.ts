@@ -55,10 +55,28 @@ function buildMatrix(report: ReachabilityReport): Matrix {
 const CORNER = 'from \\ to';
 
 /** The flow matrix as an aligned text table (rows: sources, columns: destinations). */
+/**
+ * Matrices with more cells than this are not drawn: a table of thousands of rows and
+ * columns is read by nobody and costs hundreds of MB to render. The flows are all in the
+ * JSON report and the problems list.
+ */
+export const MATRIX_MAX_CELLS = 40_000;
+
+function matrixOmitted(matrix: Matrix): string | undefined {
+  const cells = matrix.rows.length * matrix.columns.length;
+  return cells > MATRIX_MAX_CELLS
+    ? `flow matrix omitted: ${matrix.rows.length} sources x ${matrix.columns.length} destinations (over ${MATRIX_MAX_CELLS} cells); --format json lists every flow`
+    : undefined;
+}
+
 export function formatMatrixText(report: ReachabilityReport): string {
   const matrix = buildMatrix(report);
   if (matrix.rows.length === 0) {
     return '(no flows)\n';
+  }
+  const omitted = matrixOmitted(matrix);
+  if (omitted) {
+    return `(${omitted})\n`;
   }
   const table = [[CORNER, ...matrix.columns]];
   for (const row of matrix.rows) {
@@ -78,6 +96,10 @@ export function formatMatrixMarkdown(report: ReachabilityReport): string {
   const matrix = buildMatrix(report);
   if (matrix.rows.length === 0) {
     return '_no flows_\n';
+  }
+  const omitted = matrixOmitted(matrix);
+  if (omitted) {
+    return `_${omitted}_\n`;
   }
   const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
   const out = [

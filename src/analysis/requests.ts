@@ -470,6 +470,10 @@ function isDeclaredProbe(service: ResolvedService, port: number, request: Reques
 /**
  * Probes every L4-allowed flow to an L7 port of a catalog service with `requestProbes`
  * and compares the evaluator's verdicts with `requestDeclared`.
+ *
+ * @param connections the flows `l4Allowed` can admit, when known (a reachability
+ *   report's `allowed`): only those are probed. Default: every pair of the universe (the
+ *   reference; the same report, since other flows fail `l4Allowed`).
  */
 export function analyzeRequests(
   catalog: ResolvedCatalog,
@@ -477,6 +481,7 @@ export function analyzeRequests(
   evaluator: RequestEvaluator,
   l4Allowed: (from: Endpoint, to: Endpoint, probe: PortProbe) => boolean,
   options: RequestDeclarationOptions = {},
+  connections?: ReadonlyArray<Flow>,
 ): RequestReport {
   const tolerated = new Set((options.toleratedConnections ?? []).map(flowKey));
   const probed: RequestFlow[] = [];
@@ -504,39 +509,55 @@ export function analyzeRequests(
     }
     return byPort;
   };
-  for (const to of universe.endpoints) {
-    if (!to.workload || to.workload.clientOnly) {
-      continue;
+  const probeFlow = (from: Endpoint, to: Endpoint, service: ResolvedService, port: number, requests: readonly RequestProbe[]) => {
+    const probe: PortProbe = { port, protocol: 'TCP' };
+    if (!l4Allowed(from, to, probe)) {
+      return;
     }
-    const service = catalog.service(to.workload.serviceId);
-    const byPort = probesOf(service);
-    for (const from of universe.endpoints) {
-      if (from === to) {
+    for (const request of requests) {
+      const flow: RequestFlow = { from: from.id, to: to.id, port, protocol: 'TCP', ...request };
+      const isDeclared = requestDeclared(catalog, from, to, port, request, options);
+      const isAllowed = evaluator.allowsRequest(from, to, probe, request);
+      probed.push(flow);
+      if (isDeclared) {
+        declared.push(flow);
+      }
+      if (isAllowed) {
+        allowed.push(flow);
+      }
+      if (isDeclared && !isAllowed) {
+        missing.push(flow);
+      } else if (!isDeclared && isAllowed && !tolerated.has(flowKey(flow))) {
+        // Declared kubelet probes and opted-in widening are tolerated, never unexpected.
+        const tolerable = isDeclaredProbe(service, port, request) || requestWideningAllowed(catalog, from, to, port, options);
+        (tolerable ? toleratedRequests : unexpected).push(flow);
+      }
+    }
+  };
+  const l7Destination = (to: Endpoint) => (to.workload && !to.workload.clientOnly ? catalog.service(to.workload.serviceId) : undefined);
+  if (connections !== undefined) {
+    for (const c of connections) {
+      const from = universe.endpoint(c.from);
+      const to = universe.endpoint(c.to);
+      const service = l7Destination(to);
+      const requests = service && c.protocol === 'TCP' && from !== to ? probesOf(service).get(c.port) : undefined;
+      if (service && requests) {
+        probeFlow(from, to, service, c.port, requests);
+      }
+    }
+  } else {
+    for (const to of universe.endpoints) {
+      const service = l7Destination(to);
+      if (!service) {
         continue;
       }
-      for (const port of [...byPort.keys()].sort((a, b) => a - b)) {
-        const probe: PortProbe = { port, protocol: 'TCP' };
-        if (!l4Allowed(from, to, probe)) {
+      const byPort = probesOf(service);
+      for (const from of universe.endpoints) {
+        if (from === to) {
           continue;
         }
-        for (const request of byPort.get(port)!) {
-          const flow: RequestFlow = { from: from.id, to: to.id, port, protocol: 'TCP', ...request };
-          const isDeclared = requestDeclared(catalog, from, to, port, request, options);
-          const isAllowed = evaluator.allowsRequest(from, to, probe, request);
-          probed.push(flow);
-          if (isDeclared) {
-            declared.push(flow);
-          }
-          if (isAllowed) {
-            allowed.push(flow);
-          }
-          if (isDeclared && !isAllowed) {
-            missing.push(flow);
-          } else if (!isDeclared && isAllowed && !tolerated.has(flowKey(flow))) {
-            // Declared kubelet probes and opted-in widening are tolerated, never unexpected.
-            const tolerable = isDeclaredProbe(service, port, request) || requestWideningAllowed(catalog, from, to, port, options);
-            (tolerable ? toleratedRequests : unexpected).push(flow);
-          }
+        for (const port of [...byPort.keys()].sort((a, b) => a - b)) {
+          probeFlow(from, to, service, port, byPort.get(port)!);
         }
       }
     }

@@ -1,5 +1,5 @@
 import { checkNetworkPolicyReachability } from '../../src/analysis/reachability';
-import { formatMatrixMarkdown, formatMatrixText, formatProblems, formatReportText, formatSummary, MATRIX_LEGEND, reportToJson } from '../../src/analysis/report';
+import { formatMatrixMarkdown, formatMatrixText, formatProblems, formatReportText, formatSummary, MATRIX_LEGEND, MATRIX_MAX_CELLS, reportToJson } from '../../src/analysis/report';
 import { ServiceCatalog } from '../../src/model/catalog';
 import { issueExample } from '../support/fixtures';
 import { Manifest, findPolicy, synthBaseline } from '../support/synth';
@@ -69,6 +69,20 @@ describe('flow matrix', () => {
     const empty = { ...good, allowed: [], missing: [], unexpected: [], tolerated: [] };
     expect(formatMatrixText(empty)).toBe('(no flows)\n');
     expect(formatMatrixMarkdown(empty)).toBe('_no flows_\n');
+  });
+
+  test('a matrix over MATRIX_MAX_CELLS cells is not drawn (problems and summary still are)', () => {
+    const flow = (i: number, j: number) => ({ from: `s/a${i}`, to: `d/b${j}`, port: 80, protocol: 'TCP' as const });
+    const square = (n: number) => Array.from({ length: n }, (_, i) => flow(i, i));
+    const endpoints = Array.from({ length: 201 }, (_, i) => [`s/a${i}`, `d/b${i}`]).flat();
+    const small = { ...good, endpoints, allowed: square(200), declared: square(200), missing: [], unexpected: [], tolerated: [] };
+    expect(formatMatrixText(small).split('\n').length).toBeGreaterThan(200);
+    const big = { ...small, allowed: square(201), declared: square(201), unexpected: [flow(0, 1)] };
+    const omitted = 'flow matrix omitted: 201 sources x 201 destinations (over 40000 cells); --format json lists every flow';
+    expect(MATRIX_MAX_CELLS).toBe(40_000);
+    expect(formatMatrixText(big)).toBe(`(${omitted})\n`);
+    expect(formatMatrixMarkdown(big)).toBe(`_${omitted}_\n`);
+    expect(formatReportText(big)).toContain('UNEXPECTED s/a0 -> d/b1 80/TCP');
   });
 
   test('the full text report: matrix, problems, summary', () => {
