@@ -169,6 +169,31 @@ project.addTask('synth:example', {
   ],
 });
 
+// Imports run one way (docs/ARCHITECTURE.md): model <- emit <- layers <- phases <- chart/api
+// (src/*.ts, src/mesh/) <- cli, and model <- analysis. Each zone forbids `target` to import `from`;
+// backends never import each other. No import circles anywhere in src/.
+// Globs throughout: the rule refuses a `from` list that mixes globs and plain paths.
+const TOP_LEVEL_API = ['./src/*.ts', './src/mesh/**'];
+const BACKENDS = ['baseline', 'cilium', 'linkerd', 'istio'];
+project.eslint?.addRules({
+  'import/no-restricted-paths': ['error', {
+    zones: [
+      { target: './src/model/**', from: ['./src/emit/**', './src/layers/**', './src/phases/**', './src/analysis/**', './src/cli/**', ...TOP_LEVEL_API], message: 'src/model/ imports nothing above it.' },
+      { target: './src/emit/**', from: ['./src/layers/**', './src/phases/**', './src/analysis/**', './src/cli/**', ...TOP_LEVEL_API], message: 'src/emit/ imports only the model.' },
+      { target: './src/layers/**', from: ['./src/phases/**', './src/analysis/**', './src/cli/**', ...TOP_LEVEL_API], message: 'src/layers/ import only emit and the model.' },
+      { target: './src/phases/**', from: ['./src/analysis/**', './src/cli/**', ...TOP_LEVEL_API], message: 'src/phases/ import only layers, emit and the model.' },
+      { target: './src/analysis/**', from: ['./src/emit/**', './src/layers/**', './src/phases/**', './src/cli/**', ...TOP_LEVEL_API], message: 'src/analysis/ reads emitted manifests and the model only.' },
+      { target: TOP_LEVEL_API, from: './src/cli/**', message: 'The library never imports its CLI.' },
+      ...BACKENDS.map(backend => ({
+        target: `./src/phases/${backend}/**`,
+        from: BACKENDS.filter(other => other !== backend).map(other => `./src/phases/${other}/**`),
+        message: 'Backends never import each other: share through src/layers/ or src/emit/.',
+      })),
+    ],
+  }],
+  'import/no-cycle': ['error', { ignoreExternal: true }],
+});
+
 // eslint's project service looks for the nearest tsconfig.json: give scripts/ and
 // examples/ one that extends the test config (which type-checks them).
 for (const dir of ['scripts', 'examples']) {

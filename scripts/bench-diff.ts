@@ -15,8 +15,8 @@ import { lintPhase } from '../src/analysis/lint';
 import { checkPhaseReachability } from '../src/analysis/phases';
 import { MeshLadderChart } from '../src/chart';
 import { ServiceCatalog } from '../src/model/catalog';
+import { Phase, parsePhase } from '../src/model/phase';
 import { CatalogSpec } from '../src/model/types';
-import { Phase, parsePhase } from '../src/phases/phase';
 import { syntheticCatalog } from '../test/support/synthetic-catalog';
 
 function median(xs: number[]): number {

@@ -13,7 +13,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as YAML from 'yaml';
 import { main as cli } from '../src/cli/main';
-import { ALL_PHASES, Phase } from '../src/phases/phase';
+import { ALL_PHASES, Phase } from '../src/model/phase';
 import { syntheticCatalog } from '../test/support/synthetic-catalog';
 
 export const PROOF_TARGETS = { checkAllMs2000: 15000, checkScaling: 2.3, checkVsSynth2000: 3, peakRssMbCheckAll2000: 1024, planMs1000: 30000 };

@@ -32,9 +32,9 @@ import { MeshLadderChart } from '../src/chart';
 import { renderPhaseFiles } from '../src/cli/output';
 import { NetworkPolicyLayer } from '../src/layers/network-policy';
 import { ServiceCatalog } from '../src/model/catalog';
+import { ALL_PHASES, Phase } from '../src/model/phase';
 import { ResolvedPeer, ResolvedPort, ResolvedService } from '../src/model/resolved';
 import { CatalogSpec, PortProtocol } from '../src/model/types';
-import { ALL_PHASES, Phase } from '../src/phases/phase';
 import { catalogShape, CatalogShape, syntheticCatalog } from '../test/support/synthetic-catalog';
 
 const DEFAULT_SIZES = [250, 1000, 2000];

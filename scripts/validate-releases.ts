@@ -22,9 +22,9 @@ import * as YAML from 'yaml';
 import { validateManifests } from './validate-manifests';
 import { MeshLadderChart } from '../src/chart';
 import { ServiceCatalog } from '../src/model/catalog';
+import { ALL_PHASES } from '../src/model/phase';
 import { atLeast, normalizeRelease, PROJECT_RELEASES, PlatformProject } from '../src/model/releases';
 import { PlatformSpec } from '../src/model/types';
-import { ALL_PHASES } from '../src/phases/phase';
 
 /** One entry of index.json. */
 interface IndexRelease {

@@ -8,9 +8,9 @@ import type { CertificateProofOptions } from './certificate-time-proof';
 import { MeshLadderChart } from './chart';
 import { ISTIO_CSR_ROOTS, LINKERD_ISSUER_NAME, LINKERD_TRUST_ROOTS } from './layers/pki';
 import { ServiceCatalog } from './model/catalog';
+import { Phase } from './model/phase';
 import { ResolvedCatalog } from './model/resolved';
 import { CatalogSpec, RootRotationStage } from './model/types';
-import { Phase } from './phases/phase';
 
 const HOUR = 3_600_000;
 const YEAR = 365 * 24 * HOUR;

@@ -1,7 +1,7 @@
 import { formatTime } from './analysis/certs';
 import { CertificateProofRun, proveCertificates, years } from './certificate-proof';
 import { ServiceCatalog } from './model/catalog';
-import { Phase } from './phases/phase';
+import { Phase } from './model/phase';
 
 /** Options of {@link CertificateTimeProof.prove}. */
 export interface CertificateProofOptions {

@@ -1,13 +1,13 @@
 import { App, Chart, ChartProps } from 'cdk8s';
 import { Construct } from 'constructs';
+import { renderChartJson } from './emit/plain-api-object';
 import { ServiceCatalog } from './model/catalog';
+import { Phase } from './model/phase';
 import { PlatformSpec } from './model/types';
 import { BaselinePhaseOptions } from './phases/baseline/options';
 import { CiliumPhaseOptions } from './phases/cilium/options';
 import { IstioPhaseOptions } from './phases/istio/options';
 import { LinkerdPhaseOptions } from './phases/linkerd/options';
-import { Phase } from './phases/phase';
-import { renderChartJson } from './phases/plain-api-object';
 import { chartCatalog, PHASE_BACKENDS } from './phases/registry';
 
 /** Options of `MeshLadderChart` besides the catalog and the phase. */

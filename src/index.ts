@@ -1,7 +1,7 @@
 export * from './model/types';
 export { ServiceCatalog } from './model/catalog';
 export * from './model/kplus';
-export { Phase } from './phases/phase';
+export { Phase } from './model/phase';
 export * from './layers/mesh-options';
 export * from './layers/namespaces';
 export * from './layers/network-policy';

@@ -7,9 +7,9 @@ import { formatMatrixMarkdown } from './analysis/report';
 import { formatPlanProblems, formatPlanTable, renderRunbook } from './analysis/runbook';
 import { MeshLadderChart, MeshLadderChartOptions } from './chart';
 import { ServiceCatalog } from './model/catalog';
+import { Phase } from './model/phase';
 import { PlanScopeError, scopeBoundaryProblems, scopeCatalogSpec } from './model/scope';
 import { MeshMode } from './model/types';
-import { Phase } from './phases/phase';
 import { chartCatalog } from './phases/registry';
 
 /** One step of a migration plan, with its proof. */
@@ -143,6 +143,11 @@ export class MigrationPlan {
   /** The objects a step deletes. */
   public removedManifests(stepId: string): any[] {
     return this.step(stepId).removed;
+  }
+
+  /** The objects a step creates (absent before it): what rolling the step back deletes. */
+  public createdManifests(stepId: string): any[] {
+    return this.step(stepId).created;
   }
 
   /** Directory name of the current state. */

@@ -2,7 +2,7 @@ import { checkPhaseReachability } from './analysis/phases';
 import { formatProblems, formatReportText, formatSummary } from './analysis/report';
 import { MeshLadderChart, MeshLadderChartOptions } from './chart';
 import { ServiceCatalog } from './model/catalog';
-import { Phase } from './phases/phase';
+import { Phase } from './model/phase';
 import { chartCatalog } from './phases/registry';
 
 /** The outcome of proving a phase's manifests against the catalog's declared flows. */

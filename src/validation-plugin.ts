@@ -26,9 +26,9 @@ import { formatFlow } from './analysis/flows';
 import { lintPhase } from './analysis/lint';
 import { checkPhaseReachability } from './analysis/phases';
 import { formatRequestFlow } from './analysis/requests';
+import { SERVICE_LABEL } from './emit/common';
 import { ServiceCatalog } from './model/catalog';
-import { SERVICE_LABEL } from './phases/common';
-import { Phase, parsePhase } from './phases/phase';
+import { Phase, parsePhase } from './model/phase';
 
 /** Properties of `MeshLadderValidation` (the `properties:` of its `cdk8s.yaml` entry). */
 export interface MeshLadderValidationProps {

@@ -3,8 +3,8 @@ import { Namespace } from 'kubernetes-models/v1/Namespace';
 import { MeshLadderChart } from '../src/chart';
 import { issueExample } from './support/fixtures';
 import { ServiceCatalog } from '../src/model/catalog';
+import { Phase } from '../src/model/phase';
 import { BaselinePhase } from '../src/phases/baseline';
-import { Phase } from '../src/phases/phase';
 
 const catalog = ServiceCatalog.fromSpec(issueExample);
 

@@ -24,8 +24,8 @@ import { main } from '../src/cli/main';
 import { objectFileName, renderPhaseFiles, toYaml } from '../src/cli/output';
 import { NetworkPolicyLayer } from '../src/layers/network-policy';
 import { ServiceCatalog } from '../src/model/catalog';
+import { ALL_PHASES, Phase } from '../src/model/phase';
 import { CatalogSpec } from '../src/model/types';
-import { ALL_PHASES, Phase } from '../src/phases/phase';
 
 const SHOP_YAML = path.join(__dirname, '..', 'examples', 'shop', 'catalog.yaml');
 

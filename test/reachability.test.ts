@@ -1,6 +1,6 @@
 import { MeshLadderChart } from '../src/chart';
 import { ServiceCatalog } from '../src/model/catalog';
-import { Phase } from '../src/phases/phase';
+import { Phase } from '../src/model/phase';
 import { Reachability } from '../src/reachability';
 import { issueExample } from './support/fixtures';
 

@@ -6,11 +6,11 @@
 import * as YAML from 'yaml';
 import { issueExample } from './support/fixtures';
 import { MeshLadderChart, MeshLadderChartOptions } from '../src/chart';
+import { PhaseCapabilityError } from '../src/emit/common';
 import { ServiceCatalog } from '../src/model/catalog';
 import { CATALOG_SCHEMA } from '../src/model/catalog-schema.generated';
+import { Phase } from '../src/model/phase';
 import { CatalogSpec, HttpMethod, LinkerdDefaultInboundPolicy, PortProtocol, RetryCondition, SidecarScope } from '../src/model/types';
-import { PhaseCapabilityError } from '../src/phases/common';
-import { Phase } from '../src/phases/phase';
 import { MigrationPlan } from '../src/plan';
 import { Reachability } from '../src/reachability';
 

@@ -6,7 +6,7 @@ import { catalogShape, createRandom, shuffled, syntheticCatalog } from './suppor
 import { MeshLadderChart } from '../src/chart';
 import { ServiceCatalog } from '../src/model/catalog';
 import { checkCatalogShape } from '../src/model/catalog-loader';
-import { ALL_PHASES } from '../src/phases/phase';
+import { ALL_PHASES } from '../src/model/phase';
 
 describe('createRandom', () => {
   test('the same seed gives the same sequence, in [0, 1)', () => {

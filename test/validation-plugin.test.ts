@@ -10,7 +10,7 @@ import { ValidationContext } from 'cdk8s-cli/plugins';
 import * as YAML from 'yaml';
 import { MeshLadderChart } from '../src/chart';
 import { ServiceCatalog } from '../src/model/catalog';
-import { Phase } from '../src/phases/phase';
+import { Phase } from '../src/model/phase';
 import { detectPhase } from '../src/validation-plugin';
 import { SHOP_CATALOG, tmpDir } from './support/cli';
 

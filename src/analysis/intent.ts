@@ -98,7 +98,23 @@ export function declaredIntent(catalog: ResolvedCatalog, universe: Universe, opt
   const dnsProbes: PortProbe[] = [{ port: 53, protocol: 'TCP' }, { port: 53, protocol: 'UDP' }];
   const externalProbes = (ports: ReadonlyArray<ExternalPort>): PortProbe[] => ports.map(p => ({ port: p.port, protocol: transportOf(p.protocol) }));
 
-  const peerEndpoints = (peer: ResolvedPeer): Endpoint[] => universe.endpoints.filter(e => endpointMatchesPeer(peer, e));
+  // Per peer, once: every caller entry and peer call of a peer reads the same endpoints
+  // (a scan of the universe per call made intent quadratic at thousands of services).
+  const memoByPeer = (pick: (peer: ResolvedPeer, e: Endpoint) => boolean) => {
+    const memo = new Map<ResolvedPeer, Endpoint[]>();
+    return (peer: ResolvedPeer): Endpoint[] => {
+      let found = memo.get(peer);
+      if (!found) {
+        found = universe.endpoints.filter(e => pick(peer, e));
+        memo.set(peer, found);
+      }
+      return found;
+    };
+  };
+  const peerEndpoints = memoByPeer(endpointMatchesPeer);
+  const resemblingPeer = memoByPeer(endpointResemblesPeer);
+  const hostEndpoints = new Map(universe.endpoints.filter(e => e.role === 'host' && e.host !== undefined).map(e => [e.host!, e] as const));
+  const apiServers = universe.endpoints.filter(e => e.role === 'kube-apiserver');
 
   const declareCalls = (
     service: { readonly id: string },
@@ -132,7 +148,7 @@ export function declaredIntent(catalog: ResolvedCatalog, universe: Universe, opt
           }
         }
       } else {
-        const byName = universe.endpoints.find(e => e.role === 'host' && e.host === call.host);
+        const byName = hostEndpoints.get(call.host);
         const addressTargets = blocks(call.cidrs).flatMap(b => inRange(b, []));
         // In `cidrs` mode the addresses carry the call and the name is tolerated (an
         // allow-all egress reaching the name is not over-permission for this caller);
@@ -167,7 +183,7 @@ export function declaredIntent(catalog: ResolvedCatalog, universe: Universe, opt
       const everywhere = call.peer.kind === 'world' && call.peer.cidrs.some(c => parseCidr(c)?.prefix === 0);
       const maybeWorld = call.peer.kind === 'world'
         ? universe.endpoints.filter(e => e.role === 'kube-apiserver' || (everywhere && e.role === 'host'))
-        : universe.endpoints.filter(e => endpointResemblesPeer(call.peer, e));
+        : resemblingPeer(call.peer);
       for (const from of callers) {
         for (const probe of externalProbes(call.ports)) {
           targets.forEach(to => declare(from, to, probe, `peer ${service.id} -> ${call.peer.name}`));
@@ -198,7 +214,7 @@ export function declaredIntent(catalog: ResolvedCatalog, universe: Universe, opt
         }
       }
       // Pods with the peer's labels but another service account: see endpointResemblesPeer.
-      for (const from of universe.endpoints.filter(e => endpointResemblesPeer(caller.peer, e))) {
+      for (const from of resemblingPeer(caller.peer)) {
         for (const to of callers) {
           for (const port of caller.ports) {
             tolerate(from, to, { port: port.targetPort, protocol: transportOf(port.protocol) });
@@ -208,7 +224,7 @@ export function declaredIntent(catalog: ResolvedCatalog, universe: Universe, opt
       // A world peer's ranges may hold the API server's address: whether an evaluator
       // counts it as the world (NetworkPolicy ipBlocks) or not (Cilium) is not a problem.
       if (caller.peer.kind === 'world') {
-        for (const from of universe.endpoints.filter(e => e.role === 'kube-apiserver')) {
+        for (const from of apiServers) {
           for (const to of callers) {
             for (const port of caller.ports) {
               tolerate(from, to, { port: port.targetPort, protocol: transportOf(port.protocol) });

@@ -6,8 +6,8 @@ import { checkCiliumReachability } from './cilium';
 import { checkIstioReachability } from './istio';
 import { checkLinkerdReachability } from './linkerd';
 import { checkNetworkPolicyReachability, ReachabilityOptions, ReachabilityReport } from './reachability';
+import { Phase } from '../model/phase';
 import { ResolvedCatalog } from '../model/resolved';
-import { Phase } from '../phases/phase';
 
 type PhaseCheck = (catalog: ResolvedCatalog, manifests: ReadonlyArray<unknown>, options?: ReachabilityOptions) => ReachabilityReport;
 

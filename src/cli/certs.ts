@@ -3,7 +3,7 @@ import type { CliIo } from './io';
 import { years } from '../certificate-proof';
 import { CertificateTimeProof } from '../certificate-time-proof';
 import { ServiceCatalog } from '../model/catalog';
-import { Phase } from '../phases/phase';
+import { Phase } from '../model/phase';
 
 /** Settings of the proof as the command line gives them (already validated). */
 export interface CertsCommandOptions {

@@ -11,9 +11,9 @@ import { checkPhaseReachability } from '../analysis/phases';
 import { ReachabilityReport } from '../analysis/reachability';
 import { formatMatrixMarkdown, formatProblems, formatReportText, formatSummary, reportToJson } from '../analysis/report';
 import { checkSarif } from '../analysis/sarif';
+import { PhaseCapabilityError } from '../emit/common';
 import { ServiceCatalog } from '../model/catalog';
-import { PhaseCapabilityError } from '../phases/common';
-import { Phase } from '../phases/phase';
+import { Phase } from '../model/phase';
 
 /** The check as a Markdown report for a pull request: verdict, lint, problems, graph and flow matrix. */
 export function checkMarkdown(

@@ -16,7 +16,7 @@ import { ReachabilityReport } from '../analysis/reachability';
 import { diffSarif } from '../analysis/sarif';
 import { MeshLadderChart } from '../chart';
 import { ServiceCatalog } from '../model/catalog';
-import { Phase } from '../phases/phase';
+import { Phase } from '../model/phase';
 
 export type DiffFormat = 'text' | 'markdown' | 'json' | 'sarif';
 

@@ -15,12 +15,12 @@ import { DiffFormat, loadBase, runDiff } from './diff';
 import { runPlan } from './plan';
 import { assessReport, graphReport, readReplicasFile } from './reports';
 import { targetsCommand } from './targets';
+import { PhaseCapabilityError } from '../emit/common';
 import { CatalogValidationError, ServiceCatalog } from '../model/catalog';
 import { MAX_CATALOG_BYTES } from '../model/catalog-loader';
 import { parseDuration } from '../model/duration';
+import { ALL_PHASES, Phase, parsePhase } from '../model/phase';
 import { PlanScopeError } from '../model/scope';
-import { PhaseCapabilityError } from '../phases/common';
-import { ALL_PHASES, Phase, parsePhase } from '../phases/phase';
 
 const PROCESS_IO: CliIo = {
   stdout: text => process.stdout.write(text),

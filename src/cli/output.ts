@@ -5,6 +5,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as YAML from 'yaml';
+import { compareStrings } from '../model/compare';
 
 /** Where an object goes: `<namespace or cluster>/<kind>-<name>.yaml`. */
 export function objectFileName(obj: any): string {
@@ -234,7 +235,7 @@ export function renderPhaseFiles(objects: readonly any[]): Map<string, string> {
     }
     files.set(file, toYaml(obj));
   }
-  const sorted = new Map([...files.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  const sorted = new Map([...files.entries()].sort(([a], [b]) => compareStrings(a, b)));
   const kustomization = {
     apiVersion: 'kustomize.config.k8s.io/v1beta1',
     kind: 'Kustomization',

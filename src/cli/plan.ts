@@ -4,7 +4,8 @@ import type { CliIo } from './io';
 import { renderPhaseFiles, toYaml, writeDirectoryAtomically } from './output';
 import { Synthesize } from '../analysis/plan';
 import { ServiceCatalog } from '../model/catalog';
-import { Phase } from '../phases/phase';
+import { compareStrings } from '../model/compare';
+import { Phase } from '../model/phase';
 import { MigrationPlan, MigrationPlanOptions } from '../plan';
 
 /** Several objects as one multi-document YAML file (empty when there are none). */
@@ -81,19 +82,19 @@ export function renderPlanFiles(plan: MigrationPlan, gitops?: PlanGitOps): Map<s
       files.set(`${dir}/${rel}`, content);
     }
   };
-  addDir(plan.startId, plan._start);
-  for (const step of plan._steps) {
-    addDir(step.id, step.objects);
-    files.set(`${step.id}/removed.yaml`, yamlDocuments(step.removed, `Objects to delete after 'kubectl apply -k ${step.id}': kubectl delete -f ${step.id}/removed.yaml --ignore-not-found`));
-    files.set(`${step.id}/created.yaml`, yamlDocuments(step.created, `Objects new in ${step.id}; to roll back: kubectl apply -k <previous step>, then kubectl delete -f ${step.id}/created.yaml`));
+  addDir(plan.startId, plan.manifests(plan.startId));
+  for (const { id } of plan.steps) {
+    addDir(id, plan.manifests(id));
+    files.set(`${id}/removed.yaml`, yamlDocuments(plan.removedManifests(id), `Objects to delete after 'kubectl apply -k ${id}': kubectl delete -f ${id}/removed.yaml --ignore-not-found`));
+    files.set(`${id}/created.yaml`, yamlDocuments(plan.createdManifests(id), `Objects new in ${id}; to roll back: kubectl apply -k <previous step>, then kubectl delete -f ${id}/created.yaml`));
   }
   files.set('RUNBOOK.md', plan.runbook);
   if (gitops) {
-    for (const id of [plan.startId, ...plan._steps.map(st => st.id)]) {
+    for (const id of [plan.startId, ...plan.steps.map(step => step.id)]) {
       files.set(`gitops/${gitops.kind}/${id}.yaml`, gitops.kind === 'flux' ? fluxKustomization(plan, id, gitops) : argoApplication(plan, id, gitops));
     }
   }
-  return new Map([...files.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  return new Map([...files.entries()].sort(([a], [b]) => compareStrings(a, b)));
 }
 
 /**

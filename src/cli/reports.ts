@@ -6,9 +6,9 @@ import { renderDot, renderGraphMarkdown, renderMermaid } from '../analysis/graph
 import { checkPhaseReachability } from '../analysis/phases';
 import { formatMatrixMarkdown } from '../analysis/report';
 import { MeshLadderChart } from '../chart';
+import { PhaseCapabilityError } from '../emit/common';
 import { ServiceCatalog } from '../model/catalog';
-import { PhaseCapabilityError } from '../phases/common';
-import { ALL_PHASES, Phase } from '../phases/phase';
+import { ALL_PHASES, Phase } from '../model/phase';
 
 /** Reads `namespace/name: pods` (or `name: pods` for the default namespace) from YAML or JSON. */
 export function readReplicasFile(file: string, catalog: ServiceCatalog): Record<string, number> {

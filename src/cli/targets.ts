@@ -6,10 +6,10 @@
 import { parseArgs } from 'util';
 import { CliIo, EXIT_INVALID, EXIT_OK, UsageError } from './io';
 import { MeshLadderChart } from '../chart';
+import { PhaseCapabilityError } from '../emit/common';
 import { ServiceCatalog } from '../model/catalog';
+import { ALL_PHASES, Phase, parsePhase } from '../model/phase';
 import { gatewayApiInstall, PLATFORM_PROJECTS, PROJECT_RELEASES, TargetPlatform } from '../model/releases';
-import { PhaseCapabilityError } from '../phases/common';
-import { ALL_PHASES, Phase, parsePhase } from '../phases/phase';
 
 /** What one phase emits at the targeted releases. */
 export interface PhaseTargets {

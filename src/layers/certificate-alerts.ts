@@ -13,10 +13,10 @@ import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { checkedName } from './pki';
 import * as prom from '../../imports/monitoring.coreos.com';
+import { MANAGED_BY_LABELS } from '../emit/common';
+import { bindingAt } from '../emit/plain-api-object';
 import { formatDuration } from '../model/duration';
 import { DEFAULT_PLATFORM } from '../model/releases';
-import { MANAGED_BY_LABELS } from '../phases/common';
-import { bindingAt } from '../phases/plain-api-object';
 
 const NS = 'certificate_namespace';
 const SUBJECT = `{{ $labels.${NS} }}/{{ $labels.name }}`;

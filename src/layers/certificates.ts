@@ -3,11 +3,12 @@ import { Construct } from 'constructs';
 import { certificateAlertRule } from './certificate-alerts';
 import { checkedName, clusterScoped, ecdsaP256, namespaceNameSelector, optional, pkiBindings, rootBundleSources, rootOfTrust } from './pki';
 import * as cm from '../../imports/cert-manager.io';
+import { MANAGED_BY_LABELS, serviceLabels } from '../emit/common';
 import { ServiceCatalog } from '../model/catalog';
+import { compareStrings } from '../model/compare';
 import { formatDuration } from '../model/duration';
 import { ResolvedCatalog, ResolvedService } from '../model/resolved';
 import { IssuerRefSpec } from '../model/types';
-import { MANAGED_BY_LABELS, serviceLabels } from '../phases/common';
 
 /** Props of {@link BaselineCertificates}. */
 export interface BaselineCertificatesProps {
@@ -253,9 +254,5 @@ interface CaCertificateProps {
 function servicesWithCertificates(catalog: ResolvedCatalog): ResolvedService[] {
   return catalog.services
     .filter(s => s.certificate !== undefined)
-    .sort((a, b) => compare(a.namespace, b.namespace) || compare(a.name, b.name));
-}
-
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+    .sort((a, b) => compareStrings(a.namespace, b.namespace) || compareStrings(a.name, b.name));
 }

@@ -3,7 +3,10 @@ import { Construct } from 'constructs';
 import { httpRuleOf } from './cilium-http';
 import { MeshDataPlaneOptions, MeshEndpointSpec } from './mesh-options';
 import * as cilium from '../../imports/cilium.io';
+import { constructId, MANAGED_BY_LABELS, PhaseCapabilityError, serviceLabels } from '../emit/common';
+import { bindingAt } from '../emit/plain-api-object';
 import { ServiceCatalog } from '../model/catalog';
+import { compareStrings } from '../model/compare';
 import { peerCoversNamespace } from '../model/peers';
 import { ciliumNamespaceLabelsCrossNamespaces, FEATURE_FACTS, supports } from '../model/releases';
 import {
@@ -19,8 +22,6 @@ import {
 } from '../model/resolved';
 import { routesOnPort } from '../model/routes';
 import { CiliumSettingsSpec, PortProtocol } from '../model/types';
-import { constructId, MANAGED_BY_LABELS, PhaseCapabilityError, serviceLabels } from '../phases/common';
-import { bindingAt } from '../phases/plain-api-object';
 
 /** Label Cilium derives from a pod's namespace; selectors without it stay in the policy's namespace. */
 const CILIUM_NAMESPACE_LABEL = 'k8s:io.kubernetes.pod.namespace';
@@ -545,7 +546,7 @@ function ingressRules(model: ResolvedCatalog, service: ResolvedService, settings
     entry.calls.push(inbound.call);
     byCaller.set(key, entry);
   }
-  const ordered = [...byCaller.values()].sort((a, b) => compare(a.fromId, b.fromId) || compare(a.version ?? '', b.version ?? ''));
+  const ordered = [...byCaller.values()].sort((a, b) => compareStrings(a.fromId, b.fromId) || compareStrings(a.version ?? '', b.version ?? ''));
   for (const { fromId, version, calls } of ordered) {
     const caller = model.service(fromId);
     let entries = calls;
@@ -684,11 +685,7 @@ function peerSides(model: ResolvedCatalog, settings: LayerSettings): PeerSide[] 
       sides.push({ peer, namespace: namespace.name, ingress, egress });
     }
   }
-  return sides.sort((a, b) => compare(a.namespace, b.namespace) || compare(a.peer.name, b.peer.name));
-}
-
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+  return sides.sort((a, b) => compareStrings(a.namespace, b.namespace) || compareStrings(a.peer.name, b.peer.name));
 }
 
 /**

@@ -6,10 +6,10 @@ import {
   rootOfTrust, RootOfTrust,
 } from './pki';
 import * as cm from '../../imports/cert-manager.io';
+import { MANAGED_BY_LABELS } from '../emit/common';
 import { ServiceCatalog } from '../model/catalog';
 import { formatDuration } from '../model/duration';
 import { TargetPlatform } from '../model/releases';
-import { MANAGED_BY_LABELS } from '../phases/common';
 
 /** Props of {@link LinkerdIdentityCertificates}. */
 export interface LinkerdIdentityCertificatesProps {

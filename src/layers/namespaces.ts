@@ -1,8 +1,8 @@
 import { ApiObject } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { constructId, MANAGED_BY_LABELS } from '../emit/common';
 import { ServiceCatalog } from '../model/catalog';
-import { constructId, MANAGED_BY_LABELS } from '../phases/common';
 
 /** Properties of `NamespaceLayer`. */
 export interface NamespaceLayerProps {

@@ -2,7 +2,10 @@ import { ApiObject } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { MeshDataPlaneOptions, MeshEndpointSpec } from './mesh-options';
+import { constructId, l4Protocol, MANAGED_BY_LABELS, PhaseCapabilityError, serviceLabels } from '../emit/common';
+import { plainDataApiObject } from '../emit/plain-api-object';
 import { ServiceCatalog } from '../model/catalog';
+import { compareStrings } from '../model/compare';
 import { NAMESPACE_NAME_LABEL, peerCoversNamespace } from '../model/peers';
 import {
   ExternalPort,
@@ -17,8 +20,6 @@ import {
   ResolvedVersion,
 } from '../model/resolved';
 import { PortProtocol } from '../model/types';
-import { constructId, l4Protocol, MANAGED_BY_LABELS, PhaseCapabilityError, serviceLabels } from '../phases/common';
-import { plainDataApiObject } from '../phases/plain-api-object';
 
 
 /** Label naming the peer a peer-side policy is for. */
@@ -279,7 +280,7 @@ class RuleGroups {
   /** `[peers, ports]` pairs in key order. */
   public rules(proxyPorts: readonly number[]): Array<[k8s.NetworkPolicyPeer[], k8s.NetworkPolicyPort[]]> {
     return [...this.groups.entries()]
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .sort(([a], [b]) => compareStrings(a, b))
       .map(([, g]) => [g.peers, policyPorts(g.ports, g.proxy ? proxyPorts : [])]);
   }
 }

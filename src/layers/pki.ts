@@ -5,12 +5,12 @@
 import { ApiObject, Chart, JsonPatch } from 'cdk8s';
 import * as cm from '../../imports/cert-manager.io';
 import * as trust from '../../imports/trust.cert-manager.io';
+import { bindingAt } from '../emit/plain-api-object';
 import { checkDns1123Subdomain } from '../model/names';
 import { NAMESPACE_NAME_LABEL } from '../model/peers';
 import { supports, TargetPlatform } from '../model/releases';
 import { ResolvedCatalog } from '../model/resolved';
 import { RootRotationStage } from '../model/types';
-import { bindingAt } from '../phases/plain-api-object';
 
 /** A self-signed root's own certificate in its Secret. */
 const ROOT_KEY = 'tls.crt';

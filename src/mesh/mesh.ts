@@ -7,11 +7,11 @@ import { MeshService, MeshServiceProps, ServiceSource } from './service';
 import { MeshWorkloadOptions, WorkloadSource } from './workload';
 import { CatalogValidationError, ServiceCatalog } from '../model/catalog';
 import { formatProblem } from '../model/catalog-loader';
+import { Phase } from '../model/phase';
 import {
   BaselineSettingsSpec, CatalogSpec, CertificateDefaultsSpec, CiliumSettingsSpec, IstioSettingsSpec, PlatformSpec, L7Fallback, L7Widening,
   LinkerdSettingsSpec, NamespaceSpec, PeerSpec, ReadinessSpec, ServiceSpec, WorkloadLocationSpec,
 } from '../model/types';
-import { Phase } from '../phases/phase';
 import { PHASE_BACKENDS } from '../phases/registry';
 import { Reachability, ReachabilityResult } from '../reachability';
 

@@ -3,6 +3,7 @@
  * and small validators (labels, durations, CIDRs, percentages).
  */
 import { CidrBlock, parseCidr } from './cidr';
+import { compareStrings } from './compare';
 import { parseDuration } from './duration';
 import { checkDns1123Label, checkDns1123Subdomain, checkLabelKey, checkLabelValue } from './names';
 import { formatPath, ModelIssue, ResolvedLocation, ResolvedPort } from './resolved';
@@ -94,9 +95,6 @@ export function show(value: unknown): string {
   }
 }
 
-export function compareStrings(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
 
 export function checkLabels(issues: Issues, path: Path, labels: unknown, what: string): Record<string, string> {
   if (labels === undefined) {
@@ -200,3 +198,5 @@ export function findPort(ports: readonly ResolvedPort[], ref: string | number): 
 export function describePorts(ports: readonly ResolvedPort[]): string {
   return ports.map(p => (p.name ? `${p.name} (${p.port})` : String(p.port))).join(', ') || 'none';
 }
+
+export { compareStrings };

@@ -11,8 +11,8 @@ import { IstioPhase } from './istio';
 import { IstioPhaseOptions } from './istio/options';
 import { LinkerdPhase } from './linkerd';
 import { LinkerdPhaseOptions } from './linkerd/options';
-import { Phase } from './phase';
 import { ServiceCatalog } from '../model/catalog';
+import { Phase } from '../model/phase';
 import { PlatformSpec } from '../model/types';
 
 /** Options for every backend, keyed by phase; each backend reads its own. */

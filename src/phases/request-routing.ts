@@ -6,7 +6,7 @@
  * (`l7Fallback: skip`), listed as notes, never silently. Shared by the backends (it knows no mesh);
  * internal: not re-exported from the index.
  */
-import { PhaseCapabilityError } from './common';
+import { PhaseCapabilityError } from '../emit/common';
 import { ResolvedCatalog } from '../model/resolved';
 import { L7Fallback } from '../model/types';
 

@@ -3,8 +3,8 @@ import { CATALOG_LINT_RULES } from '../../src/analysis/lint';
 import { CERTIFICATE_LINT_RULES } from '../../src/analysis/lint-certificates';
 import { proveCertificates } from '../../src/certificate-proof';
 import { ServiceCatalog } from '../../src/model/catalog';
+import { Phase } from '../../src/model/phase';
 import { CatalogSpec, RootRotationStage } from '../../src/model/types';
-import { Phase } from '../../src/phases/phase';
 import { propertyRuns } from '../support/property-runs';
 
 const H = 3_600_000;

@@ -4,8 +4,8 @@ import { proveCertificates, years } from '../../src/certificate-proof';
 import { CertificateTimeProof } from '../../src/certificate-time-proof';
 import { MeshLadderChart } from '../../src/chart';
 import { ServiceCatalog } from '../../src/model/catalog';
+import { ALL_PHASES, Phase } from '../../src/model/phase';
 import { RootRotationStage } from '../../src/model/types';
-import { ALL_PHASES, Phase } from '../../src/phases/phase';
 import { SHOP_CATALOG } from '../support/cli';
 
 const HOUR = 3_600_000;

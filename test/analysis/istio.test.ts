@@ -10,8 +10,8 @@ import { checkIstioReachability, detectL4Layer, IstioEvaluator, istioPathMatches
 import { checkPhaseReachability } from '../../src/analysis/phases';
 import { ServiceCatalog } from '../../src/model/catalog';
 import { formatIp } from '../../src/model/cidr';
+import { Phase } from '../../src/model/phase';
 import { CatalogSpec, L4Layer, MeshMode, PortProtocol } from '../../src/model/types';
-import { Phase } from '../../src/phases/phase';
 import { find, synthIstio } from '../phases/istio/support';
 import { issueExample } from '../support/fixtures';
 import { Manifest } from '../support/synth';

@@ -2,8 +2,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { CATALOG_LINT_RULES, formatLintText, lintPhase, lintRuleIds } from '../../src/analysis/lint';
 import { ServiceCatalog } from '../../src/model/catalog';
+import { Phase } from '../../src/model/phase';
 import { CatalogSpec, HttpMethod, MeshMode, PortProtocol, RouteSpec, ServiceSpec } from '../../src/model/types';
-import { Phase } from '../../src/phases/phase';
 import { runCli, SHOP_CATALOG, tmpDir } from '../support/cli';
 
 /** `web` calls `api`; `api` has the given routes and extra fields. */

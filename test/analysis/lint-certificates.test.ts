@@ -1,7 +1,7 @@
 import { lintPhase } from '../../src/analysis/lint';
 import { ServiceCatalog } from '../../src/model/catalog';
+import { ALL_PHASES, Phase } from '../../src/model/phase';
 import { CertificateDefaultsSpec, RootRotationStage, ServiceSpec } from '../../src/model/types';
-import { ALL_PHASES, Phase } from '../../src/phases/phase';
 import { SHOP_CATALOG } from '../support/cli';
 
 const SERVICES: ServiceSpec[] = [

@@ -6,8 +6,8 @@
 import * as fc from 'fast-check';
 import { CATALOG_LINT_RULES, formatLintText, LintFinding, lintPhase, lintRuleIds } from '../../src/analysis/lint';
 import { ServiceCatalog } from '../../src/model/catalog';
+import { Phase } from '../../src/model/phase';
 import { CatalogSpec, HttpMethod, PeerSpec, PortProtocol, ServiceSpec } from '../../src/model/types';
-import { Phase } from '../../src/phases/phase';
 import { catalogSpecArb } from '../support/arbitraries';
 import { propertyRuns } from '../support/property-runs';
 

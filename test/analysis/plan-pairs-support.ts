@@ -2,7 +2,7 @@ import { injectedMesh, systemOf } from '../../src/analysis/enforcement';
 import { MESH_PHASES, PlanStep } from '../../src/analysis/plan';
 import { MeshLadderChart } from '../../src/chart';
 import { ServiceCatalog } from '../../src/model/catalog';
-import { Phase } from '../../src/phases/phase';
+import { Phase } from '../../src/model/phase';
 import { MigrationPlan } from '../../src/plan';
 
 /**

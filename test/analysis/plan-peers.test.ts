@@ -8,8 +8,8 @@ import { phaseIntent } from '../../src/analysis/enforcement';
 import { planSteps, PlanVerification, StepVerdict } from '../../src/analysis/plan';
 import { plaintextExceptions, renderRunbook } from '../../src/analysis/runbook';
 import { ServiceCatalog } from '../../src/model/catalog';
+import { Phase } from '../../src/model/phase';
 import { CatalogSpec, HttpMethod, PortProtocol } from '../../src/model/types';
-import { Phase } from '../../src/phases/phase';
 import { MigrationPlan } from '../../src/plan';
 
 /** An operator with a webhook the API server calls, a scraped API, a limited ingress, a namespace peer and a world egress. */

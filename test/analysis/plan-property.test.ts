@@ -8,11 +8,11 @@
 import * as fc from 'fast-check';
 import { expectSafePlan, pairs } from './plan-pairs-support';
 import { MeshLadderChart } from '../../src/chart';
+import { PhaseCapabilityError } from '../../src/emit/common';
 import { ServiceCatalog } from '../../src/model/catalog';
+import { Phase } from '../../src/model/phase';
 import { PlanScopeError, scopeBoundaryProblems } from '../../src/model/scope';
 import { CatalogSpec } from '../../src/model/types';
-import { PhaseCapabilityError } from '../../src/phases/common';
-import { Phase } from '../../src/phases/phase';
 import { MigrationPlan } from '../../src/plan';
 import { ALL_PEER_KINDS, catalogSpecArb } from '../support/arbitraries';
 import { DEEP, propertyRuns } from '../support/property-runs';

@@ -5,10 +5,10 @@
  */
 import { injectedMesh, systemOf } from '../../src/analysis/enforcement';
 import { MeshLadderChart } from '../../src/chart';
+import { PhaseCapabilityError } from '../../src/emit/common';
 import { ServiceCatalog } from '../../src/model/catalog';
+import { Phase } from '../../src/model/phase';
 import { boundaryPeerName, PlanScopeError, scopeCatalogSpec } from '../../src/model/scope';
-import { PhaseCapabilityError } from '../../src/phases/common';
-import { Phase } from '../../src/phases/phase';
 import { MigrationPlan } from '../../src/plan';
 
 const shop = ServiceCatalog.fromFile(`${__dirname}/../../examples/shop/catalog.yaml`);

@@ -9,8 +9,8 @@ import { checkPhaseReachability } from '../../src/analysis/phases';
 import { formatRequestFlow } from '../../src/analysis/requests';
 import { MeshLadderChart } from '../../src/chart';
 import { ServiceCatalog } from '../../src/model/catalog';
+import { Phase } from '../../src/model/phase';
 import { CatalogSpec, HttpMethod, PortProtocol } from '../../src/model/types';
-import { Phase } from '../../src/phases/phase';
 
 const spec: CatalogSpec = {
   namespace: 'shop',

@@ -72,7 +72,7 @@ describe('flow matrix', () => {
   });
 
   test('a matrix over MATRIX_MAX_CELLS cells is not drawn (problems and summary still are)', () => {
-    const flow = (i: number, j: number) => ({ from: `s/a${i}`, to: `d/b${j}`, port: 80, protocol: 'TCP' as const });
+    const flow = (i: number, j: number) => ({ from: `s/a${i}`, to: `d/b${j}`, port: 80, protocol: 'TCP' as const, reasons: ['call'] });
     const square = (n: number) => Array.from({ length: n }, (_, i) => flow(i, i));
     const endpoints = Array.from({ length: 201 }, (_, i) => [`s/a${i}`, `d/b${i}`]).flat();
     const small = { ...good, endpoints, allowed: square(200), declared: square(200), missing: [], unexpected: [], tolerated: [] };

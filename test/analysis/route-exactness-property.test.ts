@@ -16,10 +16,10 @@ import * as fc from 'fast-check';
 import { checkPhaseReachability } from '../../src/analysis/phases';
 import { formatRequestFlow } from '../../src/analysis/requests';
 import { MeshLadderChart } from '../../src/chart';
+import { PhaseCapabilityError } from '../../src/emit/common';
 import { ServiceCatalog } from '../../src/model/catalog';
+import { Phase } from '../../src/model/phase';
 import { CatalogSpec, HttpMatchSpec, HttpMethod, L7Widening, RouteSpec } from '../../src/model/types';
-import { PhaseCapabilityError } from '../../src/phases/common';
-import { Phase } from '../../src/phases/phase';
 import { propertyRuns } from '../support/property-runs';
 
 const SEED = 20261207;

@@ -6,7 +6,7 @@ import { checkSarif } from '../../src/analysis/sarif';
 import { MeshLadderChart } from '../../src/chart';
 import { catalogLocator } from '../../src/cli/sources';
 import { ServiceCatalog } from '../../src/model/catalog';
-import { Phase } from '../../src/phases/phase';
+import { Phase } from '../../src/model/phase';
 import { runCli, SHOP_CATALOG } from '../support/cli';
 import { lineOf, sarifErrors } from '../support/sarif';
 

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { stringify } from 'yaml';
-import { ALL_PHASES } from '../../src/phases/phase';
+import { ALL_PHASES } from '../../src/model/phase';
 import { runCli, SHOP_CATALOG, tmpDir } from '../support/cli';
 
 describe('mesh-ladder certs', () => {

@@ -4,7 +4,7 @@ import * as path from 'path';
 import { MeshLadderChart } from '../../src/chart';
 import { runCheckPhases } from '../../src/cli/check';
 import { ServiceCatalog } from '../../src/model/catalog';
-import { ALL_PHASES, Phase } from '../../src/phases/phase';
+import { ALL_PHASES, Phase } from '../../src/model/phase';
 import { ISSUE_CATALOG, SHOP_CATALOG, runCli, tmpDir } from '../support/cli';
 
 function capture(): { io: { stdout: (t: string) => void; stderr: (t: string) => void }; out: () => string } {

@@ -5,7 +5,7 @@ import * as YAML from 'yaml';
 import { MeshLadderChart } from '../../src/chart';
 import { runCheck } from '../../src/cli/check';
 import { ServiceCatalog } from '../../src/model/catalog';
-import { Phase } from '../../src/phases/phase';
+import { Phase } from '../../src/model/phase';
 import { ISSUE_CATALOG, SHOP_CATALOG, runCli } from '../support/cli';
 import { validateWithCrdSchemas } from '../support/crd-schemas';
 

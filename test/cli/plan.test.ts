@@ -4,7 +4,7 @@ import * as YAML from 'yaml';
 import { MeshLadderChart } from '../../src/chart';
 import { runPlan } from '../../src/cli/plan';
 import { ServiceCatalog } from '../../src/model/catalog';
-import { Phase } from '../../src/phases/phase';
+import { Phase } from '../../src/model/phase';
 import { readTree, runCli, SHOP_CATALOG, tmpDir } from '../support/cli';
 
 describe('mesh-ladder plan', () => {

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as YAML from 'yaml';
-import { ALL_PHASES } from '../../src/phases/phase';
+import { ALL_PHASES } from '../../src/model/phase';
 import { runCli, tmpDir } from '../support/cli';
 
 const VALID = `

@@ -2,8 +2,8 @@ import { Chart, Testing } from 'cdk8s';
 import { MeshLadderChart } from '../../src/chart';
 import { IstioIdentityCertificates, LinkerdIdentityCertificates } from '../../src/layers/mesh-identity';
 import { ServiceCatalog } from '../../src/model/catalog';
+import { ALL_PHASES, Phase } from '../../src/model/phase';
 import { CatalogSpec, CertificateDefaultsSpec, RootRotationStage } from '../../src/model/types';
-import { ALL_PHASES, Phase } from '../../src/phases/phase';
 import { SHOP_CATALOG } from '../support/cli';
 import { validateWithCrdSchemas } from '../support/crd-schemas';
 

@@ -5,10 +5,10 @@
  */
 import { Testing } from 'cdk8s';
 import { checkNetworkPolicyReachability } from '../../src/analysis/reachability';
+import { PhaseCapabilityError } from '../../src/emit/common';
 import { NetworkPolicyLayer } from '../../src/layers/network-policy';
 import { ServiceCatalog } from '../../src/model/catalog';
 import { CatalogSpec, HttpMethod, PeerSpec, PortProtocol } from '../../src/model/types';
-import { PhaseCapabilityError } from '../../src/phases/common';
 import { validateWithCrdSchemas } from '../support/crd-schemas';
 import { validateWithModels } from '../support/validate-models';
 

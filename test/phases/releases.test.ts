@@ -7,12 +7,12 @@
 import { Testing } from 'cdk8s';
 import { checkPhaseReachability } from '../../src/analysis/phases';
 import { MeshLadderChart, PhaseSynthesis } from '../../src/chart';
+import { PhaseCapabilityError } from '../../src/emit/common';
 import { ServiceCatalog } from '../../src/model/catalog';
+import { Phase } from '../../src/model/phase';
 import { CatalogSpec, L7Fallback, PlatformSpec } from '../../src/model/types';
-import { PhaseCapabilityError } from '../../src/phases/common';
 import { IstioPhase } from '../../src/phases/istio';
 import { LinkerdPhase } from '../../src/phases/linkerd';
-import { Phase } from '../../src/phases/phase';
 import { SHOP_CATALOG } from '../support/cli';
 import { synthCilium } from '../support/synth-cilium';
 

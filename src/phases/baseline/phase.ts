@@ -1,11 +1,11 @@
 import { Construct } from 'constructs';
 import { BaselinePhaseOptions } from './options';
+import { withTargetPlatform } from '../../emit/common';
 import { BaselineCertificates } from '../../layers/certificates';
 import { NamespaceLayer } from '../../layers/namespaces';
 import { NetworkPolicyLayer } from '../../layers/network-policy';
 import { ServiceCatalog } from '../../model/catalog';
 import { PlatformSpec } from '../../model/types';
-import { withTargetPlatform } from '../common';
 import { checkRequestRouting } from '../request-routing';
 
 /** Properties of `BaselinePhase`. */

@@ -1,11 +1,11 @@
 import { Construct } from 'constructs';
 import { CiliumPhaseOptions } from './options';
+import { withTargetPlatform } from '../../emit/common';
 import { BaselineCertificates } from '../../layers/certificates';
 import { CiliumPolicyLayer } from '../../layers/cilium';
 import { NamespaceLayer } from '../../layers/namespaces';
 import { ServiceCatalog } from '../../model/catalog';
 import { PlatformSpec } from '../../model/types';
-import { withTargetPlatform } from '../common';
 import { checkRequestRouting } from '../request-routing';
 
 /** Properties of `CiliumPhase`. */

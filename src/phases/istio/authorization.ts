@@ -4,14 +4,15 @@ import { ALLOW_NOTHING_NAME, DRY_RUN_ANNOTATION, isProxied, PEER_POLICY_PREFIX, 
 import { authorizationPaths, wideningExample } from './paths';
 import { peerCoversNamespace, peerMatchesPods, podSets } from './peers';
 import * as sec from '../../../imports/security.istio.io';
+import { constructId, MANAGED_BY_LABELS, PhaseCapabilityError, serviceLabels } from '../../emit/common';
+import { bindingAt } from '../../emit/plain-api-object';
 import { ServiceCatalog } from '../../model/catalog';
 import { parseCidr } from '../../model/cidr';
+import { compareStrings } from '../../model/compare';
 import { ExternalPort, ResolvedCaller, ResolvedCatalog, ResolvedPeer, ResolvedPort, ResolvedRoute, ResolvedService } from '../../model/resolved';
 import { widerEnforcementAllowed } from '../../model/route-forms';
 import { RouteLimited, routesOnPort } from '../../model/routes';
 import { L4Layer, MeshMode, PortProtocol } from '../../model/types';
-import { constructId, MANAGED_BY_LABELS, PhaseCapabilityError, serviceLabels } from '../common';
-import { bindingAt } from '../plain-api-object';
 
 /** Properties of `IstioAuthorizationPolicies`. */
 export interface IstioAuthorizationPoliciesProps {
@@ -163,8 +164,8 @@ export class IstioAuthorizationPolicies extends Construct {
         },
       }));
     }
-    for (const { service, route, paths, callers } of [...this.widened.values()].sort((a, b) => compareText(`${a.service.id}|${a.route.name}`, `${b.service.id}|${b.route.name}`))) {
-      const who = [...callers].sort(compareText).join(', ');
+    for (const { service, route, paths, callers } of [...this.widened.values()].sort((a, b) => compareStrings(`${a.service.id}|${a.route.name}`, `${b.service.id}|${b.route.name}`))) {
+      const who = [...callers].sort(compareStrings).join(', ');
       const example = wideningExample(paths, route.http!.pathRegex!);
       const extra = `${route.http?.method ?? 'any'} requests to paths matching ${paths.join(' or ')} that the regex ${route.http!.pathRegex} does not match${example ? ` (e.g. ${example})` : ''}`;
       if (widerEnforcementAllowed(model, route)) {
@@ -178,7 +179,7 @@ export class IstioAuthorizationPolicies extends Construct {
       throw new PhaseCapabilityError(`the istio phase cannot authorize ${problems.length} caller(s) exactly:\n` + problems.map(p => `  - ${p}`).join('\n'));
     }
     const peerScope = new Construct(this, 'peers');
-    for (const { namespace, peer, grants } of [...peerGrants.values()].sort((a, b) => compareText(`${a.namespace}|${a.peer.name}`, `${b.namespace}|${b.peer.name}`))) {
+    for (const { namespace, peer, grants } of [...peerGrants.values()].sort((a, b) => compareStrings(`${a.namespace}|${a.peer.name}`, `${b.namespace}|${b.peer.name}`))) {
       const name = peerPolicyName(peer);
       this.byPeer.set(`${namespace}/${peer.name}`, new AuthorizationPolicyAtRelease(peerScope, constructId(namespace, peer.name), {
         metadata: { name, namespace, labels: { ...MANAGED_BY_LABELS }, ...(annotations ? { annotations } : {}) },
@@ -320,11 +321,11 @@ class Grants {
         .map(({ op, ports }) => ({ ...op, ports: portList([...ports].filter(p => !source.open.has(p))) }))
         .filter(op => op.ports.length > 0)
         .map(op => ({ operation: op }))
-        .sort((a, b) => compareText(JSON.stringify(a), JSON.stringify(b)));
+        .sort((a, b) => compareStrings(JSON.stringify(a), JSON.stringify(b)));
       grant(who, routeOps);
     }
     return [...grants.entries()]
-      .sort(([a], [b]) => compareText(a, b))
+      .sort(([a], [b]) => compareStrings(a, b))
       .map(([, g]) => {
         const from = fromOf(g.sources);
         return { ...(from ? { from } : {}), to: g.to };
@@ -483,8 +484,4 @@ function proxiedNumbers(ports: ReadonlyArray<ExternalPort>): number[] {
 
 function portList(ports: Iterable<number>): string[] {
   return [...ports].sort((a, b) => a - b).map(String);
-}
-
-function compareText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -3,11 +3,11 @@ import { Construct } from 'constructs';
 import { DEFAULT_TRAFFIC_POLICY } from './defaults';
 import { serviceHost } from './names';
 import * as istio from '../../../imports/networking.istio.io';
+import { constructId, serviceLabels } from '../../emit/common';
+import { bindingAt } from '../../emit/plain-api-object';
 import { ServiceCatalog } from '../../model/catalog';
 import { formatSeconds } from '../../model/duration';
 import { ResolvedTrafficPolicy } from '../../model/resolved';
-import { constructId, serviceLabels } from '../common';
-import { bindingAt } from '../plain-api-object';
 
 /** Properties of `IstioDestinationRules`. */
 export interface IstioDestinationRulesProps {

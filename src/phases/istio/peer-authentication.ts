@@ -2,10 +2,10 @@ import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { isProxied, NAMESPACE_DEFAULT_NAME, perServiceName } from './names';
 import * as sec from '../../../imports/security.istio.io';
+import { constructId, MANAGED_BY_LABELS, serviceLabels } from '../../emit/common';
+import { bindingAt } from '../../emit/plain-api-object';
 import { ServiceCatalog } from '../../model/catalog';
 import { MeshMode } from '../../model/types';
-import { constructId, MANAGED_BY_LABELS, serviceLabels } from '../common';
-import { bindingAt } from '../plain-api-object';
 
 /** Properties of `IstioPeerAuthentications`. */
 export interface IstioPeerAuthenticationsProps {

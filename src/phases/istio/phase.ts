@@ -8,6 +8,7 @@ import { IstioServiceEntries } from './service-entries';
 import { IstioSidecars } from './sidecars';
 import { IstioTelemetry } from './telemetry';
 import { IstioVirtualServices } from './virtual-services';
+import { PhaseCapabilityError, withTargetPlatform } from '../../emit/common';
 import { BaselineCertificates } from '../../layers/certificates';
 import { CiliumPolicyLayer } from '../../layers/cilium';
 import { IstioIdentityCertificates } from '../../layers/mesh-identity';
@@ -16,7 +17,6 @@ import { NamespaceLayer } from '../../layers/namespaces';
 import { NetworkPolicyLayer } from '../../layers/network-policy';
 import { ServiceCatalog } from '../../model/catalog';
 import { L4Layer, PlatformSpec } from '../../model/types';
-import { PhaseCapabilityError, withTargetPlatform } from '../common';
 
 /** Properties of `IstioPhase`. */
 export interface IstioPhaseProps extends IstioPhaseOptions {

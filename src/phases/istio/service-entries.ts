@@ -1,10 +1,10 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { planServiceEntries, PlannedServiceEntry } from './egress-plan';
+import { egressServiceEntries, EgressServiceEntry } from './egress-service-entries';
 import * as istio from '../../../imports/networking.istio.io';
+import { constructId, MANAGED_BY_LABELS } from '../../emit/common';
+import { bindingAt } from '../../emit/plain-api-object';
 import { ServiceCatalog } from '../../model/catalog';
-import { constructId, MANAGED_BY_LABELS } from '../common';
-import { bindingAt } from '../plain-api-object';
 
 /** Properties of `IstioServiceEntries`. */
 export interface IstioServiceEntriesProps {
@@ -27,13 +27,13 @@ export interface IstioServiceEntriesProps {
  */
 export class IstioServiceEntries extends Construct {
   /** @internal What was emitted, in order. */
-  public readonly _entries: ReadonlyArray<PlannedServiceEntry>;
+  public readonly _entries: ReadonlyArray<EgressServiceEntry>;
   private readonly byKey = new Map<string, ApiObject>();
 
   public constructor(scope: Construct, id: string, props: IstioServiceEntriesProps) {
     super(scope, id);
     const ServiceEntryAtRelease = bindingAt(props.catalog._resolved.platform, 'ServiceEntry.networking.istio.io', istio.ServiceEntry);
-    this._entries = planServiceEntries(props.catalog._resolved);
+    this._entries = egressServiceEntries(props.catalog._resolved);
     for (const e of this._entries) {
       this.byKey.set(`${e.namespace}/${e.name}`, new ServiceEntryAtRelease(this, constructId(e.namespace, e.name), {
         metadata: { name: e.name, namespace: e.namespace, labels: { ...MANAGED_BY_LABELS } },

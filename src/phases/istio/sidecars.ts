@@ -1,14 +1,14 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { planServiceEntries, PlannedServiceEntry } from './egress-plan';
+import { egressServiceEntries, EgressServiceEntry } from './egress-service-entries';
 import { isProxied, NAMESPACE_DEFAULT_NAME, perServiceName, serviceHost } from './names';
 import { peerCallHosts, peerCoversNamespace, peerMatchesPods, PodSet, podSets, versionsSeparable, workloadKey } from './peers';
 import * as istio from '../../../imports/networking.istio.io';
+import { constructId, MANAGED_BY_LABELS, serviceLabels } from '../../emit/common';
+import { bindingAt } from '../../emit/plain-api-object';
 import { ServiceCatalog } from '../../model/catalog';
 import { ResolvedCatalog, ResolvedPeer, ResolvedService, ResolvedVersion } from '../../model/resolved';
 import { SidecarScope } from '../../model/types';
-import { constructId, MANAGED_BY_LABELS, serviceLabels } from '../common';
-import { bindingAt } from '../plain-api-object';
 
 /** Properties of `IstioSidecars`. */
 export interface IstioSidecarsProps {
@@ -129,12 +129,12 @@ function sidecarSpec(hosts: string[]): istio.SidecarSpec {
 
 /** Egress hosts (`<namespace>/<host>`) of pod sets and of a namespace's other pods. */
 class EgressHosts {
-  private readonly entries: PlannedServiceEntry[];
+  private readonly entries: EgressServiceEntry[];
   /** Per pod peer that calls services on proxied ports: those callees (built once: lookups stay linear). */
   private readonly peerCallees: ReadonlyArray<{ readonly peer: ResolvedPeer; readonly callees: ResolvedService[] }>;
 
   public constructor(private readonly model: ResolvedCatalog) {
-    this.entries = planServiceEntries(model);
+    this.entries = egressServiceEntries(model);
     const byPeer = new Map<string, { peer: ResolvedPeer; callees: ResolvedService[] }>();
     for (const callee of model.services) {
       for (const caller of callee.callers.filter(c => c.ports.some(p => isProxied(p.protocol)))) {

@@ -2,9 +2,9 @@ import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { perServiceName, TELEMETRY_NAME } from './names';
 import * as tel from '../../../imports/telemetry.istio.io';
+import { constructId, MANAGED_BY_LABELS, serviceLabels } from '../../emit/common';
+import { bindingAt } from '../../emit/plain-api-object';
 import { ServiceCatalog } from '../../model/catalog';
-import { constructId, MANAGED_BY_LABELS, serviceLabels } from '../common';
-import { bindingAt } from '../plain-api-object';
 
 /** Properties of `IstioTelemetry`. */
 export interface IstioTelemetryProps {

@@ -3,10 +3,10 @@ import { Construct } from 'constructs';
 import { isL7, serviceHost } from './names';
 import { routeRetries, serviceHttpRoutes, unsupportedRetryConditions } from './routes';
 import * as istio from '../../../imports/networking.istio.io';
+import { constructId, PhaseCapabilityError, serviceLabels } from '../../emit/common';
+import { bindingAt } from '../../emit/plain-api-object';
 import { ServiceCatalog } from '../../model/catalog';
 import { L7Fallback } from '../../model/types';
-import { constructId, PhaseCapabilityError, serviceLabels } from '../common';
-import { bindingAt } from '../plain-api-object';
 
 /** Properties of `IstioVirtualServices`. */
 export interface IstioVirtualServicesProps {

@@ -1,19 +1,20 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { LinkerdBindings, linkerdBindings } from './bindings';
-import {
-  DEFAULT_PROBE_NETWORKS, GATEWAY_GROUP, GRPC_HEALTH_SERVICE, NOTE_ANNOTATION, PORT_LABEL, POLICY_GROUP, PROBE_NETWORKS_NAME, ROUTE_LABEL,
-} from './constants';
-import {
-  ALL_NETWORKS, compareStrings, grpcMatchOf, httpMatchOf, identityString, isEmptyGrant, NameRegistry, NetworkGrant, planServers, Principals,
-  RouteGrant, ServerPlan,
-} from './plan';
+import { NameRegistry } from './names';
+import { ALL_NETWORKS, identityString, isEmptyGrant, NetworkGrant, Principals, RouteGrant } from './principals';
+import { decideServers, ServerDecision } from './server-decisions';
 import * as gw from '../../../imports/gateway.networking.k8s.io';
 import * as l5d from '../../../imports/policy.linkerd.io';
+import { constructId, MANAGED_BY_LABELS, PhaseCapabilityError, serviceLabels } from '../../emit/common';
 import { ServiceCatalog } from '../../model/catalog';
+import { compareStrings } from '../../model/compare';
+import { grpcMatchOf, httpMatchOf } from '../../model/linkerd-routes';
+import {
+  DEFAULT_PROBE_NETWORKS, GATEWAY_GROUP, GRPC_HEALTH_SERVICE, NOTE_ANNOTATION, PORT_LABEL, POLICY_GROUP, PROBE_NETWORKS_NAME, ROUTE_LABEL,
+} from '../../model/mesh-facts/linkerd';
 import { ResolvedRoute } from '../../model/resolved';
 import { L4Layer, LinkerdIngressOptions, LinkerdProbeOptions, MeshMode } from '../../model/types';
-import { constructId, MANAGED_BY_LABELS, PhaseCapabilityError, serviceLabels } from '../common';
 
 /** Properties of `LinkerdAuthorization`. */
 export interface LinkerdAuthorizationProps {
@@ -96,96 +97,95 @@ export class LinkerdAuthorization extends Construct {
       throw new PhaseCapabilityError(`the linkerd phase cannot authorize an unmeshed ingress controller without its networks (it calls ${ingressCallers.map(s => s.id).join(', ')}): set ingress.networks (its pod CIDR, or the node CIDRs for a hostNetwork controller), or mesh the controller (ingress.meshed: true)`);
     }
     const probeNetworks = props.probes?.networks ?? [...DEFAULT_PROBE_NETWORKS];
-    const plans = planServers(model, {
+    const decisions = decideServers(model, {
       ingressMeshed,
       ingressNetworks,
       exposedFromWorld: props.exposedFromWorld ?? false,
       l4: props.l4 ?? model.linkerd.l4,
     });
 
-    for (const plan of plans) {
-      const ns = plan.service.namespace;
-      const owner = `${plan.service.id} port ${plan.podPort}`;
-      const labels = { ...serviceLabels(plan.service), [PORT_LABEL]: plan.ports[0].ref };
-      const server: Principals = plan.plaintext
-        ? {
-          ...plan.server,
-          networks: mergeNetworks(plan.server.networks, {
-            network: ALL_NETWORKS,
-            reasons: ['plaintext port'],
-            kinds: {},
-            reaches: { pods: true, apiserver: true, addresses: true },
-          }),
-        }
-        : plan.server;
-      const serverWide = !isEmptyGrant(server);
-      // The catalog's `probes` describe the pods; the options fill in what it does not say.
-      const declared = plan.service.probes;
-      const probePaths = props.probes?.servicePaths?.[plan.service.id] ?? declared.httpPaths ?? props.probes?.paths;
-      const grpcProbes = declared.grpc ?? props.probes?.grpcHealth;
-      const grpcHealth = plan.routeStyle === 'grpc' && (grpcProbes ?? false);
-      const routed = plan.routeStyle !== 'none' && (plan.routeGrants.length > 0 || grpcHealth);
-      const notes: string[] = [];
-      // Unknown probes warn; probes declared absent (`httpPaths: []`, `grpc: false`) need nothing.
-      if (routed && plan.routeStyle === 'http' && probePaths === undefined && mode === MeshMode.ENFORCED) {
-        notes.push(`route-level authorization on pod port ${plan.podPort} replaces Linkerd's automatic probe authorization: HTTP kubelet probes on this port fail unless the catalog gives their paths (services[].probes.httpPaths; [] when there are none)`);
-      }
-      if (plan.routeStyle === 'grpc' && grpcProbes === undefined && mode === MeshMode.ENFORCED) {
-        notes.push(`kubelet-native gRPC probes on pod port ${plan.podPort} are not authorized unless declared (Linkerd authorizes HTTP probes only): set services[].probes.grpc: true to authorize grpc.health.v1.Health from the probe networks, or false when the pods probe with an exec command (localhost is always allowed)`);
-      }
-      notes.forEach(n => this.warnings.push(`${plan.service.id}: ${n}`));
-      plan.overlaps.forEach(o => this.warnings.push(`${plan.service.id} pod port ${plan.podPort}: ${o}`));
+    const emission: ServerEmission = { mode, probes: props.probes, probeNetworks };
+    decisions.forEach(decision => this.emitServer(decision, emission));
+    this.emitNetworkAuthentications();
+  }
 
-      this.add(new this.kinds.Server(this, constructId(ns, 'server', plan.name), {
-        metadata: {
-          name: this.names.claim('Server', ns, plan.name, owner),
-          namespace: ns,
-          labels,
-          ...(notes.length > 0 ? { annotations: { [NOTE_ANNOTATION]: notes.join(' | ') } } : {}),
-        },
-        spec: {
-          podSelector: { matchLabels: { ...plan.service.selector } },
-          port: plan.podPort,
-          proxyProtocol: plan.proxyProtocol,
-          accessPolicy: mode === MeshMode.PERMISSIVE ? 'audit' : 'deny',
-        },
-      }));
-      this.grant(owner, ns, plan.name, labels, { group: POLICY_GROUP, kind: 'Server', name: plan.name }, server);
-      if (!routed) {
-        continue;
+  /** The Server of one decision, its authorizations, and its inbound routes (declared, catch-all, probes). */
+  private emitServer(decision: ServerDecision, emission: ServerEmission): void {
+    const ns = decision.service.namespace;
+    const owner = `${decision.service.id} port ${decision.podPort}`;
+    const labels = { ...serviceLabels(decision.service), [PORT_LABEL]: decision.ports[0].ref };
+    const server: Principals = decision.plaintext
+      ? {
+        ...decision.server,
+        networks: mergeNetworks(decision.server.networks, {
+          network: ALL_NETWORKS,
+          reasons: ['plaintext port'],
+          kinds: {},
+          reaches: { pods: true, apiserver: true, addresses: true },
+        }),
       }
-      for (const routeGrant of plan.routeGrants) {
-        const name = `${plan.name}-${routeGrant.route.name}`;
-        const routeLabels = { ...labels, [ROUTE_LABEL]: routeGrant.route.name };
-        const target = this.inboundRoute(owner, plan, name, routeLabels, routeRules(plan, routeGrant));
-        this.grant(owner, ns, name, routeLabels, target, routeGrant.principals);
-      }
-      const grantMatchesAll = plan.routeStyle === 'http' && plan.routeGrants.some(g => {
-        const m = httpMatchOf(g.route);
-        return m.method === undefined && (m.path === undefined || (m.path.type === 'PathPrefix' && m.path.value === '/'));
-      });
-      if ((serverWide || mode === MeshMode.PERMISSIVE) && !grantMatchesAll) {
-        // Server-level authorizations apply to every route; this route gives them one
-        // to match for requests outside the declared routes.
-        this.inboundRoute(owner, plan, `${plan.name}-all`, labels, plan.routeStyle === 'grpc' ? [{}] : [{ matches: [{ path: { type: l5d.HttpRouteV1Beta3SpecRulesMatchesPathType.PATH_PREFIX, value: '/' } }] }]);
-      }
-      const probeRules = grpcHealth
-        ? [{ matches: [{ method: { type: gw.GrpcRouteSpecRulesMatchesMethodType.EXACT, service: GRPC_HEALTH_SERVICE } }] }]
-        : plan.routeStyle === 'http' && probePaths !== undefined && probePaths.length > 0
-          ? [{
-            matches: [...probePaths].sort().map(value => ({
-              method: l5d.HttpRouteV1Beta3SpecRulesMatchesMethod.GET,
-              path: { type: l5d.HttpRouteV1Beta3SpecRulesMatchesPathType.EXACT, value },
-            })),
-          }]
-          : undefined;
-      if (probeRules) {
-        const name = `${plan.name}-probes`;
-        const target = this.inboundRoute(owner, plan, name, labels, probeRules);
-        this.policy(owner, ns, name, labels, target, [this.networkRef(ns, { name: PROBE_NETWORKS_NAME, cidrs: probeNetworks })]);
-      }
+      : decision.server;
+    const serverWide = !isEmptyGrant(server);
+    // The catalog's `probes` describe the pods; the options fill in what it does not say.
+    const declared = decision.service.probes;
+    const probePaths = emission.probes?.servicePaths?.[decision.service.id] ?? declared.httpPaths ?? emission.probes?.paths;
+    const grpcProbes = declared.grpc ?? emission.probes?.grpcHealth;
+    const grpcHealth = decision.routeStyle === 'grpc' && (grpcProbes ?? false);
+    const routed = decision.routeStyle !== 'none' && (decision.routeGrants.length > 0 || grpcHealth);
+    const notes: string[] = [];
+    // Unknown probes warn; probes declared absent (`httpPaths: []`, `grpc: false`) need nothing.
+    if (routed && decision.routeStyle === 'http' && probePaths === undefined && emission.mode === MeshMode.ENFORCED) {
+      notes.push(`route-level authorization on pod port ${decision.podPort} replaces Linkerd's automatic probe authorization: HTTP kubelet probes on this port fail unless the catalog gives their paths (services[].probes.httpPaths; [] when there are none)`);
     }
+    if (decision.routeStyle === 'grpc' && grpcProbes === undefined && emission.mode === MeshMode.ENFORCED) {
+      notes.push(`kubelet-native gRPC probes on pod port ${decision.podPort} are not authorized unless declared (Linkerd authorizes HTTP probes only): set services[].probes.grpc: true to authorize grpc.health.v1.Health from the probe networks, or false when the pods probe with an exec command (localhost is always allowed)`);
+    }
+    notes.forEach(n => this.warnings.push(`${decision.service.id}: ${n}`));
+    decision.overlaps.forEach(o => this.warnings.push(`${decision.service.id} pod port ${decision.podPort}: ${o}`));
 
+    this.add(new this.kinds.Server(this, constructId(ns, 'server', decision.name), {
+      metadata: {
+        name: this.names.claim('Server', ns, decision.name, owner),
+        namespace: ns,
+        labels,
+        ...(notes.length > 0 ? { annotations: { [NOTE_ANNOTATION]: notes.join(' | ') } } : {}),
+      },
+      spec: {
+        podSelector: { matchLabels: { ...decision.service.selector } },
+        port: decision.podPort,
+        proxyProtocol: decision.proxyProtocol,
+        accessPolicy: emission.mode === MeshMode.PERMISSIVE ? 'audit' : 'deny',
+      },
+    }));
+    this.grant(owner, ns, decision.name, labels, { group: POLICY_GROUP, kind: 'Server', name: decision.name }, server);
+    if (!routed) {
+      return;
+    }
+    for (const routeGrant of decision.routeGrants) {
+      const name = `${decision.name}-${routeGrant.route.name}`;
+      const routeLabels = { ...labels, [ROUTE_LABEL]: routeGrant.route.name };
+      const target = this.inboundRoute(owner, decision, name, routeLabels, routeRules(decision, routeGrant));
+      this.grant(owner, ns, name, routeLabels, target, routeGrant.principals);
+    }
+    const grantMatchesAll = decision.routeStyle === 'http' && decision.routeGrants.some(g => {
+      const m = httpMatchOf(g.route);
+      return m.method === undefined && (m.path === undefined || (m.path.type === 'PathPrefix' && m.path.value === '/'));
+    });
+    if ((serverWide || emission.mode === MeshMode.PERMISSIVE) && !grantMatchesAll) {
+      // Server-level authorizations apply to every route; this route gives them one
+      // to match for requests outside the declared routes.
+      this.inboundRoute(owner, decision, `${decision.name}-all`, labels, decision.routeStyle === 'grpc' ? [{}] : [{ matches: [{ path: { type: l5d.HttpRouteV1Beta3SpecRulesMatchesPathType.PATH_PREFIX, value: '/' } }] }]);
+    }
+    const probeRules = probeRouteRules(decision, grpcHealth, probePaths);
+    if (probeRules) {
+      const name = `${decision.name}-probes`;
+      const target = this.inboundRoute(owner, decision, name, labels, probeRules);
+      this.policy(owner, ns, name, labels, target, [this.networkRef(ns, { name: PROBE_NETWORKS_NAME, cidrs: emission.probeNetworks })]);
+    }
+  }
+
+  /** The NetworkAuthentications the Servers' grants collected, per namespace, sorted. */
+  private emitNetworkAuthentications(): void {
     for (const [ns, byName] of [...this.networkAuths.entries()].sort(([a], [b]) => compareStrings(a, b))) {
       for (const [name, network] of [...byName.entries()].sort(([a], [b]) => compareStrings(a, b))) {
         this.add(new this.kinds.NetworkAuthentication(this, constructId(ns, 'networkauthentication', name), {
@@ -274,14 +274,14 @@ export class LinkerdAuthorization extends Construct {
   /** An inbound route attached to the Server; returns the AuthorizationPolicy target. */
   private inboundRoute(
     owner: string,
-    plan: ServerPlan,
+    decision: ServerDecision,
     name: string,
     labels: Record<string, string>,
     rules: InboundRules,
   ): l5d.AuthorizationPolicySpecTargetRef {
-    const ns = plan.service.namespace;
-    const parentRefs = [{ group: POLICY_GROUP, kind: 'Server', name: plan.name }];
-    if (plan.routeStyle === 'grpc') {
+    const ns = decision.service.namespace;
+    const parentRefs = [{ group: POLICY_GROUP, kind: 'Server', name: decision.name }];
+    if (decision.routeStyle === 'grpc') {
       this.add(new this.kinds.GrpcRoute(this, constructId(ns, 'grpcroute', name), {
         metadata: { name: this.names.claim('GRPCRoute', ns, name, owner), namespace: ns, labels },
         spec: { parentRefs, rules: rules as gw.GrpcRouteSpecRules[] },
@@ -298,8 +298,29 @@ export class LinkerdAuthorization extends Construct {
 
 type InboundRules = l5d.HttpRouteV1Beta3SpecRules[] | gw.GrpcRouteSpecRules[];
 
-function routeRules(plan: ServerPlan, grant: RouteGrant): InboundRules {
-  return plan.routeStyle === 'grpc' ? [grpcRule(grant.route)] : [httpRule(grant.route)];
+/** What every Server of a chart is emitted with. */
+interface ServerEmission {
+  readonly mode: MeshMode;
+  readonly probes?: LinkerdProbeOptions;
+  readonly probeNetworks: string[];
+}
+
+/** The rules of a Server's probe route: gRPC health checks, or GET on the declared probe paths; none without either. */
+function probeRouteRules(decision: ServerDecision, grpcHealth: boolean, probePaths: readonly string[] | undefined): InboundRules | undefined {
+  return grpcHealth
+    ? [{ matches: [{ method: { type: gw.GrpcRouteSpecRulesMatchesMethodType.EXACT, service: GRPC_HEALTH_SERVICE } }] }]
+    : decision.routeStyle === 'http' && probePaths !== undefined && probePaths.length > 0
+      ? [{
+        matches: [...probePaths].sort().map(value => ({
+          method: l5d.HttpRouteV1Beta3SpecRulesMatchesMethod.GET,
+          path: { type: l5d.HttpRouteV1Beta3SpecRulesMatchesPathType.EXACT, value },
+        })),
+      }]
+      : undefined;
+}
+
+function routeRules(decision: ServerDecision, grant: RouteGrant): InboundRules {
+  return decision.routeStyle === 'grpc' ? [grpcRule(grant.route)] : [httpRule(grant.route)];
 }
 
 function grpcRule(route: ResolvedRoute): gw.GrpcRouteSpecRules {

@@ -4,9 +4,9 @@
  */
 import * as gw from '../../../imports/gateway.networking.k8s.io';
 import * as l5d from '../../../imports/policy.linkerd.io';
+import { PhaseCapabilityError } from '../../emit/common';
+import { bindingAt } from '../../emit/plain-api-object';
 import { gatewayApiInstall, linkerdGrpcRouteWatched, servedVersions, TargetPlatform } from '../../model/releases';
-import { PhaseCapabilityError } from '../common';
-import { bindingAt } from '../plain-api-object';
 
 /** The linkerd phase's binding classes at the targeted platform. */
 export interface LinkerdBindings {

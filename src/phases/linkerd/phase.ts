@@ -1,8 +1,8 @@
 import { Construct } from 'constructs';
 import { LinkerdAuthorization } from './authorization';
-import { CONTROL_PLANE_PORTS, DEFAULT_INBOUND_POLICY_ANNOTATION, INJECT_ANNOTATION, PROXY_INBOUND_PORT } from './constants';
 import { LinkerdPhaseOptions } from './options';
 import { LinkerdTraffic } from './traffic';
+import { PhaseCapabilityError, withTargetPlatform } from '../../emit/common';
 import { BaselineCertificates } from '../../layers/certificates';
 import { CiliumPolicyLayer } from '../../layers/cilium';
 import { LinkerdIdentityCertificates } from '../../layers/mesh-identity';
@@ -11,8 +11,8 @@ import { NamespaceLayer } from '../../layers/namespaces';
 import { NetworkPolicyLayer } from '../../layers/network-policy';
 import { LINKERD_ISSUER_NAME } from '../../layers/pki';
 import { ServiceCatalog } from '../../model/catalog';
+import { CONTROL_PLANE_PORTS, DEFAULT_INBOUND_POLICY_ANNOTATION, INJECT_ANNOTATION, PROXY_INBOUND_PORT } from '../../model/mesh-facts/linkerd';
 import { L4Layer, LinkerdDefaultInboundPolicy, MeshMode, PlatformSpec, PortProtocol } from '../../model/types';
-import { PhaseCapabilityError, withTargetPlatform } from '../common';
 
 /** Properties of `LinkerdPhase`. */
 export interface LinkerdPhaseProps extends LinkerdPhaseOptions {

@@ -13,7 +13,7 @@
  * recorded, never silently. Non-idempotent routes never get retry annotations: Linkerd
  * cannot limit a retry to failures that happened before the request was sent.
  */
-import { RETRY_GRPC_ANNOTATION, RETRY_HTTP_ANNOTATION, RETRY_LIMIT_ANNOTATION, RETRY_TIMEOUT_ANNOTATION, TIMEOUT_REQUEST_ANNOTATION } from './constants';
+import { RETRY_GRPC_ANNOTATION, RETRY_HTTP_ANNOTATION, RETRY_LIMIT_ANNOTATION, RETRY_TIMEOUT_ANNOTATION, TIMEOUT_REQUEST_ANNOTATION } from '../../model/mesh-facts/linkerd';
 import { ResolvedRoute } from '../../model/resolved';
 import { RetryCondition } from '../../model/types';
 

@@ -2,18 +2,17 @@ import { ApiObject } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { LinkerdBindings, linkerdBindings } from './bindings';
-import { NOTE_ANNOTATION, PORT_LABEL, RETRY_DROPPED_ANNOTATION, ROUTE_LABEL, TIMEOUT_REQUEST_ANNOTATION, VERSION_LABEL } from './constants';
-import {
-  compareStrings, grpcMatchOf, httpMatchOf, mayShadowGrpc, mayShadowHttp, NameRegistry, outboundStyle, routesOn,
-  versionServiceName,
-} from './plan';
+import { NameRegistry, versionServiceName } from './names';
 import { formatDropped, linkerdDuration, planRetries, RouteObjectStyle, timeoutAnnotations } from './retries';
-import { GrpcMatchPlan, HttpMatchPlan } from './route-match';
+import { outboundStyle, routesOn } from './server-decisions';
 import * as gw from '../../../imports/gateway.networking.k8s.io';
+import { constructId, l4Protocol, PhaseCapabilityError, serviceLabels } from '../../emit/common';
 import { ServiceCatalog } from '../../model/catalog';
+import { compareStrings } from '../../model/compare';
+import { LinkerdGrpcMatch, LinkerdHttpMatch, grpcMatchOf, httpMatchOf, mayShadowGrpc, mayShadowHttp } from '../../model/linkerd-routes';
+import { NOTE_ANNOTATION, PORT_LABEL, RETRY_DROPPED_ANNOTATION, ROUTE_LABEL, TIMEOUT_REQUEST_ANNOTATION, VERSION_LABEL } from '../../model/mesh-facts/linkerd';
 import { supports } from '../../model/releases';
 import { ResolvedPort, ResolvedRoute, ResolvedService, ResolvedVersion } from '../../model/resolved';
-import { constructId, l4Protocol, PhaseCapabilityError, serviceLabels } from '../common';
 import { checkRequestRouting } from '../request-routing';
 
 /** Properties of `LinkerdTraffic`. */
@@ -137,24 +136,12 @@ export class LinkerdTraffic extends Construct {
 
   private emitPort(names: NameRegistry, service: ResolvedService, port: ResolvedPort, style: RouteObjectStyle, strict: boolean): void {
     const routes = routesOn(service, [port]);
-    const plans = routes.map(route => {
-      const retry = planRetries(route, style);
-      // Default conditions mean "what this mesh retries safely": only a condition the
-      // catalog listed and Linkerd cannot express is worth a warning (or a refusal).
-      if (retry.dropped.length > 0 && route.retries!.conditionsDeclared) {
-        const message = `${service.id} route ${route.name}: retry conditions Linkerd cannot express: ${formatDropped(retry.dropped)}`;
-        if (strict) {
-          throw new PhaseCapabilityError(`${message}. Remove them from the route's retries.on, or drop strictRetries to emit the rest.`);
-        }
-        this.warnings.push(message);
-      }
-      return { route, retry, annotations: { ...timeoutAnnotations(route), ...retry.annotations } };
-    });
-    const needed = service.versions.length > 0 || plans.some(p => Object.keys(p.annotations).length > 0);
+    const outbound = this.outboundSettings(service, routes, style, strict);
+    const needed = service.versions.length > 0 || outbound.some(p => Object.keys(p.annotations).length > 0);
     if (!needed) {
       return;
     }
-    const retried = plans.filter(p => Object.keys(p.retry.annotations).length > 0).map(p => p.route);
+    const retried = outbound.filter(p => Object.keys(p.retry.annotations).length > 0).map(p => p.route);
     assertNoRetryShadowing(service, port, style, retried, routes.filter(r => !r.idempotent));
 
     const ns = service.namespace;
@@ -168,56 +155,6 @@ export class LinkerdTraffic extends Construct {
     const labels = { ...serviceLabels(service), [PORT_LABEL]: port.ref };
     const owner = `${service.id} port ${port.ref}`;
 
-    interface RouteObject {
-      readonly name: string;
-      readonly owner: string;
-      readonly labels: Record<string, string>;
-      readonly annotations: Record<string, string>;
-      readonly match?: ResolvedRoute;
-      readonly headers?: Record<string, string>;
-      readonly backendRefs: Array<{ name: string; port: number; weight?: number }>;
-      readonly timeoutMs?: number;
-    }
-    const emit = (o: RouteObject) => {
-      const metadata = {
-        name: o.name,
-        namespace: ns,
-        labels: o.labels,
-        ...(Object.keys(o.annotations).length > 0 ? { annotations: o.annotations } : {}),
-      };
-      const headers = Object.entries(o.headers ?? {}).sort(([a], [b]) => compareStrings(a, b));
-      if (style === 'grpc') {
-        names.claim('GRPCRoute', ns, o.name, o.owner);
-        const grpcHeaders = headers.map(([name, value]) => ({ type: gw.GrpcRouteSpecRulesMatchesHeadersType.EXACT, name, value }));
-        const matches = o.match || headers.length > 0
-          ? [{ ...(o.match ? grpcMatch(grpcMatchOf(o.match)) : {}), ...(headers.length > 0 ? { headers: grpcHeaders } : {}) }]
-          : undefined;
-        this.add(new this.kinds.GrpcRoute(this, constructId(ns, 'grpcroute', o.name), {
-          metadata,
-          spec: { parentRefs, rules: [{ ...(matches ? { matches } : {}), backendRefs: o.backendRefs }] },
-        }));
-      } else {
-        names.claim('HTTPRoute', ns, o.name, o.owner);
-        const httpHeaders = headers.map(([name, value]) => ({ type: gw.HttpRouteSpecRulesMatchesHeadersType.EXACT, name, value }));
-        this.add(new this.kinds.HttpRoute(this, constructId(ns, 'httproute', o.name), {
-          metadata,
-          spec: {
-            parentRefs,
-            rules: [{
-              matches: [{
-                ...(o.match ? httpMatch(httpMatchOf(o.match)) : { path: { type: gw.HttpRouteSpecRulesMatchesPathType.PATH_PREFIX, value: '/' } }),
-                ...(headers.length > 0 ? { headers: httpHeaders } : {}),
-              }],
-              backendRefs: o.backendRefs,
-              // The Gateway API field where the installed Gateway API has it; Linkerd reads
-              // the annotation (linkerd2#14713), which the route carries on every release.
-              ...(o.timeoutMs !== undefined && this.routeTimeouts ? { timeouts: { request: linkerdDuration(o.timeoutMs) } } : {}),
-            }],
-          },
-        }));
-      }
-    };
-
     const objects: RouteObject[] = [{
       name: `${base}-outbound`,
       owner: `${owner} (catch-all)`,
@@ -225,48 +162,136 @@ export class LinkerdTraffic extends Construct {
       annotations: { [NOTE_ANNOTATION]: 'catch-all: requests outside the catalog routes keep working once routes are attached' },
       backendRefs,
     }];
-    for (const plan of plans) {
-      const annotations: Record<string, string> = { ...plan.annotations };
-      if (plan.retry.dropped.length > 0) {
-        annotations[RETRY_DROPPED_ANNOTATION] = formatDropped(plan.retry.dropped);
+    for (const setting of outbound) {
+      const annotations: Record<string, string> = { ...setting.annotations };
+      if (setting.retry.dropped.length > 0) {
+        annotations[RETRY_DROPPED_ANNOTATION] = formatDropped(setting.retry.dropped);
       }
       objects.push({
-        name: `${base}-${plan.route.name}-outbound`,
-        owner: `${owner} route ${plan.route.name}`,
-        labels: { ...labels, [ROUTE_LABEL]: plan.route.name },
+        name: `${base}-${setting.route.name}-outbound`,
+        owner: `${owner} route ${setting.route.name}`,
+        labels: { ...labels, [ROUTE_LABEL]: setting.route.name },
         annotations,
-        match: plan.route,
+        match: setting.route,
         backendRefs,
       });
     }
-    // Header routes: a twin of every route object that also matches the version's
-    // headers. More header matches win Gateway API precedence at equal path and method,
-    // so requests with the headers reach the version on every route, keeping the route's
-    // retries; the version's timeout replaces the route's (an annotation: Linkerd ignores
-    // rule timeouts on gateway.networking.k8s.io routes).
-    const twins: RouteObject[] = [];
-    for (const version of service.versions.filter(v => Object.keys(v.headers).length > 0)) {
-      for (const o of objects) {
-        const annotations: Record<string, string> = o.match
-          ? { ...o.annotations }
-          : { [NOTE_ANNOTATION]: `header route: requests with ${formatHeaders(version.headers)} go to version ${version.name}` };
-        if (version.timeoutMs !== undefined) {
-          annotations[TIMEOUT_REQUEST_ANNOTATION] = linkerdDuration(version.timeoutMs);
-        }
-        twins.push({
-          name: o.name.replace(/-outbound$/, `-${version.name}-outbound`),
-          owner: `${o.owner} version ${version.name}`,
-          labels: { ...o.labels, [VERSION_LABEL]: version.name },
-          annotations,
-          match: o.match,
-          headers: version.headers,
-          backendRefs: [{ name: backendOf(version), port: port.port }],
-          timeoutMs: version.timeoutMs,
-        });
-      }
-    }
-    [...objects, ...twins].forEach(emit);
+    const twins = headerTwins(service, port, objects, backendOf);
+    const target: PortTarget = { namespace: ns, style, parentRefs };
+    [...objects, ...twins].forEach(o => this.emitRouteObject(names, target, o));
   }
+
+  /** Each route's retry and timeout annotations; conditions Linkerd cannot express warn, or refuse under strictRetries. */
+  private outboundSettings(service: ResolvedService, routes: readonly ResolvedRoute[], style: RouteObjectStyle, strict: boolean) {
+    return routes.map(route => {
+      const retry = planRetries(route, style);
+      // Default conditions mean "what this mesh retries safely": only a condition the
+      // catalog listed and Linkerd cannot express is worth a warning (or a refusal).
+      if (retry.dropped.length > 0 && route.retries!.conditionsDeclared) {
+        const message = `${service.id} route ${route.name}: retry conditions Linkerd cannot express: ${formatDropped(retry.dropped)}`;
+        if (strict) {
+          throw new PhaseCapabilityError(`${message}. Remove them from the route's retries.on, or drop strictRetries to emit the rest.`);
+        }
+        this.warnings.push(message);
+      }
+      return { route, retry, annotations: { ...timeoutAnnotations(route), ...retry.annotations } };
+    });
+  }
+
+  /** An HTTPRoute or GRPCRoute for one route object, its name claimed in the chart. */
+  private emitRouteObject(names: NameRegistry, target: PortTarget, o: RouteObject): void {
+    const metadata = {
+      name: o.name,
+      namespace: target.namespace,
+      labels: o.labels,
+      ...(Object.keys(o.annotations).length > 0 ? { annotations: o.annotations } : {}),
+    };
+    const headers = Object.entries(o.headers ?? {}).sort(([a], [b]) => compareStrings(a, b));
+    if (target.style === 'grpc') {
+      names.claim('GRPCRoute', target.namespace, o.name, o.owner);
+      const grpcHeaders = headers.map(([name, value]) => ({ type: gw.GrpcRouteSpecRulesMatchesHeadersType.EXACT, name, value }));
+      const matches = o.match || headers.length > 0
+        ? [{ ...(o.match ? grpcMatch(grpcMatchOf(o.match)) : {}), ...(headers.length > 0 ? { headers: grpcHeaders } : {}) }]
+        : undefined;
+      this.add(new this.kinds.GrpcRoute(this, constructId(target.namespace, 'grpcroute', o.name), {
+        metadata,
+        spec: { parentRefs: target.parentRefs, rules: [{ ...(matches ? { matches } : {}), backendRefs: o.backendRefs }] },
+      }));
+    } else {
+      names.claim('HTTPRoute', target.namespace, o.name, o.owner);
+      const httpHeaders = headers.map(([name, value]) => ({ type: gw.HttpRouteSpecRulesMatchesHeadersType.EXACT, name, value }));
+      this.add(new this.kinds.HttpRoute(this, constructId(target.namespace, 'httproute', o.name), {
+        metadata,
+        spec: {
+          parentRefs: target.parentRefs,
+          rules: [{
+            matches: [{
+              ...(o.match ? httpMatch(httpMatchOf(o.match)) : { path: { type: gw.HttpRouteSpecRulesMatchesPathType.PATH_PREFIX, value: '/' } }),
+              ...(headers.length > 0 ? { headers: httpHeaders } : {}),
+            }],
+            backendRefs: o.backendRefs,
+            // The Gateway API field where the installed Gateway API has it; Linkerd reads
+            // the annotation (linkerd2#14713), which the route carries on every release.
+            ...(o.timeoutMs !== undefined && this.routeTimeouts ? { timeouts: { request: linkerdDuration(o.timeoutMs) } } : {}),
+          }],
+        },
+      }));
+    }
+  }
+}
+
+
+/** One outbound route object of a service port: the catch-all, a route's, or a version's header twin. */
+interface RouteObject {
+  readonly name: string;
+  readonly owner: string;
+  readonly labels: Record<string, string>;
+  readonly annotations: Record<string, string>;
+  readonly match?: ResolvedRoute;
+  readonly headers?: Record<string, string>;
+  readonly backendRefs: Array<{ name: string; port: number; weight?: number }>;
+  readonly timeoutMs?: number;
+}
+
+/** Where a port's route objects attach. */
+interface PortTarget {
+  readonly namespace: string;
+  readonly style: RouteObjectStyle;
+  readonly parentRefs: Array<{ group: string; kind: string; name: string; port: number }>;
+}
+
+/**
+ * Header routes: a twin of every route object that also matches the version's
+ * headers. More header matches win Gateway API precedence at equal path and method,
+ * so requests with the headers reach the version on every route, keeping the route's
+ * retries; the version's timeout replaces the route's (an annotation: Linkerd ignores
+ * rule timeouts on gateway.networking.k8s.io routes).
+ */
+function headerTwins(
+  service: ResolvedService, port: ResolvedPort, objects: readonly RouteObject[], backendOf: (v: ResolvedVersion) => string,
+): RouteObject[] {
+  const twins: RouteObject[] = [];
+  for (const version of service.versions.filter(v => Object.keys(v.headers).length > 0)) {
+    for (const o of objects) {
+      const annotations: Record<string, string> = o.match
+        ? { ...o.annotations }
+        : { [NOTE_ANNOTATION]: `header route: requests with ${formatHeaders(version.headers)} go to version ${version.name}` };
+      if (version.timeoutMs !== undefined) {
+        annotations[TIMEOUT_REQUEST_ANNOTATION] = linkerdDuration(version.timeoutMs);
+      }
+      twins.push({
+        name: o.name.replace(/-outbound$/, `-${version.name}-outbound`),
+        owner: `${o.owner} version ${version.name}`,
+        labels: { ...o.labels, [VERSION_LABEL]: version.name },
+        annotations,
+        match: o.match,
+        headers: version.headers,
+        backendRefs: [{ name: backendOf(version), port: port.port }],
+        timeoutMs: version.timeoutMs,
+      });
+    }
+  }
+  return twins;
 }
 
 /** `x-canary=v2, x-user=test`: headers for messages. */
@@ -274,14 +299,14 @@ function formatHeaders(headers: Record<string, string>): string {
   return Object.entries(headers).sort(([a], [b]) => compareStrings(a, b)).map(([k, v]) => `${k}=${v}`).join(', ');
 }
 
-function httpMatch(m: HttpMatchPlan): gw.HttpRouteSpecRulesMatches {
+function httpMatch(m: LinkerdHttpMatch): gw.HttpRouteSpecRulesMatches {
   return {
     ...(m.method ? { method: m.method as unknown as gw.HttpRouteSpecRulesMatchesMethod } : {}),
     ...(m.path ? { path: { type: m.path.type as gw.HttpRouteSpecRulesMatchesPathType, value: m.path.value } } : {}),
   };
 }
 
-function grpcMatch(m: GrpcMatchPlan): gw.GrpcRouteSpecRulesMatches {
+function grpcMatch(m: LinkerdGrpcMatch): gw.GrpcRouteSpecRulesMatches {
   const method = { type: gw.GrpcRouteSpecRulesMatchesMethodType.EXACT, service: m.service, ...(m.method !== undefined ? { method: m.method } : {}) };
   return { method };
 }

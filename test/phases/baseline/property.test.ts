@@ -8,9 +8,9 @@
 import * as fc from 'fast-check';
 import { buildUniverse, Endpoint, endpointMatchesPeer } from '../../../src/analysis/endpoints';
 import { checkNetworkPolicyReachability } from '../../../src/analysis/reachability';
+import { PhaseCapabilityError } from '../../../src/emit/common';
 import { ServiceCatalog } from '../../../src/model/catalog';
 import { ResolvedCatalog, ResolvedPeer } from '../../../src/model/resolved';
-import { PhaseCapabilityError } from '../../../src/phases/common';
 import { ALL_PEER_KINDS, catalogSpecArb, PeerKindName } from '../../support/arbitraries';
 import { propertyRuns } from '../../support/property-runs';
 import { Manifest, synthBaseline } from '../../support/synth';

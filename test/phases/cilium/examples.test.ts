@@ -2,10 +2,10 @@
 import * as path from 'path';
 import { checkPhaseReachability } from '../../../src/analysis/phases';
 import { MeshLadderChart } from '../../../src/chart';
+import { PhaseCapabilityError } from '../../../src/emit/common';
 import { ServiceCatalog } from '../../../src/model/catalog';
+import { Phase } from '../../../src/model/phase';
 import { L7Fallback } from '../../../src/model/types';
-import { PhaseCapabilityError } from '../../../src/phases/common';
-import { Phase } from '../../../src/phases/phase';
 import { validateWithCrdSchemas } from '../../support/crd-schemas';
 
 const EXAMPLES = path.join(__dirname, '..', '..', '..', 'examples');

@@ -7,10 +7,10 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { checkPhaseReachability } from '../../../src/analysis/phases';
 import { MeshLadderChart } from '../../../src/chart';
+import { PhaseCapabilityError } from '../../../src/emit/common';
 import { ServiceCatalog } from '../../../src/model/catalog';
+import { Phase } from '../../../src/model/phase';
 import { CatalogSpec, HttpMethod, L7Fallback, PortProtocol } from '../../../src/model/types';
-import { PhaseCapabilityError } from '../../../src/phases/common';
-import { Phase } from '../../../src/phases/phase';
 import { runCli, tmpDir } from '../../support/cli';
 import { synthCilium } from '../../support/synth-cilium';
 

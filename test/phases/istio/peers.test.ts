@@ -6,9 +6,9 @@
  */
 import * as fc from 'fast-check';
 import { find, istioCatalogArb, ofKind, PLATFORM, synthIstio } from './support';
+import { PhaseCapabilityError } from '../../../src/emit/common';
 import { ServiceCatalog } from '../../../src/model/catalog';
 import { CatalogSpec, HttpMethod, L4Layer, PeerSpec, PortProtocol, ServiceSpec } from '../../../src/model/types';
-import { PhaseCapabilityError } from '../../../src/phases/common';
 import { validateWithCrdSchemas } from '../../support/crd-schemas';
 import { propertyRuns } from '../../support/property-runs';
 import { Manifest } from '../../support/synth';

@@ -1,6 +1,6 @@
 import { find, GATEWAY, names, ofKind, POLICY, synthLinkerd } from './support';
+import { PhaseCapabilityError } from '../../../src/emit/common';
 import { CatalogSpec, HttpMethod, MeshMode, PortProtocol } from '../../../src/model/types';
-import { PhaseCapabilityError } from '../../../src/phases/common';
 
 /** Covers every port protocol, route kinds, an exposed service, plaintext and an unowned namespace. */
 const spec: CatalogSpec = {

@@ -5,8 +5,8 @@
  * the phase refuses.
  */
 import { find, names, ofKind, POLICY, synthLinkerd } from './support';
+import { PhaseCapabilityError } from '../../../src/emit/common';
 import { CatalogSpec, HttpMethod, L4Layer, PortProtocol } from '../../../src/model/types';
-import { PhaseCapabilityError } from '../../../src/phases/common';
 import { validateWithCrdSchemas } from '../../support/crd-schemas';
 
 const IDENTITY = 'serviceaccount.identity.linkerd.example.org';

@@ -1,11 +1,11 @@
 import { App } from 'cdk8s';
 import { find, ofKind, synthLinkerd } from './support';
 import { MeshLadderChart } from '../../../src/chart';
+import { PhaseCapabilityError } from '../../../src/emit/common';
 import { ServiceCatalog } from '../../../src/model/catalog';
+import { Phase } from '../../../src/model/phase';
 import { CatalogSpec, L4Layer, LinkerdDefaultInboundPolicy, MeshMode, PortProtocol } from '../../../src/model/types';
-import { PhaseCapabilityError } from '../../../src/phases/common';
 import { LinkerdPhase } from '../../../src/phases/linkerd';
-import { Phase } from '../../../src/phases/phase';
 import { validateWithCrdSchemas } from '../../support/crd-schemas';
 import { issueExample } from '../../support/fixtures';
 import { validateWithModels } from '../../support/validate-models';

@@ -1,6 +1,6 @@
 import { find, GATEWAY, names, ofKind, synthLinkerd } from './support';
+import { PhaseCapabilityError } from '../../../src/emit/common';
 import { CatalogSpec, HttpMethod, L7Fallback, PortProtocol, RetryCondition } from '../../../src/model/types';
-import { PhaseCapabilityError } from '../../../src/phases/common';
 import { validateWithCrdSchemas } from '../../support/crd-schemas';
 
 const spec: CatalogSpec = {

@@ -2,24 +2,26 @@
  * Relations between the request matches of inbound routes under linkerd2-proxy's route
  * precedence (`linkerd/http/route/src/http/match/path.rs`, `http/match.rs`,
  * `grpc/match.rs`): which route can win requests of another, which contains another.
- * Internal to the linkerd phase.
+ * Beside the model's route types (routes.ts) so the emitter and the analysis share one algebra.
  */
-import { ResolvedRoute } from '../../model/resolved';
-import { topLevelAlternatives } from '../../model/routes';
-import { HttpMethod } from '../../model/types';
+import { ResolvedRoute } from './resolved';
+import { topLevelAlternatives } from './routes';
+import { HttpMethod } from './types';
 
-export interface HttpMatchPlan {
+/** A route's request match as an HTTPRoute match (method, path). */
+export interface LinkerdHttpMatch {
   readonly method?: HttpMethod;
   readonly path?: { readonly type: 'Exact' | 'PathPrefix' | 'RegularExpression'; readonly value: string };
 }
 
-export interface GrpcMatchPlan {
+/** A route's request match as a GRPCRoute match (service, method). */
+export interface LinkerdGrpcMatch {
   readonly service: string;
   readonly method?: string;
 }
 
 /** HTTP/2 framing (gRPC) on an HTTPRoute: gRPC requests are POSTs to `/<service>/<method>`. */
-export function httpMatchOf(route: ResolvedRoute): HttpMatchPlan {
+export function httpMatchOf(route: ResolvedRoute): LinkerdHttpMatch {
   if (route.kind === 'grpc') {
     const grpc = route.grpc!;
     return grpc.method !== undefined
@@ -34,7 +36,7 @@ export function httpMatchOf(route: ResolvedRoute): HttpMatchPlan {
   return { ...(http.method ? { method: http.method } : {}), ...(path ? { path } : {}) };
 }
 
-export function grpcMatchOf(route: ResolvedRoute): GrpcMatchPlan {
+export function grpcMatchOf(route: ResolvedRoute): LinkerdGrpcMatch {
   const grpc = route.grpc!;
   return { service: grpc.service, ...(grpc.method !== undefined ? { method: grpc.method } : {}) };
 }
@@ -60,7 +62,7 @@ function prefixCovers(prefix: string, path: string): boolean {
  * method presence; a tie is resolved by creation time, which the phase cannot control,
  * so a tie counts as a loss. Conservative: when unsure (regular expressions), true.
  */
-export function mayShadowHttp(q: HttpMatchPlan, n: HttpMatchPlan): boolean {
+export function mayShadowHttp(q: LinkerdHttpMatch, n: LinkerdHttpMatch): boolean {
   if (q.method !== undefined && n.method !== undefined && q.method !== n.method) {
     return false;
   }
@@ -123,7 +125,7 @@ function safeRegex(source: string): RegExp | undefined {
   }
 }
 
-export function mayShadowGrpc(q: GrpcMatchPlan, n: GrpcMatchPlan): boolean {
+export function mayShadowGrpc(q: LinkerdGrpcMatch, n: LinkerdGrpcMatch): boolean {
   if (q.service !== n.service) {
     return false;
   }

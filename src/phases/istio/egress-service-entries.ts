@@ -6,12 +6,13 @@ import { subtractCidrs } from './addresses';
 import { cidrEntry, hostEntryName, isProxied, KUBE_APISERVER_SERVICE_PORTS, peerEntry } from './names';
 import { workloadKey } from './peers';
 import * as istio from '../../../imports/networking.istio.io';
+import { PhaseCapabilityError } from '../../emit/common';
+import { compareStrings } from '../../model/compare';
 import { ExternalPort, ResolvedCall, ResolvedCatalog, ResolvedPeerCall } from '../../model/resolved';
 import { PortProtocol } from '../../model/types';
-import { PhaseCapabilityError } from '../common';
 
 /** One ServiceEntry to emit: an external host, CIDR or address peer that services of a namespace call. */
-export interface PlannedServiceEntry {
+export interface EgressServiceEntry {
   readonly namespace: string;
   readonly name: string;
   /** The host (a DNS name, possibly `*.` wildcard, or a made-up name for a CIDR or a peer). */
@@ -42,8 +43,35 @@ function entryProtocol(protocol: PortProtocol): string {
   }
 }
 
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+/** A ServiceEntry being collected: its callers' ports and address ranges, merged. */
+interface Draft {
+  namespace: string;
+  host: string;
+  kind: 'host' | 'cidr' | 'peer';
+  name: string;
+  wildcard: boolean;
+  cidrs: Set<string>;
+  ports: Map<number, ExternalPort>;
+  callers: Set<string>;
+}
+
+/** The entry a draft becomes: matched by address or by name, ports sorted, resolution chosen. */
+function toServiceEntry(d: Draft): EgressServiceEntry {
+  const byAddress = d.kind !== 'host' || (d.cidrs.size > 0 && [...d.ports.values()].some(p => !NAME_MATCHED.has(p.protocol)));
+  const ports = [...d.ports.values()].sort((a, b) => a.port - b.port).map(p => {
+    // Address-matched entries pass traffic through by destination: plain TCP.
+    const protocol = d.kind !== 'host' ? 'TCP' : entryProtocol(p.protocol);
+    return { number: p.port, name: `${protocol.toLowerCase()}-${p.port}`, protocol };
+  });
+  const addresses = byAddress ? [...d.cidrs].sort() : [];
+  let resolution: istio.ServiceEntrySpecResolution;
+  if (byAddress || d.wildcard) {
+    // Forward to the address the client dialled (a wildcard cannot be resolved).
+    resolution = istio.ServiceEntrySpecResolution.NONE;
+  } else {
+    resolution = istio.ServiceEntrySpecResolution.DNS;
+  }
+  return { namespace: d.namespace, name: d.name, host: d.host, kind: d.kind, resolution, addresses, ports, callers: [...d.callers].sort() };
 }
 
 /**
@@ -54,8 +82,7 @@ function compare(a: string, b: string): number {
  * addresses is reached through its `kubernetes` Service (see `peerCallHosts`), which
  * serves 443 only: other ports need its addresses.
  */
-export function planServiceEntries(model: ResolvedCatalog): PlannedServiceEntry[] {
-  interface Draft { namespace: string; host: string; kind: 'host' | 'cidr' | 'peer'; name: string; wildcard: boolean; cidrs: Set<string>; ports: Map<number, ExternalPort>; callers: Set<string> }
+export function egressServiceEntries(model: ResolvedCatalog): EgressServiceEntry[] {
   const drafts = new Map<string, Draft>();
   const problems: string[] = [];
   const addPorts = (draft: Draft, ports: ReadonlyArray<ExternalPort>, caller: string) => {
@@ -66,7 +93,7 @@ export function planServiceEntries(model: ResolvedCatalog): PlannedServiceEntry[
     }
     draft.callers.add(caller);
   };
-  const plan = (namespace: string, serviceId: string, caller: string, calls: ReadonlyArray<ResolvedCall>,
+  const collect = (namespace: string, serviceId: string, caller: string, calls: ReadonlyArray<ResolvedCall>,
     peerCalls: ReadonlyArray<ResolvedPeerCall>) => {
     for (const call of calls) {
       if (call.kind === 'service') {
@@ -114,31 +141,15 @@ export function planServiceEntries(model: ResolvedCatalog): PlannedServiceEntry[
     }
   };
   for (const service of model.services) {
-    plan(service.namespace, service.id, service.id, service.calls, service.peerCalls);
+    collect(service.namespace, service.id, service.id, service.calls, service.peerCalls);
     for (const version of service.versions) {
-      plan(service.namespace, `${service.id} (version ${version.name})`, workloadKey(service, version), version.calls, version.peerCalls);
+      collect(service.namespace, `${service.id} (version ${version.name})`, workloadKey(service, version), version.calls, version.peerCalls);
     }
   }
   if (problems.length > 0) {
     throw new PhaseCapabilityError(`the istio phase cannot express ${problems.length} call(s) precisely:\n` + problems.map(p => `  - ${p}`).join('\n'));
   }
   return [...drafts.values()]
-    .map((d): PlannedServiceEntry => {
-      const byAddress = d.kind !== 'host' || (d.cidrs.size > 0 && [...d.ports.values()].some(p => !NAME_MATCHED.has(p.protocol)));
-      const ports = [...d.ports.values()].sort((a, b) => a.port - b.port).map(p => {
-        // Address-matched entries pass traffic through by destination: plain TCP.
-        const protocol = d.kind !== 'host' ? 'TCP' : entryProtocol(p.protocol);
-        return { number: p.port, name: `${protocol.toLowerCase()}-${p.port}`, protocol };
-      });
-      const addresses = byAddress ? [...d.cidrs].sort() : [];
-      let resolution: istio.ServiceEntrySpecResolution;
-      if (byAddress || d.wildcard) {
-        // Forward to the address the client dialled (a wildcard cannot be resolved).
-        resolution = istio.ServiceEntrySpecResolution.NONE;
-      } else {
-        resolution = istio.ServiceEntrySpecResolution.DNS;
-      }
-      return { namespace: d.namespace, name: d.name, host: d.host, kind: d.kind, resolution, addresses, ports, callers: [...d.callers].sort() };
-    })
-    .sort((a, b) => compare(a.namespace, b.namespace) || compare(a.name, b.name));
+    .map(toServiceEntry)
+    .sort((a, b) => compareStrings(a.namespace, b.namespace) || compareStrings(a.name, b.name));
 }
