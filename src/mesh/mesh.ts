@@ -8,10 +8,7 @@ import { MeshWorkloadOptions, WorkloadSource } from './workload';
 import { CatalogValidationError, ServiceCatalog } from '../model/catalog';
 import { formatProblem } from '../model/catalog-loader';
 import { Phase } from '../model/phase';
-import {
-  BaselineSettingsSpec, CatalogSpec, CertificateDefaultsSpec, CiliumSettingsSpec, IstioSettingsSpec, PlatformSpec, L7Fallback, L7Widening,
-  LinkerdSettingsSpec, NamespaceSpec, PeerSpec, ReadinessSpec, ServiceSpec, WorkloadLocationSpec,
-} from '../model/types';
+import { CatalogSettingsSpec, CatalogSpec, PeerSpec, ServiceSpec } from '../model/types';
 import { PHASE_BACKENDS } from '../phases/registry';
 import { Reachability, ReachabilityResult } from '../reachability';
 
@@ -22,84 +19,9 @@ const PHASE_LABEL = 'mesh-ladder.dev/phase';
  * Properties of `Mesh`: the phase, and the catalog-wide settings (the same types as the
  * YAML catalog's keys of the same name).
  */
-export interface MeshProps {
+export interface MeshProps extends CatalogSettingsSpec {
   /** The rung of the ladder the mesh emits. */
   readonly phase: Phase;
-  /**
-   * Namespace of services whose workload has none.
-   * @default - the chart's namespace, else 'default'
-   */
-  readonly namespace?: string;
-  /**
-   * Cluster DNS domain.
-   * @default 'cluster.local'
-   */
-  readonly clusterDomain?: string;
-  /**
-   * Mesh trust domain (SPIFFE).
-   * @default 'cluster.local'
-   */
-  readonly trustDomain?: string;
-  /**
-   * Where cluster DNS runs.
-   * @default - namespace kube-system, pods `k8s-app: kube-dns`
-   */
-  readonly dns?: WorkloadLocationSpec;
-  /**
-   * Where the ingress controller runs (`Peer.ingressController()`, exposed services).
-   * @default - namespace ingress-nginx, pods `app.kubernetes.io/name: ingress-nginx`
-   */
-  readonly ingressController?: WorkloadLocationSpec;
-  /**
-   * What phases without request routing do with header routes and header-scoped faults.
-   * @default L7Fallback.REFUSE
-   */
-  readonly l7Fallback?: L7Fallback;
-  /**
-   * What phases do with a route limit they can enforce only wider than declared.
-   * @default L7Widening.REFUSE
-   */
-  readonly l7Widening?: L7Widening;
-  /**
-   * Certificate settings.
-   * @default - generated CA chain, 2160h leaves renewed 720h before expiry
-   */
-  readonly certificates?: CertificateDefaultsSpec;
-  /**
-   * Namespace settings; namespaces used by services and not listed here are owned.
-   * @default - none
-   */
-  readonly namespaces?: NamespaceSpec[];
-  /**
-   * Answers to the readiness questions (for `mesh-ladder assess`).
-   * @default - every answer "no" / 0
-   */
-  readonly readiness?: ReadinessSpec;
-  /**
-   * Settings of the baseline phase.
-   * @default - defaults of each field
-   */
-  readonly baseline?: BaselineSettingsSpec;
-  /**
-   * Settings of the cilium phase.
-   * @default - defaults of each field
-   */
-  readonly cilium?: CiliumSettingsSpec;
-  /**
-   * Settings of the linkerd phase.
-   * @default - defaults of each field
-   */
-  readonly linkerd?: LinkerdSettingsSpec;
-  /**
-   * Settings of the istio phase.
-   * @default - defaults of each field
-   */
-  readonly istio?: IstioSettingsSpec;
-  /**
-   * The releases the output targets (apiVersions, fields and semantics per release).
-   * @default - the current stable of each project (see `PlatformSpec`)
-   */
-  readonly platform?: PlatformSpec;
 }
 
 interface Rendered {

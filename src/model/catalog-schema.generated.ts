@@ -140,7 +140,7 @@ export const CATALOG_SCHEMA: any = {
     },
     "CatalogSpec": {
       "additionalProperties": false,
-      "description": "The whole description: cluster facts plus the services.",
+      "description": "The whole description: cluster facts, settings, peers and the services.",
       "properties": {
         "baseline": {
           "$ref": "#/definitions/BaselineSettingsSpec",
@@ -1402,6 +1402,6 @@ export const CATALOG_SCHEMA: any = {
       "type": "object"
     }
   },
-  "description": "The whole description: cluster facts plus the services.",
+  "description": "The whole description: cluster facts, settings, peers and the services.",
   "title": "cdk8s-mesh-ladder service catalog"
 };

@@ -1235,8 +1235,12 @@ export interface PhaseSettingsSpec {
   readonly istio?: IstioSettingsSpec;
 }
 
-/** The whole description: cluster facts plus the services. */
-export interface CatalogSpec {
+/**
+ * The catalog-wide settings: cluster facts and every phase's settings, without the
+ * services and peers. The YAML catalog and the `Mesh` construct's props both extend it,
+ * so each setting is declared once.
+ */
+export interface CatalogSettingsSpec {
   /**
    * Default namespace of services.
    * @default 'default'
@@ -1262,15 +1266,6 @@ export interface CatalogSpec {
    * @default - namespace ingress-nginx, pods `app.kubernetes.io/name: ingress-nginx`
    */
   readonly ingressController?: WorkloadLocationSpec;
-  /**
-   * Peers outside the catalog, by name, for `calls[].peer` and `callers[].peer`. Built in
-   * (override by declaring the name): `monitoring` (namespace `monitoring`, pods
-   * `app.kubernetes.io/name: prometheus`, service account `prometheus-k8s`, unmeshed),
-   * `kube-apiserver`, `world` (0.0.0.0/0, ::/0) and `cluster` (any pod);
-   * `ingress-controller` comes from `ingressController`.
-   * @default - the built-in peers only
-   */
-  readonly peers?: PeerSpec[];
   /**
    * What phases without request routing (baseline, cilium; linkerd for header-scoped
    * faults) do with header routes and header-scoped faults.
@@ -1323,6 +1318,19 @@ export interface CatalogSpec {
    * @default - the current stable of each project (see `PlatformSpec`)
    */
   readonly platform?: PlatformSpec;
+}
+
+/** The whole description: cluster facts, settings, peers and the services. */
+export interface CatalogSpec extends CatalogSettingsSpec {
+  /**
+   * Peers outside the catalog, by name, for `calls[].peer` and `callers[].peer`. Built in
+   * (override by declaring the name): `monitoring` (namespace `monitoring`, pods
+   * `app.kubernetes.io/name: prometheus`, service account `prometheus-k8s`, unmeshed),
+   * `kube-apiserver`, `world` (0.0.0.0/0, ::/0) and `cluster` (any pod);
+   * `ingress-controller` comes from `ingressController`.
+   * @default - the built-in peers only
+   */
+  readonly peers?: PeerSpec[];
   /** The services. */
   readonly services: ServiceSpec[];
 }
