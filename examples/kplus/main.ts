@@ -11,95 +11,16 @@ import { ApiObject, App, Chart, JsonPatch } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import {
-  Call, HttpMethod, L4Layer, L7Fallback, L7Widening, Mesh, MeshMode, MeshProps, Peer, Phase, PortProtocol,
-  RetryCondition, SidecarScope,
+  Call, CatalogSettingsSpec, HttpMethod, Mesh, Peer, Phase, PortProtocol, RetryCondition,
 } from '../../src';
+import { shopCatalog } from '../shop/app';
 
-/** The shop's catalog-wide settings (the same types as catalog.yaml's keys). */
-export const SHOP_SETTINGS: Omit<MeshProps, 'phase'> = {
-  namespace: 'shop',
-  l7Fallback: L7Fallback.SKIP,
-  l7Widening: L7Widening.REFUSE,
-  clusterDomain: 'cluster.local',
-  trustDomain: 'cluster.local',
-  // The releases the output targets (the defaults; `mesh-ladder targets` lists what each phase emits).
-  platform: { kubernetes: '1.28', cilium: '1.16', linkerd: '2.18', istio: '1.24', certManager: '1.16', trustManager: '0.14' },
-  dns: { namespace: 'kube-system', selector: { 'k8s-app': 'kube-dns' }, serviceAccount: 'coredns' },
-  ingressController: {
-    namespace: 'ingress-nginx',
-    selector: { 'app.kubernetes.io/name': 'ingress-nginx' },
-    serviceAccount: 'ingress-nginx',
-  },
-  certificates: {
-    enabled: true,
-    duration: '2160h',
-    renewBefore: '720h',
-    caName: 'shop-mesh',
-    caNamespace: 'cert-manager',
-    caDuration: '43800h',
-    caRenewBefore: '8760h',
-    rootName: 'shop-mesh-root',
-    rootDuration: '87600h',
-    rootRenewBefore: '8760h',
-    trustBundle: true,
-    expiryAlert: true,
-    expiryAlertBefore: '168h',
-    alertRunbookUrl: 'https://runbooks.example.com/shop/certificates.md',
-  },
-  namespaces: [
-    { name: 'shop', labels: { team: 'storefront' } },
-    { name: 'payments', labels: { team: 'payments', compliance: 'pci-dss' }, owned: true },
-  ],
-  readiness: { complianceMtls: true, multiCluster: false, tracedServices: 6, proxyExperts: 1, platformTeam: true, controlPlaneRunbooks: false },
-  baseline: { namespaces: true, defaultDeny: true, certificates: true },
-  cilium: {
-    mutualAuth: false,
-    clusterwideDefaultDeny: false,
-    defaultDeny: true,
-    ingressFromWorld: false,
-    l7: true,
-    policyLabels: {},
-    policyAnnotations: {},
-    namespaces: true,
-    certificates: true,
-  },
-  linkerd: {
-    mode: MeshMode.ENFORCED,
-    l4: L4Layer.CILIUM,
-    controlPlaneNamespace: 'linkerd',
-    namespaces: true,
-    ingress: { meshed: true },
-    probes: { networks: ['0.0.0.0/0', '::/0'] },
-    strictRetries: false,
-    certificates: true,
-  },
-  istio: {
-    mode: MeshMode.ENFORCED,
-    l4: L4Layer.CILIUM,
-    controlPlaneNamespace: 'istio-system',
-    sidecarScope: SidecarScope.SERVICE,
-    controlPlaneSelector: { app: 'istiod' },
-    controlPlanePorts: [15012],
-    namespaces: true,
-    certificates: true,
-    defaultTimeout: '15s',
-    tracingSampling: 10,
-    trafficPolicy: {
-      maxConnections: 1024,
-      connectTimeout: '2s',
-      http1MaxPendingRequests: 256,
-      http2MaxRequests: 1024,
-      maxRequestsPerConnection: 100,
-      // Concurrent retries to each service from all callers (Envoy circuit breaker), not per request.
-      maxRetries: 64,
-      idleTimeout: '1h',
-      consecutive5xxErrors: 5,
-      interval: '10s',
-      baseEjectionTime: '30s',
-      maxEjectionPercent: 10,
-    },
-  },
-};
+/**
+ * The shop's catalog-wide settings: examples/shop/app.ts's catalog without its services
+ * and peers (`CatalogSettingsSpec`, the type `MeshProps` extends), so they are written once.
+ */
+const { services: _services, peers: _peers, ...shopSettings } = shopCatalog;
+export const SHOP_SETTINGS: CatalogSettingsSpec = shopSettings;
 
 /** How an app's kubelet probes look. */
 enum Probes { HTTP, GRPC, NONE }
