@@ -8,6 +8,7 @@ import { parseDuration } from './duration';
 import { checkDns1123Label, checkDns1123Subdomain, checkLabelKey, checkLabelValue } from './names';
 import { formatPath, ModelIssue, ResolvedLocation, ResolvedPort } from './resolved';
 import { PortProtocol, WorkloadLocationSpec } from './types';
+import { isRecord } from './values';
 
 /** A field path in the catalog, e.g. `['services', 2, 'calls', 0]`. */
 export type Path = Array<string | number>;
@@ -64,10 +65,6 @@ export class Issues {
   public get hasErrors(): boolean {
     return this.list.some(i => i.severity === 'error');
   }
-}
-
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** Like isRecord, without narrowing (for values already typed by the schema check). */

@@ -1,0 +1,6 @@
+/** Shape tests for values read from YAML or emitted manifests (untyped JSON). */
+
+/** A JSON object (not null, not an array). */
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
