@@ -24,6 +24,7 @@
 import { CERTIFICATE_LINT_RULES } from './lint-certificates';
 import { parseDuration } from '../model/duration';
 import { IDEMPOTENT_METHODS } from '../model/idempotency';
+import { isMeshPhase } from '../model/phase';
 import { ResolvedCaller, ResolvedCatalog, ResolvedPeer, ResolvedPort, ResolvedRoute, ResolvedService } from '../model/resolved';
 import { isL7Port } from '../model/routes';
 import { HttpMethod } from '../model/types';
@@ -404,7 +405,6 @@ export interface CatalogLintRule {
   check(context: CatalogLintContext): LintFinding[];
 }
 
-const MESH_PHASES: ReadonlySet<string> = new Set(['linkerd', 'istio']);
 
 function formatMs(ms: number): string {
   if (ms % 3_600_000 === 0) {
@@ -470,7 +470,7 @@ const routeWithoutTimeout: CatalogLintRule = {
   severity: 'warning',
   description: 'a route has no timeout in a mesh phase (the proxy then waits as long as the client does)',
   check(ctx) {
-    if (!MESH_PHASES.has(ctx.phase) || (ctx.phase === 'istio' && ctx.catalog.istio.defaultTimeoutMs > 0)) {
+    if (!isMeshPhase(ctx.phase) || (ctx.phase === 'istio' && ctx.catalog.istio.defaultTimeoutMs > 0)) {
       return [];
     }
     return servedRoutes(ctx.catalog).filter(({ route }) => route.timeoutMs === undefined)
@@ -676,7 +676,7 @@ const peerWithoutIdentity: CatalogLintRule = {
   severity: 'warning',
   description: 'a meshed peer selected by pod labels has no serviceAccount: mesh phases can only authorize its namespace(s), not its pods',
   check(ctx) {
-    if (!MESH_PHASES.has(ctx.phase)) {
+    if (!isMeshPhase(ctx.phase)) {
       return [];
     }
     return ctx.catalog.services.flatMap(s => s.callers.filter(c => {
@@ -707,7 +707,7 @@ const versionCallsSharedIdentity: CatalogLintRule = {
   severity: 'warning',
   description: 'a canary version calls services on its own but shares its service account with other versions: mesh authorization (per identity) grants those calls to them too',
   check(ctx) {
-    if (!MESH_PHASES.has(ctx.phase)) {
+    if (!isMeshPhase(ctx.phase)) {
       return [];
     }
     return ctx.catalog.services.flatMap(s => s.versions.filter(v => v.calls.some(c => c.kind === 'service')).flatMap(v => {
@@ -735,7 +735,7 @@ const meshMtlsNotStrict: CatalogLintRule = {
   severity: 'warning',
   description: 'a mesh phase in permissive mode: plaintext accepted and authorization only audited (a migration step, not an end state)',
   check(ctx) {
-    if (!MESH_PHASES.has(ctx.phase)) {
+    if (!isMeshPhase(ctx.phase)) {
       return [];
     }
     const mode = ctx.phase === 'linkerd' ? ctx.catalog.linkerd.mode : ctx.catalog.istio.mode;

@@ -15,13 +15,11 @@ import { Flow, flowComparator, flowKey, PortProbe } from './flows';
 import { DeclaredFlow } from './intent';
 import { allowedConnections } from './reachability';
 import { analyzeRequests, formatRequestFlow, RequestFlow } from './requests';
+import { isMeshPhase } from '../model/phase';
 import { ResolvedCatalog } from '../model/resolved';
 
 /** How the target phase is synthesized for a step. */
 export type PhaseVariant = 'permissive' | 'enforced';
-
-/** Phases whose proxies are injected into pods (one mesh per pod at a time). */
-export const MESH_PHASES: ReadonlySet<string> = new Set(['linkerd', 'istio']);
 
 /**
  * What kind of change a step makes; drives the runbook. `scope` (namespace-scoped plans
@@ -210,8 +208,8 @@ interface RecipeStep {
 function recipe(from: string, to: string, synthesize: Synthesize, options: PlanStepsOptions): { start: any[]; steps: RecipeStep[] } {
   const start = synthesize(from, 'enforced');
   const target = synthesize(to, 'enforced');
-  const fromMesh = MESH_PHASES.has(from);
-  const toMesh = MESH_PHASES.has(to);
+  const fromMesh = isMeshPhase(from);
+  const toMesh = isMeshPhase(to);
   const steps: RecipeStep[] = [];
   let base = start;
   if (options.scopeStep) {

@@ -17,3 +17,11 @@ export const ALL_PHASES: readonly Phase[] = [Phase.BASELINE, Phase.CILIUM, Phase
 export function parsePhase(name: string): Phase | undefined {
   return ALL_PHASES.find(p => p === name);
 }
+
+/** The phases whose pods run a mesh proxy (injection, identity, L7 authorization by the proxy). */
+export const MESH_PHASES: ReadonlySet<string> = new Set<string>([Phase.LINKERD, Phase.ISTIO]);
+
+/** Whether `phase` runs a mesh proxy in every pod (see `MESH_PHASES`). */
+export function isMeshPhase(phase: string): boolean {
+  return MESH_PHASES.has(phase);
+}

@@ -1,8 +1,8 @@
 import { injectedMesh, systemOf } from '../../src/analysis/enforcement';
-import { MESH_PHASES, PlanStep } from '../../src/analysis/plan';
+import { PlanStep } from '../../src/analysis/plan';
 import { MeshLadderChart } from '../../src/chart';
 import { ServiceCatalog } from '../../src/model/catalog';
-import { Phase } from '../../src/model/phase';
+import { isMeshPhase, Phase } from '../../src/model/phase';
 import { MigrationPlan } from '../../src/plan';
 
 /**
@@ -24,8 +24,8 @@ export const EXAMPLES: Array<[string, ServiceCatalog]> = [
 
 /** The recipe's kinds in order; `remove` and `prune` are left out when they change nothing. */
 function expectedKinds(from: Phase, to: Phase): { all: string[]; optional: string[] } {
-  const fromMesh = MESH_PHASES.has(from);
-  const toMesh = MESH_PHASES.has(to);
+  const fromMesh = isMeshPhase(from);
+  const toMesh = isMeshPhase(to);
   const rollout = fromMesh && toMesh ? ['switch'] : toMesh ? ['inject'] : fromMesh ? ['uninject'] : [];
   return {
     all: ['add', ...(fromMesh ? ['relax'] : []), ...rollout, ...(toMesh ? ['enforce'] : []), 'remove', 'prune'],
@@ -78,7 +78,7 @@ export function expectSafePlan(catalog: ServiceCatalog, from: Phase, to: Phase):
   // step before and stay until the step after.
   const steps: PlanStep[] = plan._steps;
   const rollouts = steps.filter(s => s.restartNamespaces.length > 0);
-  expect(rollouts.length).toBe(MESH_PHASES.has(from) || MESH_PHASES.has(to) ? 1 : 0);
+  expect(rollouts.length).toBe(isMeshPhase(from) || isMeshPhase(to) ? 1 : 0);
   for (const rollout of rollouts) {
     const i = steps.indexOf(rollout);
     const before = i === 0 ? plan._start : steps[i - 1].objects;
