@@ -43,6 +43,12 @@ export class Bitset {
     this.words[i >>> 5] |= 1 << (i & 31);
   }
 
+  public delete(i: number): void {
+    if (this.words !== undefined) {
+      this.words[i >>> 5] &= ~(1 << (i & 31));
+    }
+  }
+
   public has(i: number): boolean {
     const w = this.words;
     return w !== undefined && (w[i >>> 5] & (1 << (i & 31))) !== 0;
@@ -123,7 +129,7 @@ export class Bitset {
     return n;
   }
 
-  /** Calls `visit` with every member, in increasing order. */
+  /** Calls `visit` with every member, in increasing order (`visit` may delete members). */
   public forEach(visit: (i: number) => void): void {
     const w = this.words;
     if (w === undefined) {

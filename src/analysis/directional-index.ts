@@ -70,11 +70,21 @@ export class DirectionalIndex {
   /** A superset of the sources whose connection to `to` on `probe` passes both directions. */
   public sources(to: Endpoint, probe: PortProbe): Bitset {
     const ingress = this.ingressSources(to, probe);
-    if (ingress?.isEmpty()) {
+    if (ingress === undefined) {
+      return this.egressSources(to, probe);
+    }
+    if (ingress.isEmpty()) {
       return ingress; // nothing admitted: no need for the egress side
     }
-    const egress = this.egressSources(to, probe);
-    return ingress === undefined ? egress : egress.andWith(ingress);
+    // The few sources the ingress side admits are tested one by one against the egress
+    // rules that admit `to`, instead of building the egress row (a universe-sized copy).
+    const egress = this.admittingEgress(to, probe);
+    ingress.forEach(i => {
+      if (!this.egressOpen.has(i) && !egress.some(rule => rule.subjects.has(i))) {
+        ingress.delete(i);
+      }
+    });
+    return ingress;
   }
 
   /** A superset of the sources the destination's ingress admits; undefined: any. */
@@ -97,16 +107,25 @@ export class DirectionalIndex {
 
   /** A superset of the sources whose egress admits `to` on `probe`. */
   public egressSources(to: Endpoint, probe: PortProbe): Bitset {
-    const at = this.index.position(to);
     const out = this.egressOpen.clone();
+    for (const rule of this.admittingEgress(to, probe)) {
+      out.orWith(rule.subjects);
+    }
+    return out;
+  }
+
+  /** The egress rules whose peers (a superset) hold `to` and whose ports may admit `probe`. */
+  private admittingEgress(to: Endpoint, probe: PortProbe): DirectionalRule[] {
+    const at = this.index.position(to);
+    const out: DirectionalRule[] = [];
     for (const rule of this.egressByPeer[at]) {
       if (rule.portsAdmit(to, probe)) {
-        out.orWith(rule.subjects);
+        out.push(rule);
       }
     }
     for (const rule of this.egressWide) {
       if ((rule.peers === undefined || rule.peers.has(at)) && rule.portsAdmit(to, probe)) {
-        out.orWith(rule.subjects);
+        out.push(rule);
       }
     }
     return out;

@@ -252,8 +252,31 @@ function containerPortsOf(service: ResolvedService): ContainerPort[] {
   return ports;
 }
 
-/** Builds the endpoint universe of a catalog. */
+/** Universes already built, per catalog and `podCidr` (the only option a universe depends on). */
+const UNIVERSES = new WeakMap<ResolvedCatalog, Map<string, Universe>>();
+
+/**
+ * The endpoint universe of a catalog. Built once per catalog and `podCidr`: the phases of
+ * one `check --phase all` and the steps of a plan share it, and with it its index
+ * (`universeIndex`) and what evaluators derive from the universe alone. A universe is
+ * never modified after it is built.
+ */
 export function buildUniverse(catalog: ResolvedCatalog, options: UniverseOptions = {}): Universe {
+  let byOptions = UNIVERSES.get(catalog);
+  if (!byOptions) {
+    byOptions = new Map();
+    UNIVERSES.set(catalog, byOptions);
+  }
+  const key = options.podCidr ?? '';
+  let universe = byOptions.get(key);
+  if (!universe) {
+    universe = computeUniverse(catalog, options);
+    byOptions.set(key, universe);
+  }
+  return universe;
+}
+
+function computeUniverse(catalog: ResolvedCatalog, options: UniverseOptions): Universe {
   const notes: string[] = [];
 
   // Namespaces: the catalog's, then the DNS and ingress ones, then a foreign one.

@@ -63,7 +63,41 @@ interface MutableDeclared {
   routes?: Set<string>;
 }
 
+/** Intents already computed, per catalog, universe and options (see `intentKey`). */
+const INTENTS = new WeakMap<ResolvedCatalog, WeakMap<Universe, Map<string, Intent>>>();
+
+/** What an intent depends on besides the catalog and the universe. */
+function intentKey(options: IntentOptions): string {
+  const sources = options.ingressSources?.map(e => e.id).join('\u0000');
+  return `${options.hostCalls ?? 'cidrs'}\u0001${sources ?? '(ingress controller)'}`;
+}
+
+/**
+ * The flows `catalog` declares over `universe`. Computed once per catalog, universe and
+ * options: phases that mean the same intent (e.g. the three phases over Cilium in one
+ * `check --phase all`) share it. Never modify the result.
+ */
 export function declaredIntent(catalog: ResolvedCatalog, universe: Universe, options: IntentOptions = {}): Intent {
+  let byUniverse = INTENTS.get(catalog);
+  if (!byUniverse) {
+    byUniverse = new WeakMap();
+    INTENTS.set(catalog, byUniverse);
+  }
+  let byOptions = byUniverse.get(universe);
+  if (!byOptions) {
+    byOptions = new Map();
+    byUniverse.set(universe, byOptions);
+  }
+  const key = intentKey(options);
+  let intent = byOptions.get(key);
+  if (!intent) {
+    intent = computeIntent(catalog, universe, options);
+    byOptions.set(key, intent);
+  }
+  return intent;
+}
+
+function computeIntent(catalog: ResolvedCatalog, universe: Universe, options: IntentOptions): Intent {
   const hostCalls = options.hostCalls ?? 'cidrs';
   const declared = new Map<string, MutableDeclared>();
   const tolerated = new Map<string, Flow>();

@@ -140,50 +140,71 @@ export function routeMatches(route: ResolvedRoute, request: RequestProbe): boole
 type Entry = { readonly ports: readonly ResolvedPort[]; readonly routes: readonly ResolvedRoute[] };
 
 /**
- * Whether some entry of the catalog from `from` to `to` on pod port `port` satisfies
- * `admits` (called with the entry's routes on the port, undefined = any request).
+ * What the catalog declares from `from` to `to` on pod port `port`, whatever the request:
+ * the routes each matching entry (caller entry, service call, a version's call) is limited
+ * to on the port, undefined for an entry that admits any request; and whether a peer call
+ * to pods holding `to` covers the port (any request, never limited to routes). Computed
+ * once per connection, then asked for each of its requests (`declaresRequest`).
  */
-function someEntry(
+export interface ConnectionDeclaration {
+  readonly entries: ReadonlyArray<readonly ResolvedRoute[] | undefined>;
+  readonly peerCall: boolean;
+}
+
+const DECLARES_NOTHING: ConnectionDeclaration = { entries: [], peerCall: false };
+
+export function connectionDeclaration(
   catalog: ResolvedCatalog,
   from: Endpoint,
   to: Endpoint,
   port: number,
-  options: RequestDeclarationOptions,
-  admitsRoutes: (routes: readonly ResolvedRoute[] | undefined) => boolean,
-  peerCallsCount: boolean,
-): boolean {
+  options: RequestDeclarationOptions = {},
+): ConnectionDeclaration {
   if (!to.workload || to.workload.clientOnly) {
-    return false;
+    return DECLARES_NOTHING;
   }
   const callee = catalog.service(to.workload.serviceId);
   // Requests travel over TCP: a UDP port with the same number declares none.
-  const calleePorts = callee.ports.filter(p => p.targetPort === port && p.protocol !== PortProtocol.UDP);
-  if (calleePorts.length === 0) {
-    return false;
+  if (!callee.ports.some(p => p.targetPort === port && p.protocol !== PortProtocol.UDP)) {
+    return DECLARES_NOTHING;
   }
   const exposedFrom = options.exposedFrom ?? ((e: Endpoint) => e.role === 'ingress-controller');
-  const admits = (entry: Entry) =>
-    entry.ports.some(p => p.targetPort === port && p.protocol !== PortProtocol.UDP && admitsRoutes(routesOnPort(entry, p)));
+  const entries: Array<readonly ResolvedRoute[] | undefined> = [];
+  const add = (entry: Entry) => entry.ports.forEach(p => {
+    if (p.targetPort === port && p.protocol !== PortProtocol.UDP) {
+      entries.push(routesOnPort(entry, p));
+    }
+  });
   for (const caller of callee.callers) {
-    const matches = caller.peer.name === 'ingress-controller' ? exposedFrom(from) : endpointMatchesPeer(caller.peer, from);
-    if (matches && admits(caller)) {
-      return true;
+    if (caller.peer.name === 'ingress-controller' ? exposedFrom(from) : endpointMatchesPeer(caller.peer, from)) {
+      add(caller);
     }
   }
   if (!from.workload) {
-    return false;
+    return { entries, peerCall: false };
   }
   const caller = catalog.service(from.workload.serviceId);
   const version = caller.versions.find(v => v.name === from.workload!.version);
   for (const call of [...caller.calls, ...(version?.calls ?? [])]) {
-    if (call.kind === 'service' && call.targetId === callee.id && admits(call)) {
-      return true;
+    if (call.kind === 'service' && call.targetId === callee.id) {
+      add(call);
     }
   }
   // A peer call to pods that include this workload (e.g. `cluster`) is not limited to routes.
-  return peerCallsCount && [...caller.peerCalls, ...(version?.peerCalls ?? [])].some(call => call.peer.kind === 'pods'
+  const peerCall = [...caller.peerCalls, ...(version?.peerCalls ?? [])].some(call => call.peer.kind === 'pods'
     && call.ports.some(p => p.port === port && p.protocol !== PortProtocol.UDP)
     && endpointMatchesPeer(call.peer, to));
+  return { entries, peerCall };
+}
+
+/** Whether a connection's declaration covers `request`: an entry without routes or with a matching route, or a peer call. */
+export function declaresRequest(declaration: ConnectionDeclaration, request: RequestProbe): boolean {
+  return declaration.peerCall || declaration.entries.some(routes => !routes || routes.some(r => routeMatches(r, request)));
+}
+
+/** Whether an entry of the connection is limited to a route whose limit may be enforced wider (peer calls are not entries). */
+function declaresWidening(catalog: ResolvedCatalog, declaration: ConnectionDeclaration): boolean {
+  return declaration.entries.some(routes => (routes ?? []).some(r => widerEnforcementAllowed(catalog, r)));
 }
 
 /**
@@ -197,7 +218,7 @@ export function requestDeclared(
   request: RequestProbe,
   options: RequestDeclarationOptions = {},
 ): boolean {
-  return someEntry(catalog, from, to, port, options, routes => !routes || routes.some(r => routeMatches(r, request)), true);
+  return declaresRequest(connectionDeclaration(catalog, from, to, port, options), request);
 }
 
 /**
@@ -212,7 +233,7 @@ export function requestWideningAllowed(
   port: number,
   options: RequestDeclarationOptions = {},
 ): boolean {
-  return someEntry(catalog, from, to, port, options, routes => (routes ?? []).some(r => widerEnforcementAllowed(catalog, r)), false);
+  return declaresWidening(catalog, connectionDeclaration(catalog, from, to, port, options));
 }
 
 /**
@@ -505,6 +526,7 @@ export function analyzeRequests(
         }
         byPort.set(port.targetPort, list);
       }
+      byPort.forEach(list => list.sort((a, b) => compareStrings(a.path, b.path) || compareStrings(a.method, b.method)));
       probesByService.set(service.id, byPort);
     }
     return byPort;
@@ -514,9 +536,11 @@ export function analyzeRequests(
     if (!l4Allowed(from, to, probe)) {
       return;
     }
+    // What the catalog declares on this connection, once for all of its requests.
+    const declaration = connectionDeclaration(catalog, from, to, port, options);
     for (const request of requests) {
       const flow: RequestFlow = { from: from.id, to: to.id, port, protocol: 'TCP', ...request };
-      const isDeclared = requestDeclared(catalog, from, to, port, request, options);
+      const isDeclared = declaresRequest(declaration, request);
       const isAllowed = evaluator.allowsRequest(from, to, probe, request);
       probed.push(flow);
       if (isDeclared) {
@@ -529,14 +553,18 @@ export function analyzeRequests(
         missing.push(flow);
       } else if (!isDeclared && isAllowed && !tolerated.has(flowKey(flow))) {
         // Declared kubelet probes and opted-in widening are tolerated, never unexpected.
-        const tolerable = isDeclaredProbe(service, port, request) || requestWideningAllowed(catalog, from, to, port, options);
+        const tolerable = isDeclaredProbe(service, port, request) || declaresWidening(catalog, declaration);
         (tolerable ? toleratedRequests : unexpected).push(flow);
       }
     }
   };
   const l7Destination = (to: Endpoint) => (to.workload && !to.workload.clientOnly ? catalog.service(to.workload.serviceId) : undefined);
+  const byFlow = flowComparator(universe.order);
+  const compare = (a: RequestFlow, b: RequestFlow) => byFlow(a, b) || compareStrings(a.path, b.path) || compareStrings(a.method, b.method);
   if (connections !== undefined) {
-    for (const c of connections) {
+    // Connections in canonical order, each one's requests by path and method (`probesOf`):
+    // every list comes out in canonical order, no sort of the requests needed.
+    for (const c of [...connections].sort(byFlow)) {
       const from = universe.endpoint(c.from);
       const to = universe.endpoint(c.to);
       const service = l7Destination(to);
@@ -561,16 +589,15 @@ export function analyzeRequests(
         }
       }
     }
+    [probed, declared, allowed, missing, unexpected, toleratedRequests].forEach(list => list.sort(compare));
   }
-  const byFlow = flowComparator(universe.order);
-  const compare = (a: RequestFlow, b: RequestFlow) => byFlow(a, b) || compareStrings(a.path, b.path) || compareStrings(a.method, b.method);
   return {
-    probed: probed.sort(compare),
-    declared: declared.sort(compare),
-    allowed: allowed.sort(compare),
-    missing: missing.sort(compare),
-    unexpected: unexpected.sort(compare),
-    tolerated: toleratedRequests.sort(compare),
+    probed,
+    declared,
+    allowed,
+    missing,
+    unexpected,
+    tolerated: toleratedRequests,
   };
 }
 

@@ -36,12 +36,20 @@ function expectMembers(set: Bitset, members: readonly number[]): void {
 }
 
 describe('Bitset', () => {
-  test('union, intersection and difference equal those of plain sets', () => {
+  test('union, intersection, difference and deletion equal those of plain sets', () => {
     fc.assert(fc.property(operandsArb, ({ size, a, b }) => {
       const inB = new Set(b);
       expectMembers(bitsetOf(size, a).orWith(bitsetOf(size, b)), [...a, ...b]);
       expectMembers(bitsetOf(size, a).andWith(bitsetOf(size, b)), a.filter(i => inB.has(i)));
       expectMembers(bitsetOf(size, a).andNotWith(bitsetOf(size, b)), a.filter(i => !inB.has(i)));
+      // Deleting members while visiting them, as the engine does when it filters a row.
+      const filtered = bitsetOf(size, a);
+      filtered.forEach(i => {
+        if (inB.has(i)) {
+          filtered.delete(i);
+        }
+      });
+      expectMembers(filtered, a.filter(i => !inB.has(i)));
     }), { seed: SEED, numRuns: propertyRuns(200) });
   });
 
