@@ -48,7 +48,7 @@
  * not. The mesh-wide outbound policy is ALLOW_ANY (Istio's default).
  */
 import { Peer, policyMatches, Query } from './authorization';
-import { hostCovers } from './matching';
+import { exportedTo, hostCovers, sidecarImports } from './matching';
 import { ParsedIstioConfig, parseIstioConfig, ParsedPeerAuthentication, ParsedServiceEntry, ParsedSidecar } from './parse';
 import { CidrBlock, cidrContains, parseCidr } from '../../model/cidr';
 import {
@@ -106,31 +106,8 @@ export class IstioEvaluator implements FlowEvaluator, RequestEvaluator {
     this.rootNamespace = options.rootNamespace ?? catalog.istio.controlPlaneNamespace;
     this.meshedIngress = options.meshedIngress ?? true;
     this.config = parseIstioConfig(manifests, this.rootNamespace);
-    const diagnostics = [...this.config.diagnostics];
-    const byScope = new Map<string, string[]>();
-    for (const s of this.config.sidecars.filter(x => !x.selector)) {
-      byScope.set(s.namespace, [...(byScope.get(s.namespace) ?? []), s.name]);
-    }
-    for (const [ns, names] of byScope) {
-      if (names.length > 1) {
-        diagnostics.push({ severity: 'error', subject: `Sidecar ${ns}`, message: `${names.length} Sidecars without workloadSelector (${names.join(', ')}): Istio's behaviour is undefined` });
-      }
-    }
-    this.diagnostics = diagnostics;
-    const addresses: Array<{ host: string; block: CidrBlock }> = [];
-    for (const service of catalog.services) {
-      for (const call of service.calls) {
-        if (call.kind === 'host') {
-          for (const text of call.cidrs) {
-            const block = parseCidr(text);
-            if (block) {
-              addresses.push({ host: call.host, block });
-            }
-          }
-        }
-      }
-    }
-    this.hostAddresses = addresses;
+    this.diagnostics = [...this.config.diagnostics, ...unscopedSidecarConflicts(this.config.sidecars)];
+    this.hostAddresses = catalogHostAddresses(catalog);
     const podPeers = usedPeers(catalog).filter(p => p.kind === 'pods' && p.name !== 'ingress-controller');
     this.meshedPeers = podPeers.filter(p => p.meshed);
     const called = new Set(catalog.services.flatMap(s => [...s.peerCalls, ...s.versions.flatMap(v => v.peerCalls)]).map(c => c.peer.name));
@@ -258,15 +235,6 @@ export class IstioEvaluator implements FlowEvaluator, RequestEvaluator {
       ?? [...sidecars.filter(s => s.namespace === this.rootNamespace && !s.selector)].sort(byName)[0];
   }
 
-  /** Whether the sidecar's egress imports `host` of `namespace` (on service port `port`, if known). */
-  private imports(sidecar: ParsedSidecar, namespace: string, host: string | undefined, servicePort?: number): boolean {
-    if (!sidecar.egress) {
-      return true;
-    }
-    return sidecar.egress.some(l => (l.port === undefined || servicePort === undefined || l.port === servicePort)
-      && l.hosts.some(h => (h.namespace === '*' || h.namespace === namespace) && hostCovers(h.host, host)));
-  }
-
   private egressAllows(from: Endpoint, to: Endpoint, probe: PortProbe): boolean {
     if (probe.protocol !== 'TCP' || !this.isMeshed(from)) {
       return true;
@@ -278,29 +246,29 @@ export class IstioEvaluator implements FlowEvaluator, RequestEvaluator {
     if (to.kind === 'pod') {
       const services = this.servicesOf(to);
       if (services.some(s => s.ports.some(p => p.targetPort === probe.port && p.protocol !== PortProtocol.UDP
-        && this.imports(sidecar, s.namespace, `${s.name}.${s.namespace}.svc.${this.catalog.clusterDomain}`, p.port)))) {
+        && sidecarImports(sidecar, s.namespace, `${s.name}.${s.namespace}.svc.${this.catalog.clusterDomain}`, p.port)))) {
         return true;
       }
       // Pods of a called peer are behind Services the catalog does not know, on any port.
-      if (to.namespace !== undefined && this.calledPeers.some(p => endpointMatchesPeer(p, to)) && this.imports(sidecar, to.namespace, undefined)) {
+      if (to.namespace !== undefined && this.calledPeers.some(p => endpointMatchesPeer(p, to)) && sidecarImports(sidecar, to.namespace, undefined)) {
         return true;
       }
       // DNS and the ingress controller are behind Services whose names the catalog does
       // not know: only `<namespace>/*` imports them, on the ports their pods serve.
       if ((to.role === 'dns' || to.role === 'ingress-controller') && to.namespace !== undefined) {
         const served = to.containerPorts.length === 0 || to.containerPorts.some(c => c.port === probe.port && c.protocol === 'TCP');
-        return served && this.imports(sidecar, to.namespace, undefined);
+        return served && sidecarImports(sidecar, to.namespace, undefined);
       }
       return false;
     }
     // The API server behind the `kubernetes` Service (in the registry like any Service).
     if (to.role === 'kube-apiserver' && KUBE_APISERVER_PORTS.has(probe.port)
-      && this.imports(sidecar, 'default', `kubernetes.default.svc.${this.catalog.clusterDomain}`, 443)) {
+      && sidecarImports(sidecar, 'default', `kubernetes.default.svc.${this.catalog.clusterDomain}`, 443)) {
       return true;
     }
-    const visible = this.config.serviceEntries.filter(e => this.exported(e, from.namespace!)
+    const visible = this.config.serviceEntries.filter(e => exportedTo(e, from.namespace!)
       && e.ports.some(p => p.number === probe.port && p.protocol !== 'UDP'));
-    const imported = (e: ParsedServiceEntry, host: string) => this.imports(sidecar, e.namespace, host, probe.port);
+    const imported = (e: ParsedServiceEntry, host: string) => sidecarImports(sidecar, e.namespace, host, probe.port);
     if (to.kind === 'fqdn') {
       return visible.some(e => e.hosts.some(h => hostCovers(h, to.host) && imported(e, h)));
     }
@@ -314,11 +282,6 @@ export class IstioEvaluator implements FlowEvaluator, RequestEvaluator {
       || (e.addresses.length === 0 && e.resolution === 'NONE' && e.ports.some(p => p.number === probe.port && p.protocol === 'TCP'))
       // An address the catalog declares for a host the entry names: the client dialled that host.
       || (e.addresses.length === 0 && this.hostAddresses.some(a => cidrContains(a.block, ip) && e.hosts.some(h => hostCovers(h, a.host))))));
-  }
-
-  private exported(entry: ParsedServiceEntry, namespace: string): boolean {
-    const to = entry.exportTo;
-    return to === undefined || to.includes('*') || to.includes(namespace) || (to.includes('.') && entry.namespace === namespace);
   }
 
   private inboundAllows(from: Endpoint, to: Endpoint, query: Query): boolean {
@@ -362,4 +325,37 @@ export class IstioEvaluator implements FlowEvaluator, RequestEvaluator {
     const allow = applying.filter(p => p.action === 'ALLOW');
     return allow.length === 0 || allow.some(p => policyMatches(p, peer, query));
   }
+}
+
+/** Namespaces with more than one Sidecar without a workloadSelector (Istio's behaviour is undefined). */
+function unscopedSidecarConflicts(sidecars: ReadonlyArray<ParsedSidecar>): AnalysisDiagnostic[] {
+  const diagnostics: AnalysisDiagnostic[] = [];
+  const byScope = new Map<string, string[]>();
+  for (const s of sidecars.filter(x => !x.selector)) {
+    byScope.set(s.namespace, [...(byScope.get(s.namespace) ?? []), s.name]);
+  }
+  for (const [ns, names] of byScope) {
+    if (names.length > 1) {
+      diagnostics.push({ severity: 'error', subject: `Sidecar ${ns}`, message: `${names.length} Sidecars without workloadSelector (${names.join(', ')}): Istio's behaviour is undefined` });
+    }
+  }
+  return diagnostics;
+}
+
+/** The addresses the catalog declares (`cidrs`) for the hosts its services call. */
+function catalogHostAddresses(catalog: ResolvedCatalog): Array<{ host: string; block: CidrBlock }> {
+  const addresses: Array<{ host: string; block: CidrBlock }> = [];
+  for (const service of catalog.services) {
+    for (const call of service.calls) {
+      if (call.kind === 'host') {
+        for (const text of call.cidrs) {
+          const block = parseCidr(text);
+          if (block) {
+            addresses.push({ host: call.host, block });
+          }
+        }
+      }
+    }
+  }
+  return addresses;
 }

@@ -2,7 +2,7 @@
  * Istio's value, path and host matching (pure upstream rules, no config): what an
  * AuthorizationPolicy field, a Sidecar egress host or a ServiceEntry host matches.
  */
-import { Field } from './parse';
+import { Field, ParsedServiceEntry, ParsedSidecar } from './parse';
 import { CidrBlock, cidrContains } from '../../model/cidr';
 import { Endpoint } from '../endpoints';
 
@@ -56,6 +56,21 @@ export function hostCovers(pattern: string, host: string | undefined): boolean {
     return host === pattern || host.endsWith(pattern.slice(1));
   }
   return pattern === host;
+}
+
+/** Whether the sidecar's egress imports `host` of `namespace` (on service port `port`, if known). */
+export function sidecarImports(sidecar: ParsedSidecar, namespace: string, host: string | undefined, servicePort?: number): boolean {
+  if (!sidecar.egress) {
+    return true;
+  }
+  return sidecar.egress.some(l => (l.port === undefined || servicePort === undefined || l.port === servicePort)
+    && l.hosts.some(h => (h.namespace === '*' || h.namespace === namespace) && hostCovers(h.host, host)));
+}
+
+/** Whether a ServiceEntry is exported to `namespace` (`exportTo`: unset or `*` everywhere, `.` its own namespace). */
+export function exportedTo(entry: ParsedServiceEntry, namespace: string): boolean {
+  const to = entry.exportTo;
+  return to === undefined || to.includes('*') || to.includes(namespace) || (to.includes('.') && entry.namespace === namespace);
 }
 
 /** A field of a source, operation or condition: some value matches, no notValue does. */
