@@ -278,7 +278,8 @@ function freeName(namespaces: ReadonlyMap<string, UniverseNamespace>, name: stri
 function universeNamespaces(catalog: ResolvedCatalog, peers: readonly ResolvedPeer[]): UniverseNamespaces {
   const namespaces = new Map<string, UniverseNamespace>();
   for (const ns of catalog.namespaces) {
-    namespaces.set(ns.name, { name: ns.name, displayName: ns.name, labels: { ...ns.labels, [NAMESPACE_NAME_LABEL]: ns.name }, inCatalog: true, owned: ns.owned });
+    const labels = { ...ns.labels, [NAMESPACE_NAME_LABEL]: ns.name };
+    namespaces.set(ns.name, { name: ns.name, displayName: ns.name, labels, inCatalog: true, owned: ns.owned });
   }
   const peerNamespaces = peers.filter(p => p.kind === 'pods' && p.namespace !== undefined).map(p => p.namespace!);
   for (const name of [catalog.ingressController.namespace, catalog.dns.namespace, ...peerNamespaces]) {
@@ -305,7 +306,9 @@ function universeNamespaces(catalog: ResolvedCatalog, peers: readonly ResolvedPe
   return { namespaces, peerHome, foreign };
 }
 
-type PodFactory = (id: string, role: EndpointRole, namespace: string, labels: Record<string, string>, extra?: Partial<MutableEndpoint>) => MutableEndpoint;
+type PodFactory = (
+  id: string, role: EndpointRole, namespace: string, labels: Record<string, string>, extra?: Partial<MutableEndpoint>,
+) => MutableEndpoint;
 
 function podFactory(namespaces: ReadonlyMap<string, UniverseNamespace>): PodFactory {
   return (id, role, namespace, labels, extra = {}) => {
@@ -350,7 +353,9 @@ function workloadPods(catalog: ResolvedCatalog, pod: PodFactory): MutableEndpoin
 }
 
 /** The ingress controller, DNS and a pod of each pod peer. */
-function specialPods(catalog: ResolvedCatalog, peers: readonly ResolvedPeer[], peerHome: ReadonlyMap<string, string>, pod: PodFactory): MutableEndpoint[] {
+function specialPods(
+  catalog: ResolvedCatalog, peers: readonly ResolvedPeer[], peerHome: ReadonlyMap<string, string>, pod: PodFactory,
+): MutableEndpoint[] {
   const ingress = pod(`${catalog.ingressController.namespace}/${INGRESS_CONTROLLER_NAME}`, 'ingress-controller',
     catalog.ingressController.namespace, { ...catalog.ingressController.selector }, { serviceAccount: catalog.ingressController.serviceAccount });
   const dns = pod(`${catalog.dns.namespace}/${DNS_NAME}`, 'dns', catalog.dns.namespace, { ...catalog.dns.selector }, {
