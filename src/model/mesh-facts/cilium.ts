@@ -1,14 +1,14 @@
 /**
  * Cilium facts the cilium layer writes and the analysis reads: the labels Cilium gives a
  * pod's identity, the label sources a selector key may name, and the policy entities.
- * Checked against cilium/cilium at v1.16.5 (the default release; unchanged from v1.14.18,
- * the floor):
- * - label keys: pkg/k8s/apis/cilium.io/const.go (`PodNamespaceLabel`,
- *   `PodNamespaceMetaLabels`, `PolicyLabelServiceAccount`, `PolicyLabelCluster`);
- * - label sources: pkg/labels/labels.go (`LabelSource*`);
- * - entities: pkg/policy/api/entity.go (the `Entity` kubebuilder enum, also in
- *   pkg/k8s/apis/cilium.io/client/crds/v2/ciliumnetworkpolicies.yaml) and the reserved
- *   labels they stand for (pkg/labels/labels.go `IDNameKubeAPIServer`).
+ * - entities: the `fromEntities`/`toEntities` enum of cilium/cilium
+ *   pkg/k8s/apis/cilium.io/client/crds/v2/ciliumnetworkpolicies.yaml, the same at v1.14.18
+ *   and v1.16.5 (from pkg/policy/api/entity.go, `Entity`);
+ * - label keys: cilium/cilium pkg/k8s/apis/cilium.io/const.go (`PodNamespaceLabel`,
+ *   `PodNamespaceMetaLabels`, `PolicyLabelServiceAccount`, `PolicyLabelCluster`), stable
+ *   across the supported 1.14-1.16 lines;
+ * - label sources and the API server's reserved label: cilium/cilium pkg/labels/labels.go
+ *   (`LabelSource*`, `IDNameKubeAPIServer`).
  */
 
 /** Label key Cilium derives from a pod's namespace. */
