@@ -5,8 +5,8 @@
  *   pkg/k8s/apis/cilium.io/client/crds/v2/ciliumnetworkpolicies.yaml, the same at v1.14.18
  *   and v1.16.5 (from pkg/policy/api/entity.go, `Entity`);
  * - label keys: cilium/cilium pkg/k8s/apis/cilium.io/const.go (`PodNamespaceLabel`,
- *   `PodNamespaceMetaLabels`, `PolicyLabelServiceAccount`, `PolicyLabelCluster`), stable
- *   across the supported 1.14-1.16 lines;
+ *   `PodNamespaceMetaLabels`, `PolicyLabelServiceAccount`, `PolicyLabelCluster`), checked
+ *   against one stored copy of that file (release not pinned);
  * - label sources and the API server's reserved label: cilium/cilium pkg/labels/labels.go
  *   (`LabelSource*`, `IDNameKubeAPIServer`).
  */
