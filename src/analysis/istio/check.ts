@@ -5,14 +5,13 @@
  */
 import { IstioAnalysisOptions, IstioEvaluator } from './evaluator';
 import { ResolvedCatalog } from '../../model/resolved';
-import { isRecord } from '../../model/values';
-import { CiliumEvaluator } from '../cilium';
+import { CiliumEvaluator, isCiliumPolicy } from '../cilium';
 import { AllOfEvaluator } from '../combined';
 import { buildUniverse } from '../endpoints';
 import { AnalysisDiagnostic } from '../flows';
 import { declaredIntent } from '../intent';
 import { lintManifests } from '../lint';
-import { NetworkPolicyEvaluator } from '../networkpolicy';
+import { isNetworkPolicy, NetworkPolicyEvaluator } from '../networkpolicy';
 import { analyzeReachability, FlowEvaluator, ReachabilityOptions, ReachabilityReport, withRequests } from '../reachability';
 import { analyzeRequests } from '../requests';
 
@@ -20,11 +19,10 @@ import { analyzeRequests } from '../requests';
 export type IstioL4Layer = 'cilium' | 'networkpolicy' | 'none';
 
 export function detectL4Layer(manifests: ReadonlyArray<unknown>): IstioL4Layer {
-  const kinds = new Set(manifests.filter(isRecord).map(m => `${m.apiVersion}/${m.kind}`));
-  if (kinds.has('cilium.io/v2/CiliumNetworkPolicy') || kinds.has('cilium.io/v2/CiliumClusterwideNetworkPolicy')) {
+  if (manifests.some(isCiliumPolicy)) {
     return 'cilium';
   }
-  return kinds.has('networking.k8s.io/v1/NetworkPolicy') ? 'networkpolicy' : 'none';
+  return manifests.some(isNetworkPolicy) ? 'networkpolicy' : 'none';
 }
 
 export interface IstioReachabilityOptions extends ReachabilityOptions, IstioAnalysisOptions {}
