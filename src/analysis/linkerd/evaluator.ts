@@ -34,7 +34,8 @@
  * match only networks that cover every address.
  */
 import { ALL_NETWORKS, Authorization, defaultAuthorization, ignoredPolicyDiagnostics, LinkerdDecision, policyAuthorization } from './authorization';
-import { isDefaultPolicy, LinkerdDefaultPolicy, NetworkMatch, ParsedAuthorizationPolicy, ParsedLinkerd, parseLinkerd, ParsedRoute, ParsedServer } from './parse';
+import { ParsedObjectIndex } from './object-index';
+import { isDefaultPolicy, LinkerdDefaultPolicy, NetworkMatch, ParsedLinkerd, parseLinkerd, ParsedRoute, ParsedServer } from './parse';
 import { winningRoutes } from './route-precedence';
 import { CidrBlock, cidrContains, parseCidr } from '../../model/cidr';
 import { DEFAULT_CLUSTER_NETWORKS, GATEWAY_GROUP, POLICY_GROUP, serviceAccountIdentity } from '../../model/mesh-facts/linkerd';
@@ -81,6 +82,7 @@ export class LinkerdEvaluator implements FlowEvaluator, RequestEvaluator {
   public readonly diagnostics: ReadonlyArray<AnalysisDiagnostic>;
   private readonly catalog: ResolvedCatalog;
   private readonly parsed: ParsedLinkerd;
+  private readonly objects: ParsedObjectIndex;
   private readonly options: Required<Omit<LinkerdAnalysisOptions, 'clusterNetworks'>>;
   private readonly clusterNetworks: NetworkMatch[];
   /** The unmeshed ingress controller's networks (`linkerd.ingress.networks`), as CIDR texts. */
@@ -91,7 +93,6 @@ export class LinkerdEvaluator implements FlowEvaluator, RequestEvaluator {
   private readonly probeCache = new Map<string, RequestProbe[]>();
   /** Per namespace, Server and route: what only the manifests decide, computed once. */
   private readonly memos = {
-    indexes: new Map<string, unknown>(),
     /** The Servers selecting each pod of the universe (by position), in manifest order. */
     selecting: undefined as ParsedServer[][] | undefined,
     inboundRoutes: new Map<ParsedServer, ParsedRoute[]>(),
@@ -107,6 +108,7 @@ export class LinkerdEvaluator implements FlowEvaluator, RequestEvaluator {
   ) {
     this.catalog = catalog;
     this.parsed = parseLinkerd(catalog, manifests);
+    this.objects = new ParsedObjectIndex(this.parsed);
     this.options = {
       clusterDefaultPolicy: options.clusterDefaultPolicy ?? 'all-unauthenticated',
       meshedWorkloads: options.meshedWorkloads ?? true,
@@ -120,21 +122,6 @@ export class LinkerdEvaluator implements FlowEvaluator, RequestEvaluator {
     this.clusterNetworks = (options.clusterNetworks ?? [...DEFAULT_CLUSTER_NETWORKS])
       .map(c => parseCidr(c)).filter((b): b is CidrBlock => b !== undefined).map(cidr => ({ cidr, except: [] }));
     this.diagnostics = [...this.parsed.diagnostics, ...this.duplicateServerDiagnostics(), ...ignoredPolicyDiagnostics(this.parsed)];
-  }
-
-  /** Two Servers selecting one pod port: the policy controller keeps one arbitrarily. */
-  private duplicateServerDiagnostics(): AnalysisDiagnostic[] {
-    const diagnostics: AnalysisDiagnostic[] = [];
-    for (const e of this.universe.endpoints.filter(x => x.kind === 'pod')) {
-      const ports = new Set([...e.containerPorts.map(p => p.port), ...this.parsed.servers.filter(s => typeof s.port === 'number').map(s => s.port as number)]);
-      for (const port of ports) {
-        const servers = this.serversFor(e, port);
-        if (servers.length > 1) {
-          diagnostics.push({ severity: 'error', subject: `Server ${e.namespace}/${servers.map(s => s.name).join(', ')}`, message: `several Servers select port ${port} of ${e.id}; Linkerd uses one of them arbitrarily` });
-        }
-      }
-    }
-    return diagnostics;
   }
 
   /** Whether the endpoint runs a Linkerd proxy (see the module notes for the assumptions). */
@@ -287,6 +274,21 @@ export class LinkerdEvaluator implements FlowEvaluator, RequestEvaluator {
     return isDefaultPolicy(ns?.defaultPolicy) ? ns!.defaultPolicy as LinkerdDefaultPolicy : this.options.clusterDefaultPolicy;
   }
 
+  /** Two Servers selecting one pod port: the policy controller keeps one arbitrarily. */
+  private duplicateServerDiagnostics(): AnalysisDiagnostic[] {
+    const diagnostics: AnalysisDiagnostic[] = [];
+    for (const e of this.universe.endpoints.filter(x => x.kind === 'pod')) {
+      const ports = new Set([...e.containerPorts.map(p => p.port), ...this.parsed.servers.filter(s => typeof s.port === 'number').map(s => s.port as number)]);
+      for (const port of ports) {
+        const servers = this.serversFor(e, port);
+        if (servers.length > 1) {
+          diagnostics.push({ severity: 'error', subject: `Server ${e.namespace}/${servers.map(s => s.name).join(', ')}`, message: `several Servers select port ${port} of ${e.id}; Linkerd uses one of them arbitrarily` });
+        }
+      }
+    }
+    return diagnostics;
+  }
+
   private serversFor(pod: Endpoint, port: number): ParsedServer[] {
     return this.serversSelecting(pod).filter(s => (typeof s.port === 'number' ? s.port === port : pod.containerPorts.some(c => c.name === s.port && c.port === port && c.protocol === 'TCP')));
   }
@@ -319,7 +321,7 @@ export class LinkerdEvaluator implements FlowEvaluator, RequestEvaluator {
   private inboundRoutes(server: ParsedServer): ParsedRoute[] {
     return this.memo(this.memos.inboundRoutes, server, () => {
       const grpc = server.proxyProtocol === 'gRPC';
-      return this.indexed('routes', this.parsed.routes, r => r.parents.map(p => `${r.namespace}\u0000${p.name}`), `${server.namespace}\u0000${server.name}`)
+      return this.objects.routesWithParent(server.namespace, server.name)
         .filter(r => r.namespace === server.namespace
         && (grpc ? r.kind === 'GRPCRoute' : r.kind === 'HTTPRoute')
         && r.parents.some(p => p.group === POLICY_GROUP && p.kind === 'Server' && p.name === server.name && p.namespace === server.namespace));
@@ -338,49 +340,8 @@ export class LinkerdEvaluator implements FlowEvaluator, RequestEvaluator {
     return this.memo(this.memos.serverAuthorizations, server, () => this.computeServerAuthorizations(server));
   }
 
-  /**
-   * The items of `all` filed under `key` by `keysOf`, in their order in `all` (each once):
-   * candidates the callers filter exactly as they would filter `all`.
-   */
-  private indexed<T>(name: string, all: ReadonlyArray<T>, keysOf: (item: T) => string[], wanted: string): T[] {
-    let byKey = this.memos.indexes.get(name) as Map<string, number[]> | undefined;
-    if (!byKey) {
-      const built = new Map<string, number[]>();
-      all.forEach((item, i) => {
-        for (const k of new Set(keysOf(item))) {
-          const list = built.get(k);
-          if (list) {
-            list.push(i);
-          } else {
-            built.set(k, [i]);
-          }
-        }
-      });
-      this.memos.indexes.set(name, built);
-      byKey = built;
-    }
-    return (byKey.get(wanted) ?? []).map(i => all[i]);
-  }
-
-  /** Policies by `<namespace>\0<target name>`, and Namespace-targeted ones by `<namespace>\0` too. */
-  private policyCandidates(namespace: string, targetName: string): ParsedAuthorizationPolicy[] {
-    const keysOf = (p: ParsedAuthorizationPolicy) => [`${p.namespace}\u0000${p.target.name}`, ...(p.target.kind === 'Namespace' ? [`${p.namespace}\u0000`] : [])];
-    const named = this.indexed('policies', this.parsed.policies, keysOf, `${namespace}\u0000${targetName}`);
-    const namespaceWide = this.indexed('policies', this.parsed.policies, keysOf, `${namespace}\u0000`);
-    if (namespaceWide.length === 0) {
-      return named;
-    }
-    let order = this.memos.indexes.get('policy-order') as Map<ParsedAuthorizationPolicy, number> | undefined;
-    if (!order) {
-      order = new Map(this.parsed.policies.map((p, i) => [p, i]));
-      this.memos.indexes.set('policy-order', order);
-    }
-    const rank = order;
-    return [...new Set([...named, ...namespaceWide])].sort((a, b) => rank.get(a)! - rank.get(b)!);
-  }
-
   private computeServerAuthorizations(server: ParsedServer): Authorization[] {
-    const out = this.policyCandidates(server.namespace, server.name)
+    const out = this.objects.policyCandidates(server.namespace, server.name)
       .filter(p => p.namespace === server.namespace
         && ((p.target.kind === 'Server' && p.target.group === POLICY_GROUP && p.target.name === server.name)
           || (p.target.kind === 'Namespace' && (p.target.group === '' || p.target.group === 'core'))))
@@ -391,7 +352,7 @@ export class LinkerdEvaluator implements FlowEvaluator, RequestEvaluator {
   }
 
   private routeAuthorizations(route: ParsedRoute): Authorization[] {
-    return this.memo(this.memos.routeAuthorizations, route, () => this.policyCandidates(route.namespace, route.name)
+    return this.memo(this.memos.routeAuthorizations, route, () => this.objects.policyCandidates(route.namespace, route.name)
       .filter(p => p.namespace === route.namespace && p.target.kind === route.kind && p.target.name === route.name
         && (p.target.group === route.group || (route.group === GATEWAY_GROUP && p.target.group === GATEWAY_GROUP)))
       .map(p => policyAuthorization(this.parsed, this.catalog, p))

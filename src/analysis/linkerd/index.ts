@@ -5,6 +5,7 @@
  * - parse.ts: manifest objects -> parsed Servers, authentications, policies, routes;
  * - route-precedence.ts: request matching and linkerd2-proxy's route precedence;
  * - authorization.ts: what default policies and AuthorizationPolicies authorize;
+ * - object-index.ts: routes and policies filed by namespace and name, for the evaluator;
  * - evaluator.ts: `LinkerdEvaluator`, Linkerd's verdict per connection and request;
  * - mesh-evaluator.ts: `LinkerdMeshEvaluator`, Linkerd AND the L4 layer (proxy port 4143);
  * - route-checks.ts: retry safety and canary routing of the outbound routes;
