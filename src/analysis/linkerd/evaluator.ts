@@ -68,7 +68,7 @@ export interface LinkerdAnalysisOptions {
   readonly meshedIngress?: boolean;
   /**
    * Cluster networks (for the cluster-* policies).
-   * @default DEFAULT_CLUSTER_NETWORKS
+   * @default DEFAULT_CLUSTER_NETWORKS (model/mesh-facts/linkerd.ts)
    */
   readonly clusterNetworks?: string[];
 }
