@@ -33,19 +33,25 @@ export class Bitset {
    * thousand. Undefined: the empty set.
    */
   private words: Uint32Array | undefined;
+  /**
+   * Whether `words` may be another set's too (`clone` shares them; the first change
+   * copies). Most clones are narrowed at once to a few members or to none (a row of the
+   * engine intersected with a scope): they never need a copy of the whole original.
+   */
+  private shared: boolean;
 
   public constructor(public readonly size: number, words?: Uint32Array) {
     this.words = words;
+    this.shared = false;
   }
 
   public add(i: number): void {
-    this.words ??= new Uint32Array((this.size + 31) >>> 5);
-    this.words[i >>> 5] |= 1 << (i & 31);
+    this.own()[i >>> 5] |= 1 << (i & 31);
   }
 
   public delete(i: number): void {
-    if (this.words !== undefined) {
-      this.words[i >>> 5] &= ~(1 << (i & 31));
+    if (this.has(i)) {
+      this.own()[i >>> 5] &= ~(1 << (i & 31));
     }
   }
 
@@ -54,21 +60,29 @@ export class Bitset {
     return w !== undefined && (w[i >>> 5] & (1 << (i & 31))) !== 0;
   }
 
+  /** A set with the same members; changing either leaves the other as it was. */
   public clone(): Bitset {
-    return new Bitset(this.size, this.words?.slice());
+    const copy = new Bitset(this.size, this.words);
+    if (this.words !== undefined) {
+      this.shared = true;
+      copy.shared = true;
+    }
+    return copy;
   }
 
   /** Adds every member of `other` (in place). */
   public orWith(other: Bitset): this {
     const o = other.words;
-    const w = this.words;
     if (o === undefined) {
       return this;
     }
-    if (w === undefined) {
-      this.words = o.slice();
+    if (this.words === undefined) {
+      this.words = o;
+      this.shared = true;
+      other.shared = true;
       return this;
     }
+    const w = this.own();
     for (let i = 0; i < w.length; i++) {
       w[i] |= o[i];
     }
@@ -82,27 +96,47 @@ export class Bitset {
     if (w === undefined) {
       return this;
     }
-    if (o === undefined) {
-      this.words = undefined;
+    if (o === undefined || !intersects(w, o)) {
+      this.release();
       return this;
     }
+    const out = this.shared ? new Uint32Array(w.length) : w;
     for (let i = 0; i < w.length; i++) {
-      w[i] &= o[i];
+      out[i] = w[i] & o[i];
     }
+    this.words = out;
+    this.shared = false;
     return this;
   }
 
   /** Removes every member of `other` (in place). */
   public andNotWith(other: Bitset): this {
-    const w = this.words;
     const o = other.words;
-    if (w === undefined || o === undefined) {
+    if (this.words === undefined || o === undefined || !intersects(this.words, o)) {
       return this;
     }
+    const w = this.own();
     for (let i = 0; i < w.length; i++) {
       w[i] &= ~o[i];
     }
     return this;
+  }
+
+  /** The words, allocated and this set's own (copied if shared), ready to change. */
+  private own(): Uint32Array {
+    if (this.words === undefined) {
+      this.words = new Uint32Array((this.size + 31) >>> 5);
+    } else if (this.shared) {
+      this.words = this.words.slice();
+    }
+    this.shared = false;
+    return this.words;
+  }
+
+  /** Becomes the empty set (without writing to words another set may share). */
+  private release(): void {
+    this.words = undefined;
+    this.shared = false;
   }
 
   public isEmpty(): boolean {
@@ -129,7 +163,7 @@ export class Bitset {
     return n;
   }
 
-  /** Calls `visit` with every member, in increasing order (`visit` may delete members). */
+  /** Calls `visit` with every member, in increasing order (`visit` may delete the member it is given). */
   public forEach(visit: (i: number) => void): void {
     const w = this.words;
     if (w === undefined) {
@@ -150,5 +184,15 @@ export class Bitset {
     this.forEach(i => out.push(i));
     return out;
   }
+}
+
+/** Whether two word arrays of one size have a common member. */
+function intersects(a: Uint32Array, b: Uint32Array): boolean {
+  for (let i = 0; i < a.length; i++) {
+    if ((a[i] & b[i]) !== 0) {
+      return true;
+    }
+  }
+  return false;
 }
 /* eslint-enable no-bitwise */

@@ -63,6 +63,18 @@ describe('Bitset', () => {
       const copy = original.clone().orWith(bitsetOf(size, b));
       expectMembers(original, a);
       expectMembers(copy, [...a, ...b]);
+      // Changing the original (each way) leaves its clones as they were, and the other way round.
+      for (const change of [(x: Bitset) => b.forEach(i => x.add(i)), (x: Bitset) => b.forEach(i => x.delete(i)),
+        (x: Bitset) => x.andWith(bitsetOf(size, b)), (x: Bitset) => x.andNotWith(bitsetOf(size, b))]) {
+        const source = bitsetOf(size, a);
+        const clone = source.clone();
+        const cloneOfClone = clone.clone();
+        change(source);
+        expectMembers(clone, a);
+        change(clone);
+        expectMembers(cloneOfClone, a);
+        expectMembers(clone, source.toArray());
+      }
       // A union into a never-written set copies the other's words rather than sharing them.
       const other = bitsetOf(size, b);
       const union = new Bitset(size).orWith(other);
