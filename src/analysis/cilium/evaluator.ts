@@ -289,13 +289,19 @@ export class CiliumEvaluator implements RequestEvaluator {
     }
     let matching = byScope.get(scope);
     if (!matching) {
-      const exact = new Bitset(index.size);
-      selectorSuperset(ciliumLabelIndex(this.universe, e => this.labelsOf(e)), selector).forEach(i => {
-        if (this.selectorMatchesEndpoint(rule, selector, this.universe.endpoints[i])) {
-          exact.add(i);
-        }
+      // The match depends on the selector's content, the scope and the release's namespace
+      // semantics only: evaluators over one universe (the phases of one check, the steps
+      // of a plan) compute it once per selector they share.
+      const key = `cilium-selector:${JSON.stringify([this.namespaceLabelsCross, rule.clusterwide, rule.namespace ?? null, selector])}`;
+      matching = index.memo(key, () => {
+        const exact = new Bitset(index.size);
+        selectorSuperset(ciliumLabelIndex(this.universe, e => this.labelsOf(e)), selector).forEach(i => {
+          if (this.selectorMatchesEndpoint(rule, selector, this.universe.endpoints[i])) {
+            exact.add(i);
+          }
+        });
+        return exact;
       });
-      matching = exact;
       byScope.set(scope, matching);
     }
     return matching.has(index.position(peer));

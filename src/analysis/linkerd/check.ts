@@ -81,8 +81,8 @@ function withAuditedFlows(
   const diagnostics: AnalysisDiagnostic[] = [
     ...base.diagnostics,
     ...auditFlows.map(f => ({ severity: 'warning' as const, subject: 'audit', message: `${formatFlow(f)} is allowed only by audit; ENFORCED mode denies it` })),
-    ...retrySafetyProblems(catalog, manifests).map(message => ({ severity: 'error' as const, subject: 'retries', message })),
-    ...canaryRoutingProblems(catalog, manifests).map(message => ({ severity: 'error' as const, subject: 'routing', message })),
+    ...retrySafetyProblems(catalog, manifests, linkerd.routes).map(message => ({ severity: 'error' as const, subject: 'retries', message })),
+    ...canaryRoutingProblems(catalog, manifests, linkerd.routes).map(message => ({ severity: 'error' as const, subject: 'routing', message })),
   ];
   return {
     ...base,

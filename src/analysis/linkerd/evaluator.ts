@@ -124,6 +124,11 @@ export class LinkerdEvaluator implements FlowEvaluator, RequestEvaluator {
     this.diagnostics = [...this.parsed.diagnostics, ...this.duplicateServerDiagnostics(), ...ignoredPolicyDiagnostics(this.parsed)];
   }
 
+  /** The route objects among the manifests (what the outbound route checks read too). */
+  public get routes(): ReadonlyArray<ParsedRoute> {
+    return this.parsed.routes;
+  }
+
   /** Whether the endpoint runs a Linkerd proxy (see the module notes for the assumptions). */
   public isMeshed(endpoint: Endpoint): boolean {
     if (endpoint.kind !== 'pod' || endpoint.role === 'dns') {
@@ -278,7 +283,10 @@ export class LinkerdEvaluator implements FlowEvaluator, RequestEvaluator {
   private duplicateServerDiagnostics(): AnalysisDiagnostic[] {
     const diagnostics: AnalysisDiagnostic[] = [];
     for (const e of this.universe.endpoints.filter(x => x.kind === 'pod')) {
-      const ports = new Set([...e.containerPorts.map(p => p.port), ...this.parsed.servers.filter(s => typeof s.port === 'number').map(s => s.port as number)]);
+      // Only a Server selecting the pod can select one of its ports: the ports of the
+      // Servers selecting it (not of every Server, which made this quadratic), in order.
+      const serverPorts = this.serversSelecting(e).filter(s => typeof s.port === 'number').map(s => s.port as number);
+      const ports = new Set([...e.containerPorts.map(p => p.port), ...serverPorts]);
       for (const port of ports) {
         const servers = this.serversFor(e, port);
         if (servers.length > 1) {

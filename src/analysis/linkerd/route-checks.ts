@@ -27,10 +27,14 @@ import { RequestProbe, routeMatches, sampleRequest, UNDECLARED_PATH } from '../r
  * - every sample request of a non-idempotent catalog route must be won (Gateway API
  *   precedence, ties counted against) by route objects without retry annotations;
  * - a Service serving a non-idempotent route carries no retry annotation.
+ *
+ * @param routes the route objects among `manifests` (`parseLinkerd`), when the caller has
+ *   parsed them already
  */
-export function retrySafetyProblems(catalog: ResolvedCatalog, manifests: ReadonlyArray<unknown>): string[] {
+export function retrySafetyProblems(
+  catalog: ResolvedCatalog, manifests: ReadonlyArray<unknown>, routes: ReadonlyArray<ParsedRoute> = parseLinkerd(catalog, manifests).routes,
+): string[] {
   const problems: string[] = serviceRetryProblems(catalog, manifests);
-  const routes = parseLinkerd(catalog, manifests).routes;
   for (const service of catalog.services.filter(s => !s.clientOnly)) {
     for (const port of service.ports) {
       const attached = outboundRoutesFor(routes, service, port.port);
@@ -145,10 +149,14 @@ function selectorKey(selector: Readonly<Record<string, string>>): string {
  * (version Services select the service's pods plus the version's labels; backend versions
  * are their Service); the same request with a version's headers must be won by rules whose
  * only backend is that version, with the version's timeout when it has one.
+ *
+ * @param routes the route objects among `manifests` (`parseLinkerd`), when the caller has
+ *   parsed them already
  */
-export function canaryRoutingProblems(catalog: ResolvedCatalog, manifests: ReadonlyArray<unknown>): string[] {
+export function canaryRoutingProblems(
+  catalog: ResolvedCatalog, manifests: ReadonlyArray<unknown>, routes: ReadonlyArray<ParsedRoute> = parseLinkerd(catalog, manifests).routes,
+): string[] {
   const problems: string[] = [];
-  const routes = parseLinkerd(catalog, manifests).routes;
   const emittedSelectors = emittedServiceSelectors(manifests);
   for (const service of catalog.services.filter(s => !s.clientOnly && s.versions.length > 0)) {
     const selectors = canarySelectors(catalog, service, emittedSelectors);
