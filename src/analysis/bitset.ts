@@ -152,9 +152,10 @@ export class Bitset {
   }
 
   public count(): number {
+    const words = this.words;
     let n = 0;
-    for (const word of this.words ?? []) {
-      let w = word;
+    for (let i = 0; words !== undefined && i < words.length; i++) {
+      let w = words[i];
       while (w !== 0) {
         w &= w - 1;
         n++;

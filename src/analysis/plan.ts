@@ -293,7 +293,11 @@ export function planSteps(from: string, to: string, synthesize: Synthesize, opti
   for (const r of raw) {
     const before = byKey(previous);
     const after = byKey(r.objects);
-    const added = r.objects.filter(o => JSON.stringify(before.get(objectKey(o))) !== JSON.stringify(o));
+    // The same object (a step reuses most of the previous one's) is unchanged without a look at its text.
+    const added = r.objects.filter(o => {
+      const was = before.get(objectKey(o));
+      return was !== o && JSON.stringify(was) !== JSON.stringify(o);
+    });
     const removed = previous.filter(o => !after.has(objectKey(o)));
     if (added.length === 0 && removed.length === 0) {
       continue;
