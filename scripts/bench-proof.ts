@@ -17,13 +17,17 @@ import { main as cli } from '../src/cli/main';
 import { ALL_PHASES, Phase } from '../src/model/phase';
 import { syntheticCatalog } from '../test/support/synthetic-catalog';
 
-export const PROOF_TARGETS = { checkAllMs2000: 15000, checkScaling: 2.3, checkVsSynth2000: 3, peakRssMbCheckAll2000: 1024, planMs1000: 30000, planMaxMs1000: 30000 };
+export const PROOF_TARGETS = {
+  checkAllMs2000: 15000, checkScaling: 2.3, checkVsSynth2000: 3, peakRssMbCheckAll2000: 1024, planMs1000: 30000, planMaxMs1000: 30000,
+};
 
 /** The pair `plan` is measured for: the longest ladder, every enforcement system in some step. */
 export const PLAN_PAIR: readonly [Phase, Phase] = [Phase.BASELINE, Phase.ISTIO];
 
 /** Every ordered pair of distinct phases (12 with four phases): `--plan-pairs all`. */
-export const ALL_PLAN_PAIRS: ReadonlyArray<readonly [Phase, Phase]> = ALL_PHASES.flatMap(from => ALL_PHASES.filter(to => to !== from).map(to => [from, to] as const));
+export const ALL_PLAN_PAIRS: ReadonlyArray<readonly [Phase, Phase]> = ALL_PHASES.flatMap(
+  from => ALL_PHASES.filter(to => to !== from).map(to => [from, to] as const),
+);
 
 /**
  * The pairs `--plan-pairs` names: `all`, or `from:to` items separated by commas (e.g.
