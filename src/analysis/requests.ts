@@ -15,6 +15,7 @@
  */
 import { Endpoint, endpointMatchesPeer, Universe } from './endpoints';
 import { Flow, flowComparator, flowKey, PortProbe } from './flows';
+import { compareStrings } from '../model/compare';
 import { ResolvedCatalog, ResolvedPort, ResolvedRoute, ResolvedService } from '../model/resolved';
 import { widerEnforcementAllowed } from '../model/route-forms';
 import { isL7Port, routesOnPort } from '../model/routes';
@@ -80,10 +81,6 @@ const UNDECLARED_GRPC_SERVICE = 'mesh.ladder.Undeclared';
 /** Method name used for method-less gRPC routes and as an undeclared method. */
 const PROBE_GRPC_METHOD = 'MeshLadderProbe';
 const UNDECLARED_GRPC_METHOD = 'MeshLadderUndeclared';
-
-function compareStrings(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
 
 /** Strips a query string. */
 function pathOnly(path: string): string {
