@@ -7,6 +7,10 @@
 
 /** Label that turns on sidecar injection for a namespace. */
 export const INJECTION_LABEL = 'istio-injection';
+/** Label that injects a namespace's pods with the sidecars of one control-plane revision. */
+export const REVISION_LABEL = 'istio.io/rev';
+/** API group of AuthorizationPolicy and PeerAuthentication: the objects Istio authorizes by. */
+export const SECURITY_GROUP = 'security.istio.io';
 /** Annotation that makes an AuthorizationPolicy evaluated and logged, not enforced. */
 export const DRY_RUN_ANNOTATION = 'istio.io/dry-run';
 /** Names of the namespace-wide objects (per-service objects avoid them). */
