@@ -1,6 +1,7 @@
 /**
- * Which construct builds which phase. Adding a backend is adding its folder and one
- * entry here.
+ * How each backend synthesizes: which construct builds which phase, and what it reports.
+ * Adding a backend is adding its folder and one entry here (and its analysis entry in
+ * `src/analysis/backends.ts`; `src/backends.ts` joins the two).
  */
 import { Construct } from 'constructs';
 import { BaselinePhase } from './baseline';
@@ -23,13 +24,53 @@ export interface PhaseBackendOptions {
   readonly linkerd?: LinkerdPhaseOptions;
 }
 
-type BackendFactory = (scope: Construct, id: string, catalog: ServiceCatalog, options: PhaseBackendOptions) => Construct;
+/** A phase's construct with what it reports: every backend reports the same things. */
+export interface BuiltPhase {
+  /** The construct that emitted the phase's objects. */
+  readonly construct: Construct;
+  /** What the backend could express only partly (each begins with the service id). */
+  readonly warnings: readonly string[];
+  /** What the catalog chose to leave out of this phase (e.g. `l7Fallback: skip`). */
+  readonly notes: readonly string[];
+}
 
-export const PHASE_BACKENDS: Record<Phase, BackendFactory> = {
-  [Phase.BASELINE]: (scope, id, catalog, options) => new BaselinePhase(scope, id, { catalog, ...options.baseline }),
-  [Phase.CILIUM]: (scope, id, catalog, options) => new CiliumPhase(scope, id, { catalog, ...options.cilium }),
-  [Phase.LINKERD]: (scope, id, catalog, options) => new LinkerdPhase(scope, id, { catalog, ...options.linkerd }),
-  [Phase.ISTIO]: (scope, id, catalog, options) => new IstioPhase(scope, id, { catalog, ...options.istio }),
+/** How one backend synthesizes its phase. */
+export interface SynthesisBackend {
+  readonly phase: Phase;
+  /** Builds the phase's construct under `scope` from the catalog and the backend's own options. */
+  build(scope: Construct, id: string, catalog: ServiceCatalog, options: PhaseBackendOptions): BuiltPhase;
+}
+
+export const PHASE_BACKENDS: Record<Phase, SynthesisBackend> = {
+  [Phase.BASELINE]: {
+    phase: Phase.BASELINE,
+    build: (scope, id, catalog, options) => {
+      const construct = new BaselinePhase(scope, id, { catalog, ...options.baseline });
+      return { construct, warnings: construct.warnings, notes: construct.notes };
+    },
+  },
+  [Phase.CILIUM]: {
+    phase: Phase.CILIUM,
+    build: (scope, id, catalog, options) => {
+      const construct = new CiliumPhase(scope, id, { catalog, ...options.cilium });
+      return { construct, warnings: construct.warnings, notes: construct.notes };
+    },
+  },
+  [Phase.LINKERD]: {
+    phase: Phase.LINKERD,
+    build: (scope, id, catalog, options) => {
+      const construct = new LinkerdPhase(scope, id, { catalog, ...options.linkerd });
+      return { construct, warnings: construct.warnings, notes: construct.notes };
+    },
+  },
+  [Phase.ISTIO]: {
+    phase: Phase.ISTIO,
+    build: (scope, id, catalog, options) => {
+      // IstioPhase keeps no notes (what it cannot emit as declared is refused or a degradation).
+      const construct = new IstioPhase(scope, id, { catalog, ...options.istio });
+      return { construct, warnings: construct.warnings, notes: [] };
+    },
+  },
 };
 
 /**
