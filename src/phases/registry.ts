@@ -41,35 +41,27 @@ export interface SynthesisBackend {
   build(scope: Construct, id: string, catalog: ServiceCatalog, options: PhaseBackendOptions): BuiltPhase;
 }
 
+/** A phase construct and what it reports (a phase without notes leaves nothing out). */
+function built(construct: Construct & { readonly warnings: string[]; readonly notes?: string[] }): BuiltPhase {
+  return { construct, warnings: construct.warnings, notes: construct.notes ?? [] };
+}
+
 export const PHASE_BACKENDS: Record<Phase, SynthesisBackend> = {
   [Phase.BASELINE]: {
     phase: Phase.BASELINE,
-    build: (scope, id, catalog, options) => {
-      const construct = new BaselinePhase(scope, id, { catalog, ...options.baseline });
-      return { construct, warnings: construct.warnings, notes: construct.notes };
-    },
+    build: (scope, id, catalog, options) => built(new BaselinePhase(scope, id, { catalog, ...options.baseline })),
   },
   [Phase.CILIUM]: {
     phase: Phase.CILIUM,
-    build: (scope, id, catalog, options) => {
-      const construct = new CiliumPhase(scope, id, { catalog, ...options.cilium });
-      return { construct, warnings: construct.warnings, notes: construct.notes };
-    },
+    build: (scope, id, catalog, options) => built(new CiliumPhase(scope, id, { catalog, ...options.cilium })),
   },
   [Phase.LINKERD]: {
     phase: Phase.LINKERD,
-    build: (scope, id, catalog, options) => {
-      const construct = new LinkerdPhase(scope, id, { catalog, ...options.linkerd });
-      return { construct, warnings: construct.warnings, notes: construct.notes };
-    },
+    build: (scope, id, catalog, options) => built(new LinkerdPhase(scope, id, { catalog, ...options.linkerd })),
   },
   [Phase.ISTIO]: {
     phase: Phase.ISTIO,
-    build: (scope, id, catalog, options) => {
-      // IstioPhase keeps no notes (what it cannot emit as declared is refused or a degradation).
-      const construct = new IstioPhase(scope, id, { catalog, ...options.istio });
-      return { construct, warnings: construct.warnings, notes: [] };
-    },
+    build: (scope, id, catalog, options) => built(new IstioPhase(scope, id, { catalog, ...options.istio })),
   },
 };
 
