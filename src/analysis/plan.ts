@@ -433,6 +433,33 @@ function allowedFlows(
 }
 
 /**
+ * The flows every step must allow: what both ends declare, and what one end declares that
+ * the other allows too (reasons merged); the rest is handed over by design (declared by one
+ * end only and refused by the other, e.g. host calls by name instead of by address).
+ */
+function declaredAcrossEnds(
+  fromIntent: readonly DeclaredFlow[], toIntent: readonly DeclaredFlow[], startKeys: ReadonlySet<string>, targetKeys: ReadonlySet<string>,
+  compare: (a: Flow, b: Flow) => number,
+): { declared: DeclaredFlow[]; handover: Flow[] } {
+  const fromKeys = new Set(fromIntent.map(flowKey));
+  const toKeys = new Set(toIntent.map(flowKey));
+  const declaredByKey = new Map<string, DeclaredFlow>();
+  const handover: Flow[] = [];
+  for (const flow of [...fromIntent, ...toIntent]) {
+    const key = flowKey(flow);
+    const both = fromKeys.has(key) && toKeys.has(key);
+    const kept = both || (fromKeys.has(key) ? targetKeys.has(key) : startKeys.has(key));
+    if (kept) {
+      const existing = declaredByKey.get(key);
+      declaredByKey.set(key, existing ? { ...existing, reasons: [...new Set([...existing.reasons, ...flow.reasons])].sort() } : flow);
+    } else if (!handover.some(f => flowKey(f) === key)) {
+      handover.push(flow);
+    }
+  }
+  return { declared: [...declaredByKey.values()].sort(compare), handover };
+}
+
+/**
  * Proves every step of a plan: allowed ⊇ declared (no silent drops) and allowed ⊆
  * allowed(from) ∪ allowed(to) (never more than the union of the ends), at L3/L4, with
  * the enforcement systems of the step combined as the data path does; and no declared
@@ -455,23 +482,7 @@ export function verifyPlan(
   const evaluators = () => (exhaustive ? new EvaluatorCache(universe) : cache); // the reference shares nothing
   const startKeys = allowedFlows(catalog, universe, start, everything, exhaustive, evaluators()).keys;
   const targetKeys = allowedFlows(catalog, universe, target, everything, exhaustive, evaluators()).keys;
-  const fromKeys = new Set(fromIntent.map(flowKey));
-  const toKeys = new Set(toIntent.map(flowKey));
-  const declaredByKey = new Map<string, DeclaredFlow>();
-  const handover: Flow[] = [];
-  for (const flow of everything) {
-    const key = flowKey(flow);
-    const both = fromKeys.has(key) && toKeys.has(key);
-    const kept = both || (fromKeys.has(key) ? targetKeys.has(key) : startKeys.has(key));
-    if (kept) {
-      const existing = declaredByKey.get(key);
-      declaredByKey.set(key, existing ? { ...existing, reasons: [...new Set([...existing.reasons, ...flow.reasons])].sort() } : flow);
-    } else if (!handover.some(f => flowKey(f) === key)) {
-      handover.push(flow);
-    }
-  }
-  const compare = flowComparator(universe.order);
-  const declared = [...declaredByKey.values()].sort(compare);
+  const { declared, handover } = declaredAcrossEnds(fromIntent, toIntent, startKeys, targetKeys, flowComparator(universe.order));
   const union = new Set([...startKeys, ...targetKeys]);
 
   const judge = (id: string, objects: readonly any[], added: number, removed: number, variant: PhaseVariant, discipline?: string): StepVerdict => {

@@ -229,104 +229,42 @@ export function sampleForRegex(regex: string): string | undefined {
 
 /** Best-effort generator: the shortest choices everywhere (first branch, minimum repeats). */
 function generateSample(regex: string): string | undefined {
-  let i = 0;
-  const classChar = (escape: string): string | undefined => {
-    switch (escape) {
-      case 'd': return '0';
-      case 'w': return 'a';
-      case 's': return ' ';
-      case 'D': case 'W': case 'S': return '-';
-      default: return undefined;
-    }
-  };
-  // Returns the sample of a sequence up to `)` or `|` (alternatives after the first are skipped).
-  const sequence = (): string | undefined => {
-    let out = '';
-    while (i < regex.length && regex[i] !== ')' && regex[i] !== '|') {
-      let atom: string | undefined;
-      const ch = regex[i];
-      if (ch === '^' || ch === '$') {
-        i++;
-        continue;
-      }
-      if (ch === '(') {
-        i++;
-        if (regex.startsWith('?:', i)) {
-          i += 2;
-        } else if (regex.startsWith('?P<', i) || regex.startsWith('?<', i)) {
-          i = regex.indexOf('>', i) + 1;
-          if (i === 0) {
-            return undefined;
-          }
-        } else if (regex[i] === '?') {
-          return undefined;
-        }
-        atom = alternation();
-        if (atom === undefined || regex[i] !== ')') {
-          return undefined;
-        }
-        i++;
-      } else if (ch === '[') {
-        const end = regex.indexOf(']', i + 2);
-        if (end < 0) {
-          return undefined;
-        }
-        const body = regex.slice(i + 1, end);
-        i = end + 1;
-        if (body.startsWith('^')) {
-          atom = ['a', '0', '-', '_', 'z'].find(c => fullMatch(`[${body}]`, c));
-        } else if (body.startsWith('\\')) {
-          atom = classChar(body[1]) ?? body[1];
-        } else {
-          atom = body[0];
-        }
-        if (atom === undefined) {
-          return undefined;
-        }
-      } else if (ch === '\\') {
-        const next = regex[i + 1];
-        if (next === undefined) {
-          return undefined;
-        }
-        atom = classChar(next) ?? next;
-        i += 2;
-      } else if (ch === '.') {
-        atom = 'a';
-        i++;
-      } else {
-        atom = ch;
-        i++;
-      }
-      // Quantifier: take the minimum number of repeats.
-      let repeats = 1;
-      const q = regex[i];
-      if (q === '*' || q === '?') {
-        repeats = 0;
-        i++;
-      } else if (q === '+') {
-        i++;
-      } else if (q === '{') {
-        const m = /^\{(\d+)(,\d*)?\}/.exec(regex.slice(i));
-        if (m) {
-          repeats = Number(m[1]);
-          i += m[0].length;
-        }
-      }
-      if (regex[i] === '?') {
-        i++; // lazy
-      }
-      out += atom.repeat(repeats);
-    }
-    return out;
-  };
-  const alternation = (): string | undefined => {
-    const first = sequence();
+  return new RegexSampler(regex).sample();
+}
+
+/** A character of a class escape (`\d`, `\w`, ...); undefined for other escapes. */
+function classChar(escape: string): string | undefined {
+  switch (escape) {
+    case 'd': return '0';
+    case 'w': return 'a';
+    case 's': return ' ';
+    case 'D': case 'W': case 'S': return '-';
+    default: return undefined;
+  }
+}
+
+/** Reads a regex left to right, taking the shortest choice at each step (see `generateSample`). */
+class RegexSampler {
+  private i = 0;
+
+  public constructor(private readonly regex: string) {}
+
+  /** A string the whole regex matches, or undefined when the reading gave up. */
+  public sample(): string | undefined {
+    const result = this.alternation();
+    return this.i === this.regex.length ? result : undefined;
+  }
+
+  /** The sample of the first branch; the other branches are skipped. */
+  private alternation(): string | undefined {
+    const regex = this.regex;
+    const first = this.sequence();
     let depth = 0;
     // Skip the other branches.
-    while (i < regex.length) {
-      const ch = regex[i];
+    while (this.i < regex.length) {
+      const ch = regex[this.i];
       if (ch === '\\') {
-        i += 2;
+        this.i += 2;
         continue;
       }
       if (ch === '(') {
@@ -337,12 +275,111 @@ function generateSample(regex: string): string | undefined {
         }
         depth--;
       }
-      i++;
+      this.i++;
     }
     return first;
-  };
-  const result = alternation();
-  return i === regex.length ? result : undefined;
+  }
+
+  /** The sample of a sequence up to `)` or `|` (alternatives after the first are skipped). */
+  private sequence(): string | undefined {
+    const regex = this.regex;
+    let out = '';
+    while (this.i < regex.length && regex[this.i] !== ')' && regex[this.i] !== '|') {
+      const ch = regex[this.i];
+      if (ch === '^' || ch === '$') {
+        this.i++;
+        continue;
+      }
+      const atom = this.atom();
+      if (atom === undefined) {
+        return undefined;
+      }
+      out += atom.repeat(this.repeats());
+    }
+    return out;
+  }
+
+  /** The sample of one atom: a group, a character class, an escape, `.` or a literal. */
+  private atom(): string | undefined {
+    const regex = this.regex;
+    const ch = regex[this.i];
+    if (ch === '(') {
+      return this.group();
+    }
+    if (ch === '[') {
+      return this.characterClass();
+    }
+    if (ch === '\\') {
+      const next = regex[this.i + 1];
+      if (next === undefined) {
+        return undefined;
+      }
+      this.i += 2;
+      return classChar(next) ?? next;
+    }
+    this.i++;
+    return ch === '.' ? 'a' : ch;
+  }
+
+  /** A group's sample: non-capturing and named groups read as plain ones; lookarounds give up. */
+  private group(): string | undefined {
+    const regex = this.regex;
+    this.i++;
+    if (regex.startsWith('?:', this.i)) {
+      this.i += 2;
+    } else if (regex.startsWith('?P<', this.i) || regex.startsWith('?<', this.i)) {
+      this.i = regex.indexOf('>', this.i) + 1;
+      if (this.i === 0) {
+        return undefined;
+      }
+    } else if (regex[this.i] === '?') {
+      return undefined;
+    }
+    const atom = this.alternation();
+    if (atom === undefined || regex[this.i] !== ')') {
+      return undefined;
+    }
+    this.i++;
+    return atom;
+  }
+
+  /** A character of a `[...]` class (for a negated class, one it admits). */
+  private characterClass(): string | undefined {
+    const regex = this.regex;
+    const end = regex.indexOf(']', this.i + 2);
+    if (end < 0) {
+      return undefined;
+    }
+    const body = regex.slice(this.i + 1, end);
+    this.i = end + 1;
+    if (body.startsWith('^')) {
+      return ['a', '0', '-', '_', 'z'].find(c => fullMatch(`[${body}]`, c));
+    }
+    return body.startsWith('\\') ? classChar(body[1]) ?? body[1] : body[0];
+  }
+
+  /** Quantifier: take the minimum number of repeats (a lazy mark is skipped too). */
+  private repeats(): number {
+    const regex = this.regex;
+    let repeats = 1;
+    const q = regex[this.i];
+    if (q === '*' || q === '?') {
+      repeats = 0;
+      this.i++;
+    } else if (q === '+') {
+      this.i++;
+    } else if (q === '{') {
+      const m = /^\{(\d+)(,\d*)?\}/.exec(regex.slice(this.i));
+      if (m) {
+        repeats = Number(m[1]);
+        this.i += m[0].length;
+      }
+    }
+    if (regex[this.i] === '?') {
+      this.i++; // lazy
+    }
+    return repeats;
+  }
 }
 
 /** A concrete request matching the route, or undefined when none could be found. */
@@ -487,21 +524,11 @@ export function analyzeRequests(
   const missing: RequestFlow[] = [];
   const unexpected: RequestFlow[] = [];
   const toleratedRequests: RequestFlow[] = [];
-  // Per destination service: pod port -> probes (ports sharing a pod port merge).
   const probesByService = new Map<string, Map<number, RequestProbe[]>>();
   const probesOf = (service: ResolvedService) => {
     let byPort = probesByService.get(service.id);
     if (!byPort) {
-      byPort = new Map();
-      for (const port of service.ports.filter(isL7Port)) {
-        const list = byPort.get(port.targetPort) ?? [];
-        for (const probe of requestProbes(service, port)) {
-          if (!list.some(p => p.method === probe.method && p.path === probe.path)) {
-            list.push(probe);
-          }
-        }
-        byPort.set(port.targetPort, list);
-      }
+      byPort = probesByPodPort(service);
       probesByService.set(service.id, byPort);
     }
     return byPort;
@@ -559,15 +586,35 @@ export function analyzeRequests(
       }
     }
   }
+  return sortedReport(universe, { probed, declared, allowed, missing, unexpected, tolerated: toleratedRequests });
+}
+
+/** A service's request probes per pod port (ports sharing a pod port merge). */
+function probesByPodPort(service: ResolvedService): Map<number, RequestProbe[]> {
+  const byPort = new Map<number, RequestProbe[]>();
+  for (const port of service.ports.filter(isL7Port)) {
+    const list = byPort.get(port.targetPort) ?? [];
+    for (const probe of requestProbes(service, port)) {
+      if (!list.some(p => p.method === probe.method && p.path === probe.path)) {
+        list.push(probe);
+      }
+    }
+    byPort.set(port.targetPort, list);
+  }
+  return byPort;
+}
+
+/** Every list of the report in report order: by flow (the universe's order), then path, then method. */
+function sortedReport(universe: Universe, report: RequestReport): RequestReport {
   const byFlow = flowComparator(universe.order);
   const compare = (a: RequestFlow, b: RequestFlow) => byFlow(a, b) || compareStrings(a.path, b.path) || compareStrings(a.method, b.method);
   return {
-    probed: probed.sort(compare),
-    declared: declared.sort(compare),
-    allowed: allowed.sort(compare),
-    missing: missing.sort(compare),
-    unexpected: unexpected.sort(compare),
-    tolerated: toleratedRequests.sort(compare),
+    probed: report.probed.sort(compare),
+    declared: report.declared.sort(compare),
+    allowed: report.allowed.sort(compare),
+    missing: report.missing.sort(compare),
+    unexpected: report.unexpected.sort(compare),
+    tolerated: report.tolerated.sort(compare),
   };
 }
 
