@@ -41,28 +41,27 @@ export interface SynthesisBackend {
   build(scope: Construct, id: string, catalog: ServiceCatalog, options: PhaseBackendOptions): BuiltPhase;
 }
 
-/** A phase construct and what it reports (a phase without notes leaves nothing out). */
-function built(construct: Construct & { readonly warnings: string[]; readonly notes?: string[] }): BuiltPhase {
-  return { construct, warnings: construct.warnings, notes: construct.notes ?? [] };
+/** A phase construct as every backend builds one: it reports warnings, and notes where it leaves something out. */
+type PhaseConstruct = Construct & { readonly warnings: string[]; readonly notes?: string[] };
+
+/** The synthesis half of a backend from the construct it builds. */
+function synthesisBackend(
+  phase: Phase, construct: (scope: Construct, id: string, catalog: ServiceCatalog, options: PhaseBackendOptions) => PhaseConstruct,
+): SynthesisBackend {
+  return {
+    phase,
+    build: (scope, id, catalog, options) => {
+      const built = construct(scope, id, catalog, options);
+      return { construct: built, warnings: built.warnings, notes: built.notes ?? [] };
+    },
+  };
 }
 
 export const PHASE_BACKENDS: Record<Phase, SynthesisBackend> = {
-  [Phase.BASELINE]: {
-    phase: Phase.BASELINE,
-    build: (scope, id, catalog, options) => built(new BaselinePhase(scope, id, { catalog, ...options.baseline })),
-  },
-  [Phase.CILIUM]: {
-    phase: Phase.CILIUM,
-    build: (scope, id, catalog, options) => built(new CiliumPhase(scope, id, { catalog, ...options.cilium })),
-  },
-  [Phase.LINKERD]: {
-    phase: Phase.LINKERD,
-    build: (scope, id, catalog, options) => built(new LinkerdPhase(scope, id, { catalog, ...options.linkerd })),
-  },
-  [Phase.ISTIO]: {
-    phase: Phase.ISTIO,
-    build: (scope, id, catalog, options) => built(new IstioPhase(scope, id, { catalog, ...options.istio })),
-  },
+  [Phase.BASELINE]: synthesisBackend(Phase.BASELINE, (scope, id, catalog, options) => new BaselinePhase(scope, id, { catalog, ...options.baseline })),
+  [Phase.CILIUM]: synthesisBackend(Phase.CILIUM, (scope, id, catalog, options) => new CiliumPhase(scope, id, { catalog, ...options.cilium })),
+  [Phase.LINKERD]: synthesisBackend(Phase.LINKERD, (scope, id, catalog, options) => new LinkerdPhase(scope, id, { catalog, ...options.linkerd })),
+  [Phase.ISTIO]: synthesisBackend(Phase.ISTIO, (scope, id, catalog, options) => new IstioPhase(scope, id, { catalog, ...options.istio })),
 };
 
 /**
