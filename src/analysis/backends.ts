@@ -156,7 +156,8 @@ const ISTIO: AnalysisBackend = {
     annotations: [],
     injects: ns => {
       const labels = ns?.metadata?.labels ?? {};
-      return labels[istio.INJECTION_LABEL] === 'enabled' || (labels[istio.REVISION_LABEL] !== undefined && labels[istio.INJECTION_LABEL] !== 'disabled');
+      return labels[istio.INJECTION_LABEL] === istio.INJECTION_ENABLED
+        || (labels[istio.REVISION_LABEL] !== undefined && labels[istio.INJECTION_LABEL] !== istio.INJECTION_DISABLED);
     },
   },
   authorization: { judgesL4: false, evaluator: context => new IstioEvaluator(context.catalog, context.manifests) },
