@@ -131,6 +131,7 @@ const LINKERD: AnalysisBackend = {
   injection: {
     labels: [],
     annotations: [linkerd.INJECT_ANNOTATION],
+    // linkerd.io/2/features/proxy-injection: `linkerd.io/inject: enabled` on the namespace.
     injects: ns => ns?.metadata?.annotations?.[linkerd.INJECT_ANNOTATION] === 'enabled',
   },
   authorization: {
@@ -154,6 +155,8 @@ const ISTIO: AnalysisBackend = {
   injection: {
     labels: [istio.INJECTION_LABEL, istio.REVISION_LABEL],
     annotations: [],
+    // istio.io docs setup/additional-setup/sidecar-injection ("Controlling the injection
+    // policy"): `istio-injection=enabled`, or a revision label unless injection is disabled.
     injects: ns => {
       const labels = ns?.metadata?.labels ?? {};
       return labels[istio.INJECTION_LABEL] === istio.INJECTION_ENABLED
