@@ -1,6 +1,7 @@
 import { App, Chart, ChartProps } from 'cdk8s';
 import { Construct } from 'constructs';
 import { chartCatalog, MESH_BACKENDS } from './backends';
+import { degradationsUnder } from './emit/common';
 import { renderChartJson } from './emit/plain-api-object';
 import { ServiceCatalog } from './model/catalog';
 import { Phase } from './model/phase';
@@ -116,12 +117,8 @@ export class MeshLadderChart extends Chart {
     this.backend = built.construct;
     this.warnings = [...built.warnings];
     this.notes = [...built.notes];
-    // Every construct that had to degrade for a targeted release says so in `degradations`.
-    this.degradations = this.node.findAll()
-      .map(c => (c as { degradations?: unknown }).degradations)
-      .filter((d): d is unknown[] => Array.isArray(d))
-      .flatMap(d => d.map(String))
-      .filter((d, i, all) => all.indexOf(d) === i);
+    // Every construct that had to degrade for a targeted release recorded it (`reportDegradation`).
+    this.degradations = degradationsUnder(this);
   }
 
   /**

@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { certificateAlertRule } from './certificate-alerts';
 import { checkedName, clusterScoped, ecdsaP256, namespaceNameSelector, optional, pkiBindings, rootBundleSources, rootOfTrust, RootOfTrust } from './pki';
 import * as cm from '../../imports/cert-manager.io';
-import { MANAGED_BY_LABELS, serviceLabels } from '../emit/common';
+import { MANAGED_BY_LABELS, reportDegradation, serviceLabels } from '../emit/common';
 import { ServiceCatalog } from '../model/catalog';
 import { compareStrings } from '../model/compare';
 import { formatDuration } from '../model/duration';
@@ -204,7 +204,7 @@ export class BaselineCertificates extends Construct {
       return undefined;
     }
     if (namespaces.length > 1 && namespaceNameSelector(catalog.platform, namespaces) === undefined) {
-      this.degradations.push(`trust bundle ${caName}-ca-bundle: trust-manager ${catalog.platform.trustManager} selects namespaces by matchLabels only `
+      reportDegradation(this, this.degradations, `trust bundle ${caName}-ca-bundle: trust-manager ${catalog.platform.trustManager} selects namespaces by matchLabels only `
         + `(matchExpressions from 0.14), so the CA certificates (public) go to every namespace, not only ${namespaces.join(', ')}`);
     }
     return clusterScoped(new this.kinds.Bundle(this, 'TrustBundle', {

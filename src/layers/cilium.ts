@@ -4,7 +4,7 @@ import { CILIUM_NAMESPACE_LABEL, EgressRule, IngressRule, namesNamespaceLabels }
 import { controlPlaneRule, defaultDenySpec, dnsRule, egressRules, ingressRules, LayerSettings, PeerSide, peerSides } from './cilium-rules';
 import { MeshDataPlaneOptions } from './mesh-options';
 import * as cilium from '../../imports/cilium.io';
-import { constructId, MANAGED_BY_LABELS, PhaseCapabilityError, serviceLabels } from '../emit/common';
+import { constructId, MANAGED_BY_LABELS, PhaseCapabilityError, reportDegradation, serviceLabels } from '../emit/common';
 import { bindingAt } from '../emit/plain-api-object';
 import { ServiceCatalog } from '../model/catalog';
 import { ciliumNamespaceLabelsCrossNamespaces, FEATURE_FACTS, supports } from '../model/releases';
@@ -170,7 +170,7 @@ export class CiliumPolicyLayer extends Construct {
     const name = `${PEER_POLICY_PREFIX}${side.peer.name}`;
     if (!e.hasEnableDefaultDeny && !e.covered.has(side.namespace)) {
       const directions = [...(side.ingress.length > 0 ? ['ingress'] : []), ...(side.egress.length > 0 ? ['egress'] : [])].join(' and ');
-      this.degradations.push(`peer ${side.peer.name} in namespace ${side.namespace}: policy ${name} cannot stay allow-only before Cilium 1.16 `
+      reportDegradation(this, this.degradations, `peer ${side.peer.name} in namespace ${side.namespace}: policy ${name} cannot stay allow-only before Cilium 1.16 `
         + `(enableDefaultDeny; platform.cilium is ${e.model.platform.cilium}): the peer's pods there are in default-deny for ${directions}, `
         + 'so their flows the catalog does not declare stop (declare them, or own the namespace)');
     }
@@ -186,7 +186,7 @@ export class CiliumPolicyLayer extends Construct {
         ...(side.egress.length > 0 ? { egress: side.egress } : {}),
         // Allows only: the peer's pods are in default-deny where we put them there
         // (owned namespaces, catalog workloads) and stay untouched elsewhere. Before
-        // Cilium 1.16 this cannot be said (src/phases/degradations.ts reports it).
+        // Cilium 1.16 this cannot be said (reported as a degradation above).
         ...(e.hasEnableDefaultDeny ? { enableDefaultDeny: { ingress: false, egress: false } } : {}),
       },
     });
