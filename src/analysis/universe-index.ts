@@ -10,7 +10,8 @@ import { LabelSelector } from './selectors';
 
 /** Endpoints by the labels they carry: `key=value` and `key` -> bitset. */
 export class LabelIndex {
-  private readonly pairs = new Map<string, Bitset>();
+  /** By key, then value (no `key=value` string built per lookup: selectors ask millions of times). */
+  private readonly pairs = new Map<string, Map<string, Bitset>>();
   private readonly keys = new Map<string, Bitset>();
 
   /**
@@ -20,7 +21,12 @@ export class LabelIndex {
   public constructor(public readonly domain: Bitset, labelsOf: (position: number) => Iterable<readonly [string, string]>) {
     domain.forEach(i => {
       for (const [key, value] of labelsOf(i)) {
-        this.set(this.pairs, `${key}\u0000${value}`).add(i);
+        let byValue = this.pairs.get(key);
+        if (!byValue) {
+          byValue = new Map();
+          this.pairs.set(key, byValue);
+        }
+        this.set(byValue, value).add(i);
         this.set(this.keys, key).add(i);
       }
     });
@@ -28,7 +34,7 @@ export class LabelIndex {
 
   /** Endpoints of the domain carrying `key=value`. */
   public withPair(key: string, value: string): Bitset | undefined {
-    return this.pairs.get(`${key}\u0000${value}`);
+    return this.pairs.get(key)?.get(value);
   }
 
   /** Endpoints of the domain carrying `key` (any value). */
@@ -128,6 +134,11 @@ export class UniverseIndex {
   /** Position of an endpoint in `universe.endpoints`. */
   public position(endpoint: Endpoint): number {
     return this.positions.get(endpoint) ?? this.universe.order.get(endpoint.id)!;
+  }
+
+  /** The position of an endpoint of this universe; undefined for another universe's. */
+  public ownPosition(endpoint: Endpoint): number | undefined {
+    return this.positions.get(endpoint);
   }
 
   /** Whether `endpoint` is this universe's own (positions mean nothing for others). */

@@ -277,7 +277,8 @@ export class CiliumEvaluator implements RequestEvaluator {
 
   private endpointSelectorMatches(rule: ParsedCiliumRule, selector: CiliumSelector, peer: Endpoint): boolean {
     const index = universeIndex(this.universe);
-    if (!index.owns(peer)) {
+    const at = index.ownPosition(peer);
+    if (at === undefined) {
       return this.selectorMatchesEndpoint(rule, selector, peer);
     }
     // Exactly the endpoints `selectorMatchesEndpoint` accepts, from the label index's superset.
@@ -304,7 +305,7 @@ export class CiliumEvaluator implements RequestEvaluator {
       });
       byScope.set(scope, matching);
     }
-    return matching.has(index.position(peer));
+    return matching.has(at);
   }
 
   private selectorMatchesEndpoint(rule: ParsedCiliumRule, selector: CiliumSelector, peer: Endpoint): boolean {
