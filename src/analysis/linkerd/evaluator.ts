@@ -282,10 +282,9 @@ export class LinkerdEvaluator implements FlowEvaluator, RequestEvaluator {
   /** Two Servers selecting one pod port: the policy controller keeps one arbitrarily. */
   private duplicateServerDiagnostics(): AnalysisDiagnostic[] {
     const diagnostics: AnalysisDiagnostic[] = [];
+    // The Servers' port numbers once, not once per pod (a list of every Server per pod was quadratic).
+    const serverPorts = [...new Set(this.parsed.servers.filter(s => typeof s.port === 'number').map(s => s.port as number))];
     for (const e of this.universe.endpoints.filter(x => x.kind === 'pod')) {
-      // Only a Server selecting the pod can select one of its ports: the ports of the
-      // Servers selecting it (not of every Server, which made this quadratic), in order.
-      const serverPorts = this.serversSelecting(e).filter(s => typeof s.port === 'number').map(s => s.port as number);
       const ports = new Set([...e.containerPorts.map(p => p.port), ...serverPorts]);
       for (const port of ports) {
         const servers = this.serversFor(e, port);
