@@ -9,8 +9,10 @@ import { Worker } from 'worker_threads';
 import { CliIo, EXIT_FAILED, EXIT_OK, packageVersion, UsageError } from './io';
 import { catalogAtRevision, catalogLocator, manifestDirectoryAtRevision, manifestIdentity, readManifestDirectory, repositoryPath } from './sources';
 import { catalogEdits, sameValue } from '../analysis/catalog-edits';
-import { diffObjects, diffPhase, DiffSide, PhaseDiff } from '../analysis/diff';
+import { diffObjects, diffPhase, DiffSide, ObjectChange, PhaseDiff } from '../analysis/diff';
+import { BaseProofSummary, deltaSummary, DeltaSide, mergeBaseProof, planBaseProof, ProvenTraffic } from '../analysis/diff-delta';
 import { DiffResult, diffOk, diffToJson, formatDiffMarkdown, formatDiffText } from '../analysis/diff-report';
+import { buildUniverse } from '../analysis/endpoints';
 import { checkPhaseReachability } from '../analysis/phases';
 import { ReachabilityReport } from '../analysis/reachability';
 import { diffSarif } from '../analysis/sarif';
@@ -41,6 +43,12 @@ export interface DiffCommandOptions {
    * @default true
    */
   readonly parallel?: boolean;
+  /**
+   * Prove the base of a same-phase diff by delta from the head's proof (see
+   * `analysis/diff-delta.ts`); false: prove it in full (the reference the tests compare with).
+   * @default true
+   */
+  readonly delta?: boolean;
 }
 
 /** One side synthesized (or read) and proven. */
@@ -55,10 +63,23 @@ function warn(io: CliIo, which: string, phase: Phase, warnings: number): void {
   }
 }
 
+/** Bad input found while synthesizing a side: exit 2, the side and phase named. */
+function isInvalidInput(error: { name?: string; constructorName?: string }): boolean {
+  return ['CatalogValidationError', 'PhaseCapabilityError'].includes(error.constructorName ?? error.name ?? '');
+}
+
 function synthesized(catalog: ServiceCatalog, phase: Phase, io: CliIo, which: string): any[] {
-  const { objects, warnings } = MeshLadderChart.synthesize(catalog, phase);
-  warn(io, which, phase, warnings.length);
-  return objects;
+  let synthesis: ReturnType<typeof MeshLadderChart.synthesize>;
+  try {
+    synthesis = MeshLadderChart.synthesize(catalog, phase);
+  } catch (e) {
+    if (which === 'base' && isInvalidInput({ name: (e as Error).name, constructorName: (e as Error).constructor?.name })) {
+      throw new UsageError(`${which} ${phase}: ${(e as Error).message}`);
+    }
+    throw e;
+  }
+  warn(io, which, phase, synthesis.warnings.length);
+  return synthesis.objects;
 }
 
 function proveHere(catalog: ServiceCatalog, phase: Phase, objects: any[] | undefined, io: CliIo, which: string): Proof {
@@ -80,8 +101,7 @@ function proveInWorker(catalog: ServiceCatalog, phase: Phase, objects: any[] | u
       void worker.terminate();
       if (message.error) {
         // Bad input found while synthesizing the base: exit 2 like the head's.
-        const invalid = ['CatalogValidationError', 'PhaseCapabilityError'].includes(message.error.constructorName ?? message.error.name);
-        reject(invalid ? new UsageError(`${which} ${phase}: ${message.error.message}`) : new Error(message.error.message));
+        reject(isInvalidInput(message.error) ? new UsageError(`${which} ${phase}: ${message.error.message}`) : new Error(message.error.message));
         return;
       }
       warn(io, which, phase, message.warnings);
@@ -95,8 +115,38 @@ function prove(catalog: ServiceCatalog, phase: Phase, objects: any[] | undefined
   return parallel ? proveInWorker(catalog, phase, objects, io, which) : Promise.resolve(proveHere(catalog, phase, objects, io, which));
 }
 
-function side(catalog: ServiceCatalog, phase: Phase, proof: Proof): DiffSide {
+function side<R extends ProvenTraffic>(catalog: ServiceCatalog, phase: Phase, proof: { objects: any[]; report: R }): DiffSide<R> {
   return { phase, objects: proof.objects, report: proof.report, caNamespace: catalog._resolved.certificates.caNamespace };
+}
+
+function deltaSide(catalog: ServiceCatalog, objects: any[]): DeltaSide {
+  return { catalog: catalog._resolved, objects, universe: buildUniverse(catalog._resolved) };
+}
+
+/**
+ * A diff within one phase. The head is proven in full; the base by delta from the head's
+ * proof when `planBaseProof` finds the change local, else in full (in a worker next to
+ * the head's proof when `parallel`).
+ */
+async function diffSamePhase(
+  base: ServiceCatalog, head: ServiceCatalog, phase: Phase, inputs: { base?: any[]; head?: any[] }, io: CliIo, options: { parallel: boolean; delta: boolean },
+): Promise<PhaseDiff> {
+  const baseObjects = inputs.base ?? synthesized(base, phase, io, 'base');
+  const headObjects = inputs.head ?? synthesized(head, phase, io, 'head');
+  const objects: ObjectChange[] = diffObjects(baseObjects, headObjects);
+  const plan = options.delta
+    ? planBaseProof(deltaSide(base, baseObjects), deltaSide(head, headObjects), objects, head._resolved.istio.controlPlaneNamespace)
+    : { proof: 'full' as const, reason: 'the delta proof is turned off' };
+  if (plan.proof === 'full') {
+    const basePending = prove(base, phase, baseObjects, io, 'base', options.parallel);
+    const headProof = proveHere(head, phase, headObjects, io, 'head');
+    const baseProof: BaseProofSummary = { proof: 'full', reason: plan.reason };
+    return diffPhase(side(base, phase, await basePending), side(head, phase, headProof), undefined, { objects, baseProof });
+  }
+  const headProof = proveHere(head, phase, headObjects, io, 'head');
+  const partial = checkPhaseReachability(base._resolved, phase, baseObjects, { scope: plan.scope });
+  const traffic = mergeBaseProof(headProof.report, partial, plan);
+  return diffPhase(side(base, phase, { objects: baseObjects, report: traffic }), side(head, phase, headProof), undefined, { objects, baseProof: deltaSummary(plan) });
 }
 
 /** Runs the diff of `base` and `head` catalogs; resolves to the exit code. */
@@ -116,12 +166,20 @@ export async function runDiff(base: ServiceCatalog, head: ServiceCatalog, option
     // Unchanged inputs prove the same: the head's proof is the base's.
     const unchanged = sameCatalog && basePhase === phase
       && (headRead === undefined ? baseObjects === undefined : baseObjects !== undefined && sameValue(baseObjects, headRead.objects));
-    const basePending = unchanged ? undefined : prove(base, basePhase, baseObjects, io, 'base', parallel);
-    const midPending = basePhase !== phase ? prove(base, phase, undefined, io, 'base', parallel) : undefined;
-    const headProof = proveHere(head, phase, headRead?.objects, io, 'head');
-    const baseProof = basePending ? await basePending : headProof;
-    const midpoint = midPending ? (await midPending).report : undefined;
-    phases.push(diffPhase(side(base, basePhase, baseProof), side(head, phase, headProof), midpoint));
+    if (unchanged) {
+      const headProof = proveHere(head, phase, headRead?.objects, io, 'head');
+      const baseProof: BaseProofSummary = { proof: 'same', reason: 'base and head inputs are equal' };
+      phases.push(diffPhase(side(base, basePhase, headProof), side(head, phase, headProof), undefined, { baseProof }));
+    } else if (basePhase === phase) {
+      phases.push(await diffSamePhase(base, head, phase, { base: baseObjects, head: headRead?.objects }, io, { parallel, delta: options.delta ?? true }));
+    } else {
+      // A phase transition: other evaluators decide each side; both are proven in full.
+      const basePending = prove(base, basePhase, baseObjects, io, 'base', parallel);
+      const midPending = prove(base, phase, undefined, io, 'base', parallel);
+      const headProof = proveHere(head, phase, headRead?.objects, io, 'head');
+      const baseProof: BaseProofSummary = { proof: 'full', reason: `a phase transition (${basePhase} -> ${phase}): other evaluators decide each side` };
+      phases.push(diffPhase(side(base, basePhase, await basePending), side(head, phase, headProof), (await midPending).report, { baseProof }));
+    }
     if (headRead) {
       files.set(phase, headRead.files);
       drift.push({ phase, objects: diffObjects(synthesized(head, phase, io, 'head'), headRead.objects) });

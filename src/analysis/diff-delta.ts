@@ -1,0 +1,355 @@
+/**
+ * The delta proof of a diff's base: between two sides in the same phase that share most
+ * objects and endpoints, a flow's verdict can change only where something that differs
+ * can reach it. The head is proven in full (what `check` proves); the base re-decides
+ * only the flows an affected endpoint starts or ends (and the probes only it has), and
+ * takes every other verdict from the head's proof.
+ *
+ * Soundness rests on what each evaluator reads (each rule below names it). An endpoint
+ * is affected, as a source (its row) or a destination (its column), when:
+ * - it exists on one side only, or differs (labels, namespace, service account, ports,
+ *   addresses, namespace labels: anything of `Endpoint`);
+ * - its pods belong to, or are selected by, a catalog service that differs (the
+ *   evaluators read the destination's service: its routes for request probes, its
+ *   versions' service accounts, the Services selecting a pod for Istio's Sidecar imports);
+ * - an object that differs (by `objectKey` and deep equality) can select it: see
+ *   `objectReach`.
+ *
+ * Anything cluster-wide means a full proof, with the reason in the diff's output: a
+ * cluster-scoped object (a Namespace's labels feed namespace selectors and its
+ * annotations decide Linkerd injection; a CiliumClusterwideNetworkPolicy selects in every
+ * namespace), an object in Istio's root namespace (mesh-wide policy), a catalog section
+ * other than `services` (settings, defaults, peers, platform releases, namespaces), or a
+ * change in which peers the services use (the mesh evaluators decide other pods' mesh
+ * membership from them).
+ */
+import { sameValue } from './catalog-edits';
+import { ObjectChange } from './diff';
+import { objectKey } from './enforcement';
+import { Endpoint, Universe, usedPeers } from './endpoints';
+import { Flow, flowComparator, flowKey } from './flows';
+import { FlowScope, probeKey, ReachabilityReport } from './reachability';
+import { RequestFlow } from './requests';
+import { matchesSelector, parseLabelSelector } from './selectors';
+import { ResolvedCatalog, ResolvedService } from '../model/resolved';
+
+/** What a diff reads from the base's proof: the flows and L7 requests it lets through. */
+export interface ProvenTraffic {
+  readonly allowed: ReadonlyArray<Flow>;
+  readonly requests?: {
+    readonly probed: ReadonlyArray<RequestFlow>;
+    readonly allowed: ReadonlyArray<RequestFlow>;
+  };
+}
+
+/** How the base of a phase diff was proven, and why (part of the diff's JSON output). */
+export interface BaseProofSummary {
+  /** `same`: base and head inputs are equal; `delta`: see this module; `full`: proven from scratch. */
+  readonly proof: 'same' | 'delta' | 'full';
+  readonly reason: string;
+  /** Delta proofs: the endpoints whose rows and columns were re-decided, and the probes only the base has. */
+  readonly sources?: number;
+  readonly destinations?: number;
+  readonly probes?: number;
+}
+
+/** One side of a diff, synthesized (or read) but not proven yet. */
+export interface DeltaSide {
+  readonly catalog: ResolvedCatalog;
+  readonly objects: ReadonlyArray<unknown>;
+  readonly universe: Universe;
+}
+
+export type BaseProofPlan =
+  | { readonly proof: 'full'; readonly reason: string }
+  | { readonly proof: 'delta'; readonly reason: string; readonly scope: FlowScope; readonly baseProbes: ReadonlySet<string> };
+
+/** Where a changed object can change verdicts; `full` names why it can change any. */
+interface Reach {
+  readonly full?: string;
+  readonly sources: Endpoint[];
+  readonly destinations: Endpoint[];
+}
+
+const NONE: Reach = { sources: [], destinations: [] };
+
+function group(obj: any): string {
+  const apiVersion = String(obj?.apiVersion ?? '');
+  return apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '';
+}
+
+function podsIn(universe: Universe, namespace: string): Endpoint[] {
+  return universe.endpoints.filter(e => e.kind === 'pod' && e.namespace === namespace);
+}
+
+/** Pods of the namespace a label selector matches; all of them when it cannot be read. */
+function selectedPods(universe: Universe, namespace: string, raw: unknown): Endpoint[] {
+  const problems: string[] = [];
+  const selector = parseLabelSelector(raw ?? {}, 'selector', problems);
+  const pods = podsIn(universe, namespace);
+  return problems.length > 0 ? pods : pods.filter(e => matchesSelector(selector, e.labels));
+}
+
+/**
+ * A Cilium endpoint selector read as plain pod labels: `k8s:` and `any:` prefixes
+ * dropped; undefined (read as the whole namespace) when it names Cilium's own label
+ * sources (`io.kubernetes.*`, `io.cilium.*`, `reserved:` ...), which carry more than pod labels.
+ */
+function ciliumPodSelector(raw: any): unknown {
+  if (raw === undefined || raw === null || typeof raw !== 'object') {
+    return raw;
+  }
+  const plain = (key: string) => key.replace(/^(k8s|any):/, '');
+  const special = (key: string) => plain(key).includes(':') || /^io\.(kubernetes|cilium)\./.test(plain(key));
+  const keys = [...Object.keys(raw.matchLabels ?? {}), ...(Array.isArray(raw.matchExpressions) ? raw.matchExpressions.map((e: any) => String(e?.key)) : [])];
+  if (keys.some(special)) {
+    return undefined;
+  }
+  return {
+    matchLabels: Object.fromEntries(Object.entries(raw.matchLabels ?? {}).map(([k, v]) => [plain(k), v])),
+    matchExpressions: (raw.matchExpressions ?? []).map((e: any) => ({ ...e, key: plain(String(e?.key)) })),
+  };
+}
+
+/**
+ * Where one version of a changed namespaced object can change verdicts, on its side's
+ * universe. Policies act on the pods they select, in their own namespace only:
+ * - NetworkPolicy: `spec.podSelector` (Kubernetes networking/v1 NetworkPolicySpec),
+ *   rows and columns;
+ * - CiliumNetworkPolicy: `endpointSelector` of `spec` and `specs[]`, namespaced
+ *   (cilium/cilium `pkg/policy/api/rule.go`; the namespace label is forced to the
+ *   policy's), rows and columns;
+ * - Istio AuthorizationPolicy, PeerAuthentication: `spec.selector.matchLabels`, or the
+ *   whole namespace (istio.io security/v1 references), inbound only: columns; Sidecar:
+ *   `spec.workloadSelector.labels` or the namespace, outbound only: rows; ServiceEntry:
+ *   exported to every namespace by default (`exportTo`, modelled by the Istio
+ *   evaluator's `exported`), it decides egress to external destinations: the columns
+ *   of every address and DNS name;
+ * - Linkerd policy objects: inbound authorization only (the Linkerd evaluator never
+ *   restricts egress): columns of the namespace;
+ * - anything else (Gateway API routes, workloads, ...): rows and columns of the namespace.
+ * References across namespaces are added by the caller (`referencingNamespaces`).
+ */
+function objectReach(obj: any, universe: Universe): Reach {
+  const namespace = String(obj.metadata.namespace);
+  const spec = obj?.spec ?? {};
+  const both = (pods: Endpoint[]): Reach => ({ sources: pods, destinations: pods });
+  const g = group(obj);
+  if (g === 'networking.k8s.io' && obj.kind === 'NetworkPolicy') {
+    return both(selectedPods(universe, namespace, spec.podSelector));
+  }
+  if (g === 'cilium.io' && obj.kind === 'CiliumNetworkPolicy') {
+    const rules = [obj.spec, ...(Array.isArray(obj.specs) ? obj.specs : [])].filter(r => r !== undefined && r !== null);
+    if (rules.some((r: any) => r.nodeSelector !== undefined)) {
+      return { full: `${obj.kind} ${namespace}/${obj.metadata.name} selects nodes`, ...NONE };
+    }
+    const selected = rules.flatMap((r: any) => {
+      const selector = ciliumPodSelector(r.endpointSelector);
+      return selector === undefined ? podsIn(universe, namespace) : selectedPods(universe, namespace, selector);
+    });
+    return both(selected);
+  }
+  const labelsOr = (labels: unknown) => (labels === undefined ? podsIn(universe, namespace) : selectedPods(universe, namespace, { matchLabels: labels }));
+  if (g === 'security.istio.io' && (obj.kind === 'AuthorizationPolicy' || obj.kind === 'PeerAuthentication')) {
+    return { sources: [], destinations: labelsOr(spec.selector?.matchLabels) };
+  }
+  if (g === 'networking.istio.io' && obj.kind === 'Sidecar') {
+    return { sources: labelsOr(spec.workloadSelector?.labels), destinations: [] };
+  }
+  if (g === 'networking.istio.io' && obj.kind === 'ServiceEntry') {
+    return { sources: [], destinations: universe.endpoints.filter(e => e.kind !== 'pod') };
+  }
+  if (g === 'policy.linkerd.io') {
+    return { sources: [], destinations: podsIn(universe, namespace) };
+  }
+  return both(podsIn(universe, namespace));
+}
+
+/** Every string under a `namespace` key of an object's spec: the namespaces it refers to. */
+function namespacesNamed(value: unknown, out: Set<string>): void {
+  if (Array.isArray(value)) {
+    value.forEach(v => namespacesNamed(v, out));
+  } else if (typeof value === 'object' && value !== null) {
+    for (const [key, v] of Object.entries(value)) {
+      if (key === 'namespace' && typeof v === 'string') {
+        out.add(v);
+      } else {
+        namespacesNamed(v, out);
+      }
+    }
+  }
+}
+
+/**
+ * Per namespace, the namespaces whose objects refer to it (e.g. a Linkerd
+ * AuthorizationPolicy requiring a MeshTLSAuthentication of another namespace, an
+ * HTTPRoute whose parent Service is elsewhere): a change there can change how they apply.
+ */
+function referencingNamespaces(objects: ReadonlyArray<ReadonlyArray<unknown>>): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
+  for (const list of objects) {
+    for (const obj of list as any[]) {
+      const from = obj?.metadata?.namespace;
+      if (typeof from !== 'string' || obj?.spec === undefined) {
+        continue;
+      }
+      const named = new Set<string>();
+      namespacesNamed(obj.spec, named);
+      for (const to of named) {
+        if (to !== from) {
+          out.set(to, (out.get(to) ?? new Set()).add(from));
+        }
+      }
+    }
+  }
+  return out;
+}
+
+function catalogWideChange(base: ResolvedCatalog, head: ResolvedCatalog): string | undefined {
+  const sections = [...new Set([...Object.keys(base), ...Object.keys(head)])]
+    .filter(k => k !== 'services' && typeof (base as any)[k] !== 'function' && typeof (head as any)[k] !== 'function').sort();
+  const changed = sections.find(k => !sameValue((base as any)[k], (head as any)[k]));
+  if (changed !== undefined) {
+    return `the catalog's ${changed} differs (read by every evaluator)`;
+  }
+  const peerNames = (c: ResolvedCatalog) => usedPeers(c).map(p => p.name);
+  const calledPeers = (c: ResolvedCatalog) => [...new Set(c.services.flatMap(s => [...s.peerCalls, ...s.versions.flatMap(v => v.peerCalls)]).map(p => p.peer.name))].sort();
+  if (!sameValue(peerNames(base), peerNames(head)) || !sameValue(calledPeers(base), calledPeers(head))) {
+    return 'the peers the services use differ (they decide other pods\' mesh membership)';
+  }
+  return undefined;
+}
+
+/** Host calls, which read addresses as names and back (`HostAliases`, the Istio evaluator's host addresses). */
+function hostCalls(catalog: ResolvedCatalog): string[] {
+  return catalog.services.flatMap(s => [...s.calls, ...s.versions.flatMap(v => v.calls)])
+    .flatMap(c => (c.kind === 'host' ? [`${c.host} ${c.cidrs.join(',')}`] : [])).sort();
+}
+
+/** Pods a service is, or selects, in its namespace (Istio reads the Services selecting a pod). */
+function servicePods(universe: Universe, service: ResolvedService): Endpoint[] {
+  return podsIn(universe, service.namespace).filter(e => e.workload?.serviceId === service.id
+    || (Object.keys(service.selector).length > 0 && Object.entries(service.selector).every(([k, v]) => e.labels[k] === v)));
+}
+
+/**
+ * Decides whether the base can be proven by delta from the head's proof and, if so,
+ * which flows it must re-decide. `objects`: the diff's object changes (`diffObjects`).
+ */
+export function planBaseProof(base: DeltaSide, head: DeltaSide, objects: ReadonlyArray<ObjectChange>, rootNamespace: string): BaseProofPlan {
+  const wide = catalogWideChange(base.catalog, head.catalog);
+  if (wide !== undefined) {
+    return { proof: 'full', reason: wide };
+  }
+  const sources = new Set<string>();
+  const destinations = new Set<string>();
+  const add = (reach: Pick<Reach, 'sources' | 'destinations'>) => {
+    reach.sources.forEach(e => sources.add(e.id));
+    reach.destinations.forEach(e => destinations.add(e.id));
+  };
+  const sides = [base, head];
+  const baseById = new Map((base.objects as any[]).map(o => [objectKey(o), o]));
+  const headById = new Map((head.objects as any[]).map(o => [objectKey(o), o]));
+  let references: Map<string, Set<string>> | undefined;
+  for (const change of objects) {
+    if (change.namespace === undefined || change.namespace === '') {
+      return { proof: 'full', reason: `${change.kind} ${change.name} is cluster-scoped (it can select in every namespace)` };
+    }
+    if (change.namespace === rootNamespace) {
+      return { proof: 'full', reason: `${change.kind} ${change.namespace}/${change.name} is in Istio's root namespace (mesh-wide)` };
+    }
+    const versions: Array<[any, Universe]> = [[baseById.get(change.key), base.universe], [headById.get(change.key), head.universe]];
+    for (const [obj, universe] of versions.filter(([o]) => o !== undefined)) {
+      const reach = objectReach(obj, universe);
+      if (reach.full !== undefined) {
+        return { proof: 'full', reason: reach.full };
+      }
+      add(reach);
+      references ??= referencingNamespaces([base.objects, head.objects]);
+      // Objects elsewhere that refer to this namespace: their namespace's pods, both ways.
+      for (const namespace of references.get(change.namespace) ?? []) {
+        add({ sources: podsIn(universe, namespace), destinations: podsIn(universe, namespace) });
+      }
+    }
+  }
+  // Endpoints on one side only, or different.
+  for (const [mine, other] of [[base.universe, head.universe], [head.universe, base.universe]]) {
+    for (const e of mine.endpoints) {
+      if (!other.order.has(e.id) || !sameValue(e, other.endpoint(e.id))) {
+        sources.add(e.id);
+        destinations.add(e.id);
+      }
+    }
+  }
+  // Services that differ: their pods and the pods they select, on both sides.
+  const baseServices = new Map(base.catalog.services.map(s => [s.id, s]));
+  const headServices = new Map(head.catalog.services.map(s => [s.id, s]));
+  for (const id of new Set([...baseServices.keys(), ...headServices.keys()])) {
+    const [b, h] = [baseServices.get(id), headServices.get(id)];
+    if (b === undefined || h === undefined || !sameValue(b, h)) {
+      sides.forEach(side => [b, h].filter((s): s is ResolvedService => s !== undefined)
+        .forEach(s => add({ sources: servicePods(side.universe, s), destinations: servicePods(side.universe, s) })));
+    }
+  }
+  // Host calls, or the addresses and names of the universe, changed: every address and
+  // name may read differently as a destination (`HostAliases.readings` maps each to the
+  // others through the host calls' ranges).
+  const externalChanged = [...sources].some(id => [base.universe, head.universe].some(u => u.order.has(id) && u.endpoint(id).kind !== 'pod'));
+  if (externalChanged || !sameValue(hostCalls(base.catalog), hostCalls(head.catalog))) {
+    sides.forEach(side => add({ sources: [], destinations: side.universe.endpoints.filter(e => e.kind !== 'pod') }));
+  }
+  const baseProbes = new Set(base.universe.probes.map(probeKey));
+  const headProbes = new Set(head.universe.probes.map(probeKey));
+  const probes = new Set([...baseProbes].filter(p => !headProbes.has(p)));
+  return {
+    proof: 'delta',
+    reason: `${objects.length} object${objects.length === 1 ? '' : 's'} and the catalog's services changed within namespaces`,
+    scope: { sources, destinations, probes },
+    baseProbes,
+  };
+}
+
+function requestKey(r: RequestFlow): string {
+  return `${flowKey(r)}\u0000${r.method}\u0000${r.path}`;
+}
+
+/**
+ * The base's proven traffic: `partial` (the base proven within the plan's scope) plus
+ * every head verdict outside it. Outside the scope, a flow's verdict, and the requests
+ * probed on it, are the same on both sides; it exists on the base when its probe does
+ * there or the base declares it (declared flows are decided off the probe set too).
+ */
+export function mergeBaseProof(head: ReachabilityReport, partial: ReachabilityReport, plan: Extract<BaseProofPlan, { proof: 'delta' }>): ProvenTraffic {
+  const { scope, baseProbes } = plan;
+  const declared = new Set(partial.declared.map(flowKey));
+  const outside = (f: Flow) => !scope.sources.has(f.from) && !scope.destinations.has(f.to);
+  const kept = head.allowed.filter(f => outside(f) && (baseProbes.has(probeKey(f)) || declared.has(flowKey(f))));
+  const order = new Map(partial.endpoints.map((id, i) => [id, i]));
+  const byFlow = flowComparator(order);
+  const allowed = unique([...partial.allowed, ...kept], flowKey).sort(byFlow);
+  if (!partial.requests || !head.requests) {
+    return { allowed };
+  }
+  const allowedKeys = new Set(allowed.map(flowKey));
+  const compareText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+  const byRequest = (a: RequestFlow, b: RequestFlow) => byFlow(a, b) || compareText(a.path, b.path) || compareText(a.method, b.method);
+  const merge = (mine: ReadonlyArray<RequestFlow>, theirs: ReadonlyArray<RequestFlow>) =>
+    unique([...mine, ...theirs.filter(r => outside(r) && allowedKeys.has(flowKey(r)))], requestKey).sort(byRequest);
+  return {
+    allowed,
+    requests: { probed: merge(partial.requests.probed, head.requests.probed), allowed: merge(partial.requests.allowed, head.requests.allowed) },
+  };
+}
+
+function unique<T>(items: readonly T[], key: (t: T) => string): T[] {
+  const seen = new Set<string>();
+  return items.filter(item => {
+    const k = key(item);
+    return seen.has(k) ? false : (seen.add(k), true);
+  });
+}
+
+/** The summary of a delta plan for the diff's output. */
+export function deltaSummary(plan: Extract<BaseProofPlan, { proof: 'delta' }>): BaseProofSummary {
+  return { proof: 'delta', reason: plan.reason, sources: plan.scope.sources.size, destinations: plan.scope.destinations.size, probes: plan.scope.probes.size };
+}
