@@ -124,13 +124,16 @@ function ciliumPodSelector(raw: any): unknown {
  *   `spec.workloadSelector.labels` or the namespace, outbound only: rows; ServiceEntry:
  *   exported to every namespace by default (`exportTo`, modelled by the Istio
  *   evaluator's `exported`), it decides egress to external destinations: the columns
- *   of every address and DNS name;
- * - Linkerd policy objects: inbound authorization only (the Linkerd evaluator never
- *   restricts egress): columns of the namespace;
- * - anything else (Gateway API routes, workloads, ...): rows and columns of the namespace.
- * References across namespaces are added by the caller (`referencingNamespaces`).
+ *   of every address and DNS name. The Istio evaluator reads no other kind
+ *   (`parseIstioConfig`; VirtualServices and DestinationRules feed the retry lint, a
+ *   diagnostic the diff does not read);
+ * - Linkerd policy objects and Gateway API routes: inbound authorization only (the
+ *   Linkerd evaluator never restricts egress; routes count only as inbound routes of a
+ *   Server of their own namespace, `inboundRoutes`): columns of the namespace, and of
+ *   namespaces whose objects refer to this one (`linkerdReferences`);
+ * - anything else (workloads, Services, certificates, ...): no evaluator reads it.
  */
-function objectReach(obj: any, universe: Universe): Reach {
+function objectReach(obj: any, universe: Universe, references: () => Map<string, Set<string>>): Reach {
   const namespace = String(obj.metadata.namespace);
   const spec = obj?.spec ?? {};
   const both = (pods: Endpoint[]): Reach => ({ sources: pods, destinations: pods });
@@ -138,10 +141,10 @@ function objectReach(obj: any, universe: Universe): Reach {
   if (g === 'networking.k8s.io' && obj.kind === 'NetworkPolicy') {
     return both(selectedPods(universe, namespace, spec.podSelector));
   }
-  if (g === 'cilium.io' && obj.kind === 'CiliumNetworkPolicy') {
+  if (g === 'cilium.io') {
     const rules = [obj.spec, ...(Array.isArray(obj.specs) ? obj.specs : [])].filter(r => r !== undefined && r !== null);
-    if (rules.some((r: any) => r.nodeSelector !== undefined)) {
-      return { full: `${obj.kind} ${namespace}/${obj.metadata.name} selects nodes`, ...NONE };
+    if (obj.kind !== 'CiliumNetworkPolicy' || rules.some((r: any) => r.nodeSelector !== undefined)) {
+      return { full: `${obj.kind} ${namespace}/${obj.metadata.name} is not a pod-selecting CiliumNetworkPolicy`, ...NONE };
     }
     const selected = rules.flatMap((r: any) => {
       const selector = ciliumPodSelector(r.endpointSelector);
@@ -150,7 +153,7 @@ function objectReach(obj: any, universe: Universe): Reach {
     return both(selected);
   }
   const labelsOr = (labels: unknown) => (labels === undefined ? podsIn(universe, namespace) : selectedPods(universe, namespace, { matchLabels: labels }));
-  if (g === 'security.istio.io' && (obj.kind === 'AuthorizationPolicy' || obj.kind === 'PeerAuthentication')) {
+  if (g === 'security.istio.io') {
     return { sources: [], destinations: labelsOr(spec.selector?.matchLabels) };
   }
   if (g === 'networking.istio.io' && obj.kind === 'Sidecar') {
@@ -159,50 +162,56 @@ function objectReach(obj: any, universe: Universe): Reach {
   if (g === 'networking.istio.io' && obj.kind === 'ServiceEntry') {
     return { sources: [], destinations: universe.endpoints.filter(e => e.kind !== 'pod') };
   }
-  if (g === 'policy.linkerd.io') {
-    return { sources: [], destinations: podsIn(universe, namespace) };
+  if (g === 'policy.linkerd.io' || g === 'gateway.networking.k8s.io') {
+    const referring = [...(references().get(`${obj.kind}/${namespace}/${obj.metadata.name}`) ?? [])];
+    return { sources: [], destinations: [namespace, ...referring].flatMap(ns => podsIn(universe, ns)) };
   }
-  return both(podsIn(universe, namespace));
+  return NONE;
 }
 
-/** Every string under a `namespace` key of an object's spec: the namespaces it refers to. */
-function namespacesNamed(value: unknown, out: Set<string>): void {
+/** Every object reference (a record with a string `name` and `namespace`) under `value`. */
+function refsIn(value: unknown, out: Array<{ kind?: string; namespace: string; name: string }>): void {
   if (Array.isArray(value)) {
-    value.forEach(v => namespacesNamed(v, out));
+    value.forEach(v => refsIn(v, out));
   } else if (typeof value === 'object' && value !== null) {
-    for (const [key, v] of Object.entries(value)) {
-      if (key === 'namespace' && typeof v === 'string') {
-        out.add(v);
-      } else {
-        namespacesNamed(v, out);
-      }
+    const ref = value as Record<string, unknown>;
+    if (typeof ref.name === 'string' && typeof ref.namespace === 'string') {
+      out.push({ kind: typeof ref.kind === 'string' ? ref.kind : undefined, namespace: ref.namespace, name: ref.name });
     }
+    Object.values(ref).forEach(v => refsIn(v, out));
   }
 }
 
 /**
- * Per namespace, the namespaces whose objects refer to it (e.g. a Linkerd
- * AuthorizationPolicy requiring a MeshTLSAuthentication of another namespace, an
- * HTTPRoute whose parent Service is elsewhere): a change there can change how they apply.
+ * Per Linkerd or Gateway API object (`kind/namespace/name`), the other namespaces whose
+ * such objects refer to it: an AuthorizationPolicy requiring a MeshTLSAuthentication of
+ * another namespace (`requiredAuthenticationRefs[].namespace`) decides with it. A
+ * reference without a kind counts for every kind of that name.
  */
-function referencingNamespaces(objects: ReadonlyArray<ReadonlyArray<unknown>>): Map<string, Set<string>> {
+function linkerdReferences(objects: ReadonlyArray<ReadonlyArray<unknown>>, kinds: ReadonlyArray<string>): Map<string, Set<string>> {
   const out = new Map<string, Set<string>>();
   for (const list of objects) {
     for (const obj of list as any[]) {
       const from = obj?.metadata?.namespace;
-      if (typeof from !== 'string' || obj?.spec === undefined) {
+      if (typeof from !== 'string' || !['policy.linkerd.io', 'gateway.networking.k8s.io'].includes(group(obj))) {
         continue;
       }
-      const named = new Set<string>();
-      namespacesNamed(obj.spec, named);
-      for (const to of named) {
-        if (to !== from) {
-          out.set(to, (out.get(to) ?? new Set()).add(from));
+      const refs: Array<{ kind?: string; namespace: string; name: string }> = [];
+      refsIn(obj.spec, refs);
+      for (const ref of refs.filter(r => r.namespace !== from)) {
+        for (const kind of ref.kind !== undefined ? [ref.kind] : kinds) {
+          const key = `${kind}/${ref.namespace}/${ref.name}`;
+          out.set(key, (out.get(key) ?? new Set()).add(from));
         }
       }
     }
   }
   return out;
+}
+
+/** The kinds present (`group/kind`): they decide which evaluators a phase's proof runs. */
+function kindsPresent(objects: ReadonlyArray<unknown>): string[] {
+  return [...new Set((objects as any[]).map(o => `${group(o)}/${o?.kind}`))].sort();
 }
 
 function catalogWideChange(base: ResolvedCatalog, head: ResolvedCatalog): string | undefined {
@@ -248,9 +257,13 @@ export function planBaseProof(base: DeltaSide, head: DeltaSide, objects: Readonl
     reach.destinations.forEach(e => destinations.add(e.id));
   };
   const sides = [base, head];
+  if (!sameValue(kindsPresent(base.objects), kindsPresent(head.objects))) {
+    return { proof: 'full', reason: 'the kinds of objects present differ (they decide which evaluators a phase runs, e.g. whether NetworkPolicies add an L4 layer)' };
+  }
   const baseById = new Map((base.objects as any[]).map(o => [objectKey(o), o]));
   const headById = new Map((head.objects as any[]).map(o => [objectKey(o), o]));
-  let references: Map<string, Set<string>> | undefined;
+  let cached: Map<string, Set<string>> | undefined;
+  const references = () => (cached ??= linkerdReferences([base.objects, head.objects], [...new Set(objects.map(o => o.kind))]));
   for (const change of objects) {
     if (change.namespace === undefined || change.namespace === '') {
       return { proof: 'full', reason: `${change.kind} ${change.name} is cluster-scoped (it can select in every namespace)` };
@@ -260,16 +273,11 @@ export function planBaseProof(base: DeltaSide, head: DeltaSide, objects: Readonl
     }
     const versions: Array<[any, Universe]> = [[baseById.get(change.key), base.universe], [headById.get(change.key), head.universe]];
     for (const [obj, universe] of versions.filter(([o]) => o !== undefined)) {
-      const reach = objectReach(obj, universe);
+      const reach = objectReach(obj, universe, references);
       if (reach.full !== undefined) {
         return { proof: 'full', reason: reach.full };
       }
       add(reach);
-      references ??= referencingNamespaces([base.objects, head.objects]);
-      // Objects elsewhere that refer to this namespace: their namespace's pods, both ways.
-      for (const namespace of references.get(change.namespace) ?? []) {
-        add({ sources: podsIn(universe, namespace), destinations: podsIn(universe, namespace) });
-      }
     }
   }
   // Endpoints on one side only, or different.
