@@ -317,10 +317,6 @@ export function planBaseProof(base: DeltaSide, head: DeltaSide, objects: Readonl
   };
 }
 
-function requestKey(r: RequestFlow): string {
-  return `${flowKey(r)}\u0000${r.method}\u0000${r.path}`;
-}
-
 /**
  * The base's proven traffic: `partial` (the base proven within the plan's scope) plus
  * every head verdict outside it. Outside the scope, a flow's verdict, and the requests
@@ -330,31 +326,47 @@ function requestKey(r: RequestFlow): string {
 export function mergeBaseProof(head: ReachabilityReport, partial: ReachabilityReport, plan: Extract<BaseProofPlan, { proof: 'delta' }>): ProvenTraffic {
   const { scope, baseProbes } = plan;
   const declared = new Set(partial.declared.map(flowKey));
-  const outside = (f: Flow) => !scope.sources.has(f.from) && !scope.destinations.has(f.to);
-  const kept = head.allowed.filter(f => outside(f) && (baseProbes.has(probeKey(f)) || declared.has(flowKey(f))));
+  // A flow outside the scope, of the head, is one of the base's.
+  const kept = (f: Flow) => !scope.sources.has(f.from) && !scope.destinations.has(f.to)
+    && (baseProbes.has(probeKey(f)) || declared.has(flowKey(f)));
   const order = new Map(partial.endpoints.map((id, i) => [id, i]));
   const byFlow = flowComparator(order);
-  const allowed = unique([...partial.allowed, ...kept], flowKey).sort(byFlow);
+  const allowed = mergeSorted(partial.allowed, head.allowed.filter(kept), byFlow);
   if (!partial.requests || !head.requests) {
     return { allowed };
   }
-  const allowedKeys = new Set(allowed.map(flowKey));
   const compareText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
   const byRequest = (a: RequestFlow, b: RequestFlow) => byFlow(a, b) || compareText(a.path, b.path) || compareText(a.method, b.method);
-  const merge = (mine: ReadonlyArray<RequestFlow>, theirs: ReadonlyArray<RequestFlow>) =>
-    unique([...mine, ...theirs.filter(r => outside(r) && allowedKeys.has(flowKey(r)))], requestKey).sort(byRequest);
+  // Requests are probed on allowed flows only: a head request is the base's when its flow is kept.
+  const merge = (mine: ReadonlyArray<RequestFlow>, theirs: ReadonlyArray<RequestFlow>) => mergeSorted(mine, theirs.filter(kept), byRequest);
   return {
     allowed,
     requests: { probed: merge(partial.requests.probed, head.requests.probed), allowed: merge(partial.requests.allowed, head.requests.allowed) },
   };
 }
 
-function unique<T>(items: readonly T[], key: (t: T) => string): T[] {
-  const seen = new Set<string>();
-  return items.filter(item => {
-    const k = key(item);
-    return seen.has(k) ? false : (seen.add(k), true);
-  });
+/**
+ * Two lists merged in `compare` order, an item of `b` equal to one of `a` left out. Both
+ * are sorted already when the two universes order their common endpoints alike (then
+ * in linear time); otherwise `b` is sorted first.
+ */
+function mergeSorted<T>(a: ReadonlyArray<T>, b: T[], compare: (x: T, y: T) => number): T[] {
+  if (b.some((item, i) => i > 0 && compare(b[i - 1], item) > 0)) {
+    b.sort(compare);
+  }
+  const out: T[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    const order = i === a.length ? 1 : j === b.length ? -1 : compare(a[i], b[j]);
+    if (order <= 0) {
+      out.push(a[i++]);
+      j += order === 0 ? 1 : 0;
+    } else {
+      out.push(b[j++]);
+    }
+  }
+  return out;
 }
 
 /** The summary of a delta plan for the diff's output. */

@@ -116,8 +116,19 @@ function flowVerdicts(report: ReachabilityReport): Verdicts {
   };
 }
 
-function requestKey(r: RequestFlow): string {
-  return `${flowKey(r)}\u0000${r.method}\u0000${r.path}`;
+const requestKeys = new WeakMap<RequestFlow, string>();
+
+/**
+ * A request's identity (flow, method, path), remembered per request object: a delta
+ * proof's base shares most request objects with the head's proof.
+ */
+export function requestKey(r: RequestFlow): string {
+  let key = requestKeys.get(r);
+  if (key === undefined) {
+    key = `${flowKey(r)}\u0000${r.method}\u0000${r.path}`;
+    requestKeys.set(r, key);
+  }
+  return key;
 }
 
 /**
@@ -354,6 +365,16 @@ export function diffCertificates(base: DiffSide<ProvenTraffic>, head: DiffSide<P
 }
 
 /**
+ * Whether the certificate states of both sides are equal without reading them: no object
+ * `readCertificateObjects` reads (Namespaces, cert-manager.io and trust.cert-manager.io
+ * objects) changed, and cert-manager's cluster resource namespace is the same.
+ */
+function certificatesUnchanged(objects: readonly ObjectChange[], base: DiffSide<ProvenTraffic>, head: DiffSide<ProvenTraffic>): boolean {
+  return base.caNamespace === head.caNamespace
+    && !objects.some(o => o.kind === 'Namespace' || o.key.startsWith('cert-manager.io/') || o.key.startsWith('trust.cert-manager.io/'));
+}
+
+/**
  * The whole diff of one phase. `midpoint` is the base catalog proven at the head phase;
  * needed (and only used) when the phases differ.
  */
@@ -367,13 +388,14 @@ export function diffPhase(
   }
   const flows = diffFlows(base.report, head.report, mid);
   const requests = diffRequests(base.report, head.report, mid);
+  const objects = known.objects ?? diffObjects(base.objects, head.objects);
   return {
     basePhase: base.phase,
     headPhase: head.phase,
     flows,
     requests,
-    objects: known.objects ?? diffObjects(base.objects, head.objects),
-    certificates: diffCertificates(base, head),
+    objects,
+    certificates: certificatesUnchanged(objects, base, head) ? [] : diffCertificates(base, head),
     ok: !flows.some(f => f.classification === 'undeclared') && !requests.some(r => r.classification === 'undeclared'),
     ...(known.baseProof ? { baseProof: known.baseProof } : {}),
   };
