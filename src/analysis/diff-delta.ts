@@ -115,10 +115,10 @@ function ciliumPodSelector(raw: any): unknown {
  * Where one version of a changed namespaced object can change verdicts, on its side's
  * universe. Policies act on the pods they select, in their own namespace only:
  * - NetworkPolicy: `spec.podSelector` (Kubernetes networking/v1 NetworkPolicySpec),
- *   rows and columns;
+ *   rows and columns as `policyDirections` says;
  * - CiliumNetworkPolicy: `endpointSelector` of `spec` and `specs[]`, namespaced
  *   (cilium/cilium `pkg/policy/api/rule.go`; the namespace label is forced to the
- *   policy's), rows and columns;
+ *   policy's), rows and columns as `policyDirections` says;
  * - Istio AuthorizationPolicy, PeerAuthentication: `spec.selector.matchLabels`, or the
  *   whole namespace (istio.io security/v1 references), inbound only: columns; Sidecar:
  *   `spec.workloadSelector.labels` or the namespace, outbound only: rows; ServiceEntry:
@@ -133,10 +133,10 @@ function ciliumPodSelector(raw: any): unknown {
  *   namespaces whose objects refer to this one (`linkerdReferences`);
  * - anything else (workloads, Services, certificates, ...): no evaluator reads it.
  */
-function objectReach(obj: any, universe: Universe, references: () => Map<string, Set<string>>): Reach {
+function objectReach(obj: any, universe: Universe, references: () => Map<string, Set<string>>, directions: Directions): Reach {
   const namespace = String(obj.metadata.namespace);
   const spec = obj?.spec ?? {};
-  const both = (pods: Endpoint[]): Reach => ({ sources: pods, destinations: pods });
+  const both = (pods: Endpoint[]): Reach => ({ sources: directions.egress ? pods : [], destinations: directions.ingress ? pods : [] });
   const g = group(obj);
   if (g === 'networking.k8s.io' && obj.kind === 'NetworkPolicy') {
     return both(selectedPods(universe, namespace, spec.podSelector));
@@ -167,6 +167,35 @@ function objectReach(obj: any, universe: Universe, references: () => Map<string,
     return { sources: [], destinations: [namespace, ...referring].flatMap(ns => podsIn(universe, ns)) };
   }
   return NONE;
+}
+
+/** Which directions of the selected pods a policy change can change. */
+interface Directions {
+  readonly ingress: boolean;
+  readonly egress: boolean;
+}
+
+const BOTH: Directions = { ingress: true, egress: true };
+
+/**
+ * A NetworkPolicy's or CiliumNetworkPolicy's change, by direction: ingress rules
+ * (`ingress`, Cilium's `ingressDeny`) decide only the selected pods' inbound traffic
+ * (their columns), egress rules only their outbound (rows); anything else (the selector,
+ * `policyTypes`, Cilium's `enableDefaultDeny`, `specs`) both. Kubernetes networking/v1
+ * NetworkPolicySpec; cilium/cilium `pkg/policy/api/rule.go`.
+ */
+function policyDirections(before: any, after: any): Directions {
+  if (before === undefined || after === undefined) {
+    return BOTH;
+  }
+  const INGRESS = ['ingress', 'ingressDeny'];
+  const EGRESS = ['egress', 'egressDeny'];
+  const rest = (o: any) => ({ ...o, spec: Object.fromEntries(Object.entries(o.spec ?? {}).filter(([k]) => !INGRESS.includes(k) && !EGRESS.includes(k))) });
+  if (!sameValue(rest(before), rest(after))) {
+    return BOTH;
+  }
+  const differs = (keys: string[]) => keys.some(k => !sameValue(before.spec?.[k], after.spec?.[k]));
+  return { ingress: differs(INGRESS), egress: differs(EGRESS) };
 }
 
 /** Every object reference (a record with a string `name` and `namespace`) under `value`. */
@@ -272,8 +301,9 @@ export function planBaseProof(base: DeltaSide, head: DeltaSide, objects: Readonl
       return { proof: 'full', reason: `${change.kind} ${change.namespace}/${change.name} is in Istio's root namespace (mesh-wide)` };
     }
     const versions: Array<[any, Universe]> = [[baseById.get(change.key), base.universe], [headById.get(change.key), head.universe]];
+    const directions = policyDirections(versions[0][0], versions[1][0]);
     for (const [obj, universe] of versions.filter(([o]) => o !== undefined)) {
-      const reach = objectReach(obj, universe, references);
+      const reach = objectReach(obj, universe, references, directions);
       if (reach.full !== undefined) {
         return { proof: 'full', reason: reach.full };
       }
@@ -295,8 +325,14 @@ export function planBaseProof(base: DeltaSide, head: DeltaSide, objects: Readonl
   for (const id of new Set([...baseServices.keys(), ...headServices.keys()])) {
     const [b, h] = [baseServices.get(id), headServices.get(id)];
     if (b === undefined || h === undefined || !sameValue(b, h)) {
-      sides.forEach(side => [b, h].filter((s): s is ResolvedService => s !== undefined)
-        .forEach(s => add({ sources: servicePods(side.universe, s), destinations: servicePods(side.universe, s) })));
+      // Sources only when its pods' identities may read differently (Linkerd's
+      // `serviceAccountOf` reads a version's service account from the catalog).
+      const identity = (x?: ResolvedService) => x && { serviceAccount: x.serviceAccount, serviceAccounts: x.serviceAccounts, versions: x.versions };
+      const rows = !sameValue(identity(b), identity(h));
+      sides.forEach(side => [b, h].filter((s): s is ResolvedService => s !== undefined).forEach(s => {
+        const pods = servicePods(side.universe, s);
+        add({ sources: rows ? pods : [], destinations: pods });
+      }));
     }
   }
   // Host calls, or the addresses and names of the universe, changed: every address and
