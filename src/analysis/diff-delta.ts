@@ -274,10 +274,45 @@ function servicePods(universe: Universe, service: ResolvedService): Endpoint[] {
  * Decides whether the base can be proven by delta from the head's proof and, if so,
  * which flows it must re-decide. `objects`: the diff's object changes (`diffObjects`).
  */
-export function planBaseProof(base: DeltaSide, head: DeltaSide, objects: ReadonlyArray<ObjectChange>, rootNamespace: string): BaseProofPlan {
-  const wide = catalogWideChange(base.catalog, head.catalog);
+/** What differs between the two catalogs, whatever the phase (computed once per diff). */
+export interface CatalogDelta {
+  /** Why the catalogs differ beyond their services' own data: a full proof. */
+  readonly wide?: string;
+  /** Services that differ; `sources`: their pods' identities may read differently. */
+  readonly services: ReadonlyArray<{ readonly versions: ResolvedService[]; readonly sources: boolean }>;
+  readonly hostCalls: boolean;
+}
+
+export function compareCatalogs(base: ResolvedCatalog, head: ResolvedCatalog): CatalogDelta {
+  const wide = catalogWideChange(base, head);
   if (wide !== undefined) {
-    return { proof: 'full', reason: wide };
+    return { wide, services: [], hostCalls: true };
+  }
+  const baseServices = new Map(base.services.map(s => [s.id, s]));
+  const headServices = new Map(head.services.map(s => [s.id, s]));
+  // Sources only when its pods' identities may read differently (Linkerd's
+  // `serviceAccountOf` reads a version's service account from the catalog).
+  const identity = (x?: ResolvedService) => x && { serviceAccount: x.serviceAccount, serviceAccounts: x.serviceAccounts, versions: x.versions };
+  const services: Array<CatalogDelta['services'][number]> = [];
+  for (const id of new Set([...baseServices.keys(), ...headServices.keys()])) {
+    const [b, h] = [baseServices.get(id), headServices.get(id)];
+    if (b === undefined || h === undefined || !sameValue(b, h)) {
+      services.push({ versions: [b, h].filter((x): x is ResolvedService => x !== undefined), sources: !sameValue(identity(b), identity(h)) });
+    }
+  }
+  return { services, hostCalls: !sameValue(hostCalls(base), hostCalls(head)) };
+}
+
+/**
+ * Decides whether the base can be proven by delta from the head's proof and, if so,
+ * which flows it must re-decide. `objects`: the diff's object changes (`diffObjects`);
+ * `catalogs`: `compareCatalogs` of the two sides' catalogs.
+ */
+export function planBaseProof(
+  base: DeltaSide, head: DeltaSide, objects: ReadonlyArray<ObjectChange>, catalogs: CatalogDelta, rootNamespace: string,
+): BaseProofPlan {
+  if (catalogs.wide !== undefined) {
+    return { proof: 'full', reason: catalogs.wide };
   }
   const sources = new Set<string>();
   const destinations = new Set<string>();
@@ -311,35 +346,25 @@ export function planBaseProof(base: DeltaSide, head: DeltaSide, objects: Readonl
     }
   }
   // Endpoints on one side only, or different.
-  for (const [mine, other] of [[base.universe, head.universe], [head.universe, base.universe]]) {
-    for (const e of mine.endpoints) {
-      if (!other.order.has(e.id) || !sameValue(e, other.endpoint(e.id))) {
-        sources.add(e.id);
-        destinations.add(e.id);
-      }
-    }
-  }
+  let externalChanged = false;
+  const changedEndpoint = (e: Endpoint) => {
+    sources.add(e.id);
+    destinations.add(e.id);
+    externalChanged ||= e.kind !== 'pod';
+  };
+  head.universe.endpoints.filter(e => !base.universe.order.has(e.id) || !sameValue(e, base.universe.endpoint(e.id))).forEach(changedEndpoint);
+  base.universe.endpoints.filter(e => !head.universe.order.has(e.id)).forEach(changedEndpoint);
   // Services that differ: their pods and the pods they select, on both sides.
-  const baseServices = new Map(base.catalog.services.map(s => [s.id, s]));
-  const headServices = new Map(head.catalog.services.map(s => [s.id, s]));
-  for (const id of new Set([...baseServices.keys(), ...headServices.keys()])) {
-    const [b, h] = [baseServices.get(id), headServices.get(id)];
-    if (b === undefined || h === undefined || !sameValue(b, h)) {
-      // Sources only when its pods' identities may read differently (Linkerd's
-      // `serviceAccountOf` reads a version's service account from the catalog).
-      const identity = (x?: ResolvedService) => x && { serviceAccount: x.serviceAccount, serviceAccounts: x.serviceAccounts, versions: x.versions };
-      const rows = !sameValue(identity(b), identity(h));
-      sides.forEach(side => [b, h].filter((s): s is ResolvedService => s !== undefined).forEach(s => {
-        const pods = servicePods(side.universe, s);
-        add({ sources: rows ? pods : [], destinations: pods });
-      }));
-    }
+  for (const service of catalogs.services) {
+    sides.forEach(side => service.versions.forEach(s => {
+      const pods = servicePods(side.universe, s);
+      add({ sources: service.sources ? pods : [], destinations: pods });
+    }));
   }
   // Host calls, or the addresses and names of the universe, changed: every address and
   // name may read differently as a destination (`HostAliases.readings` maps each to the
   // others through the host calls' ranges).
-  const externalChanged = [...sources].some(id => [base.universe, head.universe].some(u => u.order.has(id) && u.endpoint(id).kind !== 'pod'));
-  if (externalChanged || !sameValue(hostCalls(base.catalog), hostCalls(head.catalog))) {
+  if (externalChanged || catalogs.hostCalls) {
     sides.forEach(side => add({ sources: [], destinations: side.universe.endpoints.filter(e => e.kind !== 'pod') }));
   }
   const baseProbes = new Set(base.universe.probes.map(probeKey));

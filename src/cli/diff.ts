@@ -10,7 +10,7 @@ import { CliIo, EXIT_FAILED, EXIT_OK, packageVersion, UsageError } from './io';
 import { catalogAtRevision, catalogLocator, manifestDirectoryAtRevision, manifestIdentity, readManifestDirectory, repositoryPath } from './sources';
 import { catalogEdits, sameValue } from '../analysis/catalog-edits';
 import { diffObjects, diffPhase, DiffSide, ObjectChange, PhaseDiff } from '../analysis/diff';
-import { BaseProofSummary, deltaSummary, DeltaSide, mergeBaseProof, planBaseProof, ProvenTraffic } from '../analysis/diff-delta';
+import { BaseProofSummary, CatalogDelta, compareCatalogs, deltaSummary, DeltaSide, mergeBaseProof, planBaseProof, ProvenTraffic } from '../analysis/diff-delta';
 import { DiffResult, diffOk, diffToJson, formatDiffMarkdown, formatDiffText } from '../analysis/diff-report';
 import { buildUniverse } from '../analysis/endpoints';
 import { checkPhaseReachability } from '../analysis/phases';
@@ -129,13 +129,14 @@ function deltaSide(catalog: ServiceCatalog, objects: any[]): DeltaSide {
  * the head's proof when `parallel`).
  */
 async function diffSamePhase(
-  base: ServiceCatalog, head: ServiceCatalog, phase: Phase, inputs: { base?: any[]; head?: any[] }, io: CliIo, options: { parallel: boolean; delta: boolean },
+  base: ServiceCatalog, head: ServiceCatalog, phase: Phase, inputs: { base?: any[]; head?: any[] }, io: CliIo,
+  options: { parallel: boolean; delta: boolean; catalogs: () => CatalogDelta },
 ): Promise<PhaseDiff> {
   const baseObjects = inputs.base ?? synthesized(base, phase, io, 'base');
   const headObjects = inputs.head ?? synthesized(head, phase, io, 'head');
   const objects: ObjectChange[] = diffObjects(baseObjects, headObjects);
   const plan = options.delta
-    ? planBaseProof(deltaSide(base, baseObjects), deltaSide(head, headObjects), objects, head._resolved.istio.controlPlaneNamespace)
+    ? planBaseProof(deltaSide(base, baseObjects), deltaSide(head, headObjects), objects, options.catalogs(), head._resolved.istio.controlPlaneNamespace)
     : { proof: 'full' as const, reason: 'the delta proof is turned off' };
   if (plan.proof === 'full') {
     const basePending = prove(base, phase, baseObjects, io, 'base', options.parallel);
@@ -156,6 +157,8 @@ export async function runDiff(base: ServiceCatalog, head: ServiceCatalog, option
   const files = new Map<string, Map<string, string>>();
   const sameCatalog = sameValue(base.spec, head.spec);
   const parallel = (options.parallel ?? true) && __filename.endsWith('.js') && fs.existsSync(WORKER);
+  let catalogDelta: CatalogDelta | undefined;
+  const catalogs = () => (catalogDelta ??= compareCatalogs(base._resolved, head._resolved));
   for (const phase of options.phases) {
     const basePhase = options.basePhase ?? phase;
     const headRead = options.manifests !== undefined ? readManifestDirectory(options.manifests, phase) : undefined;
@@ -171,7 +174,7 @@ export async function runDiff(base: ServiceCatalog, head: ServiceCatalog, option
       const baseProof: BaseProofSummary = { proof: 'same', reason: 'base and head inputs are equal' };
       phases.push(diffPhase(side(base, basePhase, headProof), side(head, phase, headProof), undefined, { baseProof }));
     } else if (basePhase === phase) {
-      phases.push(await diffSamePhase(base, head, phase, { base: baseObjects, head: headRead?.objects }, io, { parallel, delta: options.delta ?? true }));
+      phases.push(await diffSamePhase(base, head, phase, { base: baseObjects, head: headRead?.objects }, io, { parallel, delta: options.delta ?? true, catalogs }));
     } else {
       // A phase transition: other evaluators decide each side; both are proven in full.
       const basePending = prove(base, basePhase, baseObjects, io, 'base', parallel);
