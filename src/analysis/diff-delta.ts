@@ -321,9 +321,6 @@ export function planBaseProof(
     reach.destinations.forEach(e => destinations.add(e.id));
   };
   const sides = [base, head];
-  if (!sameValue(kindsPresent(base.objects), kindsPresent(head.objects))) {
-    return { proof: 'full', reason: 'the kinds of objects present differ (they decide which evaluators a phase runs, e.g. whether NetworkPolicies add an L4 layer)' };
-  }
   const baseById = new Map((base.objects as any[]).map(o => [objectKey(o), o]));
   const headById = new Map((head.objects as any[]).map(o => [objectKey(o), o]));
   let cached: Map<string, Set<string>> | undefined;
@@ -344,6 +341,9 @@ export function planBaseProof(
       }
       add(reach);
     }
+  }
+  if (!sameValue(kindsPresent(base.objects), kindsPresent(head.objects))) {
+    return { proof: 'full', reason: 'the kinds of objects present differ (they decide which evaluators a phase runs, e.g. whether NetworkPolicies add an L4 layer)' };
   }
   // Endpoints on one side only, or different.
   let externalChanged = false;
