@@ -59,8 +59,12 @@ function withOneMoreCall(spec: CatalogSpec): CatalogSpec {
 async function bench(): Promise<void> {
   const { values } = parseArgs({
     options: {
-      'sizes': { type: 'string' }, 'phases': { type: 'string' }, 'reps': { type: 'string' },
-      'sequential': { type: 'boolean' }, 'compiled': { type: 'boolean' }, 'full-proof': { type: 'boolean' },
+      'sizes': { type: 'string' },
+      'phases': { type: 'string' },
+      'reps': { type: 'string' },
+      'sequential': { type: 'boolean' },
+      'compiled': { type: 'boolean' },
+      'full-proof': { type: 'boolean' },
     },
   });
   const sizes = (values.sizes ?? '250,1000').split(',').map(Number);
@@ -98,7 +102,12 @@ async function bench(): Promise<void> {
       const checkMs = Math.round(median(check));
       const diffMs = Math.round(median(diff));
       const figures: DiffFigures = {
-        services: n, phase, checkMs, diffMs, ratio: +(median(diff) / median(check)).toFixed(2), diffExit: code,
+        services: n,
+        phase,
+        checkMs,
+        diffMs,
+        ratio: +(median(diff) / median(check)).toFixed(2),
+        diffExit: code,
         baseProof: JSON.parse(stdout).phases[0]?.baseProof?.proof ?? 'unknown',
       };
       console.log(JSON.stringify(figures));

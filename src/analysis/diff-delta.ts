@@ -25,8 +25,8 @@
  */
 import { sameValue } from './catalog-edits';
 import { ObjectChange } from './diff';
-import { objectKey } from './enforcement';
 import { Endpoint, Universe, usedPeers } from './endpoints';
+import { objectKey } from './enforcement';
 import { Flow, flowComparator, flowKey } from './flows';
 import { FlowScope, probeKey, ReachabilityReport } from './reachability';
 import { RequestFlow } from './requests';
@@ -101,7 +101,8 @@ function ciliumPodSelector(raw: any): unknown {
   }
   const plain = (key: string) => key.replace(/^(k8s|any):/, '');
   const special = (key: string) => plain(key).includes(':') || /^io\.(kubernetes|cilium)\./.test(plain(key));
-  const keys = [...Object.keys(raw.matchLabels ?? {}), ...(Array.isArray(raw.matchExpressions) ? raw.matchExpressions.map((e: any) => String(e?.key)) : [])];
+  const expressions: any[] = Array.isArray(raw.matchExpressions) ? raw.matchExpressions : [];
+  const keys = [...Object.keys(raw.matchLabels ?? {}), ...expressions.map(e => String(e?.key))];
   if (keys.some(special)) {
     return undefined;
   }
@@ -152,7 +153,9 @@ function objectReach(obj: any, universe: Universe, references: () => Map<string,
     });
     return both(selected);
   }
-  const labelsOr = (labels: unknown) => (labels === undefined ? podsIn(universe, namespace) : selectedPods(universe, namespace, { matchLabels: labels }));
+  const labelsOr = (labels: unknown) => (labels === undefined
+    ? podsIn(universe, namespace)
+    : selectedPods(universe, namespace, { matchLabels: labels }));
   if (g === 'security.istio.io') {
     return { sources: [], destinations: labelsOr(spec.selector?.matchLabels) };
   }
@@ -190,7 +193,8 @@ function policyDirections(before: any, after: any): Directions {
   }
   const INGRESS = ['ingress', 'ingressDeny'];
   const EGRESS = ['egress', 'egressDeny'];
-  const rest = (o: any) => ({ ...o, spec: Object.fromEntries(Object.entries(o.spec ?? {}).filter(([k]) => !INGRESS.includes(k) && !EGRESS.includes(k))) });
+  const rules = (k: string) => INGRESS.includes(k) || EGRESS.includes(k);
+  const rest = (o: any) => ({ ...o, spec: Object.fromEntries(Object.entries(o.spec ?? {}).filter(([k]) => !rules(k))) });
   if (!sameValue(rest(before), rest(after))) {
     return BOTH;
   }
@@ -251,7 +255,8 @@ function catalogWideChange(base: ResolvedCatalog, head: ResolvedCatalog): string
     return `the catalog's ${changed} differs (read by every evaluator)`;
   }
   const peerNames = (c: ResolvedCatalog) => usedPeers(c).map(p => p.name);
-  const calledPeers = (c: ResolvedCatalog) => [...new Set(c.services.flatMap(s => [...s.peerCalls, ...s.versions.flatMap(v => v.peerCalls)]).map(p => p.peer.name))].sort();
+  const calledPeers = (c: ResolvedCatalog) => [...new Set(c.services
+    .flatMap(s => [...s.peerCalls, ...s.versions.flatMap(v => v.peerCalls)]).map(p => p.peer.name))].sort();
   if (!sameValue(peerNames(base), peerNames(head)) || !sameValue(calledPeers(base), calledPeers(head))) {
     return 'the peers the services use differ (they decide other pods\' mesh membership)';
   }

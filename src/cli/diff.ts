@@ -136,7 +136,9 @@ async function diffSamePhase(
   const headObjects = inputs.head ?? synthesized(head, phase, io, 'head');
   const objects: ObjectChange[] = diffObjects(baseObjects, headObjects);
   const plan = options.delta
-    ? planBaseProof(deltaSide(base, baseObjects), deltaSide(head, headObjects), objects, options.catalogs(), head._resolved.istio.controlPlaneNamespace)
+    ? planBaseProof(
+      deltaSide(base, baseObjects), deltaSide(head, headObjects), objects, options.catalogs(), head._resolved.istio.controlPlaneNamespace,
+    )
     : { proof: 'full' as const, reason: 'the delta proof is turned off' };
   if (plan.proof === 'full') {
     const basePending = prove(base, phase, baseObjects, io, 'base', options.parallel);
@@ -147,7 +149,8 @@ async function diffSamePhase(
   const headProof = proveHere(head, phase, headObjects, io, 'head');
   const partial = checkPhaseReachability(base._resolved, phase, baseObjects, { scope: plan.scope });
   const traffic = mergeBaseProof(headProof.report, partial, plan);
-  return diffPhase(side(base, phase, { objects: baseObjects, report: traffic }), side(head, phase, headProof), undefined, { objects, baseProof: deltaSummary(plan) });
+  const baseSide = side(base, phase, { objects: baseObjects, report: traffic });
+  return diffPhase(baseSide, side(head, phase, headProof), undefined, { objects, baseProof: deltaSummary(plan) });
 }
 
 /** Runs the diff of `base` and `head` catalogs; resolves to the exit code. */
@@ -174,7 +177,8 @@ export async function runDiff(base: ServiceCatalog, head: ServiceCatalog, option
       const baseProof: BaseProofSummary = { proof: 'same', reason: 'base and head inputs are equal' };
       phases.push(diffPhase(side(base, basePhase, headProof), side(head, phase, headProof), undefined, { baseProof }));
     } else if (basePhase === phase) {
-      phases.push(await diffSamePhase(base, head, phase, { base: baseObjects, head: headRead?.objects }, io, { parallel, delta: options.delta ?? true, catalogs }));
+      const inputs = { base: baseObjects, head: headRead?.objects };
+      phases.push(await diffSamePhase(base, head, phase, inputs, io, { parallel, delta: options.delta ?? true, catalogs }));
     } else {
       // A phase transition: other evaluators decide each side; both are proven in full.
       const basePending = prove(base, basePhase, baseObjects, io, 'base', parallel);

@@ -8,8 +8,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as fc from 'fast-check';
 import * as YAML from 'yaml';
-import { runDiff } from '../../src/cli/diff';
 import { MeshLadderChart } from '../../src/chart';
+import { runDiff } from '../../src/cli/diff';
 import { ServiceCatalog } from '../../src/model/catalog';
 import { Phase } from '../../src/model/phase';
 import { CallSpec, CatalogSpec, ServiceSpec } from '../../src/model/types';
@@ -85,7 +85,8 @@ function editedCatalog(spec: CatalogSpec, e: Edit): CatalogSpec {
     }
     case 'remove-service': {
       const gone = idOf(spec, services[at(e.service)]);
-      return { ...spec, services: services.filter(s => idOf(spec, s) !== gone).map(s => ({ ...s, calls: (s.calls ?? []).filter(c => !callsService(spec, s, c, gone)) })) };
+      const kept = services.filter(s => idOf(spec, s) !== gone);
+      return { ...spec, services: kept.map(s => ({ ...s, calls: (s.calls ?? []).filter(c => !callsService(spec, s, c, gone)) })) };
     }
     case 'change-port': {
       const s = services[at(e.service)];

@@ -30,7 +30,8 @@ function plan(base: CatalogSpec, head: CatalogSpec, phase: Phase, handEdit?: (ob
 function withAddedCall(): { head: CatalogSpec; caller: string; callee: string } {
   const services = SPEC.services.map(s => ({ ...s }));
   const target = services[services.length - 1];
-  const index = services.findIndex(s => s !== target && !(s.calls ?? []).some(c => (c as any).service?.endsWith(target.name)) && (s.calls ?? []).length > 0);
+  const callsTarget = (calls: readonly unknown[]) => calls.some(c => (c as any).service?.endsWith(target.name));
+  const index = services.findIndex(s => s !== target && !callsTarget(s.calls ?? []) && (s.calls ?? []).length > 0);
   const caller = services[index];
   services[index] = { ...caller, calls: [...(caller.calls ?? []), { service: `${target.namespace}/${target.name}` }] };
   return { head: { ...SPEC, services }, caller: `${caller.namespace}/${caller.name}`, callee: `${target.namespace}/${target.name}` };
