@@ -1,5 +1,6 @@
 /**
- * Generates the catalog JSON Schema from the model types (src/model/types.ts, `CatalogSpec`).
+ * Generates the catalog JSON Schema from the model types (src/model/types.ts, `CatalogSpec`;
+ * the generator follows its `export *` into src/model/spec/, where the types live by topic).
  *
  * Outputs (both committed, so a fresh clone compiles, runs the CLI, the benchmark and the
  * cdk8s app with no earlier task; `compile` regenerates them first):
@@ -248,7 +249,7 @@ function main(): void {
   if (process.argv.includes('--check')) {
     const stale = [SCHEMA_JSON_FILE, SCHEMA_MODULE_FILE].filter((file, i) => !fs.existsSync(file) || fs.readFileSync(file, 'utf8') !== (i === 0 ? json : module));
     if (stale.length > 0) {
-      console.error(`gen-schema: ${stale.map(rel).join(', ')} ${stale.length === 1 ? 'is' : 'are'} stale: src/model/types.ts changed; run 'npx projen gen:schema' and commit the result`);
+      console.error(`gen-schema: ${stale.map(rel).join(', ')} ${stale.length === 1 ? 'is' : 'are'} stale: the catalog types (src/model/types.ts, src/model/spec/) changed; run 'npx projen gen:schema' and commit the result`);
       process.exitCode = 1;
       return;
     }

@@ -1,5 +1,7 @@
 import { App, Chart, ChartProps } from 'cdk8s';
 import { Construct } from 'constructs';
+import { chartCatalog, MESH_BACKENDS } from './backends';
+import { degradationsUnder } from './emit/common';
 import { renderChartJson } from './emit/plain-api-object';
 import { ServiceCatalog } from './model/catalog';
 import { Phase } from './model/phase';
@@ -8,7 +10,6 @@ import { BaselinePhaseOptions } from './phases/baseline/options';
 import { CiliumPhaseOptions } from './phases/cilium/options';
 import { IstioPhaseOptions } from './phases/istio/options';
 import { LinkerdPhaseOptions } from './phases/linkerd/options';
-import { chartCatalog, PHASE_BACKENDS } from './phases/registry';
 
 /** Options of `MeshLadderChart` besides the catalog and the phase. */
 export interface MeshLadderChartOptions {
@@ -107,21 +108,17 @@ export class MeshLadderChart extends Chart {
     // The phases' options are catalog settings, laid over the catalog's: the chart's
     // catalog is what was synthesized (and what `Reachability`/`MigrationPlan` prove).
     this.catalog = chartCatalog(props.catalog, props);
-    this.backend = PHASE_BACKENDS[props.phase](this, props.phase, this.catalog, {
+    const built = MESH_BACKENDS[props.phase].synthesis.build(this, props.phase, this.catalog, {
       baseline: props.baseline,
       cilium: props.cilium,
       istio: props.istio,
       linkerd: props.linkerd,
     });
-    const reported = this.backend as { warnings?: unknown; notes?: unknown };
-    this.warnings = Array.isArray(reported.warnings) ? reported.warnings.map(String) : [];
-    this.notes = Array.isArray(reported.notes) ? reported.notes.map(String) : [];
-    // Every construct that had to degrade for a targeted release says so in `degradations`.
-    this.degradations = this.node.findAll()
-      .map(c => (c as { degradations?: unknown }).degradations)
-      .filter((d): d is unknown[] => Array.isArray(d))
-      .flatMap(d => d.map(String))
-      .filter((d, i, all) => all.indexOf(d) === i);
+    this.backend = built.construct;
+    this.warnings = [...built.warnings];
+    this.notes = [...built.notes];
+    // Every construct that had to degrade for a targeted release recorded it (`reportDegradation`).
+    this.degradations = degradationsUnder(this);
   }
 
   /**

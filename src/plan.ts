@@ -1,16 +1,14 @@
 import { systemsIn } from './analysis/enforcement';
 import { formatFlow } from './analysis/flows';
-import { renderGraphMarkdown } from './analysis/graph';
-import { checkPhaseReachability } from './analysis/phases';
 import { mergeManifests, PhaseVariant, PlanStep, planSteps, PlanVerification, Synthesize, verifyPlan, VerifyPlanOptions } from './analysis/plan';
-import { formatMatrixMarkdown } from './analysis/report';
 import { formatPlanProblems, formatPlanTable, renderRunbook } from './analysis/runbook';
+import { chartCatalog } from './backends';
+import { proveReachability, renderGraphReport } from './catalog-analysis';
 import { MeshLadderChart, MeshLadderChartOptions } from './chart';
 import { ServiceCatalog } from './model/catalog';
 import { Phase } from './model/phase';
 import { PlanScopeError, scopeBoundaryProblems, scopeCatalogSpec } from './model/scope';
 import { MeshMode } from './model/types';
-import { chartCatalog } from './phases/registry';
 
 /** One step of a migration plan, with its proof. */
 export interface MigrationStep {
@@ -54,9 +52,13 @@ export class MigrationPlan {
    * @param catalog the validated catalog
    * @param from the phase in force now
    * @param to the phase to reach
+   * @param options each phase's options and the target platform (as given to `MeshLadderChart`), the scope, a synthesizer of your own
    */
   public static create(catalog: ServiceCatalog, from: Phase, to: Phase, options: MigrationPlanOptions = {}): MigrationPlan {
-    return MigrationPlan._build(catalog, from, to, undefined, options);
+    const synthesizer = options.synthesizer;
+    const synthesize: Synthesize | undefined = synthesizer
+      ? (phase, variant) => synthesizer.synthesize(phase as Phase, variant === 'permissive') : undefined;
+    return MigrationPlan._build(catalog, from, to, synthesize, options);
   }
 
   /** @internal Plans with a custom synthesis (tests, hand-edited phases) or the reference engine (`verify.exhaustive`). */
@@ -167,11 +169,10 @@ export class MigrationPlan {
 
   /** The Markdown runbook: per step what to apply, what to watch, how to roll back; the flow table; the target's graph. */
   public get runbook(): string {
-    const resolved = this.catalog._resolved;
     const systemsOf = (step: PlanStep) => systemsIn(step.objects);
     const target = this._steps[this._steps.length - 1]?.objects ?? this._start;
-    const matrix = formatMatrixMarkdown(checkPhaseReachability(resolved, this.to, target));
-    return renderRunbook(this._verification, this._steps, systemsOf, renderGraphMarkdown(resolved, this.to, matrix), resolved, this.namespaces);
+    const graph = renderGraphReport(this.catalog, this.to, proveReachability(this.catalog, this.to, target));
+    return renderRunbook(this._verification, this._steps, systemsOf, graph, this.catalog._resolved, this.namespaces);
   }
 
   private step(id: string): PlanStep {
@@ -184,10 +185,31 @@ export class MigrationPlan {
 }
 
 /**
+ * Synthesizes the phases a migration plan is built from, instead of `MeshLadderChart`:
+ * your own chart's output, or manifests edited by hand. The plan still proves every step
+ * against the catalog's declared flows.
+ */
+export interface IPhaseSynthesizer {
+  /**
+   * The full manifest set of a phase, as plain Kubernetes objects.
+   * @param phase the phase to synthesize
+   * @param permissive true for a mesh phase in permissive mode (authorization audited,
+   *   plaintext accepted: the steps that add or leave a mesh), false for the phase as enforced
+   */
+  synthesize(phase: Phase, permissive: boolean): any[];
+}
+
+/**
  * Options of a migration plan: `MeshLadderChart`'s options (each phase's settings, the
  * target platform), which every step is synthesized and proven with, and the scope.
  */
 export interface MigrationPlanOptions extends MeshLadderChartOptions {
+  /**
+   * Synthesizes the phases of every step (your own chart, hand-edited manifests); the
+   * catalog, with these options, is still what every step is proven against.
+   * @default - `MeshLadderChart.manifests` of the catalog with these options
+   */
+  readonly synthesizer?: IPhaseSynthesizer;
   /**
    * Migrate only the services of these catalog namespaces; the others stay on the `from`
    * phase. Across the boundary each side admits the other's pods as unmeshed peers (by

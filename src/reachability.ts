@@ -1,9 +1,9 @@
-import { checkPhaseReachability } from './analysis/phases';
 import { formatProblems, formatReportText, formatSummary } from './analysis/report';
+import { chartCatalog } from './backends';
+import { proveReachability } from './catalog-analysis';
 import { MeshLadderChart, MeshLadderChartOptions } from './chart';
 import { ServiceCatalog } from './model/catalog';
 import { Phase } from './model/phase';
-import { chartCatalog } from './phases/registry';
 
 /** The outcome of proving a phase's manifests against the catalog's declared flows. */
 export interface ReachabilityResult {
@@ -39,7 +39,7 @@ export class Reachability {
   public static check(catalog: ServiceCatalog, phase: Phase, manifests?: any[], options?: MeshLadderChartOptions): ReachabilityResult {
     const configured = chartCatalog(catalog, options);
     const objects = manifests ?? MeshLadderChart.manifests(configured, phase);
-    const report = checkPhaseReachability(configured._resolved, phase, objects);
+    const report = proveReachability(configured, phase, objects);
     return {
       ok: report.ok,
       declaredCount: report.declared.length,

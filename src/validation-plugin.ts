@@ -23,9 +23,9 @@
 import * as fs from 'fs';
 import { systemOf, systemsIn } from './analysis/enforcement';
 import { formatFlow } from './analysis/flows';
-import { lintPhase } from './analysis/lint';
-import { checkPhaseReachability } from './analysis/phases';
 import { formatRequestFlow } from './analysis/requests';
+import { highestPhaseOf } from './backends';
+import { lintOutput, proveReachability } from './catalog-analysis';
 import { SERVICE_LABEL } from './emit/common';
 import { ServiceCatalog } from './model/catalog';
 import { Phase, parsePhase } from './model/phase';
@@ -81,12 +81,9 @@ export interface IValidationContext {
   parseManifest(manifestPath: string): any[];
 }
 
-const PHASE_OF_SYSTEM: ReadonlyArray<[string, Phase]> = [['istio', Phase.ISTIO], ['linkerd', Phase.LINKERD], ['cilium', Phase.CILIUM], ['networkpolicy', Phase.BASELINE]];
-
 /** The phase a manifest set is in: the highest rung whose enforcement it configures. */
 export function detectPhase(objects: ReadonlyArray<unknown>): Phase | undefined {
-  const systems = systemsIn(objects);
-  return PHASE_OF_SYSTEM.find(([system]) => systems.includes(system as any))?.[1];
+  return highestPhaseOf(systemsIn(objects));
 }
 
 interface Finding {
@@ -112,11 +109,11 @@ function objectsFor(objects: readonly any[], service: string): any[] {
 }
 
 function proofFindings(catalog: ServiceCatalog, phase: Phase, objects: any[]): Finding[] {
-  const report = checkPhaseReachability(catalog._resolved, phase, objects);
+  const report = proveReachability(catalog, phase, objects);
   const flow = (rule: string, f: { from: string; to: string }, text: string, recommendation: string, fix: string): Finding => ({
     rule, recommendation, fix, location: text, services: [serviceOf(f.to), serviceOf(f.from)].filter((s): s is string => s !== undefined),
   });
-  const lint = lintPhase(catalog._resolved, phase, objects).findings.filter(f => f.severity === 'error' && f.suppressed === undefined);
+  const lint = lintOutput(catalog, phase, objects).findings.filter(f => f.severity === 'error' && f.suppressed === undefined);
   return [
     ...report.missing.map(f => flow('mesh-ladder/missing-flow', f, formatFlow(f), `${phase}: declared but not allowed (a call that silently fails)`, 'allow the declared flow; do not edit synthesized policies by hand')),
     ...report.unexpected.map(f => flow('mesh-ladder/unexpected-flow', f, formatFlow(f), `${phase}: allowed but not declared`, 'declare the call in the catalog or remove what allows it')),

@@ -161,40 +161,60 @@ function scope(values: number[]): ConfigScope {
   return { average: Math.round((sum / values.length) * 10) / 10, max: Math.max(...values) };
 }
 
-/** Assesses readiness and cost of every phase for the catalog's inventory. */
-export function assess(catalog: ResolvedCatalog, options: AssessOptions): Assessment {
-  const r = catalog.readiness;
-  const services = catalog.services.filter(s => !s.clientOnly).length;
-  const podsOf = (s: ResolvedService) => options.replicas?.[s.id] ?? s.replicas;
-  const pods = catalog.services.reduce((sum, s) => sum + podsOf(s), 0);
-  const chain = longestCallChain(catalog);
+/** What the catalog's inventory says about its needs (the derived answers). */
+interface InventoryFacts {
+  readonly services: number;
+  readonly l7Needs: boolean;
+  readonly trafficRules: boolean;
+  readonly canaries: number;
+  readonly hostCalls: boolean;
+  readonly faults: boolean;
+  readonly peers: string[];
+  readonly plaintext: string[];
+}
 
+function inventoryFacts(catalog: ResolvedCatalog): InventoryFacts {
   const routeLimited = catalog.services.some(s => [...s.calls, ...s.versions.flatMap(v => v.calls)].some(c => c.kind === 'service' && c.routes.length > 0)
     || s.callers.some(c => c.routes.length > 0));
   const headerRoutes = catalog.services.some(s => s.versions.some(v => Object.keys(v.headers).length > 0));
   const trafficRules = headerRoutes || catalog.services.some(s => s.routes.some(rt => rt.retries !== undefined || rt.timeoutMs !== undefined));
-  const l7Needs = routeLimited || trafficRules;
-  const canaries = catalog.services.filter(s => s.versions.length > 0).length;
-  const hostCalls = catalog.services.some(s => s.calls.some(c => c.kind === 'host'));
-  const faults = catalog.services.some(s => s.routes.some(rt => rt.fault !== undefined));
-  const peers = peersInUse(catalog);
-  const plaintext = plaintextPorts(catalog);
+  return {
+    services: catalog.services.filter(s => !s.clientOnly).length,
+    l7Needs: routeLimited || trafficRules,
+    trafficRules,
+    canaries: catalog.services.filter(s => s.versions.length > 0).length,
+    hostCalls: catalog.services.some(s => s.calls.some(c => c.kind === 'host')),
+    faults: catalog.services.some(s => s.routes.some(rt => rt.fault !== undefined)),
+    peers: peersInUse(catalog),
+    plaintext: plaintextPorts(catalog),
+  };
+}
 
-  const answers: ReadinessAnswer[] = [
-    { question: 'Services', answer: String(services), source: 'derived' },
+function readinessAnswers(r: ResolvedCatalog['readiness'], facts: InventoryFacts): ReadinessAnswer[] {
+  return [
+    { question: 'Services', answer: String(facts.services), source: 'derived' },
     { question: 'Compliance requires mTLS', answer: r.complianceMtls ? 'yes' : 'no', source: 'declared' },
-    { question: 'L7 needs (route-limited calls, retries, timeouts)', answer: l7Needs ? 'yes' : 'no', source: 'derived' },
-    { question: 'Canaries (services with versions)', answer: String(canaries), source: 'derived' },
-    { question: 'Calls to external hosts by name', answer: hostCalls ? 'yes' : 'no', source: 'derived' },
-    { question: 'Peers outside the catalog (callers and callees)', answer: listed(peers, 8), source: 'derived' },
-    { question: 'Ports that keep accepting plaintext under mTLS (callers outside the mesh: webhooks, scrapes)', answer: listed(plaintext), source: 'derived' },
+    { question: 'L7 needs (route-limited calls, retries, timeouts)', answer: facts.l7Needs ? 'yes' : 'no', source: 'derived' },
+    { question: 'Canaries (services with versions)', answer: String(facts.canaries), source: 'derived' },
+    { question: 'Calls to external hosts by name', answer: facts.hostCalls ? 'yes' : 'no', source: 'derived' },
+    { question: 'Peers outside the catalog (callers and callees)', answer: listed(facts.peers, 8), source: 'derived' },
+    { question: 'Ports that keep accepting plaintext under mTLS (callers outside the mesh: webhooks, scrapes)', answer: listed(facts.plaintext), source: 'derived' },
     { question: 'Multi-cluster', answer: r.multiCluster ? 'yes' : 'no', source: 'declared' },
     { question: 'Services with distributed tracing (5+ wanted)', answer: String(r.tracedServices), source: 'declared' },
     { question: 'Engineers with proxy (Envoy/xDS) expertise (2+ wanted)', answer: String(r.proxyExperts), source: 'declared' },
     { question: 'Dedicated platform capacity', answer: r.platformTeam ? 'yes' : 'no', source: 'declared' },
     { question: 'Runbooks for control-plane failure', answer: r.controlPlaneRunbooks ? 'yes' : 'no', source: 'declared' },
   ];
+}
 
+interface Recommendation {
+  readonly recommended: string;
+  readonly reasons: string[];
+  readonly unmet: string[];
+}
+
+/** A mesh: when compliance needs mTLS, or a large fleet needs traffic management. */
+function meshRecommendation(r: ResolvedCatalog['readiness'], facts: InventoryFacts): Recommendation {
   const meshPrerequisites = [
     ...(r.tracedServices >= 5 ? [] : [`tracing across 5+ services (have ${r.tracedServices})`]),
     ...(r.platformTeam ? [] : ['dedicated platform capacity to run the control plane']),
@@ -204,48 +224,53 @@ export function assess(catalog: ResolvedCatalog, options: AssessOptions): Assess
     ...meshPrerequisites,
     ...(r.proxyExperts >= 2 ? [] : [`2+ engineers with Envoy/xDS experience (have ${r.proxyExperts})`]),
   ];
-
-  const reasons: string[] = [];
+  const reasons: string[] = [r.complianceMtls
+    ? 'compliance requires mutual TLS between services: a mesh issues and rotates workload identities (Cilium mutual auth is beta and does not encrypt by itself)'
+    : `${facts.services} services with traffic management needs (canaries, retries, timeouts): above ${MESH_WORTH_IT_SERVICES} services a mesh usually earns its cost`];
+  const istioCase = r.multiCluster || facts.faults || (facts.services >= 30 && facts.canaries > 0);
   let recommended: string;
-  let unmet: string[] = [];
-  const istioCase = r.multiCluster || faults || (services >= 30 && canaries > 0);
+  if (istioCase && istioPrerequisites.length === 0) {
+    recommended = 'istio';
+    reasons.push(r.multiCluster ? 'multi-cluster traffic is Istio\'s strength' : 'advanced L7 traffic management (fault injection, large canary fleet) and the team to run Envoy');
+  } else {
+    recommended = 'linkerd';
+    reasons.push(istioCase
+      ? `Istio would fit the traffic needs, but its prerequisites are missing (${istioPrerequisites.join('; ')}): Linkerd gives mTLS, retries and splits at a fifth of the proxy memory`
+      : 'Linkerd covers mTLS, retries, timeouts and traffic splits with the lightest proxy (10–20 MB per pod)');
+  }
+  if (facts.plaintext.length > 0) {
+    reasons.push(`${facts.plaintext.length} port(s) must keep accepting plaintext under strict mTLS (called from outside the mesh: the API server, an unmeshed scraper, the world): `
+      + 'list them as exceptions wherever mTLS is a compliance control');
+  }
+  return { recommended, reasons, unmet: recommended === 'istio' ? istioPrerequisites : meshPrerequisites };
+}
+
+function recommendation(r: ResolvedCatalog['readiness'], facts: InventoryFacts): Recommendation {
+  const { services, l7Needs, hostCalls, canaries, trafficRules } = facts;
   if (r.complianceMtls || (services >= MESH_WORTH_IT_SERVICES && (canaries > 0 || trafficRules))) {
-    reasons.push(r.complianceMtls
-      ? 'compliance requires mutual TLS between services: a mesh issues and rotates workload identities (Cilium mutual auth is beta and does not encrypt by itself)'
-      : `${services} services with traffic management needs (canaries, retries, timeouts): above ${MESH_WORTH_IT_SERVICES} services a mesh usually earns its cost`);
-    if (istioCase && istioPrerequisites.length === 0) {
-      recommended = 'istio';
-      reasons.push(r.multiCluster ? 'multi-cluster traffic is Istio\'s strength' : 'advanced L7 traffic management (fault injection, large canary fleet) and the team to run Envoy');
-    } else {
-      recommended = 'linkerd';
-      reasons.push(istioCase
-        ? `Istio would fit the traffic needs, but its prerequisites are missing (${istioPrerequisites.join('; ')}): Linkerd gives mTLS, retries and splits at a fifth of the proxy memory`
-        : 'Linkerd covers mTLS, retries, timeouts and traffic splits with the lightest proxy (10–20 MB per pod)');
-    }
-    unmet = recommended === 'istio' ? istioPrerequisites : meshPrerequisites;
-    if (plaintext.length > 0) {
-      reasons.push(`${plaintext.length} port(s) must keep accepting plaintext under strict mTLS (called from outside the mesh: the API server, an unmeshed scraper, the world): `
-        + 'list them as exceptions wherever mTLS is a compliance control');
-    }
-  } else if (services < MESH_NOT_WORTH_IT_SERVICES && !l7Needs && canaries === 0) {
-    recommended = hostCalls ? 'cilium' : 'baseline';
+    return meshRecommendation(r, facts);
+  }
+  const reasons: string[] = [];
+  if (services < MESH_NOT_WORTH_IT_SERVICES && !l7Needs && canaries === 0) {
     reasons.push(`${services} services with stable call patterns: under ${MESH_NOT_WORTH_IT_SERVICES} services a mesh usually costs more than it gives`);
     if (hostCalls) {
       reasons.push('calls to external hosts by name need DNS-aware egress (Cilium toFQDNs); NetworkPolicy only matches addresses');
     }
-  } else {
-    recommended = l7Needs || hostCalls ? 'cilium' : 'baseline';
-    reasons.push(`${services} services and no compliance need for mTLS: enforce at the kernel first, without sidecars`);
-    if (l7Needs) {
-      reasons.push('route-level rules (HTTP method and path) are enforceable by Cilium L7 policies without a mesh');
-    }
-    if (canaries > 0 || trafficRules) {
-      reasons.push('canaries, retries and timeouts still need client libraries or a mesh; revisit above ' +
-        `${MESH_WORTH_IT_SERVICES} services`);
-    }
+    return { recommended: hostCalls ? 'cilium' : 'baseline', reasons, unmet: [] };
   }
+  reasons.push(`${services} services and no compliance need for mTLS: enforce at the kernel first, without sidecars`);
+  if (l7Needs) {
+    reasons.push('route-level rules (HTTP method and path) are enforceable by Cilium L7 policies without a mesh');
+  }
+  if (canaries > 0 || trafficRules) {
+    reasons.push('canaries, retries and timeouts still need client libraries or a mesh; revisit above ' +
+      `${MESH_WORTH_IT_SERVICES} services`);
+  }
+  return { recommended: l7Needs || hostCalls ? 'cilium' : 'baseline', reasons, unmet: [] };
+}
 
-  const costs: PhaseCost[] = options.emitted.map(e => {
+function phaseCosts(options: AssessOptions, pods: number, chain: Assessment['longestChain']): PhaseCost[] {
+  return options.emitted.map(e => {
     const f = PHASE_FIGURES[e.phase] ?? { memoryMbPerPod: { low: 0, high: 0 }, latencyMsPerHop: { low: 0, high: 0 }, proxy: 'unknown' };
     return {
       phase: e.phase,
@@ -256,24 +281,34 @@ export function assess(catalog: ResolvedCatalog, options: AssessOptions): Assess
       error: e.error,
     };
   });
+}
 
-  // Without a Sidecar resource every Envoy carries every service and external host;
-  // with one, only its own dependencies plus the control plane.
+/**
+ * Without a Sidecar resource every Envoy carries every service and external host;
+ * with one, only its own dependencies plus the control plane.
+ */
+function istioScope(catalog: ResolvedCatalog, services: number): Assessment['istioScope'] {
   const hosts = new Set(catalog.services.flatMap(s => s.calls.flatMap(c => (c.kind === 'host' ? [c.host] : []))));
   const everything = services + hosts.size;
   const proxies = catalog.services;
   const withSidecar = proxies.map(s => serviceCallees(s).length + new Set(s.calls.flatMap(c => (c.kind === 'host' ? [c.host] : []))).size + 1);
+  return { withoutSidecar: scope(proxies.map(() => everything)), withSidecar: scope(withSidecar) };
+}
 
+/** Assesses readiness and cost of every phase for the catalog's inventory. */
+export function assess(catalog: ResolvedCatalog, options: AssessOptions): Assessment {
+  const podsOf = (s: ResolvedService) => options.replicas?.[s.id] ?? s.replicas;
+  const pods = catalog.services.reduce((sum, s) => sum + podsOf(s), 0);
+  const chain = longestCallChain(catalog);
+  const facts = inventoryFacts(catalog);
   return {
-    services,
+    services: facts.services,
     pods,
     longestChain: chain,
-    answers,
-    recommended,
-    reasons,
-    unmet,
-    costs,
-    istioScope: { withoutSidecar: scope(proxies.map(() => everything)), withSidecar: scope(withSidecar) },
+    answers: readinessAnswers(catalog.readiness, facts),
+    ...recommendation(catalog.readiness, facts),
+    costs: phaseCosts(options, pods, chain),
+    istioScope: istioScope(catalog, facts.services),
   };
 }
 

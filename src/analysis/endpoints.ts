@@ -252,26 +252,39 @@ function containerPortsOf(service: ResolvedService): ContainerPort[] {
   return ports;
 }
 
-/** Builds the endpoint universe of a catalog. */
-export function buildUniverse(catalog: ResolvedCatalog, options: UniverseOptions = {}): Universe {
-  const notes: string[] = [];
+/** The namespaces of a universe: the catalog's, DNS, ingress and peer ones, and the foreign one. */
+interface UniverseNamespaces {
+  readonly namespaces: Map<string, UniverseNamespace>;
+  /** The namespace made up for each peer in labelled namespaces or anywhere. */
+  readonly peerHome: ReadonlyMap<string, string>;
+  /** The namespace the catalog does not know (look-alikes live there). */
+  readonly foreign: string;
+}
 
-  // Namespaces: the catalog's, then the DNS and ingress ones, then a foreign one.
+function foreignNamespace(name: string, displayName: string, labels: Record<string, string> = {}): UniverseNamespace {
+  return { name, displayName, labels: { ...labels, [NAMESPACE_NAME_LABEL]: name }, inCatalog: false, owned: false };
+}
+
+/** A name not taken yet: `name`, `name-x`, `name-x-x`, ... */
+function freeName(namespaces: ReadonlyMap<string, UniverseNamespace>, name: string): string {
+  let free = name;
+  while (namespaces.has(free)) {
+    free += '-x';
+  }
+  return free;
+}
+
+/** Namespaces: the catalog's, then the DNS and ingress ones and the peers', then a foreign one. */
+function universeNamespaces(catalog: ResolvedCatalog, peers: readonly ResolvedPeer[]): UniverseNamespaces {
   const namespaces = new Map<string, UniverseNamespace>();
   for (const ns of catalog.namespaces) {
-    namespaces.set(ns.name, {
-      name: ns.name,
-      displayName: ns.name,
-      labels: { ...ns.labels, [NAMESPACE_NAME_LABEL]: ns.name },
-      inCatalog: true,
-      owned: ns.owned,
-    });
+    const labels = { ...ns.labels, [NAMESPACE_NAME_LABEL]: ns.name };
+    namespaces.set(ns.name, { name: ns.name, displayName: ns.name, labels, inCatalog: true, owned: ns.owned });
   }
-  const peers = usedPeers(catalog);
   const peerNamespaces = peers.filter(p => p.kind === 'pods' && p.namespace !== undefined).map(p => p.namespace!);
   for (const name of [catalog.ingressController.namespace, catalog.dns.namespace, ...peerNamespaces]) {
     if (!namespaces.has(name)) {
-      namespaces.set(name, { name, displayName: name, labels: { [NAMESPACE_NAME_LABEL]: name }, inCatalog: false, owned: false });
+      namespaces.set(name, foreignNamespace(name, name));
     }
   }
   // Peers in labelled namespaces or anywhere get a namespace of their own (the foreign
@@ -279,39 +292,27 @@ export function buildUniverse(catalog: ResolvedCatalog, options: UniverseOptions
   const peerHome = new Map<string, string>();
   for (const peer of peers) {
     if (peer.kind === 'pods' && peer.namespace === undefined) {
-      let name = `mesh-ladder-peer-${peer.name}`;
-      while (namespaces.has(name)) {
-        name += '-x';
-      }
+      const name = freeName(namespaces, `mesh-ladder-peer-${peer.name}`);
       const labels = peer.namespaceSelector ?? {};
-      namespaces.set(name, {
-        name,
-        displayName: peer.namespaceSelector
-          ? `(namespace ${Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(',')})`
-          : '(any namespace)',
-        labels: { ...labels, [NAMESPACE_NAME_LABEL]: name },
-        inCatalog: false,
-        owned: false,
-      });
+      const displayName = peer.namespaceSelector
+        ? `(namespace ${Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(',')})`
+        : '(any namespace)';
+      namespaces.set(name, foreignNamespace(name, displayName, labels));
       peerHome.set(peer.name, name);
     }
   }
-  let foreign = FOREIGN_NAMESPACE;
-  while (namespaces.has(foreign)) {
-    foreign += '-x';
-  }
-  namespaces.set(foreign, {
-    name: foreign,
-    displayName: FOREIGN_POD_ID,
-    labels: { [NAMESPACE_NAME_LABEL]: foreign },
-    inCatalog: false,
-    owned: false,
-  });
+  const foreign = freeName(namespaces, FOREIGN_NAMESPACE);
+  namespaces.set(foreign, foreignNamespace(foreign, FOREIGN_POD_ID));
+  return { namespaces, peerHome, foreign };
+}
 
-  const nsInfo = (name: string) => namespaces.get(name)!;
-  type PodExtras = Partial<MutableEndpoint>;
-  const pod = (id: string, role: EndpointRole, namespace: string, labels: Record<string, string>, extra: PodExtras = {}): MutableEndpoint => {
-    const info = nsInfo(namespace);
+type PodFactory = (
+  id: string, role: EndpointRole, namespace: string, labels: Record<string, string>, extra?: Partial<MutableEndpoint>,
+) => MutableEndpoint;
+
+function podFactory(namespaces: ReadonlyMap<string, UniverseNamespace>): PodFactory {
+  return (id, role, namespace, labels, extra = {}) => {
+    const info = namespaces.get(namespace)!;
     return {
       id,
       kind: 'pod',
@@ -325,29 +326,36 @@ export function buildUniverse(catalog: ResolvedCatalog, options: UniverseOptions
       ...extra,
     };
   };
+}
 
+/** One pod endpoint per service, or per version with pods of its own. */
+function workloadPods(catalog: ResolvedCatalog, pod: PodFactory): MutableEndpoint[] {
   const pods: MutableEndpoint[] = [];
   for (const service of catalog.services) {
-    const base = {
-      serviceAccount: service.serviceAccount,
-      containerPorts: containerPortsOf(service),
-    };
+    const base = { serviceAccount: service.serviceAccount, containerPorts: containerPortsOf(service) };
     if (service.versions.length === 0) {
       pods.push(pod(workloadId(service.id), 'workload', service.namespace, { ...service.selector }, {
         ...base,
         workload: { serviceId: service.id, clientOnly: service.clientOnly },
       }));
-    } else {
-      // A version backed by another Service has no pods of its own (the backend's are its).
-      for (const version of service.versions.filter(v => v.backend === undefined)) {
-        pods.push(pod(workloadId(service.id, version.name), 'workload', service.namespace, { ...service.selector, ...version.labels }, {
-          ...base,
-          serviceAccount: version.serviceAccount,
-          workload: { serviceId: service.id, version: version.name, clientOnly: service.clientOnly },
-        }));
-      }
+      continue;
+    }
+    // A version backed by another Service has no pods of its own (the backend's are its).
+    for (const version of service.versions.filter(v => v.backend === undefined)) {
+      pods.push(pod(workloadId(service.id, version.name), 'workload', service.namespace, { ...service.selector, ...version.labels }, {
+        ...base,
+        serviceAccount: version.serviceAccount,
+        workload: { serviceId: service.id, version: version.name, clientOnly: service.clientOnly },
+      }));
     }
   }
+  return pods;
+}
+
+/** The ingress controller, DNS and a pod of each pod peer. */
+function specialPods(
+  catalog: ResolvedCatalog, peers: readonly ResolvedPeer[], peerHome: ReadonlyMap<string, string>, pod: PodFactory,
+): MutableEndpoint[] {
   const ingress = pod(`${catalog.ingressController.namespace}/${INGRESS_CONTROLLER_NAME}`, 'ingress-controller',
     catalog.ingressController.namespace, { ...catalog.ingressController.selector }, { serviceAccount: catalog.ingressController.serviceAccount });
   const dns = pod(`${catalog.dns.namespace}/${DNS_NAME}`, 'dns', catalog.dns.namespace, { ...catalog.dns.selector }, {
@@ -363,50 +371,61 @@ export function buildUniverse(catalog: ResolvedCatalog, options: UniverseOptions
       }));
     }
   }
-  const workloadsAndSpecials = [...pods, ...specials];
-  pods.push(...specials);
+  return specials;
+}
 
-  for (const ns of namespaces.values()) {
-    if (ns.name !== foreign) {
+/** The probes among pods: an unlabelled pod per namespace, and look-alikes in the foreign one. */
+function probePods(named: UniverseNamespaces, originals: readonly MutableEndpoint[], pod: PodFactory): MutableEndpoint[] {
+  const pods: MutableEndpoint[] = [];
+  for (const ns of named.namespaces.values()) {
+    if (ns.name !== named.foreign) {
       pods.push(pod(otherPodId(ns.name), 'other-pod', ns.name, {}, { serviceAccount: 'default' }));
     }
   }
-  pods.push(pod(FOREIGN_POD_ID, 'other-pod', foreign, {}, { serviceAccount: 'default' }));
-  for (const original of workloadsAndSpecials) {
+  pods.push(pod(FOREIGN_POD_ID, 'other-pod', named.foreign, {}, { serviceAccount: 'default' }));
+  for (const original of originals) {
     if (original.role === 'peer' && Object.keys(original.labels).length === 0) {
       continue; // the foreign namespace's other pod is that look-alike already
     }
-    pods.push(pod(lookalikeId(original.id), 'lookalike', foreign, { ...original.labels }, {
+    pods.push(pod(lookalikeId(original.id), 'lookalike', named.foreign, { ...original.labels }, {
       containerPorts: original.containerPorts,
       serviceAccount: original.serviceAccount,
     }));
   }
+  return pods;
+}
 
-  if (options.podCidr !== undefined) {
-    const block = parseCidr(options.podCidr);
-    if (!block) {
-      throw new Error(`podCidr: not a CIDR: ${options.podCidr}`);
-    }
-    pods.forEach((p, i) => {
-      const ip = addressAt(block, BigInt(i + 1));
-      if (!ip) {
-        throw new Error(`podCidr ${options.podCidr} is too small for ${pods.length} pods`);
-      }
-      p.ip = ip;
-    });
+function assignPodAddresses(pods: MutableEndpoint[], podCidr: string): void {
+  const block = parseCidr(podCidr);
+  if (!block) {
+    throw new Error(`podCidr: not a CIDR: ${podCidr}`);
   }
-
-  // External endpoints.
-  const external: MutableEndpoint[] = [];
-  const externalIds = new Set<string>();
-  const declaredBlocks: CidrBlock[] = [];
-  const addIp = (id: string, role: EndpointRole, ip: IpAddress) => {
-    if (!externalIds.has(id)) {
-      externalIds.add(id);
-      external.push({ id, kind: 'ip', role, labels: {}, containerPorts: [], ip, inCatalogNamespace: false, governed: false });
+  pods.forEach((p, i) => {
+    const ip = addressAt(block, BigInt(i + 1));
+    if (!ip) {
+      throw new Error(`podCidr ${podCidr} is too small for ${pods.length} pods`);
     }
-  };
-  const hosts = new Set<string>();
+    p.ip = ip;
+  });
+}
+
+/** External endpoints collected without duplicates, and every declared range (the world lies outside them). */
+class ExternalEndpoints {
+  public readonly list: MutableEndpoint[] = [];
+  public readonly declaredBlocks: CidrBlock[] = [];
+  public readonly hosts = new Set<string>();
+  private readonly ids = new Set<string>();
+
+  public addIp(id: string, role: EndpointRole, ip: IpAddress, extra: Partial<MutableEndpoint> = {}): void {
+    if (!this.ids.has(id)) {
+      this.ids.add(id);
+      this.list.push({ id, kind: 'ip', role, labels: {}, containerPorts: [], ip, inCatalogNamespace: false, governed: false, ...extra });
+    }
+  }
+}
+
+/** An address inside each declared cidr call range and each of its excepts, and each host call's ranges. */
+function addCallAddresses(catalog: ResolvedCatalog, external: ExternalEndpoints, notes: string[]): void {
   for (const service of catalog.services) {
     for (const call of [...service.calls, ...service.versions.flatMap(v => v.calls)]) {
       if (call.kind === 'cidr') {
@@ -416,40 +435,44 @@ export function buildUniverse(catalog: ResolvedCatalog, options: UniverseOptions
           notes.push(`${service.id}: cannot parse cidr ${call.cidr}`);
           continue;
         }
-        declaredBlocks.push(block);
+        external.declaredBlocks.push(block);
         const sample = sampleAddress(block, excepts);
         if (sample) {
-          addIp(cidrEndpointId(call.cidr, call.except), 'cidr', sample);
+          external.addIp(cidrEndpointId(call.cidr, call.except), 'cidr', sample);
         } else {
           notes.push(`${service.id}: every address of ${call.cidr} is excluded by except`);
         }
         for (const e of excepts) {
-          addIp(exceptEndpointId(e.text), 'except', sampleAddress(e, [])!);
+          external.addIp(exceptEndpointId(e.text), 'except', sampleAddress(e, [])!);
         }
       } else if (call.kind === 'host') {
-        hosts.add(call.host);
+        external.hosts.add(call.host);
         for (const cidr of call.cidrs) {
           const block = parseCidr(cidr);
           if (!block) {
             notes.push(`${service.id}: cannot parse cidr ${cidr} of host ${call.host}`);
             continue;
           }
-          declaredBlocks.push(block);
-          addIp(cidrEndpointId(cidr), 'cidr', sampleAddress(block, [])!);
+          external.declaredBlocks.push(block);
+          external.addIp(cidrEndpointId(cidr), 'cidr', sampleAddress(block, [])!);
         }
       }
     }
   }
+}
+
+/** An address inside each world peer's ranges; the API server's address per kube-apiserver peer. */
+function addPeerAddresses(peers: readonly ResolvedPeer[], external: ExternalEndpoints): void {
   for (const peer of peers) {
     if (peer.kind !== 'pods') {
       for (const cidr of peer.cidrs) {
         const block = parseCidr(cidr);
         if (!block || block.prefix === 0) {
-          continue; // the world endpoints below stand for everything
+          continue; // the world endpoints stand for everything
         }
-        declaredBlocks.push(block);
+        external.declaredBlocks.push(block);
         if (peer.kind === 'world') {
-          addIp(cidrEndpointId(cidr), 'cidr', sampleAddress(block, [])!);
+          external.addIp(cidrEndpointId(cidr), 'cidr', sampleAddress(block, [])!);
         }
       }
     }
@@ -457,49 +480,53 @@ export function buildUniverse(catalog: ResolvedCatalog, options: UniverseOptions
   for (const peer of peers.filter(p => p.kind === 'kube-apiserver')) {
     const block = peer.cidrs.map(c => parseCidr(c)).find((b): b is CidrBlock => b !== undefined);
     const ip = block ? sampleAddress(block, [])! : parseIp(KUBE_APISERVER_FALLBACK)!;
-    const id = peerEndpointId(peer.name);
-    externalIds.add(id);
-    external.push({ id, kind: 'ip', role: 'kube-apiserver', peer: peer.name, meshed: false, labels: {}, containerPorts: [], ip, inCatalogNamespace: false, governed: false });
+    external.addIp(peerEndpointId(peer.name), 'kube-apiserver', ip, { peer: peer.name, meshed: false });
     if (!block) {
-      declaredBlocks.push(parseCidr(`${KUBE_APISERVER_FALLBACK}/32`)!);
+      external.declaredBlocks.push(parseCidr(`${KUBE_APISERVER_FALLBACK}/32`)!);
     }
   }
+}
+
+/** A public address per family outside every declared range, and each host call's name. */
+function addWorldAndHosts(external: ExternalEndpoints): void {
   const worldAddress = (preferred: string, everything: string): IpAddress | undefined => {
     const candidate = parseIp(preferred)!;
-    if (!declaredBlocks.some(b => cidrContains(b, candidate))) {
+    if (!external.declaredBlocks.some(b => cidrContains(b, candidate))) {
       return candidate;
     }
-    return sampleAddress(parseCidr(everything)!, declaredBlocks);
+    return sampleAddress(parseCidr(everything)!, external.declaredBlocks);
   };
   const world4 = worldAddress(WORLD_V4, '0.0.0.0/0');
   if (world4) {
-    addIp(WORLD_ID, 'world', world4);
+    external.addIp(WORLD_ID, 'world', world4);
   }
   const world6 = worldAddress(WORLD_V6, '::/0');
   if (world6) {
-    addIp(WORLD6_ID, 'world', world6);
+    external.addIp(WORLD6_ID, 'world', world6);
   }
-  for (const host of [...hosts].sort()) {
-    external.push({ id: hostEndpointId(host), kind: 'fqdn', role: 'host', labels: {}, containerPorts: [], host, inCatalogNamespace: false, governed: false });
+  for (const host of [...external.hosts].sort()) {
+    external.list.push({ id: hostEndpointId(host), kind: 'fqdn', role: 'host', labels: {}, containerPorts: [], host, inCatalogNamespace: false, governed: false });
   }
+}
 
-  // Addresses: declared ranges, then exclusions, then the world; by family and address.
+/** Addresses: declared ranges, then exclusions, then the world, then names; by family and address. */
+function externalEndpoints(catalog: ResolvedCatalog, peers: readonly ResolvedPeer[], notes: string[]): MutableEndpoint[] {
+  const external = new ExternalEndpoints();
+  addCallAddresses(catalog, external, notes);
+  addPeerAddresses(peers, external);
+  addWorldAndHosts(external);
   const roleRank: Partial<Record<EndpointRole, number>> = { 'kube-apiserver': 0, 'cidr': 1, 'except': 2, 'world': 3, 'host': 4 };
-  external.sort((a, b) => (roleRank[a.role]! - roleRank[b.role]!)
+  return external.list.sort((a, b) => (roleRank[a.role]! - roleRank[b.role]!)
     || ((a.ip?.family ?? 0) - (b.ip?.family ?? 0))
     || (a.ip && b.ip && a.ip.value !== b.ip.value ? (a.ip.value < b.ip.value ? -1 : 1) : 0)
     || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  const endpoints: Endpoint[] = [...pods, ...external];
-  const order = new Map<string, number>();
-  endpoints.forEach((e, i) => {
-    if (order.has(e.id)) {
-      throw new Error(`duplicate endpoint id ${e.id}`);
-    }
-    order.set(e.id, i);
-  });
+}
 
-  // Probe ports: every declared pod and service port, every external call port, DNS, and
-  // one unused port; each on both protocols so a protocol mix-up shows too.
+/**
+ * Probe ports: every declared pod and service port, every external call port, DNS, and
+ * one unused port; each on both protocols so a protocol mix-up shows too.
+ */
+function probePorts(catalog: ResolvedCatalog): PortProbe[] {
   const portNumbers = new Set<number>([53]);
   for (const service of catalog.services) {
     for (const p of service.ports) {
@@ -524,8 +551,18 @@ export function buildUniverse(catalog: ResolvedCatalog, options: UniverseOptions
   for (const port of portNumbers) {
     probes.push({ port, protocol: 'TCP' }, { port, protocol: 'UDP' });
   }
-  probes.sort(comparePortProbes);
+  return probes.sort(comparePortProbes);
+}
 
+/** The universe's lookups over its endpoints, namespaces and probes. */
+function universeOf(endpoints: Endpoint[], namespaces: ReadonlyMap<string, UniverseNamespace>, probes: PortProbe[], notes: string[]): Universe {
+  const order = new Map<string, number>();
+  endpoints.forEach((e, i) => {
+    if (order.has(e.id)) {
+      throw new Error(`duplicate endpoint id ${e.id}`);
+    }
+    order.set(e.id, i);
+  });
   const byWorkload = new Map<string, Endpoint[]>();
   for (const e of endpoints) {
     if (e.workload) {
@@ -534,10 +571,9 @@ export function buildUniverse(catalog: ResolvedCatalog, options: UniverseOptions
       byWorkload.set(e.workload.serviceId, list);
     }
   }
-  const nsList = [...namespaces.values()];
   return {
     endpoints,
-    namespaces: nsList,
+    namespaces: [...namespaces.values()],
     probes,
     notes,
     order,
@@ -558,4 +594,18 @@ export function buildUniverse(catalog: ResolvedCatalog, options: UniverseOptions
       return probes;
     },
   };
+}
+
+/** Builds the endpoint universe of a catalog. */
+export function buildUniverse(catalog: ResolvedCatalog, options: UniverseOptions = {}): Universe {
+  const notes: string[] = [];
+  const peers = usedPeers(catalog);
+  const named = universeNamespaces(catalog, peers);
+  const pod = podFactory(named.namespaces);
+  const workloadsAndSpecials = [...workloadPods(catalog, pod), ...specialPods(catalog, peers, named.peerHome, pod)];
+  const pods = [...workloadsAndSpecials, ...probePods(named, workloadsAndSpecials, pod)];
+  if (options.podCidr !== undefined) {
+    assignPodAddresses(pods, options.podCidr);
+  }
+  return universeOf([...pods, ...externalEndpoints(catalog, peers, notes)], named.namespaces, probePorts(catalog), notes);
 }

@@ -1,65 +1,28 @@
 /**
- * Which enforcement system an emitted object belongs to, object identity across phases,
- * and one evaluator for a manifest set that mixes systems (a migration step): a flow is
- * allowed only when every system present allows it.
+ * Object identity across phases, the enforcement systems a manifest set configures, and
+ * one evaluator for a manifest set that mixes systems (a migration step): a flow is
+ * allowed only when every system present allows it. What each system owns and how it
+ * evaluates is its entry in `backends.ts`.
  */
-import { Bitset } from './bitset';
-import { CiliumEvaluator, ciliumIntent, isCiliumPolicy } from './cilium';
-import { AllOfEvaluator, isRequestEvaluator } from './combined';
+import { AnalysisBackend, apiGroup, backendOfPhase, backendOfSystem, ENFORCEMENT_SYSTEMS, EnforcementSystem, injectedMesh, SystemEvaluation, systemOf } from './backends';
+import { CiliumEvaluator, isCiliumPolicy } from './cilium';
+import { AllOfEvaluator } from './combined';
 import { CiliumDatapathEvaluator, HostAliases } from './datapath';
-import { Endpoint, Universe } from './endpoints';
-import { AnalysisDiagnostic, PortProbe } from './flows';
+import { Universe } from './endpoints';
 import { declaredIntent, Intent } from './intent';
-import { IstioEvaluator } from './istio';
-import { LinkerdEvaluator, LinkerdMeshEvaluator } from './linkerd';
+import { LinkerdEvaluator } from './linkerd';
 import { isNetworkPolicy, NetworkPolicyEvaluator } from './networkpolicy';
-import { FlowEvaluator, uniteCandidates } from './reachability';
-import { RequestEvaluator, RequestProbe } from './requests';
+import { FlowEvaluator } from './reachability';
+import { GATEWAY_GROUP, POLICY_GROUP } from '../model/mesh-facts/linkerd';
 import { ResolvedCatalog } from '../model/resolved';
 
-/** Enforcement systems that decide whether a flow is allowed. */
-export type EnforcementSystem = 'networkpolicy' | 'cilium' | 'linkerd' | 'istio';
-
-export const ENFORCEMENT_SYSTEMS: readonly EnforcementSystem[] = ['networkpolicy', 'cilium', 'linkerd', 'istio'];
-
-function group(apiVersion: unknown): string {
-  const text = String(apiVersion ?? '');
-  return text.includes('/') ? text.slice(0, text.indexOf('/')) : '';
-}
+export { ENFORCEMENT_SYSTEMS, injectedMesh, systemOf } from './backends';
+export type { EnforcementSystem } from './backends';
+export { HostAliasEvaluator } from './host-alias-evaluator';
 
 /** Identity of an object regardless of API version: group, kind, namespace, name. */
 export function objectKey(obj: any): string {
-  return `${group(obj?.apiVersion)}/${obj?.kind}/${obj?.metadata?.namespace ?? ''}/${obj?.metadata?.name}`;
-}
-
-/** The enforcement system an object configures; undefined for everything else. */
-export function systemOf(obj: any): EnforcementSystem | undefined {
-  const g = group(obj?.apiVersion);
-  if (g === 'networking.k8s.io' && obj?.kind === 'NetworkPolicy') {
-    return 'networkpolicy';
-  }
-  if (g === 'cilium.io' && /NetworkPolicy$/.test(String(obj?.kind))) {
-    return 'cilium';
-  }
-  if (g === 'policy.linkerd.io') {
-    return 'linkerd';
-  }
-  if (g === 'security.istio.io') {
-    return 'istio';
-  }
-  return undefined;
-}
-
-/** The mesh whose proxies a Namespace object injects, if any. */
-export function injectedMesh(obj: any): 'linkerd' | 'istio' | undefined {
-  if (obj?.kind !== 'Namespace') {
-    return undefined;
-  }
-  const labels = obj.metadata?.labels ?? {};
-  if (labels['istio-injection'] === 'enabled' || (labels['istio.io/rev'] !== undefined && labels['istio-injection'] !== 'disabled')) {
-    return 'istio';
-  }
-  return obj.metadata?.annotations?.['linkerd.io/inject'] === 'enabled' ? 'linkerd' : undefined;
+  return `${apiGroup(obj?.apiVersion)}/${obj?.kind}/${obj?.metadata?.namespace ?? ''}/${obj?.metadata?.name}`;
 }
 
 /**
@@ -72,39 +35,6 @@ export function systemsIn(manifests: ReadonlyArray<unknown>): EnforcementSystem[
   return ENFORCEMENT_SYSTEMS.filter(s => present.has(s));
 }
 
-
-/** One L4 layer read through the host aliases of the catalog (see `HostAliases`). */
-class HostAliasEvaluator implements FlowEvaluator, RequestEvaluator {
-  public readonly name: string;
-  public readonly diagnostics: ReadonlyArray<AnalysisDiagnostic>;
-
-  public constructor(private readonly inner: FlowEvaluator, private readonly aliases: HostAliases, private readonly matches: 'address' | 'name') {
-    this.name = inner.name;
-    this.diagnostics = inner.diagnostics;
-  }
-
-  public allows(from: Endpoint, to: Endpoint, probe: PortProbe): boolean {
-    return this.inner.allows(from, to, probe)
-      || this.aliases.readings(to, this.matches).some(alias => alias.every(e => this.inner.allows(from, e, probe)));
-  }
-
-  public allowsRequest(from: Endpoint, to: Endpoint, probe: PortProbe, request: RequestProbe): boolean {
-    return !isRequestEvaluator(this.inner) || this.inner.allowsRequest(from, to, probe, request);
-  }
-
-  public isEgressRestricted(endpoint: Endpoint): boolean {
-    return this.inner.isEgressRestricted(endpoint);
-  }
-
-  /** The inner layer's candidates for `to` and for the first endpoint of each reading (all of a reading must pass). */
-  public candidateSources(to: Endpoint, probe: PortProbe): Bitset | undefined {
-    const readings = this.aliases.readings(to, this.matches);
-    if (readings.some(r => r.length === 0)) {
-      return undefined; // an empty reading passes every source
-    }
-    return uniteCandidates([to, ...readings.map(r => r[0])].map(e => () => this.inner.candidateSources?.(e, probe)));
-  }
-}
 
 /**
  * Evaluators shared by manifest sets over one universe (the steps of a plan): a
@@ -164,7 +94,7 @@ export class EvaluatorCache {
       byObjects = new Map();
       this.linkerd.set(catalog, byObjects);
     }
-    const read = (m: any) => (m?.apiVersion === 'v1' && m?.kind === 'Namespace') || ['policy.linkerd.io', 'gateway.networking.k8s.io'].includes(group(m?.apiVersion));
+    const read = (m: any) => (m?.apiVersion === 'v1' && m?.kind === 'Namespace') || [POLICY_GROUP, GATEWAY_GROUP].includes(apiGroup(m?.apiVersion));
     const options = { meshedWorkloads };
     return EvaluatorCache.get(byObjects, manifests, read, objects => new LinkerdEvaluator(this.universe, catalog, objects, options), `${meshedWorkloads}`);
   }
@@ -187,31 +117,31 @@ export class EnforcementEvaluator extends AllOfEvaluator {
   /** @param cache evaluators shared with other manifest sets over `universe` (default: none) */
   public constructor(catalog: ResolvedCatalog, universe: Universe, manifests: ReadonlyArray<unknown>, cache?: EvaluatorCache) {
     const systems = systemsIn(manifests);
-    const l4: FlowEvaluator[] = [];
-    const aliases = new HostAliases(universe, catalog);
     const evaluators = cache?.universe === universe ? cache : new EvaluatorCache(universe);
-    if (systems.includes('networkpolicy') && systems.includes('cilium')) {
-      const cilium = evaluators.ciliumEvaluator(manifests, catalog.platform.cilium);
-      l4.push(new CiliumDatapathEvaluator(evaluators.networkPolicyEvaluator(manifests), cilium, aliases));
-    } else if (systems.includes('networkpolicy')) {
-      l4.push(new HostAliasEvaluator(evaluators.networkPolicyEvaluator(manifests), aliases, 'address'));
-    } else if (systems.includes('cilium')) {
-      l4.push(new HostAliasEvaluator(evaluators.ciliumEvaluator(manifests, catalog.platform.cilium), aliases, 'name'));
-    }
-    const layers: FlowEvaluator[] = [];
-    if (systems.includes('linkerd')) {
-      // Namespaces are emitted with every phase: their annotation alone says who is meshed.
-      const meshedWorkloads = !manifests.some(m => (m as any)?.kind === 'Namespace');
-      layers.push(new LinkerdMeshEvaluator(evaluators.linkerdEvaluator(catalog, manifests, meshedWorkloads), l4));
-    } else {
-      layers.push(...l4);
-    }
-    if (systems.includes('istio')) {
-      layers.push(new IstioEvaluator(catalog, manifests));
-    }
+    const context: SystemEvaluation = { catalog, universe, manifests, evaluators, aliases: new HostAliases(universe, catalog) };
+    const present = systems.map(backendOfSystem);
+    const l4 = l4Layers(context, present);
+    const meshes = present.filter(b => b.authorization !== undefined);
+    const layers: FlowEvaluator[] = meshes.some(b => b.authorization!.judgesL4) ? [] : [...l4];
+    layers.push(...meshes.map(b => b.authorization!.evaluator(context, l4)));
     super(layers, [], systems.length > 0 ? systems.join(' + ') : 'nothing enforced');
     this.systems = systems;
   }
+}
+
+/**
+ * The L4 layer of a manifest set: each L4 system's own evaluator, except NetworkPolicies
+ * and Cilium policies together. That is the one pair whose semantics differ from their
+ * parts: Cilium enforces both as rules of one repository (a union, not an AND), so they
+ * are read as one data path (`CiliumDatapathEvaluator`).
+ */
+function l4Layers(context: SystemEvaluation, present: readonly AnalysisBackend[]): FlowEvaluator[] {
+  const systems = present.map(b => b.system);
+  if (systems.includes('networkpolicy') && systems.includes('cilium')) {
+    const cilium = context.evaluators.ciliumEvaluator(context.manifests, context.catalog.platform.cilium);
+    return [new CiliumDatapathEvaluator(context.evaluators.networkPolicyEvaluator(context.manifests), cilium, context.aliases)];
+  }
+  return present.filter(b => b.l4 !== undefined).map(b => b.l4!(context));
 }
 
 /**
@@ -220,9 +150,6 @@ export class EnforcementEvaluator extends AllOfEvaluator {
  */
 export function phaseIntent(catalog: ResolvedCatalog, universe: Universe, phase: string, manifests: ReadonlyArray<unknown>): Intent {
   const systems = systemsIn(manifests);
-  if (phase === 'cilium' || (phase === 'linkerd' && systems.includes('cilium'))) {
-    return ciliumIntent(catalog, universe);
-  }
-  const hostCalls = phase === 'baseline' || systems.includes('networkpolicy') ? 'cidrs' : 'fqdn';
-  return declaredIntent(catalog, universe, { hostCalls });
+  const backend = backendOfPhase(phase);
+  return backend ? backend.intent(catalog, universe, systems) : declaredIntent(catalog, universe, { hostCalls: systems.includes('networkpolicy') ? 'cidrs' : 'fqdn' });
 }

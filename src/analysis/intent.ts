@@ -20,7 +20,8 @@
 import { Endpoint, endpointMatchesPeer, endpointResemblesPeer, transportOf, Universe } from './endpoints';
 import { Flow, flowComparator, flowKey, PortProbe } from './flows';
 import { cidrContains, CidrBlock, parseCidr } from '../model/cidr';
-import { ExternalPort, ResolvedCall, ResolvedCatalog, ResolvedPeer, ResolvedPeerCall } from '../model/resolved';
+import { ExternalPort, ResolvedCall, ResolvedCatalog, ResolvedPeer, ResolvedPeerCall, ResolvedService } from '../model/resolved';
+import { PortProtocol } from '../model/types';
 
 export interface DeclaredFlow extends Flow {
   /** Why the flow is declared, e.g. `call shop/frontend -> shop/checkout`, `dns`. */
@@ -63,18 +64,81 @@ interface MutableDeclared {
   routes?: Set<string>;
 }
 
-export function declaredIntent(catalog: ResolvedCatalog, universe: Universe, options: IntentOptions = {}): Intent {
-  const hostCalls = options.hostCalls ?? 'cidrs';
-  const declared = new Map<string, MutableDeclared>();
-  const tolerated = new Map<string, Flow>();
+/** The endpoints the intent reads, found once per universe. */
+class IntentEndpoints {
+  public readonly addresses: Endpoint[];
+  public readonly dns: Endpoint;
+  public readonly ingressController: Endpoint;
+  public readonly apiServers: Endpoint[];
+  public readonly hosts: ReadonlyMap<string, Endpoint>;
+  /** Every endpoint of a peer (see `endpointMatchesPeer`). */
+  public readonly ofPeer: (peer: ResolvedPeer) => Endpoint[];
+  /** Pods resembling a peer (see `endpointResemblesPeer`). */
+  public readonly resembling: (peer: ResolvedPeer) => Endpoint[];
 
-  const declare = (from: Endpoint, to: Endpoint, probe: PortProbe, reason: string, routes?: ReadonlyArray<string>) => {
+  public constructor(private readonly universe: Universe) {
+    this.addresses = universe.endpoints.filter(e => e.kind === 'ip');
+    this.dns = universe.endpoints.find(e => e.role === 'dns')!;
+    this.ingressController = universe.endpoints.find(e => e.role === 'ingress-controller')!;
+    this.apiServers = universe.endpoints.filter(e => e.role === 'kube-apiserver');
+    this.hosts = new Map(universe.endpoints.filter(e => e.role === 'host' && e.host !== undefined).map(e => [e.host!, e] as const));
+    this.ofPeer = this.memoByPeer(endpointMatchesPeer);
+    this.resembling = this.memoByPeer(endpointResemblesPeer);
+  }
+
+  /** Address endpoints inside `block` and outside every `except`. */
+  public inRange(block: CidrBlock, except: ReadonlyArray<CidrBlock>): Endpoint[] {
+    return this.addresses.filter(e => e.ip && cidrContains(block, e.ip) && !except.some(x => cidrContains(x, e.ip!)));
+  }
+
+  // Per peer, once: every caller entry and peer call of a peer reads the same endpoints
+  // (a scan of the universe per call made intent quadratic at thousands of services).
+  private memoByPeer(pick: (peer: ResolvedPeer, e: Endpoint) => boolean): (peer: ResolvedPeer) => Endpoint[] {
+    const memo = new Map<ResolvedPeer, Endpoint[]>();
+    return (peer: ResolvedPeer): Endpoint[] => {
+      let found = memo.get(peer);
+      if (!found) {
+        found = this.universe.endpoints.filter(e => pick(peer, e));
+        memo.set(peer, found);
+      }
+      return found;
+    };
+  }
+}
+
+const DNS_PROBES: readonly PortProbe[] = [{ port: 53, protocol: 'TCP' }, { port: 53, protocol: 'UDP' }];
+
+function blocks(texts: ReadonlyArray<string>): CidrBlock[] {
+  return texts.map(t => parseCidr(t)).filter((b): b is CidrBlock => b !== undefined);
+}
+
+function externalProbes(ports: ReadonlyArray<ExternalPort>): PortProbe[] {
+  return ports.map(p => ({ port: p.port, protocol: transportOf(p.protocol) }));
+}
+
+function podPortProbe(port: { readonly targetPort: number; readonly protocol: PortProtocol }): PortProbe {
+  return { port: port.targetPort, protocol: transportOf(port.protocol) };
+}
+
+/** Collects declared and tolerated flows; a flow declared twice keeps every reason and the union of its routes. */
+class IntentBuilder {
+  private readonly declared = new Map<string, MutableDeclared>();
+  private readonly tolerated = new Map<string, Flow>();
+  private readonly endpoints: IntentEndpoints;
+  private readonly hostCalls: 'cidrs' | 'fqdn';
+
+  public constructor(private readonly universe: Universe, private readonly options: IntentOptions) {
+    this.endpoints = new IntentEndpoints(universe);
+    this.hostCalls = options.hostCalls ?? 'cidrs';
+  }
+
+  public declare(from: Endpoint, to: Endpoint, probe: PortProbe, reason: string, routes?: ReadonlyArray<string>): void {
     const flow: Flow = { from: from.id, to: to.id, port: probe.port, protocol: probe.protocol };
     const key = flowKey(flow);
     const unrestricted = routes === undefined || routes.length === 0;
-    const existing = declared.get(key);
+    const existing = this.declared.get(key);
     if (!existing) {
-      declared.set(key, { flow, reasons: new Set([reason]), routes: unrestricted ? undefined : new Set(routes) });
+      this.declared.set(key, { flow, reasons: new Set([reason]), routes: unrestricted ? undefined : new Set(routes) });
       return;
     }
     existing.reasons.add(reason);
@@ -83,179 +147,162 @@ export function declaredIntent(catalog: ResolvedCatalog, universe: Universe, opt
     } else if (existing.routes) {
       routes.forEach(r => existing.routes!.add(r));
     }
-  };
-  const tolerate = (from: Endpoint, to: Endpoint, probe: PortProbe) => {
+  }
+
+  public tolerate(from: Endpoint, to: Endpoint, probe: PortProbe): void {
     const flow: Flow = { from: from.id, to: to.id, port: probe.port, protocol: probe.protocol };
-    tolerated.set(flowKey(flow), flow);
-  };
+    this.tolerated.set(flowKey(flow), flow);
+  }
 
-  const addressEndpoints = universe.endpoints.filter(e => e.kind === 'ip');
-  const inRange = (block: CidrBlock, except: ReadonlyArray<CidrBlock>) =>
-    addressEndpoints.filter(e => e.ip && cidrContains(block, e.ip) && !except.some(x => cidrContains(x, e.ip!)));
-  const blocks = (texts: ReadonlyArray<string>) => texts.map(t => parseCidr(t)).filter((b): b is CidrBlock => b !== undefined);
-  const dnsEndpoint = universe.endpoints.find(e => e.role === 'dns')!;
-  const ingressEndpoint = universe.endpoints.find(e => e.role === 'ingress-controller')!;
-  const dnsProbes: PortProbe[] = [{ port: 53, protocol: 'TCP' }, { port: 53, protocol: 'UDP' }];
-  const externalProbes = (ports: ReadonlyArray<ExternalPort>): PortProbe[] => ports.map(p => ({ port: p.port, protocol: transportOf(p.protocol) }));
-
-  // Per peer, once: every caller entry and peer call of a peer reads the same endpoints
-  // (a scan of the universe per call made intent quadratic at thousands of services).
-  const memoByPeer = (pick: (peer: ResolvedPeer, e: Endpoint) => boolean) => {
-    const memo = new Map<ResolvedPeer, Endpoint[]>();
-    return (peer: ResolvedPeer): Endpoint[] => {
-      let found = memo.get(peer);
-      if (!found) {
-        found = universe.endpoints.filter(e => pick(peer, e));
-        memo.set(peer, found);
-      }
-      return found;
-    };
-  };
-  const peerEndpoints = memoByPeer(endpointMatchesPeer);
-  const resemblingPeer = memoByPeer(endpointResemblesPeer);
-  const hostEndpoints = new Map(universe.endpoints.filter(e => e.role === 'host' && e.host !== undefined).map(e => [e.host!, e] as const));
-  const apiServers = universe.endpoints.filter(e => e.role === 'kube-apiserver');
-
-  const declareCalls = (
-    service: { readonly id: string },
-    callers: readonly Endpoint[],
-    calls: readonly ResolvedCall[],
-    peerCalls: readonly ResolvedPeerCall[],
-  ) => {
+  /** A service's (or one version's) calls, from `callers`. */
+  public declareCalls(
+    service: { readonly id: string }, callers: readonly Endpoint[], calls: readonly ResolvedCall[], peerCalls: readonly ResolvedPeerCall[],
+  ): void {
     for (const call of calls) {
       if (call.kind === 'service') {
-        const callees = universe.workloadEndpoints(call.targetId);
-        const reason = call.via ? `call ${service.id} -> ${call.via} (split to ${call.targetId})` : `call ${service.id} -> ${call.targetId}`;
-        const routes = call.routes.map(r => r.name);
-        for (const from of callers) {
-          for (const to of callees) {
-            for (const port of call.ports) {
-              declare(from, to, { port: port.targetPort, protocol: transportOf(port.protocol) }, reason, routes);
-            }
-          }
-        }
+        this.declareServiceCall(service, callers, call);
       } else if (call.kind === 'cidr') {
-        const block = parseCidr(call.cidr);
-        if (!block) {
-          continue;
-        }
-        const targets = inRange(block, blocks(call.except));
-        for (const from of callers) {
-          for (const to of targets) {
-            for (const probe of externalProbes(call.ports)) {
-              declare(from, to, probe, `cidr ${call.cidr}`);
-            }
-          }
-        }
+        this.declareCidrCall(callers, call);
       } else {
-        const byName = hostEndpoints.get(call.host);
-        const addressTargets = blocks(call.cidrs).flatMap(b => inRange(b, []));
-        // In `cidrs` mode the addresses carry the call and the name is tolerated (an
-        // allow-all egress reaching the name is not over-permission for this caller);
-        // without cidrs the name itself is declared, so NetworkPolicy reports it missing
-        // instead of the call disappearing silently.
-        const nameDeclared = hostCalls === 'fqdn' || call.cidrs.length === 0;
-        for (const from of callers) {
-          for (const probe of externalProbes(call.ports)) {
-            for (const to of addressTargets) {
-              if (hostCalls === 'cidrs') {
-                declare(from, to, probe, `host ${call.host}`);
-              } else {
-                tolerate(from, to, probe);
-              }
-            }
-            if (byName) {
-              if (nameDeclared) {
-                declare(from, byName, probe, `host ${call.host}`);
-              } else {
-                tolerate(from, byName, probe);
-              }
-            }
-          }
-        }
+        this.declareHostCall(callers, call);
       }
     }
-    for (const call of peerCalls) {
-      const targets = peerEndpoints(call.peer);
-      // See the world-caller note below: the API server may or may not count as the world.
-      // Evaluators that match names (Cilium's `world` entity covers every DNS name) may let a
-      // call to the whole world reach the catalog's host names too: not a problem either.
-      const everywhere = call.peer.kind === 'world' && call.peer.cidrs.some(c => parseCidr(c)?.prefix === 0);
-      const maybeWorld = call.peer.kind === 'world'
-        ? universe.endpoints.filter(e => e.role === 'kube-apiserver' || (everywhere && e.role === 'host'))
-        : resemblingPeer(call.peer);
-      for (const from of callers) {
-        for (const probe of externalProbes(call.ports)) {
-          targets.forEach(to => declare(from, to, probe, `peer ${service.id} -> ${call.peer.name}`));
-          maybeWorld.forEach(to => tolerate(from, to, probe));
-        }
-      }
-    }
-  };
+    peerCalls.forEach(call => this.declarePeerCall(service, callers, call));
+  }
 
-  for (const service of catalog.services) {
-    const callers = universe.workloadEndpoints(service.id);
-    declareCalls(service, callers, service.calls, service.peerCalls);
-    for (const version of service.versions) {
-      const pods = callers.filter(e => e.workload?.version === version.name);
-      declareCalls(service, pods, version.calls, version.peerCalls);
-    }
+  /** Every caller (entry) of a service: its peer's endpoints to the service's pods. */
+  public declareCallers(service: ResolvedService, pods: readonly Endpoint[]): void {
     for (const caller of service.callers) {
       const viaIngress = caller.source === 'exposed' || caller.peer.name === 'ingress-controller';
-      const sources = viaIngress ? options.ingressSources ?? [ingressEndpoint] : peerEndpoints(caller.peer);
+      const sources = viaIngress ? this.options.ingressSources ?? [this.endpoints.ingressController] : this.endpoints.ofPeer(caller.peer);
       const reason = (caller.source === 'exposed' ? `exposed ${service.id}` : `${caller.source} ${caller.peer.name} -> ${service.id}`)
-        + (viaIngress && options.ingressSources ? ' (from outside the cluster)' : '');
+        + (viaIngress && this.options.ingressSources ? ' (from outside the cluster)' : '');
       const routes = caller.routes.map(r => r.name);
-      for (const from of sources) {
-        for (const to of callers) {
-          for (const port of caller.ports) {
-            declare(from, to, { port: port.targetPort, protocol: transportOf(port.protocol) }, reason, routes);
-          }
-        }
-      }
+      this.each(sources, pods, caller.ports.map(podPortProbe), (from, to, probe) => this.declare(from, to, probe, reason, routes));
       // Pods with the peer's labels but another service account: see endpointResemblesPeer.
-      for (const from of resemblingPeer(caller.peer)) {
-        for (const to of callers) {
-          for (const port of caller.ports) {
-            tolerate(from, to, { port: port.targetPort, protocol: transportOf(port.protocol) });
-          }
-        }
-      }
+      this.each(this.endpoints.resembling(caller.peer), pods, caller.ports.map(podPortProbe), (from, to, probe) => this.tolerate(from, to, probe));
       // A world peer's ranges may hold the API server's address: whether an evaluator
       // counts it as the world (NetworkPolicy ipBlocks) or not (Cilium) is not a problem.
       if (caller.peer.kind === 'world') {
-        for (const from of apiServers) {
-          for (const to of callers) {
-            for (const port of caller.ports) {
-              tolerate(from, to, { port: port.targetPort, protocol: transportOf(port.protocol) });
-            }
+        this.each(this.endpoints.apiServers, pods, caller.ports.map(podPortProbe), (from, to, probe) => this.tolerate(from, to, probe));
+      }
+    }
+  }
+
+  public declareDns(pods: readonly Endpoint[]): void {
+    this.each(pods, [this.endpoints.dns], DNS_PROBES, (from, to, probe) => this.declare(from, to, probe, 'dns'));
+  }
+
+  /**
+   * Owned namespaces get a namespace-wide DNS allow: DNS from their other pods is fine.
+   * The ingress controller resolves names wherever it runs.
+   */
+  public tolerateDnsOfOtherPods(): void {
+    for (const e of this.universe.endpoints) {
+      if (e.kind === 'pod' && ((e.governed && !e.workload) || e.role === 'ingress-controller')) {
+        DNS_PROBES.forEach(p => this.tolerate(e, this.endpoints.dns, p));
+      }
+    }
+  }
+
+  public intent(): Intent {
+    const compare = flowComparator(this.universe.order);
+    const declared: DeclaredFlow[] = [...this.declared.values()]
+      .map(d => ({
+        ...d.flow,
+        reasons: [...d.reasons].sort(),
+        ...(d.routes ? { routes: [...d.routes].sort() } : {}),
+      }))
+      .sort(compare);
+    const tolerated = [...this.tolerated.entries()].filter(([k]) => !this.declared.has(k)).map(([, f]) => f).sort(compare);
+    return { declared, tolerated };
+  }
+
+  /** Calls `visit` for every (from, to, probe), in that nesting order. */
+  private each(
+    froms: readonly Endpoint[], tos: readonly Endpoint[], probes: readonly PortProbe[],
+    visit: (from: Endpoint, to: Endpoint, probe: PortProbe) => void,
+  ): void {
+    for (const from of froms) {
+      for (const to of tos) {
+        for (const probe of probes) {
+          visit(from, to, probe);
+        }
+      }
+    }
+  }
+
+  private declareServiceCall(service: { readonly id: string }, callers: readonly Endpoint[], call: ResolvedCall & { kind: 'service' }): void {
+    const reason = call.via ? `call ${service.id} -> ${call.via} (split to ${call.targetId})` : `call ${service.id} -> ${call.targetId}`;
+    const routes = call.routes.map(r => r.name);
+    const callees = this.universe.workloadEndpoints(call.targetId);
+    this.each(callers, callees, call.ports.map(podPortProbe), (from, to, probe) => this.declare(from, to, probe, reason, routes));
+  }
+
+  private declareCidrCall(callers: readonly Endpoint[], call: ResolvedCall & { kind: 'cidr' }): void {
+    const block = parseCidr(call.cidr);
+    if (block) {
+      this.each(callers, this.endpoints.inRange(block, blocks(call.except)), externalProbes(call.ports), (from, to, probe) => this.declare(from, to, probe, `cidr ${call.cidr}`));
+    }
+  }
+
+  private declareHostCall(callers: readonly Endpoint[], call: ResolvedCall & { kind: 'host' }): void {
+    const byName = this.endpoints.hosts.get(call.host);
+    const addressTargets = blocks(call.cidrs).flatMap(b => this.endpoints.inRange(b, []));
+    // In `cidrs` mode the addresses carry the call and the name is tolerated (an
+    // allow-all egress reaching the name is not over-permission for this caller);
+    // without cidrs the name itself is declared, so NetworkPolicy reports it missing
+    // instead of the call disappearing silently.
+    const nameDeclared = this.hostCalls === 'fqdn' || call.cidrs.length === 0;
+    for (const from of callers) {
+      for (const probe of externalProbes(call.ports)) {
+        for (const to of addressTargets) {
+          if (this.hostCalls === 'cidrs') {
+            this.declare(from, to, probe, `host ${call.host}`);
+          } else {
+            this.tolerate(from, to, probe);
+          }
+        }
+        if (byName) {
+          if (nameDeclared) {
+            this.declare(from, byName, probe, `host ${call.host}`);
+          } else {
+            this.tolerate(from, byName, probe);
           }
         }
       }
     }
+  }
+
+  private declarePeerCall(service: { readonly id: string }, callers: readonly Endpoint[], call: ResolvedPeerCall): void {
+    const targets = this.endpoints.ofPeer(call.peer);
+    // See the world-caller note in declareCallers: the API server may or may not count as the world.
+    // Evaluators that match names (Cilium's `world` entity covers every DNS name) may let a
+    // call to the whole world reach the catalog's host names too: not a problem either.
+    const everywhere = call.peer.kind === 'world' && call.peer.cidrs.some(c => parseCidr(c)?.prefix === 0);
+    const maybeWorld = call.peer.kind === 'world'
+      ? this.universe.endpoints.filter(e => e.role === 'kube-apiserver' || (everywhere && e.role === 'host'))
+      : this.endpoints.resembling(call.peer);
     for (const from of callers) {
-      for (const probe of dnsProbes) {
-        declare(from, dnsEndpoint, probe, 'dns');
+      for (const probe of externalProbes(call.ports)) {
+        targets.forEach(to => this.declare(from, to, probe, `peer ${service.id} -> ${call.peer.name}`));
+        maybeWorld.forEach(to => this.tolerate(from, to, probe));
       }
     }
   }
+}
 
-  // Owned namespaces get a namespace-wide DNS allow: DNS from their other pods is fine.
-  // The ingress controller resolves names wherever it runs.
-  for (const e of universe.endpoints) {
-    if (e.kind === 'pod' && ((e.governed && !e.workload) || e.role === 'ingress-controller')) {
-      dnsProbes.forEach(p => tolerate(e, dnsEndpoint, p));
+export function declaredIntent(catalog: ResolvedCatalog, universe: Universe, options: IntentOptions = {}): Intent {
+  const intent = new IntentBuilder(universe, options);
+  for (const service of catalog.services) {
+    const pods = universe.workloadEndpoints(service.id);
+    intent.declareCalls(service, pods, service.calls, service.peerCalls);
+    for (const version of service.versions) {
+      intent.declareCalls(service, pods.filter(e => e.workload?.version === version.name), version.calls, version.peerCalls);
     }
+    intent.declareCallers(service, pods);
+    intent.declareDns(pods);
   }
-
-  const compare = flowComparator(universe.order);
-  const declaredFlows: DeclaredFlow[] = [...declared.values()]
-    .map(d => ({
-      ...d.flow,
-      reasons: [...d.reasons].sort(),
-      ...(d.routes ? { routes: [...d.routes].sort() } : {}),
-    }))
-    .sort(compare);
-  const toleratedFlows = [...tolerated.entries()].filter(([k]) => !declared.has(k)).map(([, f]) => f).sort(compare);
-  return { declared: declaredFlows, tolerated: toleratedFlows };
+  intent.tolerateDnsOfOtherPods();
+  return intent.intent();
 }

@@ -36,6 +36,7 @@ import { AnalysisDiagnostic, PortProbe } from './flows';
 import { LabelSelector, MATCH_ALL, matchesSelector, parseLabelSelector } from './selectors';
 import { UniverseIndex, universeIndex } from './universe-index';
 import { CidrBlock, cidrContains, cidrWithin, parseCidr } from '../model/cidr';
+import { isRecord } from '../model/values';
 
 export type PolicyProtocol = 'TCP' | 'UDP' | 'SCTP';
 
@@ -84,10 +85,6 @@ export interface ParsedNetworkPolicies {
 const PROTOCOLS: ReadonlySet<string> = new Set(['TCP', 'UDP', 'SCTP']);
 /** IANA service name: 1-15 chars, lowercase alphanumerics and '-', a letter, no '--', no '-' at the ends. */
 const PORT_NAME = /^(?!-)(?!.*--)[a-z0-9-]{1,15}(?<!-)$/;
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /** `null` and missing are the same in Kubernetes JSON. */
 function present(value: unknown): boolean {

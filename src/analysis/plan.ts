@@ -9,6 +9,7 @@
  * same Cilium policy name, say) holds the rules of both while they overlap; the last step
  * prunes the old phase's rules from it.
  */
+import { backendOfPhase, backendOfSystem, ENFORCEMENT_SYSTEMS, injectionMarkers } from './backends';
 import { buildUniverse, Endpoint, Universe } from './endpoints';
 import { EnforcementEvaluator, EnforcementSystem, EvaluatorCache, injectedMesh, objectKey, phaseIntent, systemOf } from './enforcement';
 import { Flow, flowComparator, flowKey, PortProbe } from './flows';
@@ -62,15 +63,15 @@ function byKey(objects: readonly any[]): Map<string, any> {
   return new Map(objects.map(o => [objectKey(o), o]));
 }
 
-const INJECTION_LABELS = ['istio-injection', 'istio.io/rev'];
-const INJECTION_ANNOTATIONS = ['linkerd.io/inject'];
+/** Every mesh's injection markers: a merged Namespace keeps only those of the mesh that injects. */
+const INJECTION = injectionMarkers();
 
 /** A Namespace with both phases' labels and annotations, injected only by `top`'s mesh. */
 function mergeNamespace(base: any, top: any): any {
   const strip = (record: Record<string, string> | undefined, keys: string[]) =>
     Object.fromEntries(Object.entries(record ?? {}).filter(([k]) => !keys.includes(k)));
-  const labels = sortKeys({ ...strip(base.metadata?.labels, INJECTION_LABELS), ...(top.metadata?.labels ?? {}) });
-  const annotations = sortKeys({ ...strip(base.metadata?.annotations, INJECTION_ANNOTATIONS), ...(top.metadata?.annotations ?? {}) });
+  const labels = sortKeys({ ...strip(base.metadata?.labels, INJECTION.labels), ...(top.metadata?.labels ?? {}) });
+  const annotations = sortKeys({ ...strip(base.metadata?.annotations, INJECTION.annotations), ...(top.metadata?.annotations ?? {}) });
   const { labels: _l, annotations: _a, ...rest } = top.metadata ?? {};
   return {
     ...top,
@@ -86,77 +87,13 @@ function sortKeys(record: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
-const RULE_LISTS = ['ingress', 'egress', 'ingressDeny', 'egressDeny'];
-
-/** The rules of two specs with the same selector, combined; undefined when the selectors differ. */
-function unionSpec(older: any, newer: any, selectorField: string, system: 'cilium' | 'networkpolicy'): any | undefined {
-  if (JSON.stringify(older[selectorField] ?? null) !== JSON.stringify(newer[selectorField] ?? null)) {
-    return undefined;
-  }
-  const spec: Record<string, any> = { ...older, ...newer };
-  for (const field of RULE_LISTS) {
-    const rules = [...(older[field] ?? []), ...(newer[field] ?? [])];
-    const unique = rules.filter((r, i) => rules.findIndex(x => JSON.stringify(x) === JSON.stringify(r)) === i);
-    if (older[field] !== undefined || newer[field] !== undefined) {
-      spec[field] = unique;
-    }
-  }
-  if (system === 'networkpolicy') {
-    spec.policyTypes = ['Ingress', 'Egress'].filter(t => [...(older.policyTypes ?? []), ...(newer.policyTypes ?? [])].includes(t));
-  }
-  return spec;
-}
-
 /**
- * One policy holding the rules of two versions of it (same selectors): both systems add
- * up the rules of the policies selecting a pod, so this allows what either version does.
- * A Cilium policy's extra `specs` (e.g. a canary version's own rules) are paired by
- * selector. Undefined when the two cannot be combined (different selectors).
+ * One policy holding the rules of two versions of it, as the system owning it adds its
+ * policies up (`AnalysisBackend.unionPolicies`); undefined when they cannot be combined.
  */
 function unionPolicy(older: any, newer: any): any | undefined {
   const system = systemOf(newer);
-  if (system === 'istio' && newer.kind === 'AuthorizationPolicy' && older.kind === 'AuthorizationPolicy') {
-    return unionIstioAllow(older, newer);
-  }
-  if ((system !== 'cilium' && system !== 'networkpolicy') || !older.spec || !newer.spec) {
-    return undefined;
-  }
-  const selectorField = system === 'cilium' ? 'endpointSelector' : 'podSelector';
-  const spec = unionSpec(older.spec, newer.spec, selectorField, system);
-  if (!spec) {
-    return undefined;
-  }
-  if (system !== 'cilium' || (older.specs === undefined && newer.specs === undefined)) {
-    return { ...newer, spec };
-  }
-  const olderSpecs: any[] = older.specs ?? [];
-  const newerSpecs: any[] = newer.specs ?? [];
-  const sameSelector = (x: any, y: any) => JSON.stringify(x[selectorField] ?? null) === JSON.stringify(y[selectorField] ?? null);
-  const specs = [
-    ...newerSpecs.map(n => {
-      const o = olderSpecs.find(x => sameSelector(x, n));
-      return o ? unionSpec(o, n, selectorField, system)! : n;
-    }),
-    ...olderSpecs.filter(o => !newerSpecs.some(n => sameSelector(o, n))),
-  ];
-  return { ...newer, spec, specs };
-}
-
-/**
- * Two Istio ALLOW policies with the same selector as one: a request is allowed when any
- * rule of any ALLOW policy matches (istio.io security/authorization-policy: "allow a
- * request if any ALLOW policy matches"), so their rules add up. Undefined otherwise.
- */
-function unionIstioAllow(older: any, newer: any): any | undefined {
-  const action = (p: any) => p.spec?.action ?? 'ALLOW';
-  if (action(older) !== 'ALLOW' || action(newer) !== 'ALLOW'
-    || JSON.stringify(older.spec?.selector ?? null) !== JSON.stringify(newer.spec?.selector ?? null)
-    || JSON.stringify(older.spec?.targetRefs ?? null) !== JSON.stringify(newer.spec?.targetRefs ?? null)) {
-    return undefined;
-  }
-  const rules = [...(older.spec?.rules ?? []), ...(newer.spec?.rules ?? [])];
-  const unique = rules.filter((r, i) => rules.findIndex(x => JSON.stringify(x) === JSON.stringify(r)) === i);
-  return { ...newer, spec: { ...newer.spec, ...(unique.length > 0 ? { rules: unique } : {}) } };
+  return system === undefined ? undefined : backendOfSystem(system).unionPolicies?.(older, newer);
 }
 
 /**
@@ -269,7 +206,13 @@ function recipe(from: string, to: string, synthesize: Synthesize, options: PlanS
   return { start, steps };
 }
 
-function injectionByNamespace(objects: readonly any[]): Map<string, string> {
+/** The enforcement system of a phase whose pods run a mesh proxy; undefined for the others. */
+function meshSystemOf(phase: string): EnforcementSystem | undefined {
+  const backend = backendOfPhase(phase);
+  return backend?.injection !== undefined ? backend.system : undefined;
+}
+
+function injectionByNamespace(objects: readonly any[]): Map<string, EnforcementSystem | 'none'> {
   return new Map(objects.filter(o => o?.kind === 'Namespace').map(o => [String(o.metadata?.name), injectedMesh(o) ?? 'none']));
 }
 
@@ -308,19 +251,21 @@ export function planSteps(from: string, to: string, synthesize: Synthesize, opti
     for (const ns of restartNamespaces) {
       const was = injectedBefore.get(ns);
       const now = injectedAfter.get(ns);
-      if (was === 'linkerd' || was === 'istio') removesSystems.add(was);
-      if (now === 'linkerd' || now === 'istio') addsSystems.add(now);
+      if (was !== undefined && was !== 'none') removesSystems.add(was);
+      if (now !== undefined && now !== 'none') addsSystems.add(now);
     }
+    const toMesh = meshSystemOf(to);
+    const fromMesh = meshSystemOf(from);
     // A mesh in permissive mode audits and accepts plaintext: it enforces nothing yet.
-    if (r.variant === 'permissive' && (to === 'linkerd' || to === 'istio')) {
-      addsSystems.delete(to);
+    if (r.variant === 'permissive' && toMesh) {
+      addsSystems.delete(toMesh);
     }
     // Relaxing a mesh to permissive takes its enforcement away; it adds none.
-    if (r.kind === 'relax' && (from === 'linkerd' || from === 'istio')) {
-      addsSystems.delete(from);
-      removesSystems.add(from);
+    if (r.kind === 'relax' && fromMesh) {
+      addsSystems.delete(fromMesh);
+      removesSystems.add(fromMesh);
     }
-    const order = (s: Set<EnforcementSystem>) => (['networkpolicy', 'cilium', 'linkerd', 'istio'] as const).filter(x => s.has(x));
+    const order = (s: Set<EnforcementSystem>) => ENFORCEMENT_SYSTEMS.filter(x => s.has(x));
     steps.push({
       id: `${String(steps.length + 1).padStart(2, '0')}-${r.kind}-${r.phase}`,
       kind: r.kind,
@@ -488,6 +433,33 @@ function allowedFlows(
 }
 
 /**
+ * The flows every step must allow: what both ends declare, and what one end declares that
+ * the other allows too (reasons merged); the rest is handed over by design (declared by one
+ * end only and refused by the other, e.g. host calls by name instead of by address).
+ */
+function declaredAcrossEnds(
+  fromIntent: readonly DeclaredFlow[], toIntent: readonly DeclaredFlow[], startKeys: ReadonlySet<string>, targetKeys: ReadonlySet<string>,
+  compare: (a: Flow, b: Flow) => number,
+): { declared: DeclaredFlow[]; handover: Flow[] } {
+  const fromKeys = new Set(fromIntent.map(flowKey));
+  const toKeys = new Set(toIntent.map(flowKey));
+  const declaredByKey = new Map<string, DeclaredFlow>();
+  const handover: Flow[] = [];
+  for (const flow of [...fromIntent, ...toIntent]) {
+    const key = flowKey(flow);
+    const both = fromKeys.has(key) && toKeys.has(key);
+    const kept = both || (fromKeys.has(key) ? targetKeys.has(key) : startKeys.has(key));
+    if (kept) {
+      const existing = declaredByKey.get(key);
+      declaredByKey.set(key, existing ? { ...existing, reasons: [...new Set([...existing.reasons, ...flow.reasons])].sort() } : flow);
+    } else if (!handover.some(f => flowKey(f) === key)) {
+      handover.push(flow);
+    }
+  }
+  return { declared: [...declaredByKey.values()].sort(compare), handover };
+}
+
+/**
  * Proves every step of a plan: allowed ⊇ declared (no silent drops) and allowed ⊆
  * allowed(from) ∪ allowed(to) (never more than the union of the ends), at L3/L4, with
  * the enforcement systems of the step combined as the data path does; and no declared
@@ -510,23 +482,7 @@ export function verifyPlan(
   const evaluators = () => (exhaustive ? new EvaluatorCache(universe) : cache); // the reference shares nothing
   const startKeys = allowedFlows(catalog, universe, start, everything, exhaustive, evaluators()).keys;
   const targetKeys = allowedFlows(catalog, universe, target, everything, exhaustive, evaluators()).keys;
-  const fromKeys = new Set(fromIntent.map(flowKey));
-  const toKeys = new Set(toIntent.map(flowKey));
-  const declaredByKey = new Map<string, DeclaredFlow>();
-  const handover: Flow[] = [];
-  for (const flow of everything) {
-    const key = flowKey(flow);
-    const both = fromKeys.has(key) && toKeys.has(key);
-    const kept = both || (fromKeys.has(key) ? targetKeys.has(key) : startKeys.has(key));
-    if (kept) {
-      const existing = declaredByKey.get(key);
-      declaredByKey.set(key, existing ? { ...existing, reasons: [...new Set([...existing.reasons, ...flow.reasons])].sort() } : flow);
-    } else if (!handover.some(f => flowKey(f) === key)) {
-      handover.push(flow);
-    }
-  }
-  const compare = flowComparator(universe.order);
-  const declared = [...declaredByKey.values()].sort(compare);
+  const { declared, handover } = declaredAcrossEnds(fromIntent, toIntent, startKeys, targetKeys, flowComparator(universe.order));
   const union = new Set([...startKeys, ...targetKeys]);
 
   const judge = (id: string, objects: readonly any[], added: number, removed: number, variant: PhaseVariant, discipline?: string): StepVerdict => {

@@ -15,10 +15,15 @@
  */
 import { Endpoint, endpointMatchesPeer, Universe } from './endpoints';
 import { Flow, flowComparator, flowKey, PortProbe } from './flows';
+import { fullMatch, sampleForRegex } from './regex-sample';
+import { compareStrings } from '../model/compare';
 import { ResolvedCatalog, ResolvedPort, ResolvedRoute, ResolvedService } from '../model/resolved';
 import { widerEnforcementAllowed } from '../model/route-forms';
 import { isL7Port, routesOnPort } from '../model/routes';
 import { PortProtocol } from '../model/types';
+
+/** Where it lived before `regex-sample.ts`: its importers keep this path. */
+export { sampleForRegex } from './regex-sample';
 
 /** One HTTP request (gRPC: `POST /<package.Service>/<Method>`). */
 export interface RequestProbe {
@@ -77,27 +82,15 @@ export interface RequestDeclarationOptions {
 export const UNDECLARED_PATH = '/__mesh-ladder-probe__';
 /** gRPC service that no catalog declares. */
 const UNDECLARED_GRPC_SERVICE = 'mesh.ladder.Undeclared';
+
 /** Method name used for method-less gRPC routes and as an undeclared method. */
 const PROBE_GRPC_METHOD = 'MeshLadderProbe';
 const UNDECLARED_GRPC_METHOD = 'MeshLadderUndeclared';
-
-function compareStrings(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
 
 /** Strips a query string. */
 function pathOnly(path: string): string {
   const q = path.indexOf('?');
   return q < 0 ? path : path.slice(0, q);
-}
-
-/** Full match of an RE2 expression (its `(?P<name>` groups written the JavaScript way). */
-function fullMatch(regex: string, text: string): boolean {
-  try {
-    return new RegExp(`^(?:${regex.replace(/\(\?P</g, '(?<')})$`).test(text);
-  } catch {
-    return false;
-  }
 }
 
 /**
@@ -213,139 +206,6 @@ export function requestWideningAllowed(
   options: RequestDeclarationOptions = {},
 ): boolean {
   return someEntry(catalog, from, to, port, options, routes => (routes ?? []).some(r => widerEnforcementAllowed(catalog, r)), false);
-}
-
-/**
- * A string the regular expression matches in full, or undefined. Handles the usual
- * route syntax (literals, escapes, classes, groups, alternation, quantifiers); the result
- * is verified, never trusted.
- */
-export function sampleForRegex(regex: string): string | undefined {
-  const candidates: string[] = [];
-  const generated = generateSample(regex);
-  if (generated !== undefined) {
-    candidates.push(generated);
-  }
-  candidates.push('/', '/probe', '/a', '/0', '/probe/0', '/a/b');
-  return candidates.find(c => fullMatch(regex, c));
-}
-
-/** Best-effort generator: the shortest choices everywhere (first branch, minimum repeats). */
-function generateSample(regex: string): string | undefined {
-  let i = 0;
-  const classChar = (escape: string): string | undefined => {
-    switch (escape) {
-      case 'd': return '0';
-      case 'w': return 'a';
-      case 's': return ' ';
-      case 'D': case 'W': case 'S': return '-';
-      default: return undefined;
-    }
-  };
-  // Returns the sample of a sequence up to `)` or `|` (alternatives after the first are skipped).
-  const sequence = (): string | undefined => {
-    let out = '';
-    while (i < regex.length && regex[i] !== ')' && regex[i] !== '|') {
-      let atom: string | undefined;
-      const ch = regex[i];
-      if (ch === '^' || ch === '$') {
-        i++;
-        continue;
-      }
-      if (ch === '(') {
-        i++;
-        if (regex.startsWith('?:', i)) {
-          i += 2;
-        } else if (regex.startsWith('?P<', i) || regex.startsWith('?<', i)) {
-          i = regex.indexOf('>', i) + 1;
-          if (i === 0) {
-            return undefined;
-          }
-        } else if (regex[i] === '?') {
-          return undefined;
-        }
-        atom = alternation();
-        if (atom === undefined || regex[i] !== ')') {
-          return undefined;
-        }
-        i++;
-      } else if (ch === '[') {
-        const end = regex.indexOf(']', i + 2);
-        if (end < 0) {
-          return undefined;
-        }
-        const body = regex.slice(i + 1, end);
-        i = end + 1;
-        if (body.startsWith('^')) {
-          atom = ['a', '0', '-', '_', 'z'].find(c => fullMatch(`[${body}]`, c));
-        } else if (body.startsWith('\\')) {
-          atom = classChar(body[1]) ?? body[1];
-        } else {
-          atom = body[0];
-        }
-        if (atom === undefined) {
-          return undefined;
-        }
-      } else if (ch === '\\') {
-        const next = regex[i + 1];
-        if (next === undefined) {
-          return undefined;
-        }
-        atom = classChar(next) ?? next;
-        i += 2;
-      } else if (ch === '.') {
-        atom = 'a';
-        i++;
-      } else {
-        atom = ch;
-        i++;
-      }
-      // Quantifier: take the minimum number of repeats.
-      let repeats = 1;
-      const q = regex[i];
-      if (q === '*' || q === '?') {
-        repeats = 0;
-        i++;
-      } else if (q === '+') {
-        i++;
-      } else if (q === '{') {
-        const m = /^\{(\d+)(,\d*)?\}/.exec(regex.slice(i));
-        if (m) {
-          repeats = Number(m[1]);
-          i += m[0].length;
-        }
-      }
-      if (regex[i] === '?') {
-        i++; // lazy
-      }
-      out += atom.repeat(repeats);
-    }
-    return out;
-  };
-  const alternation = (): string | undefined => {
-    const first = sequence();
-    let depth = 0;
-    // Skip the other branches.
-    while (i < regex.length) {
-      const ch = regex[i];
-      if (ch === '\\') {
-        i += 2;
-        continue;
-      }
-      if (ch === '(') {
-        depth++;
-      } else if (ch === ')') {
-        if (depth === 0) {
-          break;
-        }
-        depth--;
-      }
-      i++;
-    }
-    return first;
-  };
-  const result = alternation();
-  return i === regex.length ? result : undefined;
 }
 
 /** A concrete request matching the route, or undefined when none could be found. */
@@ -490,21 +350,11 @@ export function analyzeRequests(
   const missing: RequestFlow[] = [];
   const unexpected: RequestFlow[] = [];
   const toleratedRequests: RequestFlow[] = [];
-  // Per destination service: pod port -> probes (ports sharing a pod port merge).
   const probesByService = new Map<string, Map<number, RequestProbe[]>>();
   const probesOf = (service: ResolvedService) => {
     let byPort = probesByService.get(service.id);
     if (!byPort) {
-      byPort = new Map();
-      for (const port of service.ports.filter(isL7Port)) {
-        const list = byPort.get(port.targetPort) ?? [];
-        for (const probe of requestProbes(service, port)) {
-          if (!list.some(p => p.method === probe.method && p.path === probe.path)) {
-            list.push(probe);
-          }
-        }
-        byPort.set(port.targetPort, list);
-      }
+      byPort = probesByPodPort(service);
       probesByService.set(service.id, byPort);
     }
     return byPort;
@@ -562,15 +412,35 @@ export function analyzeRequests(
       }
     }
   }
+  return sortedReport(universe, { probed, declared, allowed, missing, unexpected, tolerated: toleratedRequests });
+}
+
+/** A service's request probes per pod port (ports sharing a pod port merge). */
+function probesByPodPort(service: ResolvedService): Map<number, RequestProbe[]> {
+  const byPort = new Map<number, RequestProbe[]>();
+  for (const port of service.ports.filter(isL7Port)) {
+    const list = byPort.get(port.targetPort) ?? [];
+    for (const probe of requestProbes(service, port)) {
+      if (!list.some(p => p.method === probe.method && p.path === probe.path)) {
+        list.push(probe);
+      }
+    }
+    byPort.set(port.targetPort, list);
+  }
+  return byPort;
+}
+
+/** Every list of the report in report order: by flow (the universe's order), then path, then method. */
+function sortedReport(universe: Universe, report: RequestReport): RequestReport {
   const byFlow = flowComparator(universe.order);
   const compare = (a: RequestFlow, b: RequestFlow) => byFlow(a, b) || compareStrings(a.path, b.path) || compareStrings(a.method, b.method);
   return {
-    probed: probed.sort(compare),
-    declared: declared.sort(compare),
-    allowed: allowed.sort(compare),
-    missing: missing.sort(compare),
-    unexpected: unexpected.sort(compare),
-    tolerated: toleratedRequests.sort(compare),
+    probed: report.probed.sort(compare),
+    declared: report.declared.sort(compare),
+    allowed: report.allowed.sort(compare),
+    missing: report.missing.sort(compare),
+    unexpected: report.unexpected.sort(compare),
+    tolerated: report.tolerated.sort(compare),
   };
 }
 

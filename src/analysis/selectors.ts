@@ -6,6 +6,7 @@
  * matches everything. Whether a *missing* selector means "everything" or "not set" is up
  * to the caller (it differs between a policy's `spec.podSelector` and a peer's selectors).
  */
+import { isRecord } from '../model/values';
 
 export type SelectorOperator = 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
 
@@ -24,10 +25,6 @@ export interface LabelSelector {
 export const MATCH_ALL: LabelSelector = { matchLabels: {}, matchExpressions: [] };
 
 const OPERATORS: ReadonlySet<string> = new Set(['In', 'NotIn', 'Exists', 'DoesNotExist']);
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /**
  * Parses a selector object. Problems (which make the API server reject the object) are

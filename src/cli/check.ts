@@ -5,12 +5,11 @@
  */
 import { CliIo, packageVersion } from './io';
 import { catalogLocator } from './sources';
-import { renderGraphMarkdown } from '../analysis/graph';
-import { formatLintFinding, formatLintText, LintReport, lintPhase } from '../analysis/lint';
-import { checkPhaseReachability } from '../analysis/phases';
+import { formatLintFinding, formatLintText, LintReport } from '../analysis/lint';
 import { ReachabilityReport } from '../analysis/reachability';
-import { formatMatrixMarkdown, formatProblems, formatReportText, formatSummary, reportToJson } from '../analysis/report';
+import { formatProblems, formatReportText, formatSummary, reportToJson } from '../analysis/report';
 import { checkSarif } from '../analysis/sarif';
+import { lintOutput, proveReachability, renderGraphReport } from '../catalog-analysis';
 import { PhaseCapabilityError } from '../emit/common';
 import { ServiceCatalog } from '../model/catalog';
 import { Phase } from '../model/phase';
@@ -32,7 +31,7 @@ export function checkMarkdown(
     ...(notes.length > 0 ? [`## ${LEFT_OUT_HEADING}`, '', ...notes.map(n => `- ${n}`), ''] : []),
   ];
   // The graph section carries the flow matrix.
-  return lines.join('\n') + renderGraphMarkdown(catalog._resolved, phase, formatMatrixMarkdown(report));
+  return lines.join('\n') + renderGraphReport(catalog, phase, report);
 }
 
 const LEFT_OUT_HEADING = 'Left out of this phase as the catalog chose (l7Fallback: skip)';
@@ -60,8 +59,8 @@ export interface PhaseCheck {
 export function checkPhase(
   catalog: ServiceCatalog, phase: Phase, objects: any[], notes: readonly string[] = [], degradations: readonly string[] = [],
 ): PhaseCheck {
-  const lint = lintPhase(catalog._resolved, phase, objects);
-  const report = checkPhaseReachability(catalog._resolved, phase, objects);
+  const lint = lintOutput(catalog, phase, objects);
+  const report = proveReachability(catalog, phase, objects);
   return { phase, ok: lint.ok && report.ok, lint, report, notes, degradations };
 }
 

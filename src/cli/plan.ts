@@ -106,7 +106,8 @@ export function runPlan(
   catalog: ServiceCatalog, from: Phase, to: Phase, out: string | undefined, io: CliIo, synthesize?: Synthesize, options: MigrationPlanOptions = {},
   gitops?: PlanGitOps,
 ): number {
-  const plan = MigrationPlan._build(catalog, from, to, synthesize, options);
+  const synthesizer = synthesize && { synthesize: (phase: Phase, permissive: boolean) => synthesize(phase, permissive ? 'permissive' : 'enforced') };
+  const plan = MigrationPlan.create(catalog, from, to, { ...options, ...(synthesizer ? { synthesizer } : {}) });
   const scope = plan.namespaces ? ` (namespaces ${plan.namespaces.join(', ')}; the rest stays on ${from})` : '';
   io.stdout(`plan ${from} -> ${to}${scope}: ${plan.steps.length} steps, ${plan.declaredCount} declared flows must hold at every step\n\n`);
   io.stdout(plan.table);

@@ -1,10 +1,8 @@
 /** `mesh-ladder assess` and `mesh-ladder graph`: reports over the catalog and its output. */
 import * as fs from 'fs';
 import * as YAML from 'yaml';
-import { assess, EmittedCount, formatAssessment } from '../analysis/assess';
-import { renderDot, renderGraphMarkdown, renderMermaid } from '../analysis/graph';
-import { checkPhaseReachability } from '../analysis/phases';
-import { formatMatrixMarkdown } from '../analysis/report';
+import { EmittedCount, formatAssessment } from '../analysis/assess';
+import { assessCatalog, defaultNamespace, proveReachability, renderGraph, renderGraphReport } from '../catalog-analysis';
 import { MeshLadderChart } from '../chart';
 import { PhaseCapabilityError } from '../emit/common';
 import { ServiceCatalog } from '../model/catalog';
@@ -25,7 +23,7 @@ export function readReplicasFile(file: string, catalog: ServiceCatalog): Record<
   const known = new Set(catalog.serviceIds);
   const out: Record<string, number> = {};
   for (const [key, value] of Object.entries(data as Record<string, unknown>)) {
-    const id = key.includes('/') ? key : `${catalog._resolved.defaultNamespace}/${key}`;
+    const id = key.includes('/') ? key : `${defaultNamespace(catalog)}/${key}`;
     if (!known.has(id)) {
       problems.push(`${file}: ${key}: unknown service (known: ${[...known].join(', ')})`);
     } else if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
@@ -55,19 +53,16 @@ export function emittedCounts(catalog: ServiceCatalog): EmittedCount[] {
 }
 
 export function assessReport(catalog: ServiceCatalog, replicas: Record<string, number> | undefined, format: 'markdown' | 'json'): string {
-  const assessment = assess(catalog._resolved, { replicas, emitted: emittedCounts(catalog) });
+  const assessment = assessCatalog(catalog, { replicas, emitted: emittedCounts(catalog) });
   return format === 'json' ? JSON.stringify(assessment, null, 2) + '\n' : formatAssessment(assessment);
 }
 
 export function graphReport(catalog: ServiceCatalog, phase: Phase, format: 'mermaid' | 'dot' | 'markdown'): string {
   switch (format) {
     case 'mermaid':
-      return renderMermaid(catalog._resolved, phase);
     case 'dot':
-      return renderDot(catalog._resolved, phase);
-    case 'markdown': {
-      const report = checkPhaseReachability(catalog._resolved, phase, MeshLadderChart.manifests(catalog, phase));
-      return renderGraphMarkdown(catalog._resolved, phase, formatMatrixMarkdown(report));
-    }
+      return renderGraph(catalog, phase, format);
+    case 'markdown':
+      return renderGraphReport(catalog, phase, proveReachability(catalog, phase, MeshLadderChart.manifests(catalog, phase)));
   }
 }

@@ -5,6 +5,7 @@
  */
 import { parseArgs } from 'util';
 import { CliIo, EXIT_INVALID, EXIT_OK, UsageError } from './io';
+import { targetPlatform } from '../catalog-analysis';
 import { MeshLadderChart } from '../chart';
 import { PhaseCapabilityError } from '../emit/common';
 import { ServiceCatalog } from '../model/catalog';
@@ -31,7 +32,7 @@ export interface TargetsReport {
 
 /** Synthesizes each phase in memory and collects its apiVersions and degradations. */
 export function targetsReport(catalog: ServiceCatalog, phases: readonly Phase[] = ALL_PHASES): TargetsReport {
-  const platform = catalog._resolved.platform;
+  const platform = targetPlatform(catalog);
   const declared = (catalog.spec.platform ?? {}) as Record<string, unknown>;
   const releases = PLATFORM_PROJECTS.map(project => {
     const facts = PROJECT_RELEASES[project];

@@ -2,9 +2,30 @@
  * Small helpers every backend may use. Not a backend: it knows no mesh and imports
  * only the model, so backends stay independent of each other.
  */
+import { IConstruct } from 'constructs';
 import { ServiceCatalog } from '../model/catalog';
 import { ResolvedService } from '../model/resolved';
 import { PlatformSpec, PortProtocol } from '../model/types';
+
+/** Construct metadata type of a degradation (see `reportDegradation`). */
+export const DEGRADATION_METADATA = 'mesh-ladder:degradation';
+
+/**
+ * Records that a targeted release cannot say something and what is emitted instead: on
+ * the construct's `degradations` list (its public view) and as construct metadata, which
+ * the chart collects from its whole tree (no construct needs to know the chart).
+ */
+export function reportDegradation(construct: IConstruct, degradations: string[], message: string): void {
+  degradations.push(message);
+  construct.node.addMetadata(DEGRADATION_METADATA, message);
+}
+
+/** Every degradation recorded in the tree under `scope`, in tree order, each once. */
+export function degradationsUnder(scope: IConstruct): string[] {
+  const found = scope.node.findAll()
+    .flatMap(c => c.node.metadata.filter(m => m.type === DEGRADATION_METADATA).map(m => String(m.data)));
+  return [...new Set(found)];
+}
 
 /** Label put on every object the library emits. */
 export const MANAGED_BY_LABELS: Readonly<Record<string, string>> = { 'app.kubernetes.io/managed-by': 'cdk8s-mesh-ladder' };

@@ -1,9 +1,9 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { certificateAlertRule } from './certificate-alerts';
-import { checkedName, clusterScoped, ecdsaP256, namespaceNameSelector, optional, pkiBindings, rootBundleSources, rootOfTrust } from './pki';
+import { checkedName, clusterScoped, ecdsaP256, namespaceNameSelector, optional, pkiBindings, rootBundleSources, rootOfTrust, RootOfTrust } from './pki';
 import * as cm from '../../imports/cert-manager.io';
-import { MANAGED_BY_LABELS, serviceLabels } from '../emit/common';
+import { MANAGED_BY_LABELS, reportDegradation, serviceLabels } from '../emit/common';
 import { ServiceCatalog } from '../model/catalog';
 import { compareStrings } from '../model/compare';
 import { formatDuration } from '../model/duration';
@@ -150,36 +150,15 @@ export class BaselineCertificates extends Construct {
       this.certificatesById.set(service.id, certificate);
     }
 
-    const namespaces = [...new Set(withCertificates.map(s => s.namespace))].sort();
-    // An `In` selector needs at least one value; with no service certificates there is
-    // nobody to distribute the roots to.
-    if (settings.trustBundle && root && namespaces.length > 0) {
-      if (namespaces.length > 1 && namespaceNameSelector(catalog.platform, namespaces) === undefined) {
-        this.degradations.push(`trust bundle ${caName}-ca-bundle: trust-manager ${catalog.platform.trustManager} selects namespaces by matchLabels only `
-          + `(matchExpressions from 0.14), so the CA certificates (public) go to every namespace, not only ${namespaces.join(', ')}`);
-      }
-      this.trustBundle = clusterScoped(new this.kinds.Bundle(this, 'TrustBundle', {
-        metadata: { name: checkedName(`${caName}-ca-bundle`), labels: { ...MANAGED_BY_LABELS } },
-        spec: {
-          sources: rootBundleSources(root),
-          target: {
-            configMap: { key: CA_KEY },
-            ...optional('namespaceSelector', namespaceNameSelector(catalog.platform, namespaces)),
-          },
-        },
-      }));
-    }
-
-    if (settings.expiryAlert) {
-      this.expiryRule = certificateAlertRule(this, 'ExpiryRule', {
-        name: `${caName}-certificate-expiry`,
-        namespace: settings.caNamespace,
-        groupName: `${caName}-certificates`,
-        alertBeforeMs: settings.expiryAlertBeforeMs,
-        runbookUrl: settings.alertRunbookUrl,
-        meshIdentity: [...(props.meshIdentityCertificates ?? [])].sort(),
-      });
-    }
+    this.trustBundle = settings.trustBundle && root ? this.trustBundleOf(catalog, root, withCertificates) : undefined;
+    this.expiryRule = settings.expiryAlert ? certificateAlertRule(this, 'ExpiryRule', {
+      name: `${caName}-certificate-expiry`,
+      namespace: settings.caNamespace,
+      groupName: `${caName}-certificates`,
+      alertBeforeMs: settings.expiryAlertBeforeMs,
+      runbookUrl: settings.alertRunbookUrl,
+      meshIdentity: [...(props.meshIdentityCertificates ?? [])].sort(),
+    }) : undefined;
   }
 
   /**
@@ -213,6 +192,31 @@ export class BaselineCertificates extends Construct {
         issuerRef: { ...issuerRef },
       },
     });
+  }
+
+  /** The Bundle distributing the roots to the namespaces of services with certificates. */
+  private trustBundleOf(catalog: ResolvedCatalog, root: RootOfTrust, withCertificates: ResolvedService[]): ApiObject | undefined {
+    const caName = catalog.certificates.caName;
+    const namespaces = [...new Set(withCertificates.map(s => s.namespace))].sort();
+    // An `In` selector needs at least one value; with no service certificates there is
+    // nobody to distribute the roots to.
+    if (namespaces.length === 0) {
+      return undefined;
+    }
+    if (namespaces.length > 1 && namespaceNameSelector(catalog.platform, namespaces) === undefined) {
+      reportDegradation(this, this.degradations, `trust bundle ${caName}-ca-bundle: trust-manager ${catalog.platform.trustManager} selects namespaces by matchLabels only `
+        + `(matchExpressions from 0.14), so the CA certificates (public) go to every namespace, not only ${namespaces.join(', ')}`);
+    }
+    return clusterScoped(new this.kinds.Bundle(this, 'TrustBundle', {
+      metadata: { name: checkedName(`${caName}-ca-bundle`), labels: { ...MANAGED_BY_LABELS } },
+      spec: {
+        sources: rootBundleSources(root),
+        target: {
+          configMap: { key: CA_KEY },
+          ...optional('namespaceSelector', namespaceNameSelector(catalog.platform, namespaces)),
+        },
+      },
+    }));
   }
 
   /** A CA Certificate (root or intermediate) signed by the ClusterIssuer `issuerName`. */

@@ -75,81 +75,14 @@ export class NetworkPolicyLayer extends Construct {
     // Namespaces where every pod is isolated (default-deny): anything else only isolates
     // the pods our own policies select.
     const isolated = new Set(defaultDeny ? model.namespaces.filter(n => n.owned).map(n => n.name) : []);
-
-    const emit = (namespace: string, name: string, labels: Record<string, string>, spec: k8s.NetworkPolicySpec): k8s.KubeNetworkPolicy => {
-      const key = `${namespace}/${name}`;
-      if (this.byName.has(key)) {
-        throw new PhaseCapabilityError(`NetworkPolicy ${key} would be emitted twice (policy names: <service>, <service>.<version>, peer.<peer>, <service>.peer.<peer>, default-deny, allow-dns, allow-mesh-control-plane); rename the service, version or peer involved`);
-      }
-      const policy = new NetworkPolicyObject(this, constructId(namespace, name), { metadata: { name, namespace, labels }, spec });
-      this.byName.set(key, policy);
-      return policy;
-    };
-
     if (defaultDeny) {
-      for (const ns of model.namespaces.filter(n => n.owned)) {
-        emit(ns.name, 'default-deny', { ...MANAGED_BY_LABELS }, { podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
-        emit(ns.name, 'allow-dns', { ...MANAGED_BY_LABELS }, { podSelector: {}, policyTypes: ['Egress'], egress: [dnsRule(model.dns)] });
-        if (controlPlane.length > 0) {
-          emit(ns.name, 'allow-mesh-control-plane', { ...MANAGED_BY_LABELS }, { podSelector: {}, policyTypes: ['Egress'], egress: controlPlane });
-        }
-      }
+      this.addNamespaceWidePolicies(model, controlPlane);
     }
-
     for (const service of model.services) {
-      const policy = emit(service.namespace, service.name, serviceLabels(service), {
-        podSelector: { matchLabels: { ...service.selector } },
-        policyTypes: ['Ingress', 'Egress'],
-        ingress: ingressRules(model, service, proxyPorts),
-        // Without a namespace-wide default-deny there are no namespace-wide allows either:
-        // carry them here.
-        egress: [
-          ...egressRules(model, service.calls, service.peerCalls, proxyPorts),
-          ...(isolated.has(service.namespace) ? [] : [dnsRule(model.dns), ...controlPlane]),
-        ],
-      });
-      this.byService.set(service.id, policy);
-      // A version's own calls: egress from its pods only (the service's policy selects
-      // them too, so they keep the service-wide calls).
-      for (const version of service.versions) {
-        const own = versionOwnCalls(service, version);
-        if (own.calls.length === 0 && own.peerCalls.length === 0) {
-          continue;
-        }
-        emit(service.namespace, `${service.name}.${version.name}`, serviceLabels(service), {
-          podSelector: { matchLabels: { ...service.selector, ...version.labels } },
-          policyTypes: ['Egress'],
-          egress: egressRules(model, own.calls, own.peerCalls, proxyPorts),
-        });
-      }
+      this.addServicePolicies(model, service, proxyPorts, isolated.has(service.namespace) ? [] : [dnsRule(model.dns), ...controlPlane]);
     }
-
     for (const side of peerSides(model, proxyPorts)) {
-      const peer = side.peer;
-      const policyTypes = [...(side.ingress.length > 0 ? ['Ingress'] : []), ...(side.egress.length > 0 ? ['Egress'] : [])];
-      const labels = { ...MANAGED_BY_LABELS, [PEER_LABEL]: peer.name };
-      for (const ns of namespacesOf(peer, model.namespaces)) {
-        const rules = {
-          ...(side.ingress.length > 0 ? { ingress: side.ingress } : {}),
-          ...(side.egress.length > 0 ? { egress: side.egress } : {}),
-        };
-        if (isolated.has(ns.name)) {
-          emit(ns.name, `peer.${peer.name}`, labels, { podSelector: labelSelector(peer.selector), policyTypes, ...rules });
-          continue;
-        }
-        // Only our services' pods are isolated here: select the peer's pods among them
-        // (a wider selector would isolate pods nothing else restricts).
-        for (const service of model.services.filter(s => s.namespace === ns.name)) {
-          const selector = mergeSelectors(service.selector, peer.selector);
-          if (selector) {
-            emit(ns.name, `${service.name}.peer.${peer.name}`, { ...serviceLabels(service), [PEER_LABEL]: peer.name }, {
-              podSelector: { matchLabels: selector },
-              policyTypes,
-              ...rules,
-            });
-          }
-        }
-      }
+      this.addPeerPolicies(model, side, isolated);
     }
   }
 
@@ -167,6 +100,86 @@ export class NetworkPolicyLayer extends Construct {
    */
   public policyNamed(namespace: string, name: string): ApiObject | undefined {
     return this.byName.get(`${namespace}/${name}`);
+  }
+
+  private emit(namespace: string, name: string, labels: Record<string, string>, spec: k8s.NetworkPolicySpec): k8s.KubeNetworkPolicy {
+    const key = `${namespace}/${name}`;
+    if (this.byName.has(key)) {
+      throw new PhaseCapabilityError(`NetworkPolicy ${key} would be emitted twice (policy names: <service>, <service>.<version>, peer.<peer>, <service>.peer.<peer>, default-deny, allow-dns, allow-mesh-control-plane); rename the service, version or peer involved`);
+    }
+    const policy = new NetworkPolicyObject(this, constructId(namespace, name), { metadata: { name, namespace, labels }, spec });
+    this.byName.set(key, policy);
+    return policy;
+  }
+
+  /** Default-deny, DNS and the mesh control plane for every pod of each owned namespace. */
+  private addNamespaceWidePolicies(model: ResolvedCatalog, controlPlane: k8s.NetworkPolicyEgressRule[]): void {
+    for (const ns of model.namespaces.filter(n => n.owned)) {
+      this.emit(ns.name, 'default-deny', { ...MANAGED_BY_LABELS }, { podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
+      this.emit(ns.name, 'allow-dns', { ...MANAGED_BY_LABELS }, { podSelector: {}, policyTypes: ['Egress'], egress: [dnsRule(model.dns)] });
+      if (controlPlane.length > 0) {
+        this.emit(ns.name, 'allow-mesh-control-plane', { ...MANAGED_BY_LABELS }, { podSelector: {}, policyTypes: ['Egress'], egress: controlPlane });
+      }
+    }
+  }
+
+  /**
+   * A service's policy, and one per version with calls of its own.
+   * @param namespaceWide what the namespace's own policies would allow (DNS, control plane)
+   *   when the namespace has no default-deny and so no namespace-wide allows either
+   */
+  private addServicePolicies(
+    model: ResolvedCatalog, service: ResolvedService, proxyPorts: readonly number[], namespaceWide: k8s.NetworkPolicyEgressRule[],
+  ): void {
+    const policy = this.emit(service.namespace, service.name, serviceLabels(service), {
+      podSelector: { matchLabels: { ...service.selector } },
+      policyTypes: ['Ingress', 'Egress'],
+      ingress: ingressRules(model, service, proxyPorts),
+      egress: [...egressRules(model, service.calls, service.peerCalls, proxyPorts), ...namespaceWide],
+    });
+    this.byService.set(service.id, policy);
+    // A version's own calls: egress from its pods only (the service's policy selects
+    // them too, so they keep the service-wide calls).
+    for (const version of service.versions) {
+      const own = versionOwnCalls(service, version);
+      if (own.calls.length === 0 && own.peerCalls.length === 0) {
+        continue;
+      }
+      this.emit(service.namespace, `${service.name}.${version.name}`, serviceLabels(service), {
+        podSelector: { matchLabels: { ...service.selector, ...version.labels } },
+        policyTypes: ['Egress'],
+        egress: egressRules(model, own.calls, own.peerCalls, proxyPorts),
+      });
+    }
+  }
+
+  /** A pod peer's side: one policy per namespace it lives in, or per service whose pods it selects there. */
+  private addPeerPolicies(model: ResolvedCatalog, side: PeerSide, isolated: ReadonlySet<string>): void {
+    const peer = side.peer;
+    const policyTypes = [...(side.ingress.length > 0 ? ['Ingress'] : []), ...(side.egress.length > 0 ? ['Egress'] : [])];
+    const labels = { ...MANAGED_BY_LABELS, [PEER_LABEL]: peer.name };
+    const rules = {
+      ...(side.ingress.length > 0 ? { ingress: side.ingress } : {}),
+      ...(side.egress.length > 0 ? { egress: side.egress } : {}),
+    };
+    for (const ns of namespacesOf(peer, model.namespaces)) {
+      if (isolated.has(ns.name)) {
+        this.emit(ns.name, `peer.${peer.name}`, labels, { podSelector: labelSelector(peer.selector), policyTypes, ...rules });
+        continue;
+      }
+      // Only our services' pods are isolated here: select the peer's pods among them
+      // (a wider selector would isolate pods nothing else restricts).
+      for (const service of model.services.filter(s => s.namespace === ns.name)) {
+        const selector = mergeSelectors(service.selector, peer.selector);
+        if (selector) {
+          this.emit(ns.name, `${service.name}.peer.${peer.name}`, { ...serviceLabels(service), [PEER_LABEL]: peer.name }, {
+            podSelector: { matchLabels: selector },
+            policyTypes,
+            ...rules,
+          });
+        }
+      }
+    }
   }
 }
 

@@ -80,7 +80,7 @@ export function ecdsaP256(rotationPolicy: cm.CertificateSpecPrivateKeyRotationPo
  * Selects namespaces by name (label set by the API server on every namespace). trust-manager
  * before 0.14 has `matchLabels` only (src/model/releases.ts): one namespace is still exact;
  * for several there is no selector, and the public CA certificates go to every namespace
- * (reported by src/phases/degradations.ts).
+ * (reported as a degradation by `BaselineCertificates`).
  */
 export function namespaceNameSelector(platform: TargetPlatform, namespaces: string[]): trust.BundleSpecTargetNamespaceSelector | undefined {
   if (supports(platform, 'trustManagerMatchExpressions')) {

@@ -5,11 +5,11 @@ import { IPeer } from './peer';
 import { appliedByPatch, applyPodTemplatePatch, podTemplatePatch } from './pod-template';
 import { MeshService, MeshServiceProps, ServiceSource } from './service';
 import { MeshWorkloadOptions, WorkloadSource } from './workload';
+import { MESH_BACKENDS } from '../backends';
 import { CatalogValidationError, ServiceCatalog } from '../model/catalog';
 import { formatProblem } from '../model/catalog-loader';
 import { Phase } from '../model/phase';
 import { CatalogSettingsSpec, CatalogSpec, PeerSpec, ServiceSpec } from '../model/types';
-import { PHASE_BACKENDS } from '../phases/registry';
 import { Reachability, ReachabilityResult } from '../reachability';
 
 /** Label every object of a phase carries (as in `MeshLadderChart`). */
@@ -202,7 +202,8 @@ export class Mesh extends Construct {
     if (this.rendered) {
       this.node.tryRemoveChild(this.phase);
     }
-    const backend = withoutChartNamespace(Chart.of(this), () => PHASE_BACKENDS[this.phase](this, this.phase, catalog, {}));
+    const built = withoutChartNamespace(Chart.of(this), () => MESH_BACKENDS[this.phase].synthesis.build(this, this.phase, catalog, {}));
+    const backend = built.construct;
     for (const child of backend.node.findAll()) {
       if (child instanceof ApiObject) {
         child.metadata.addLabel(PHASE_LABEL, this.phase);
@@ -218,8 +219,7 @@ export class Mesh extends Construct {
         patched.push(service.serviceId);
       }
     }
-    const reported = backend as { warnings?: unknown; notes?: unknown };
-    const backendWarnings = (Array.isArray(reported.warnings) ? reported.warnings.map(String) : [])
+    const backendWarnings = built.warnings
       // What the user was asked to copy onto pod templates the mesh has patched itself.
       .filter(w => !patched.some(id => appliedByPatch(w, id)));
     const warnings = [...catalog.warnings, ...backendWarnings];
@@ -232,7 +232,7 @@ export class Mesh extends Construct {
       catalog,
       backend,
       warnings,
-      notes: Array.isArray(reported.notes) ? reported.notes.map(String) : [],
+      notes: [...built.notes],
     };
     return this.rendered;
   }

@@ -1,6 +1,5 @@
 import * as fc from 'fast-check';
-import { CATALOG_LINT_RULES } from '../../src/analysis/lint';
-import { CERTIFICATE_LINT_RULES } from '../../src/analysis/lint-certificates';
+import { CATALOG_LINT_RULES, CERTIFICATE_LINT_RULES } from '../../src/analysis/lint';
 import { proveCertificates } from '../../src/certificate-proof';
 import { ServiceCatalog } from '../../src/model/catalog';
 import { Phase } from '../../src/model/phase';

@@ -55,6 +55,48 @@ const PLAINTEXT_SOURCE: SourceKey = 't:';
 /** `notPrincipals: ['*']`: no mesh identity (principals are empty over plaintext). */
 const NO_IDENTITY = ['*'];
 
+/** Grants to the pods of one pod peer in one owned namespace. */
+interface PeerGrants {
+  readonly namespace: string;
+  readonly peer: ResolvedPeer;
+  readonly grants: Grants;
+}
+
+/**
+ * Grants into pods of peers that catalog services call: per owned namespace and peer
+ * (a policy of its own), or into the policy of a catalog service elsewhere.
+ */
+function peerCallGrants(
+  model: ResolvedCatalog, owned: ReadonlySet<string>,
+): { peerGrants: Map<string, PeerGrants>; serviceGrants: Map<string, Grants> } {
+  const peerGrants = new Map<string, PeerGrants>();
+  const serviceGrants = new Map<string, Grants>(model.services.map(s => [s.id, new Grants()]));
+  for (const caller of model.services) {
+    const calls = [
+      ...caller.peerCalls.map(call => ({ call, sources: callerPrincipals(model, caller) })),
+      ...caller.versions.flatMap(v => v.peerCalls.map(call => ({ call, sources: [`p:${principal(model.trustDomain, caller.namespace, v.serviceAccount)}`] }))),
+    ];
+    for (const { call, sources } of calls) {
+      const ports = proxiedNumbers(call.ports);
+      if (call.peer.kind !== 'pods' || ports.length === 0) {
+        continue;
+      }
+      for (const ns of [...owned].filter(n => peerCoversNamespace(model, call.peer, n))) {
+        const key = `${ns}|${call.peer.name}`;
+        const entry = peerGrants.get(key) ?? { namespace: ns, peer: call.peer, grants: new Grants() };
+        entry.grants.open(sources, ports);
+        peerGrants.set(key, entry);
+      }
+      for (const callee of model.services.filter(s => !owned.has(s.namespace) && !s.clientOnly)) {
+        if (podSets(callee).some(set => peerMatchesPods(model, call.peer, callee.namespace, set.labels, set.serviceAccount))) {
+          serviceGrants.get(callee.id)!.open(sources, ports);
+        }
+      }
+    }
+  }
+  return { peerGrants, serviceGrants };
+}
+
 /**
  * Istio authorization, deny by default:
  * - per owned namespace, `allow-nothing`: an ALLOW policy without rules, so every
@@ -107,33 +149,7 @@ export class IstioAuthorizationPolicies extends Construct {
     const annotations = dryRun ? { [DRY_RUN_ANNOTATION]: 'true' } : undefined;
     const owned = new Set(model.namespaces.filter(n => n.owned).map(n => n.name));
 
-    // Grants into pods of peers that catalog services call: per owned namespace and peer
-    // (a policy of its own), or into the policy of a catalog service elsewhere.
-    const peerGrants = new Map<string, { namespace: string; peer: ResolvedPeer; grants: Grants }>();
-    const serviceGrants = new Map<string, Grants>(model.services.map(s => [s.id, new Grants()]));
-    for (const caller of model.services) {
-      const calls = [
-        ...caller.peerCalls.map(call => ({ call, sources: callerPrincipals(model, caller) })),
-        ...caller.versions.flatMap(v => v.peerCalls.map(call => ({ call, sources: [`p:${principal(model.trustDomain, caller.namespace, v.serviceAccount)}`] }))),
-      ];
-      for (const { call, sources } of calls) {
-        const ports = proxiedNumbers(call.ports);
-        if (call.peer.kind !== 'pods' || ports.length === 0) {
-          continue;
-        }
-        for (const ns of [...owned].filter(n => peerCoversNamespace(model, call.peer, n))) {
-          const key = `${ns}|${call.peer.name}`;
-          const entry = peerGrants.get(key) ?? { namespace: ns, peer: call.peer, grants: new Grants() };
-          entry.grants.open(sources, ports);
-          peerGrants.set(key, entry);
-        }
-        for (const callee of model.services.filter(s => !owned.has(s.namespace) && !s.clientOnly)) {
-          if (podSets(callee).some(set => peerMatchesPods(model, call.peer, callee.namespace, set.labels, set.serviceAccount))) {
-            serviceGrants.get(callee.id)!.open(sources, ports);
-          }
-        }
-      }
-    }
+    const { peerGrants, serviceGrants } = peerCallGrants(model, owned);
     const peerPolicyName = (peer: ResolvedPeer) => `${PEER_POLICY_PREFIX}${slug(peer.name, 63 - PEER_POLICY_PREFIX.length)}`;
     const reserved = (namespace: string) => [ALLOW_NOTHING_NAME,
       ...[...peerGrants.values()].filter(g => g.namespace === namespace).map(g => peerPolicyName(g.peer))];
@@ -164,32 +180,11 @@ export class IstioAuthorizationPolicies extends Construct {
         },
       }));
     }
-    for (const { service, route, paths, callers } of [...this.widened.values()].sort((a, b) => compareStrings(`${a.service.id}|${a.route.name}`, `${b.service.id}|${b.route.name}`))) {
-      const who = [...callers].sort(compareStrings).join(', ');
-      const example = wideningExample(paths, route.http!.pathRegex!);
-      const extra = `${route.http?.method ?? 'any'} requests to paths matching ${paths.join(' or ')} that the regex ${route.http!.pathRegex} does not match${example ? ` (e.g. ${example})` : ''}`;
-      if (widerEnforcementAllowed(model, route)) {
-        this.approximatedPaths.push({ serviceId: service.id, route: route.name, regex: route.http!.pathRegex!, paths });
-        this.warnings.push(`${service.id} route "${route.name}": the istio phase enforces it wider (allowWiderEnforcement): ${who} may also send ${extra} (AuthorizationPolicy paths have no regular expressions)`);
-      } else {
-        problems.push(`${service.id} route "${route.name}" (pathRegex ${route.http!.pathRegex}), limited for ${who}: AuthorizationPolicy paths have no regular expressions; the tightest paths Istio can say (${paths.join(', ')}) would also let them send ${extra}. Make the regex a literal path, \`[^/]+\` segments or alternatives of those, or set allowWiderEnforcement: true on the route (or l7Widening: allow) to accept the wider limit`);
-      }
-    }
+    this.reportWidenedRoutes(model, problems);
     if (problems.length > 0) {
       throw new PhaseCapabilityError(`the istio phase cannot authorize ${problems.length} caller(s) exactly:\n` + problems.map(p => `  - ${p}`).join('\n'));
     }
-    const peerScope = new Construct(this, 'peers');
-    for (const { namespace, peer, grants } of [...peerGrants.values()].sort((a, b) => compareStrings(`${a.namespace}|${a.peer.name}`, `${b.namespace}|${b.peer.name}`))) {
-      const name = peerPolicyName(peer);
-      this.byPeer.set(`${namespace}/${peer.name}`, new AuthorizationPolicyAtRelease(peerScope, constructId(namespace, peer.name), {
-        metadata: { name, namespace, labels: { ...MANAGED_BY_LABELS }, ...(annotations ? { annotations } : {}) },
-        spec: {
-          ...(Object.keys(peer.selector).length > 0 ? { selector: { matchLabels: { ...peer.selector } } } : {}),
-          action: sec.AuthorizationPolicySpecAction.ALLOW,
-          rules: grants.rules(),
-        },
-      }));
-    }
+    this.addPeerPolicies(AuthorizationPolicyAtRelease, peerGrants, peerPolicyName, annotations);
   }
 
   /** The `allow-nothing` policy of an owned namespace. */
@@ -265,6 +260,40 @@ export class IstioAuthorizationPolicies extends Construct {
       ...(methods ? { methods } : {}),
       ...(paths ? { paths } : {}),
     };
+  }
+
+  /** Routes enforced wider than their regex: a warning when the catalog allows it, else a problem. */
+  private reportWidenedRoutes(model: ResolvedCatalog, problems: string[]): void {
+    for (const { service, route, paths, callers } of [...this.widened.values()].sort((a, b) => compareStrings(`${a.service.id}|${a.route.name}`, `${b.service.id}|${b.route.name}`))) {
+      const who = [...callers].sort(compareStrings).join(', ');
+      const example = wideningExample(paths, route.http!.pathRegex!);
+      const extra = `${route.http?.method ?? 'any'} requests to paths matching ${paths.join(' or ')} that the regex ${route.http!.pathRegex} does not match${example ? ` (e.g. ${example})` : ''}`;
+      if (widerEnforcementAllowed(model, route)) {
+        this.approximatedPaths.push({ serviceId: service.id, route: route.name, regex: route.http!.pathRegex!, paths });
+        this.warnings.push(`${service.id} route "${route.name}": the istio phase enforces it wider (allowWiderEnforcement): ${who} may also send ${extra} (AuthorizationPolicy paths have no regular expressions)`);
+      } else {
+        problems.push(`${service.id} route "${route.name}" (pathRegex ${route.http!.pathRegex}), limited for ${who}: AuthorizationPolicy paths have no regular expressions; the tightest paths Istio can say (${paths.join(', ')}) would also let them send ${extra}. Make the regex a literal path, \`[^/]+\` segments or alternatives of those, or set allowWiderEnforcement: true on the route (or l7Widening: allow) to accept the wider limit`);
+      }
+    }
+  }
+
+  /** One policy per owned namespace and pod peer that catalog services call. */
+  private addPeerPolicies(
+    AuthorizationPolicyAtRelease: typeof sec.AuthorizationPolicy, peerGrants: ReadonlyMap<string, PeerGrants>,
+    peerPolicyName: (peer: ResolvedPeer) => string, annotations: Record<string, string> | undefined,
+  ): void {
+    const peerScope = new Construct(this, 'peers');
+    for (const { namespace, peer, grants } of [...peerGrants.values()].sort((a, b) => compareStrings(`${a.namespace}|${a.peer.name}`, `${b.namespace}|${b.peer.name}`))) {
+      const name = peerPolicyName(peer);
+      this.byPeer.set(`${namespace}/${peer.name}`, new AuthorizationPolicyAtRelease(peerScope, constructId(namespace, peer.name), {
+        metadata: { name, namespace, labels: { ...MANAGED_BY_LABELS }, ...(annotations ? { annotations } : {}) },
+        spec: {
+          ...(Object.keys(peer.selector).length > 0 ? { selector: { matchLabels: { ...peer.selector } } } : {}),
+          action: sec.AuthorizationPolicySpecAction.ALLOW,
+          rules: grants.rules(),
+        },
+      }));
+    }
   }
 }
 

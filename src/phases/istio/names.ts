@@ -2,7 +2,7 @@
  * Names the istio phase derives from the model: hosts, identities, object names.
  * Internal to the phase (not re-exported from the package).
  */
-import { CIDR_HOST_SUFFIX, PEER_HOST_SUFFIX } from '../../model/mesh-facts/istio';
+import { CIDR_HOST_SUFFIX, PEER_HOST_SUFFIX, principal } from '../../model/mesh-facts/istio';
 import { ResolvedCatalog, ResolvedService } from '../../model/resolved';
 import { PortProtocol } from '../../model/types';
 
@@ -11,13 +11,14 @@ export {
   CATCH_ALL_ROUTE,
   DRY_RUN_ANNOTATION,
   FAULT_ROUTE_SUFFIX,
+  INJECTION_ENABLED,
   INJECTION_LABEL,
   KUBE_APISERVER_SERVICE_PORTS,
   NAMESPACE_DEFAULT_NAME,
   PEER_POLICY_PREFIX,
   TELEMETRY_NAME,
 } from '../../model/mesh-facts/istio';
-export { CIDR_HOST_SUFFIX, PEER_HOST_SUFFIX };
+export { CIDR_HOST_SUFFIX, PEER_HOST_SUFFIX, principal };
 
 /** `<name>.<namespace>.svc.<clusterDomain>`: the host every Istio object names. */
 export function serviceHost(catalog: ResolvedCatalog, service: { readonly name: string; readonly namespace: string }): string {
@@ -27,11 +28,6 @@ export function serviceHost(catalog: ResolvedCatalog, service: { readonly name: 
 /** The `kubernetes` Service in `default`: how pods (and their sidecars) reach the API server. */
 export function kubernetesApiHost(catalog: ResolvedCatalog): string {
   return `kubernetes.default.svc.${catalog.clusterDomain}`;
-}
-
-/** The mesh identity of pods running as `serviceAccount` in `namespace`. */
-export function principal(trustDomain: string, namespace: string, serviceAccount: string): string {
-  return `${trustDomain}/ns/${namespace}/sa/${serviceAccount}`;
 }
 
 export function servicePrincipal(catalog: ResolvedCatalog, service: ResolvedService): string {

@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import { IstioAuthorizationPolicies } from './authorization';
 import { IstioDestinationRules } from './destination-rules';
-import { INJECTION_LABEL } from './names';
+import { INJECTION_ENABLED, INJECTION_LABEL } from './names';
 import { IstioPhaseOptions } from './options';
 import { IstioPeerAuthentications } from './peer-authentication';
 import { IstioServiceEntries } from './service-entries';
@@ -91,7 +91,7 @@ export class IstioPhase extends Construct {
     const l4 = settings.l4;
 
     if (settings.namespaces) {
-      this.namespaces = new NamespaceLayer(this, 'namespaces', { catalog, labels: { [INJECTION_LABEL]: 'enabled' } });
+      this.namespaces = new NamespaceLayer(this, 'namespaces', { catalog, labels: { [INJECTION_LABEL]: INJECTION_ENABLED } });
     }
     this.peerAuthentications = new IstioPeerAuthentications(this, 'peer-authentication', { catalog, mode });
     this.authorizationPolicies = new IstioAuthorizationPolicies(this, 'authorization', { catalog, mode, l4 });

@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { isL7, serviceHost } from './names';
 import { routeRetries, serviceHttpRoutes, unsupportedRetryConditions } from './routes';
 import * as istio from '../../../imports/networking.istio.io';
-import { constructId, PhaseCapabilityError, serviceLabels } from '../../emit/common';
+import { constructId, PhaseCapabilityError, reportDegradation, serviceLabels } from '../../emit/common';
 import { bindingAt } from '../../emit/plain-api-object';
 import { ServiceCatalog } from '../../model/catalog';
 import { L7Fallback } from '../../model/types';
@@ -56,7 +56,7 @@ export class IstioVirtualServices extends Construct {
         const message = `${service.id} route ${route.name}: retryOn ${dropped.join(', ')} is accepted from Istio 1.23 (platform.istio is ${model.platform.istio}; `
           + 'istiod would reject the whole VirtualService and Istio\'s default retries would apply)';
         refused.push(message);
-        this.degradations.push(`${message}: ${left.attempts === 0 ? 'retries off (attempts: 0)' : `retried on ${left.retryOn} only`}`);
+        reportDegradation(this, this.degradations, `${message}: ${left.attempts === 0 ? 'retries off (attempts: 0)' : `retried on ${left.retryOn} only`}`);
       }
       this.byService.set(service.id, new VirtualServiceAtRelease(this, constructId(service.id), {
         metadata: { name: service.name, namespace: service.namespace, labels: serviceLabels(service) },

@@ -5,7 +5,7 @@
  */
 import { PhaseCapabilityError } from '../../emit/common';
 import { compareStrings } from '../../model/compare';
-import { ALL_NETWORKS_NAME, INGRESS_NETWORKS_NAME, PEER_NETWORKS_PREFIX } from '../../model/mesh-facts/linkerd';
+import { ALL_NETWORKS_NAME, INGRESS_NETWORKS_NAME, namespaceIdentitySuffix, PEER_NETWORKS_PREFIX, serviceAccountIdentity } from '../../model/mesh-facts/linkerd';
 import { ResolvedCatalog, ResolvedPeer, ResolvedRoute, ResolvedService } from '../../model/resolved';
 import { L4Layer } from '../../model/types';
 
@@ -166,7 +166,7 @@ export type Principal =
 
 /** `<sa>.<ns>.serviceaccount.identity.<control plane ns>.<trust domain>`: a Linkerd identity. */
 export function identityString(id: Identity, controlPlaneNamespace: string, trustDomain: string): string {
-  return `${id.serviceAccount}.${id.namespace}.serviceaccount.identity.${controlPlaneNamespace}.${trustDomain}`;
+  return serviceAccountIdentity(id.serviceAccount, id.namespace, controlPlaneNamespace, trustDomain);
 }
 
 /** The namespace a `*.<ns>.serviceaccount.identity...` pattern stands for. */
@@ -225,7 +225,7 @@ export function peerPrincipals(peer: ResolvedPeer, model: ResolvedCatalog, optio
       throw new PhaseCapabilityError(`${where}: the linkerd phase authorizes meshed pods by service account, and peer "${peer.name}" gives pod labels but no service account: without an L4 layer every pod of ${peer.namespace !== undefined ? `namespace ${peer.namespace}` : 'the cluster'} could call. Give peers[${peer.name}].serviceAccount, or ${l4Hint}`);
     }
     const pattern = peer.namespace !== undefined
-      ? `*.${peer.namespace}.serviceaccount.identity.${model.linkerd.controlPlaneNamespace}.${model.trustDomain}`
+      ? `*${namespaceIdentitySuffix(peer.namespace, model.linkerd.controlPlaneNamespace, model.trustDomain)}`
       : '*';
     return [{ kind: 'pattern', pattern, who: `peer ${peer.name}` }];
   }

@@ -1,6 +1,12 @@
 /**
- * Lint of the certificate windows: the renewal and overlap windows the time proof
- * (./certs.ts) needs, checked on the catalog before anything is simulated. The error
+ * Catalog rules on certificates.
+ *
+ * - `certificate-renew-window` (warning): a renewBefore under a third of the duration.
+ * - `ca-shorter-than-leaf` (error): the generated CA lives less than a leaf's duration plus
+ *   renewBefore.
+ *
+ * The certificate windows (`CERTIFICATE_LINT_RULES`): the renewal and overlap windows the
+ * time proof (../certs.ts) needs, checked on the catalog before anything is simulated. The error
  * rules are exactly what the proof needs (with its default latencies well inside
  * `RENEWAL_MARGIN_MS`): a catalog they accept passes the proof; the warnings ask for the
  * margins a real cluster wants on top (renewal retries, alert windows).
@@ -26,14 +32,14 @@
  * - `leaf-issuer-not-cluster-wide` (error): leaves in several namespaces signed through a
  *   namespaced Issuer, which exists in one namespace only.
  */
-import type { CatalogLintRule, LintFinding } from './lint';
-import { ResolvedCatalog } from '../model/resolved';
+import { CatalogLintRule, formatMs, LintFinding } from './rule';
+import { ResolvedCatalog } from '../../model/resolved';
 
 /** What the error rules keep in hand for issuance latency, propagation and clock skew. */
 export const RENEWAL_MARGIN_MS = 3_600_000;
 /** Three cert-manager retries of a failed issuance: 1h + 2h + 4h. */
 const THREE_RETRIES_MS = 7 * 3_600_000;
-/** Linkerd proxy certificates in use at most 70% of 24h (see ../certificate-proof.ts). */
+/** Linkerd proxy certificates in use at most 70% of 24h (see ../../certificate-proof.ts). */
 const LINKERD_WORKLOAD_MAX_AGE_MS = 0.7 * 24 * 3_600_000;
 /** istio-csr workload certificates: at most half of 1h. */
 const ISTIO_WORKLOAD_MAX_AGE_MS = 0.5 * 3_600_000;
@@ -75,6 +81,32 @@ function enabled(catalog: ResolvedCatalog): boolean {
 function finding(rule: CatalogLintRule, w: Pick<CertWindow, 'subject' | 'service'>, message: string, fix: string): LintFinding {
   return { rule: rule.id, severity: rule.severity, subject: w.subject, ...(w.service ? { service: w.service } : {}), message, fix };
 }
+
+export const certificateRenewalWindow: CatalogLintRule = {
+  id: 'certificate-renew-window',
+  severity: 'warning',
+  description: 'a certificate\'s renewBefore is under a third of its duration, leaving little time to notice a failed renewal',
+  check(ctx) {
+    return (enabled(ctx.catalog) ? leaves(ctx.catalog) : []).filter(c => c.renewBeforeMs * 3 < c.durationMs).map(c => finding(this, c,
+      `renewBefore ${formatMs(c.renewBeforeMs)} is less than a third of the duration ${formatMs(c.durationMs)}: a renewal that fails (issuer down, rate limit) leaves little time before expiry`,
+      `set renewBefore to at least ${formatMs(Math.ceil(c.durationMs / 3))} (cert-manager's default is a third of the lifetime)`));
+  },
+};
+
+export const caOutlivesLeaves: CatalogLintRule = {
+  id: 'ca-shorter-than-leaf',
+  severity: 'error',
+  description: 'the generated CA\'s lifetime is shorter than a leaf\'s duration plus renewBefore, so leaves outlive their CA',
+  check(ctx) {
+    const certs = ctx.catalog.certificates;
+    if (!certs.enabled || certs.issuerRef) {
+      return [];
+    }
+    return leaves(ctx.catalog).filter(c => certs.caDurationMs < c.durationMs + c.renewBeforeMs).map(c => finding(this, c,
+      `the CA ${certs.caName} lives ${formatMs(certs.caDurationMs)}, less than the leaf's duration ${formatMs(c.durationMs)} + renewBefore ${formatMs(c.renewBeforeMs)}: leaves signed late in the CA's life outlive it and fail validation`,
+      `raise certificates.caDuration above ${formatMs(c.durationMs + c.renewBeforeMs)} (or shorten the leaf's duration)`));
+  },
+};
 
 const renewBeforeTooShort: CatalogLintRule = {
   id: 'renew-before-too-short',

@@ -1,10 +1,10 @@
 /**
  * The Cilium evaluator's fast path over a universe: which rules select each pod (exact),
  * and the `DirectionalIndex` of its allow rules with superset peer sets. The semantics
- * stay in cilium.ts (passed in as `CiliumIndexInputs`); this file only narrows who gets
+ * stay in evaluator.ts and match.ts (passed in as `CiliumIndexInputs`); this file only narrows who gets
  * asked.
  *
- * Peer supersets of an allow rule (`peerMatches` in cilium.ts can only be narrower):
+ * Peer supersets of an allow rule (`peerMatches` in evaluator.ts can only be narrower):
  * endpoint selectors by their `matchLabels`, `In` and `Exists` terms over every
  * endpoint's Cilium labels whatever the label source (no implicit namespace, `requires`
  * or authentication, which only narrow); entities by `entityMatches`; CIDR rules by the
@@ -12,13 +12,15 @@
  * narrows); unmodelled peer kinds by nothing; a rule without a peer field by every
  * endpoint when it has `toPorts`, by nothing otherwise (as `peerMatches` has it).
  */
-import { Bitset } from './bitset';
-import type { CiliumLabel, CiliumSelector, ParsedCiliumRule, PeerRule } from './cilium';
-import { DirectionalIndex, DirectionalRule, DirectionRules } from './directional-index';
-import { Endpoint, Universe } from './endpoints';
-import { PortProbe } from './flows';
-import { LabelIndex, UniverseIndex, universeIndex } from './universe-index';
-import { cidrContains } from '../model/cidr';
+import { Bitset } from '../bitset';
+import type { CiliumLabel, CiliumSelector } from './labels';
+import type { ParsedCiliumRule } from './parse';
+import type { PeerRule } from './peers';
+import { cidrContains } from '../../model/cidr';
+import { DirectionalIndex, DirectionalRule, DirectionRules } from '../directional-index';
+import { Endpoint, Universe } from '../endpoints';
+import { PortProbe } from '../flows';
+import { LabelIndex, UniverseIndex, universeIndex } from '../universe-index';
 
 export interface CiliumIndexInputs {
   readonly rules: ReadonlyArray<ParsedCiliumRule>;
