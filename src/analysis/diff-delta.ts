@@ -123,9 +123,9 @@ function ciliumPodSelector(raw: any): unknown {
  * - Istio AuthorizationPolicy, PeerAuthentication: `spec.selector.matchLabels`, or the
  *   whole namespace (istio.io security/v1 references), inbound only: columns; Sidecar:
  *   `spec.workloadSelector.labels` or the namespace, outbound only: rows; ServiceEntry:
- *   exported to every namespace by default (`exportTo`, modelled by the Istio
- *   evaluator's `exported`), it decides egress to external destinations: the columns
- *   of every address and DNS name. The Istio evaluator reads no other kind
+ *   exported to every namespace by default (`exportTo`, modelled by `exportedTo` in
+ *   analysis/istio/matching.ts), it decides egress to external destinations: the
+ *   columns of every address and DNS name. The Istio evaluator reads no other kind
  *   (`parseIstioConfig`; VirtualServices and DestinationRules feed the retry lint, a
  *   diagnostic the diff does not read);
  * - Linkerd policy objects and Gateway API routes: inbound authorization only (the
