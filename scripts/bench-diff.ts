@@ -11,8 +11,8 @@
  *
  *   npx projen compile && node -r ts-node/register/transpile-only scripts/bench-diff.ts --compiled --sizes 250,1000 --phases baseline,cilium
  *
- * --compiled: the diff of lib/ (a full proof of the base runs in a worker thread there);
- * --sequential: no worker; --full-proof: prove the base from scratch (the A/B reference).
+ * --compiled: the diff of lib/; --parallel (with --compiled): a full proof of the base in
+ * a worker thread; --full-proof: prove the base from scratch (the A/B reference).
  * Each line printed is one JSON object per size and phase.
  */
 import { parseArgs } from 'util';
@@ -62,7 +62,7 @@ async function bench(): Promise<void> {
       'sizes': { type: 'string' },
       'phases': { type: 'string' },
       'reps': { type: 'string' },
-      'sequential': { type: 'boolean' },
+      'parallel': { type: 'boolean' },
       'compiled': { type: 'boolean' },
       'full-proof': { type: 'boolean' },
     },
@@ -95,7 +95,7 @@ async function bench(): Promise<void> {
         stdout = '';
         start = now();
         code = await runDiff(base, head, {
-          headFile: 'head.yaml', baseLabel: 'base.yaml', phases: [phase], format: 'json', parallel: !values.sequential, delta: !values['full-proof'],
+          headFile: 'head.yaml', baseLabel: 'base.yaml', phases: [phase], format: 'json', parallel: values.parallel ?? false, delta: !values['full-proof'],
         }, io);
         diff.push(now() - start);
       }
