@@ -12,8 +12,10 @@
  * - its pods belong to, or are selected by, a catalog service that differs (the
  *   evaluators read the destination's service: its routes for request probes, its
  *   versions' service accounts, the Services selecting a pod for Istio's Sidecar imports);
- * - an object that differs (by `objectKey` and deep equality) can select it: see
- *   `objectReach`.
+ * - an object that differs (by `objectKey` and deep equality) can select it, in the
+ *   direction its changed rules act (see `objectReach`, `policyDirections`); objects no
+ *   evaluator reads reach nothing.
+ * Probes only the base has (a port no longer declared) are re-decided on every pair.
  *
  * Anything cluster-wide means a full proof, with the reason in the diff's output: a
  * cluster-scoped object (a Namespace's labels feed namespace selectors and its
@@ -275,10 +277,6 @@ function servicePods(universe: Universe, service: ResolvedService): Endpoint[] {
     || (Object.keys(service.selector).length > 0 && Object.entries(service.selector).every(([k, v]) => e.labels[k] === v)));
 }
 
-/**
- * Decides whether the base can be proven by delta from the head's proof and, if so,
- * which flows it must re-decide. `objects`: the diff's object changes (`diffObjects`).
- */
 /** What differs between the two catalogs, whatever the phase (computed once per diff). */
 export interface CatalogDelta {
   /** Why the catalogs differ beyond their services' own data: a full proof. */
@@ -377,7 +375,8 @@ export function planBaseProof(
   const probes = new Set([...baseProbes].filter(p => !headProbes.has(p)));
   return {
     proof: 'delta',
-    reason: `${objects.length} object${objects.length === 1 ? '' : 's'} and the catalog's services changed within namespaces`,
+    reason: `${objects.length} changed object${objects.length === 1 ? '' : 's'} and ${catalogs.services.length} changed service`
+      + `${catalogs.services.length === 1 ? '' : 's'}, all namespaced: only the flows they can reach are re-decided`,
     scope: { sources, destinations, probes },
     baseProbes,
   };
