@@ -10,12 +10,11 @@ import { CliIo, EXIT_FAILED, EXIT_OK, packageVersion, UsageError } from './io';
 import { catalogAtRevision, catalogLocator, manifestDirectoryAtRevision, manifestIdentity, readManifestDirectory, repositoryPath } from './sources';
 import { catalogEdits, sameValue } from '../analysis/catalog-edits';
 import { diffObjects, diffPhase, DiffSide, ObjectChange, PhaseDiff } from '../analysis/diff';
-import { BaseProofSummary, CatalogDelta, compareCatalogs, deltaSummary, DeltaSide, mergeBaseProof, planBaseProof, ProvenTraffic } from '../analysis/diff-delta';
+import { BaseProofSummary, CatalogDelta, deltaSummary, mergeBaseProof, planBaseProof, ProvenTraffic } from '../analysis/diff-delta';
 import { DiffResult, diffOk, diffToJson, formatDiffMarkdown, formatDiffText } from '../analysis/diff-report';
-import { buildUniverse } from '../analysis/endpoints';
-import { checkPhaseReachability } from '../analysis/phases';
 import { ReachabilityReport } from '../analysis/reachability';
 import { diffSarif } from '../analysis/sarif';
+import { caNamespace, compareCatalogsOf, deltaSideOf, istioRootNamespace, proveReachability } from '../catalog-analysis';
 import { MeshLadderChart } from '../chart';
 import { ServiceCatalog } from '../model/catalog';
 import { Phase } from '../model/phase';
@@ -88,7 +87,7 @@ function synthesized(catalog: ServiceCatalog, phase: Phase, io: CliIo, which: st
 
 function proveHere(catalog: ServiceCatalog, phase: Phase, objects: any[] | undefined, io: CliIo, which: string): Proof {
   const manifests = objects ?? synthesized(catalog, phase, io, which);
-  return { objects: manifests, report: checkPhaseReachability(catalog._resolved, phase, manifests) };
+  return { objects: manifests, report: proveReachability(catalog, phase, manifests) };
 }
 
 /** The compiled worker, when this module runs compiled (not from TypeScript sources). */
@@ -120,11 +119,7 @@ function prove(catalog: ServiceCatalog, phase: Phase, objects: any[] | undefined
 }
 
 function side<R extends ProvenTraffic>(catalog: ServiceCatalog, phase: Phase, proof: { objects: any[]; report: R }): DiffSide<R> {
-  return { phase, objects: proof.objects, report: proof.report, caNamespace: catalog._resolved.certificates.caNamespace };
-}
-
-function deltaSide(catalog: ServiceCatalog, objects: any[]): DeltaSide {
-  return { catalog: catalog._resolved, objects, universe: buildUniverse(catalog._resolved) };
+  return { phase, objects: proof.objects, report: proof.report, caNamespace: caNamespace(catalog) };
 }
 
 /**
@@ -141,7 +136,7 @@ async function diffSamePhase(
   const objects: ObjectChange[] = diffObjects(baseObjects, headObjects);
   const plan = options.delta
     ? planBaseProof(
-      deltaSide(base, baseObjects), deltaSide(head, headObjects), objects, options.catalogs(), head._resolved.istio.controlPlaneNamespace,
+      deltaSideOf(base, baseObjects), deltaSideOf(head, headObjects), objects, options.catalogs(), istioRootNamespace(head),
     )
     : { proof: 'full' as const, reason: 'the delta proof is turned off' };
   if (plan.proof === 'full') {
@@ -151,7 +146,7 @@ async function diffSamePhase(
     return diffPhase(side(base, phase, await basePending), side(head, phase, headProof), undefined, { objects, baseProof });
   }
   const headProof = proveHere(head, phase, headObjects, io, 'head');
-  const partial = checkPhaseReachability(base._resolved, phase, baseObjects, { scope: plan.scope });
+  const partial = proveReachability(base, phase, baseObjects, { scope: plan.scope });
   const traffic = mergeBaseProof(headProof.report, partial, plan);
   const baseSide = side(base, phase, { objects: baseObjects, report: traffic });
   return diffPhase(baseSide, side(head, phase, headProof), undefined, { objects, baseProof: deltaSummary(plan) });
@@ -165,7 +160,7 @@ export async function runDiff(base: ServiceCatalog, head: ServiceCatalog, option
   const sameCatalog = sameValue(base.spec, head.spec);
   const parallel = (options.parallel ?? false) && __filename.endsWith('.js') && fs.existsSync(WORKER);
   let catalogDelta: CatalogDelta | undefined;
-  const catalogs = () => (catalogDelta ??= compareCatalogs(base._resolved, head._resolved));
+  const catalogs = () => (catalogDelta ??= compareCatalogsOf(base, head));
   for (const phase of options.phases) {
     const basePhase = options.basePhase ?? phase;
     const headRead = options.manifests !== undefined ? readManifestDirectory(options.manifests, phase) : undefined;
