@@ -4,7 +4,8 @@
  * - the floor: serializing the same final objects with the `yaml` package alone;
  * - cdk8s-plus: the same phase-1 NetworkPolicies built with `kplus.NetworkPolicy`.
  * Then the proof (scripts/bench-proof.ts): `check` per phase and `--phase all` at every
- * size, `plan` for one pair at 1,000, against the synthesis time of the same size.
+ * size, `plan` for one pair at 1,000, against the synthesis time of the same size; and
+ * `diff` (one added call) against `check` at 1,000 per phase (scripts/bench-diff.ts).
  *
  * Each size runs in its own child processes, so peak RSS is that size's own; sizes run in
  * interleaved rounds. Times are the median of every repetition of every round, each after
@@ -29,6 +30,7 @@ import { parseArgs } from 'util';
 import { App, Chart, Yaml } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import * as YAML from 'yaml';
+import { DiffFigures } from './bench-diff';
 import { measureProof, parsePlanPairs, PLAN_PAIR, PROOF_TARGETS, ProofSamples } from './bench-proof';
 import { MeshLadderChart } from '../src/chart';
 import { renderPhaseFiles } from '../src/cli/output';
@@ -40,7 +42,9 @@ import { CatalogSpec, PortProtocol } from '../src/model/types';
 import { catalogShape, CatalogShape, syntheticCatalog } from '../test/support/synthetic-catalog';
 
 const DEFAULT_SIZES = [250, 1000, 2000];
-const TARGETS = { floorRatio1000: 2.0, scaling: 2.1, vsCdk8sPlus: 0.75, peakRssMb2000: 768 };
+const TARGETS = { floorRatio1000: 2.0, scaling: 2.1, vsCdk8sPlus: 0.75, peakRssMb2000: 768, diffVsCheck1000: 2 };
+/** `diff` against `check`: one size, one edit (an added call), every phase, this many interleaved repetitions. */
+const DIFF_BENCH = { services: 1000, reps: 3 };
 const YAML_OPTIONS = { aliasDuplicateObjects: false, lineWidth: 0 } as const;
 /** Where --cpu-prof writes (outside the repository). */
 const PROFILE_DIR = path.join(os.tmpdir(), 'mesh-ladder-bench-profiles');
@@ -112,6 +116,8 @@ interface Summary {
   readonly planMaxMs1000?: number;
   /** Every `check --phase all` and `plan` run exited 0 (the synthetic catalogs prove). */
   readonly proofOk: boolean | null;
+  /** `diff` (one added call) / `check`, at 1,000 services, of the worst phase (scripts/bench-diff.ts). */
+  readonly diffVsCheck1000: number | null;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -532,6 +538,17 @@ function runProofWorker(n: number, seed: number, planPairs: string | undefined, 
   return JSON.parse(lines[lines.length - 1]) as ProofSamples;
 }
 
+/** Runs scripts/bench-diff.ts in a fresh process: one JSON line per phase. */
+function runDiffBench(): DiffFigures[] {
+  const result = spawnSync(process.execPath, [
+    ...process.execArgv, path.join(__dirname, 'bench-diff.ts'), '--sizes', String(DIFF_BENCH.services), '--phases', ALL_PHASES.join(','), '--reps', String(DIFF_BENCH.reps),
+  ], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 * 1024 * 1024 });
+  if (result.status !== 0) {
+    throw new Error(`diff benchmark failed (exit ${result.status}, signal ${result.signal})`);
+  }
+  return result.stdout.trim().split('\n').map(line => JSON.parse(line) as DiffFigures);
+}
+
 /** Prints rows under headers, right-aligned, two spaces apart. */
 function table(headers: string[], rows: Array<Array<string | number>>): void {
   const cells = [headers, ...rows.map(row => row.map(String))];
@@ -541,7 +558,7 @@ function table(headers: string[], rows: Array<Array<string | number>>): void {
   }
 }
 
-function report(results: SizeResult[], proof: Map<number, ProofSamples[]>): Summary {
+function report(results: SizeResult[], proof: Map<number, ProofSamples[]>, diffs: DiffFigures[]): Summary {
   const by = new Map(results.map(r => [r.n, r]));
   const out = (line = '') => process.stdout.write(line + '\n');
   const r1000 = by.get(1000);
@@ -564,6 +581,7 @@ function report(results: SizeResult[], proof: Map<number, ProofSamples[]>): Summ
     planMs1000: plans.length > 0 ? round(median(plans), 0) : null,
     ...(pairMedians.length > 1 ? { planMaxMs1000: round(Math.max(...pairMedians.map(p => p.ms)), 0) } : {}),
     proofOk: proofRuns.length > 0 ? proofRuns.every(p => p.checkAllExit === 0 && p.planPairs.every(plan => plan.exit === 0)) : null,
+    diffVsCheck1000: diffs.length > 0 ? Math.max(...diffs.map(d => d.ratio)) : null,
   };
 
   out('');
@@ -583,6 +601,10 @@ function report(results: SizeResult[], proof: Map<number, ProofSamples[]>): Summ
       out(`  plan, slowest of ${pairMedians.length} pairs at 1,000, ms ${check(summary.planMaxMs1000, PROOF_TARGETS.planMaxMs1000)}`);
     }
     out(`  every check and plan exited 0      ${summary.proofOk ? 'yes' : 'NO: a synthetic catalog failed its proof'}`);
+  }
+  if (diffs.length > 0) {
+    out(`  diff / check at 1,000, worst phase ${check(summary.diffVsCheck1000, TARGETS.diffVsCheck1000)} `
+      + `(${diffs.map(d => `${d.phase} ${d.ratio}: ${fmt(d.diffMs)}/${fmt(d.checkMs)} ms, base by ${d.baseProof}`).join('; ')})`);
   }
   out('');
   out('All phases, through the library (fromSpec, manifests, YAML as the CLI renders it) against the yaml floor');
@@ -710,6 +732,13 @@ async function main(): Promise<void> {
       }
     }
   }
+  // diff against check: one size, one edit (not with --quick or --no-proof).
+  let diffs: DiffFigures[] = [];
+  if (!values['no-proof'] && !values.quick) {
+    const start = now();
+    diffs = runDiffBench();
+    out(`  diff against check at ${DIFF_BENCH.services}: ${((now() - start) / 1000).toFixed(1)} s`);
+  }
   const results = sizes.map(n => summarize(samples.get(n)!));
   for (const r of results) {
     const s = r.shape;
@@ -719,7 +748,7 @@ async function main(): Promise<void> {
       `phase-1 policies ${r.phase1Policies} (${r.phase1Mismatches === 0 ? 'same as cdk8s-plus' : `${r.phase1Mismatches} rules differ from cdk8s-plus`}); ` +
       `peak RSS ${r.peakRssMb.toFixed(0)} MB (${r.peakRssMbTotal.toFixed(0)} MB with the references)`);
   }
-  const summary = report(results, proof);
+  const summary = report(results, proof, diffs);
   if (values['cpu-prof']) {
     out(`CPU profiles: ${PROFILE_DIR}/bench-<N>-<round>.cpuprofile`);
   }

@@ -8,6 +8,8 @@
  * Internal (not re-exported from the package index).
  */
 import { assess, Assessment, AssessOptions } from './analysis/assess';
+import { CatalogDelta, compareCatalogs, DeltaSide } from './analysis/diff-delta';
+import { buildUniverse } from './analysis/endpoints';
 import { renderDot, renderGraphMarkdown, renderMermaid } from './analysis/graph';
 import { LintReport, lintPhase } from './analysis/lint';
 import { ReachabilityOptions, ReachabilityReport } from './analysis/reachability';
@@ -52,4 +54,24 @@ export function targetPlatform(catalog: ServiceCatalog): TargetPlatform {
 /** The namespace of services that name none. */
 export function defaultNamespace(catalog: ServiceCatalog): string {
   return catalog._resolved.defaultNamespace;
+}
+
+/** Where the catalog's CA lives (certificate chains are read from there). */
+export function caNamespace(catalog: ServiceCatalog): string {
+  return catalog._resolved.certificates.caNamespace;
+}
+
+/** Istio's root namespace (mesh-wide policies live there). */
+export function istioRootNamespace(catalog: ServiceCatalog): string {
+  return catalog._resolved.istio.controlPlaneNamespace;
+}
+
+/** One side of a diff as the delta proof reads it: the resolved catalog, its objects and its universe. */
+export function deltaSideOf(catalog: ServiceCatalog, objects: any[]): DeltaSide {
+  return { catalog: catalog._resolved, objects, universe: buildUniverse(catalog._resolved) };
+}
+
+/** What differs between two catalogs for the delta proof (services, endpoints, other sections). */
+export function compareCatalogsOf(base: ServiceCatalog, head: ServiceCatalog): CatalogDelta {
+  return compareCatalogs(base._resolved, head._resolved);
 }

@@ -259,6 +259,7 @@ export function diffToJson(result: DiffResult): unknown {
       objects: p.objects,
       certificates: p.certificates,
       ...(result.drift ? { drift: result.drift.find(d => d.phase === p.headPhase)?.objects ?? [] } : {}),
+      ...(p.baseProof ? { baseProof: p.baseProof } : {}),
     })),
   };
 }

@@ -15,8 +15,10 @@
  * Also: the objects added, removed and changed (by identity, `objectKey`), and the
  * certificates whose issuing chain or lifetime changed.
  */
+import { sameValue } from './catalog-edits';
 import { readCertificateObjects, CertificateModel, CertificateObjects } from './cert-objects';
 import { formatSpan } from './certs';
+import type { BaseProofSummary, ProvenTraffic } from './diff-delta';
 import { objectKey } from './enforcement';
 import { Flow, flowKey, formatFlow } from './flows';
 import { ReachabilityReport } from './reachability';
@@ -73,11 +75,14 @@ export interface CertificateChange {
   readonly what: string[];
 }
 
-/** One side of a diff: a phase's objects and their proof. */
-export interface DiffSide {
+/**
+ * One side of a diff: a phase's objects and their proof. The base's proof needs only the
+ * traffic it allows (`ProvenTraffic`, e.g. a delta proof); the head's is a full report.
+ */
+export interface DiffSide<R extends ProvenTraffic = ReachabilityReport> {
   readonly phase: string;
   readonly objects: ReadonlyArray<unknown>;
-  readonly report: ReachabilityReport;
+  readonly report: R;
   /** cert-manager's cluster resource namespace (the catalog's `certificates.caNamespace`). */
   readonly caNamespace: string;
 }
@@ -91,6 +96,8 @@ export interface PhaseDiff {
   readonly certificates: CertificateChange[];
   /** No undeclared change. */
   readonly ok: boolean;
+  /** How the base was proven (delta or full) and why. */
+  readonly baseProof?: BaseProofSummary;
 }
 
 interface Verdicts {
@@ -109,8 +116,19 @@ function flowVerdicts(report: ReachabilityReport): Verdicts {
   };
 }
 
-function requestKey(r: RequestFlow): string {
-  return `${flowKey(r)}\u0000${r.method}\u0000${r.path}`;
+const requestKeys = new WeakMap<RequestFlow, string>();
+
+/**
+ * A request's identity (flow, method, path), remembered per request object: a delta
+ * proof's base shares most request objects with the head's proof.
+ */
+export function requestKey(r: RequestFlow): string {
+  let key = requestKeys.get(r);
+  if (key === undefined) {
+    key = `${flowKey(r)}\u0000${r.method}\u0000${r.path}`;
+    requestKeys.set(r, key);
+  }
+  return key;
 }
 
 /**
@@ -119,15 +137,21 @@ function requestKey(r: RequestFlow): string {
  * requests the other side probed), so a phase change to or from L7 enforcement shows the
  * requests it starts or stops refusing instead of every request at once.
  */
+function allowedRequests(report: ProvenTraffic, probes: readonly RequestFlow[]): Set<string> {
+  if (!report.requests) {
+    const flows = new Set(report.allowed.map(flowKey));
+    return new Set(probes.filter(p => flows.has(flowKey(p))).map(requestKey));
+  }
+  return new Set(report.requests.allowed.map(requestKey));
+}
+
 function requestVerdicts(report: ReachabilityReport, probes: readonly RequestFlow[]): Verdicts {
   const r = report.requests;
   if (!r) {
-    const flows = new Set(report.allowed.map(flowKey));
-    const allowed = new Set(probes.filter(p => flows.has(flowKey(p))).map(requestKey));
-    return { allowed, declared: new Set(), unexpected: new Set(), tolerated: new Set() };
+    return { allowed: allowedRequests(report, probes), declared: new Set(), unexpected: new Set(), tolerated: new Set() };
   }
   return {
-    allowed: new Set(r.allowed.map(requestKey)),
+    allowed: allowedRequests(report, probes),
     declared: new Set(r.declared.map(requestKey)),
     unexpected: new Set(r.unexpected.map(requestKey)),
     tolerated: new Set((r.tolerated ?? []).map(requestKey)),
@@ -160,7 +184,7 @@ function classify(change: 'added' | 'removed', key: string, head: Verdicts, midp
   return midpoint && !midpoint.allowed.has(key) ? 'transition' : 'declared';
 }
 
-function changedItems<T>(base: readonly T[], head: readonly T[], key: (t: T) => string): Array<{ change: 'added' | 'removed'; item: T }> {
+function changedItems<T>(base: ReadonlyArray<T>, head: readonly T[], key: (t: T) => string): Array<{ change: 'added' | 'removed'; item: T }> {
   const baseKeys = new Set(base.map(key));
   const headKeys = new Set(head.map(key));
   return [
@@ -170,7 +194,7 @@ function changedItems<T>(base: readonly T[], head: readonly T[], key: (t: T) => 
 }
 
 /** Flow changes between two proofs, classified. */
-export function diffFlows(base: ReachabilityReport, head: ReachabilityReport, midpoint?: ReachabilityReport): FlowChange[] {
+export function diffFlows(base: ProvenTraffic, head: ReachabilityReport, midpoint?: ReachabilityReport): FlowChange[] {
   const verdicts = flowVerdicts(head);
   const mid = midpoint ? flowVerdicts(midpoint) : undefined;
   const reasons = new Map(head.declared.map(d => [flowKey(d), d.reasons]));
@@ -182,18 +206,18 @@ export function diffFlows(base: ReachabilityReport, head: ReachabilityReport, mi
 }
 
 /** L7 request changes between two proofs, classified. */
-export function diffRequests(base: ReachabilityReport, head: ReachabilityReport, midpoint?: ReachabilityReport): RequestChange[] {
+export function diffRequests(base: ProvenTraffic, head: ReachabilityReport, midpoint?: ReachabilityReport): RequestChange[] {
   const probed = new Map<string, RequestFlow>();
   for (const report of [base, head, midpoint]) {
     report?.requests?.probed.forEach(p => probed.set(requestKey(p), p));
   }
   const probes = [...probed.values()];
-  const before = requestVerdicts(base, probes);
+  const before = allowedRequests(base, probes);
   const verdicts = requestVerdicts(head, probes);
   const mid = midpoint ? requestVerdicts(midpoint, probes) : undefined;
   const changes: RequestChange[] = [];
   for (const [key, request] of probed) {
-    const change = verdicts.allowed.has(key) && !before.allowed.has(key) ? 'added' : !verdicts.allowed.has(key) && before.allowed.has(key) ? 'removed' : undefined;
+    const change = verdicts.allowed.has(key) && !before.has(key) ? 'added' : !verdicts.allowed.has(key) && before.has(key) ? 'removed' : undefined;
     if (change) {
       changes.push({ change, request, classification: classify(change, key, verdicts, mid), head: headVerdict(key, verdicts) });
     }
@@ -244,6 +268,14 @@ function byKey(a: ObjectChange, b: ObjectChange): number {
   return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
 }
 
+/**
+ * Equal as `canonical` compares (key order and undefined fields aside): `sameValue` first,
+ * which stops at the first difference instead of writing both objects out.
+ */
+function sameObject(a: unknown, b: unknown): boolean {
+  return sameValue(a, b) || canonical(a) === canonical(b);
+}
+
 /** Objects added, removed and changed (any field but `apiVersion` differs), sorted by identity. */
 export function diffObjects(base: ReadonlyArray<unknown>, head: ReadonlyArray<unknown>): ObjectChange[] {
   const baseByKey = new Map(base.map(o => [objectKey(o), o]));
@@ -253,7 +285,7 @@ export function diffObjects(base: ReadonlyArray<unknown>, head: ReadonlyArray<un
     const before = baseByKey.get(key);
     if (before === undefined) {
       out.push(objectChange('added', obj));
-    } else if (canonical(before) !== canonical(obj)) {
+    } else if (!sameObject(before, obj)) {
       out.push(objectChange('changed', obj, changedFields(before, obj)));
     }
   }
@@ -311,7 +343,7 @@ function certificateStates(objects: ReadonlyArray<unknown>, caNamespace: string)
 }
 
 /** Certificates added, removed, or whose chain, lifetime, renewal or key rotation changed. */
-export function diffCertificates(base: DiffSide, head: DiffSide): CertificateChange[] {
+export function diffCertificates(base: DiffSide<ProvenTraffic>, head: DiffSide<ProvenTraffic>): CertificateChange[] {
   const before = certificateStates(base.objects, base.caNamespace);
   const after = certificateStates(head.objects, head.caNamespace);
   const out: CertificateChange[] = [];
@@ -333,24 +365,39 @@ export function diffCertificates(base: DiffSide, head: DiffSide): CertificateCha
 }
 
 /**
+ * Whether the certificate states of both sides are equal without reading them: no object
+ * `readCertificateObjects` reads (Namespaces, cert-manager.io and trust.cert-manager.io
+ * objects) changed, and cert-manager's cluster resource namespace is the same.
+ */
+function certificatesUnchanged(objects: readonly ObjectChange[], base: DiffSide<ProvenTraffic>, head: DiffSide<ProvenTraffic>): boolean {
+  return base.caNamespace === head.caNamespace
+    && !objects.some(o => o.kind === 'Namespace' || o.key.startsWith('cert-manager.io/') || o.key.startsWith('trust.cert-manager.io/'));
+}
+
+/**
  * The whole diff of one phase. `midpoint` is the base catalog proven at the head phase;
  * needed (and only used) when the phases differ.
  */
-export function diffPhase(base: DiffSide, head: DiffSide, midpoint?: ReachabilityReport): PhaseDiff {
+export function diffPhase(
+  base: DiffSide<ProvenTraffic>, head: DiffSide, midpoint?: ReachabilityReport,
+  known: { readonly objects?: ObjectChange[]; readonly baseProof?: BaseProofSummary } = {},
+): PhaseDiff {
   const mid = base.phase !== head.phase ? midpoint : undefined;
   if (base.phase !== head.phase && !midpoint) {
     throw new Error(`diff from ${base.phase} to ${head.phase} needs the base catalog proven at ${head.phase}`);
   }
   const flows = diffFlows(base.report, head.report, mid);
   const requests = diffRequests(base.report, head.report, mid);
+  const objects = known.objects ?? diffObjects(base.objects, head.objects);
   return {
     basePhase: base.phase,
     headPhase: head.phase,
     flows,
     requests,
-    objects: diffObjects(base.objects, head.objects),
-    certificates: diffCertificates(base, head),
+    objects,
+    certificates: certificatesUnchanged(objects, base, head) ? [] : diffCertificates(base, head),
     ok: !flows.some(f => f.classification === 'undeclared') && !requests.some(r => r.classification === 'undeclared'),
+    ...(known.baseProof ? { baseProof: known.baseProof } : {}),
   };
 }
 

@@ -114,6 +114,77 @@ export function allowedConnections(universe: Universe, evaluator: FlowEvaluator,
   return allowed;
 }
 
+/**
+ * A part of the flows to decide: every flow from `sources`, to `destinations`, and on
+ * `probes` (keys `port/protocol`) between any pair. The others are left out: a caller
+ * that knows their verdicts elsewhere (a diff's delta proof, see `diff-delta.ts`)
+ * decides only these.
+ */
+export interface FlowScope {
+  readonly sources: ReadonlySet<string>;
+  readonly destinations: ReadonlySet<string>;
+  readonly probes: ReadonlySet<string>;
+}
+
+export function probeKey(probe: PortProbe): string {
+  return `${probe.port}/${probe.protocol}`;
+}
+
+/**
+ * `allowedConnections` within `scope`: the same decisions, restricted to its flows (a
+ * destination's candidate sources still prune; a source row asks every destination).
+ */
+function scopedConnections(universe: Universe, evaluator: FlowEvaluator, extra: ReadonlyArray<Flow>, scope: FlowScope): Flow[] {
+  const index = universeIndex(universe);
+  const endpoints = universe.endpoints;
+  const sources = Bitset.where(endpoints.length, i => scope.sources.has(endpoints[i].id));
+  const allowed: Flow[] = [];
+  const decide = (from: Endpoint, to: Endpoint, p: PortProbe) => {
+    if (evaluator.allows(from, to, p)) {
+      allowed.push({ from: from.id, to: to.id, port: p.port, protocol: p.protocol });
+    }
+  };
+  // Three disjoint parts: columns of `destinations` (every source), rows of `sources` (other
+  // destinations), `probes` (other pairs); each in scope as in `allowedConnections`.
+  for (const to of endpoints) {
+    const column = scope.destinations.has(to.id);
+    const scopeOf = to.inCatalogNamespace ? undefined : index.inCatalogNamespace;
+    for (const p of universe.probesFor(to)) {
+      if (!column && !scope.probes.has(probeKey(p))) {
+        continue;
+      }
+      let candidates = evaluator.candidateSources?.(to, p);
+      if (candidates !== undefined && scopeOf !== undefined) {
+        candidates.andWith(scopeOf);
+      }
+      candidates = candidates ?? scopeOf?.clone() ?? Bitset.full(endpoints.length);
+      if (!column) {
+        candidates.andNotWith(sources);
+      }
+      candidates.forEach(i => decide(endpoints[i], to, p));
+    }
+  }
+  sources.forEach(i => {
+    const from = endpoints[i];
+    for (const to of endpoints) {
+      if (scope.destinations.has(to.id) || (!from.inCatalogNamespace && !to.inCatalogNamespace)) {
+        continue;
+      }
+      universe.probesFor(to).forEach(p => decide(from, to, p));
+    }
+  });
+  const keys = new Set(allowed.map(flowKey));
+  for (const flow of extra) {
+    const key = flowKey(flow);
+    const inScope = scope.sources.has(flow.from) || scope.destinations.has(flow.to) || scope.probes.has(probeKey(flow));
+    if (inScope && !keys.has(key) && evaluator.allows(universe.endpoint(flow.from), universe.endpoint(flow.to), flow)) {
+      keys.add(key);
+      allowed.push({ from: flow.from, to: flow.to, port: flow.port, protocol: flow.protocol });
+    }
+  }
+  return allowed;
+}
+
 export interface ReachabilityOptions extends UniverseOptions, IntentOptions {
   /**
    * Tolerate undeclared flows from sources no policy restricts (unisolated pods and
@@ -132,6 +203,13 @@ export interface ReachabilityOptions extends UniverseOptions, IntentOptions {
    * @default false
    */
   readonly exhaustive?: boolean;
+  /**
+   * Decide only the flows in this scope (and probe requests on those): `allowed` and
+   * `requests` hold exactly the allowed ones among them; the verdict lists and `ok` are
+   * then about those alone. For a diff's delta proof of the base (see `diff-delta.ts`).
+   * @default - every flow
+   */
+  readonly scope?: FlowScope;
 }
 
 export interface ReachabilityReport {
@@ -169,7 +247,9 @@ export function analyzeReachability(
   options: ReachabilityOptions = {},
 ): ReachabilityReport {
   // Declared flows are always decided, even on ports outside the probe set.
-  const allowed = allowedConnections(universe, evaluator, intent.declared, options.exhaustive);
+  const allowed = options.scope !== undefined
+    ? scopedConnections(universe, evaluator, intent.declared, options.scope)
+    : allowedConnections(universe, evaluator, intent.declared, options.exhaustive);
   const allowedKeys = new Set(allowed.map(flowKey));
 
   const declaredKeys = new Set(intent.declared.map(flowKey));

@@ -3,7 +3,7 @@
  * one side, so the base's proof runs next to the head's on another core.
  */
 import { parentPort, workerData } from 'worker_threads';
-import { checkPhaseReachability } from '../analysis/phases';
+import { proveReachability } from '../catalog-analysis';
 import { MeshLadderChart } from '../chart';
 import { ServiceCatalog } from '../model/catalog';
 
@@ -18,7 +18,7 @@ try {
   const catalog = ServiceCatalog.fromSpec(spec);
   const synthesis = objects === undefined ? MeshLadderChart.synthesize(catalog, phase) : undefined;
   const manifests = objects ?? synthesis!.objects;
-  const report = checkPhaseReachability(catalog._resolved, phase, manifests);
+  const report = proveReachability(catalog, phase, manifests);
   parentPort!.postMessage({ objects: synthesis ? manifests : undefined, report, warnings: synthesis?.warnings.length ?? 0 });
 } catch (e) {
   parentPort!.postMessage({ error: { name: (e as Error).name, constructorName: (e as Error).constructor?.name, message: (e as Error).message } });
