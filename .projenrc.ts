@@ -115,6 +115,10 @@ const checkSchema = project.addTask('check:schema', {
 });
 // projen's `compile` does not run `pre-compile`: generate inside `compile` (and `watch`).
 project.compileTask.prependSpawn(genSchema);
+// lib/ from scratch: a module that became a folder (analysis/cilium.ts -> analysis/cilium/)
+// leaves its old lib/ file behind, and Node resolves `./cilium` to that stale file before
+// the folder's index.js, so the compiled CLI would run old code without a word.
+project.compileTask.prependExec('node -e "require(\'fs\').rmSync(\'lib\', { recursive: true, force: true })"');
 project.tasks.tryFind('watch')!.prependSpawn(genSchema);
 for (const file of ['/catalog.schema.json', '/src/model/catalog-schema.generated.ts']) {
   project.gitattributes.addAttributes(file, 'linguist-generated');

@@ -42,12 +42,13 @@ export function grpcMatchOf(route: ResolvedRoute): LinkerdGrpcMatch {
 }
 
 /** Trims trailing slashes the way Linkerd compares path prefixes. */
-function trimSlashes(path: string): string {
+/** A path without trailing slashes (`/` stays `/`): how Gateway API compares prefixes. */
+export function trimSlashes(path: string): string {
   return path === '/' ? '/' : path.replace(/\/+$/, '');
 }
 
 /** Whether `prefix` covers `path` segment-wise (Gateway API PathPrefix). */
-function prefixCovers(prefix: string, path: string): boolean {
+export function prefixCovers(prefix: string, path: string): boolean {
   const p = trimSlashes(prefix);
   if (p === '/') {
     return true;

@@ -5,6 +5,7 @@
  * routes under the same precedence are in `src/model/linkerd-routes.ts`.
  */
 import { compareStrings } from '../../model/compare';
+import { prefixCovers, trimSlashes } from '../../model/linkerd-routes';
 import { RequestProbe } from '../requests';
 import { GrpcRuleMatch, HeaderMatch, HttpRuleMatch, ParsedRoute, RoutedRequest } from './parse';
 
@@ -21,10 +22,6 @@ function compareScores(a: Score, b: Score): number {
   return 0;
 }
 
-function trimSlashes(path: string): string {
-  return path === '/' ? '/' : path.replace(/\/+$/, '');
-}
-
 function pathScore(type: string, value: string, path: string): number | undefined {
   switch (type) {
     case 'Exact':
@@ -39,12 +36,8 @@ function pathScore(type: string, value: string, path: string): number | undefine
         return undefined;
       }
     default: {
-      const prefix = trimSlashes(value);
-      if (prefix === '/') {
-        return 1;
-      }
-      const rest = trimSlashes(path);
-      return rest === prefix || rest.startsWith(prefix + '/') ? prefix.length : undefined;
+      // Segment-wise, as the model reasons about catalog routes (model/linkerd-routes.ts).
+      return prefixCovers(value, path) ? trimSlashes(value).length : undefined;
     }
   }
 }
