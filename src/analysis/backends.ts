@@ -16,10 +16,12 @@ import { checkLinkerdReachability, LinkerdEvaluator, LinkerdMeshEvaluator } from
 import { NetworkPolicyEvaluator } from './networkpolicy';
 import { unionCiliumPolicies, unionIstioPolicies, unionNetworkPolicies } from './policy-union';
 import { checkNetworkPolicyReachability, FlowEvaluator, ReachabilityOptions, ReachabilityReport } from './reachability';
+import { CILIUM_GROUP } from '../model/mesh-facts/cilium';
 import * as istio from '../model/mesh-facts/istio';
 import * as linkerd from '../model/mesh-facts/linkerd';
 import { ALL_PHASES, Phase } from '../model/phase';
 import { ResolvedCatalog } from '../model/resolved';
+import { apiGroup } from '../model/values';
 
 /** Enforcement systems that decide whether a flow is allowed. */
 export type EnforcementSystem = 'networkpolicy' | 'cilium' | 'linkerd' | 'istio';
@@ -92,11 +94,6 @@ export interface AnalysisBackend {
   unionPolicies?(older: any, newer: any): any | undefined;
 }
 
-/** The API group of an apiVersion (`''` for the core group). */
-export function apiGroup(apiVersion: unknown): string {
-  const text = String(apiVersion ?? '');
-  return text.includes('/') ? text.slice(0, text.indexOf('/')) : '';
-}
 
 /** Host calls are declared by address where NetworkPolicies enforce them (they match CIDRs only), else by name. */
 function hostCallsOver(systems: readonly EnforcementSystem[]): 'cidrs' | 'fqdn' {
@@ -116,7 +113,7 @@ const BASELINE: AnalysisBackend = {
 const CILIUM: AnalysisBackend = {
   phase: Phase.CILIUM,
   system: 'cilium',
-  owns: obj => apiGroup(obj?.apiVersion) === 'cilium.io' && /NetworkPolicy$/.test(String(obj?.kind)),
+  owns: obj => apiGroup(obj?.apiVersion) === CILIUM_GROUP && /NetworkPolicy$/.test(String(obj?.kind)),
   l4: context => new HostAliasEvaluator(
     context.evaluators.ciliumEvaluator(context.manifests, context.catalog.platform.cilium), context.aliases, 'name'),
   intent: (catalog, universe) => ciliumIntent(catalog, universe),

@@ -33,7 +33,11 @@ import { Flow, flowComparator, flowKey } from './flows';
 import { FlowScope, probeKey, ReachabilityReport } from './reachability';
 import { RequestFlow } from './requests';
 import { matchesSelector, parseLabelSelector } from './selectors';
+import { CILIUM_GROUP } from '../model/mesh-facts/cilium';
+import * as istio from '../model/mesh-facts/istio';
+import { GATEWAY_GROUP, POLICY_GROUP } from '../model/mesh-facts/linkerd';
 import { ResolvedCatalog, ResolvedService } from '../model/resolved';
+import { apiGroup } from '../model/values';
 
 /** What a diff reads from the base's proof: the flows and L7 requests it lets through. */
 export interface ProvenTraffic {
@@ -76,8 +80,7 @@ interface Reach {
 const NONE: Reach = { sources: [], destinations: [] };
 
 function group(obj: any): string {
-  const apiVersion = String(obj?.apiVersion ?? '');
-  return apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '';
+  return apiGroup(obj?.apiVersion);
 }
 
 function podsIn(universe: Universe, namespace: string): Endpoint[] {
@@ -144,7 +147,7 @@ function objectReach(obj: any, universe: Universe, references: () => Map<string,
   if (g === 'networking.k8s.io' && obj.kind === 'NetworkPolicy') {
     return both(selectedPods(universe, namespace, spec.podSelector));
   }
-  if (g === 'cilium.io') {
+  if (g === CILIUM_GROUP) {
     const rules = [obj.spec, ...(Array.isArray(obj.specs) ? obj.specs : [])].filter(r => r !== undefined && r !== null);
     if (obj.kind !== 'CiliumNetworkPolicy' || rules.some((r: any) => r.nodeSelector !== undefined)) {
       return { full: `${obj.kind} ${namespace}/${obj.metadata.name} is not a pod-selecting CiliumNetworkPolicy`, ...NONE };
@@ -158,16 +161,16 @@ function objectReach(obj: any, universe: Universe, references: () => Map<string,
   const labelsOr = (labels: unknown) => (labels === undefined
     ? podsIn(universe, namespace)
     : selectedPods(universe, namespace, { matchLabels: labels }));
-  if (g === 'security.istio.io') {
+  if (g === istio.SECURITY_GROUP) {
     return { sources: [], destinations: labelsOr(spec.selector?.matchLabels) };
   }
-  if (g === 'networking.istio.io' && obj.kind === 'Sidecar') {
+  if (g === istio.NETWORKING_GROUP && obj.kind === 'Sidecar') {
     return { sources: labelsOr(spec.workloadSelector?.labels), destinations: [] };
   }
-  if (g === 'networking.istio.io' && obj.kind === 'ServiceEntry') {
+  if (g === istio.NETWORKING_GROUP && obj.kind === 'ServiceEntry') {
     return { sources: [], destinations: universe.endpoints.filter(e => e.kind !== 'pod') };
   }
-  if (g === 'policy.linkerd.io' || g === 'gateway.networking.k8s.io') {
+  if (g === POLICY_GROUP || g === GATEWAY_GROUP) {
     const referring = [...(references().get(`${obj.kind}/${namespace}/${obj.metadata.name}`) ?? [])];
     return { sources: [], destinations: [namespace, ...referring].flatMap(ns => podsIn(universe, ns)) };
   }
@@ -228,7 +231,7 @@ function linkerdReferences(objects: ReadonlyArray<ReadonlyArray<unknown>>, kinds
   for (const list of objects) {
     for (const obj of list as any[]) {
       const from = obj?.metadata?.namespace;
-      if (typeof from !== 'string' || !['policy.linkerd.io', 'gateway.networking.k8s.io'].includes(group(obj))) {
+      if (typeof from !== 'string' || ![POLICY_GROUP, GATEWAY_GROUP].includes(group(obj))) {
         continue;
       }
       const refs: Array<{ kind?: string; namespace: string; name: string }> = [];

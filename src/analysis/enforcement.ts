@@ -4,7 +4,7 @@
  * allowed only when every system present allows it. What each system owns and how it
  * evaluates is its entry in `backends.ts`.
  */
-import { AnalysisBackend, apiGroup, backendOfPhase, backendOfSystem, ENFORCEMENT_SYSTEMS, EnforcementSystem, injectedMesh, SystemEvaluation, systemOf } from './backends';
+import { AnalysisBackend, backendOfPhase, backendOfSystem, ENFORCEMENT_SYSTEMS, EnforcementSystem, injectedMesh, SystemEvaluation, systemOf } from './backends';
 import { CiliumEvaluator, isCiliumPolicy } from './cilium';
 import { AllOfEvaluator } from './combined';
 import { CiliumDatapathEvaluator, HostAliases } from './datapath';
@@ -15,10 +15,10 @@ import { isNetworkPolicy, NetworkPolicyEvaluator } from './networkpolicy';
 import { FlowEvaluator } from './reachability';
 import { GATEWAY_GROUP, POLICY_GROUP } from '../model/mesh-facts/linkerd';
 import { ResolvedCatalog } from '../model/resolved';
+import { apiGroup } from '../model/values';
 
 export { ENFORCEMENT_SYSTEMS, injectedMesh, systemOf } from './backends';
 export type { EnforcementSystem } from './backends';
-export { HostAliasEvaluator } from './host-alias-evaluator';
 
 /** Identity of an object regardless of API version: group, kind, namespace, name. */
 export function objectKey(obj: any): string {

@@ -15,7 +15,7 @@ import {
 } from '../../model/mesh-facts/linkerd';
 import { ResolvedCatalog } from '../../model/resolved';
 import { LinkerdDefaultInboundPolicy } from '../../model/types';
-import { isRecord } from '../../model/values';
+import { apiGroup, isRecord } from '../../model/values';
 import { AnalysisDiagnostic } from '../flows';
 import { RequestProbe } from '../requests';
 import { LabelSelector, parseLabelSelector } from '../selectors';
@@ -129,10 +129,6 @@ interface ManifestObject {
   readonly spec: Record<string, unknown>;
   /** `<kind> <namespace>/<name>`, for diagnostics. */
   readonly subject: string;
-}
-
-function groupOf(apiVersion: unknown): string {
-  return typeof apiVersion === 'string' && apiVersion.includes('/') ? apiVersion.split('/')[0] : '';
 }
 
 export function stringMap(value: unknown): Record<string, string> {
@@ -275,7 +271,7 @@ function manifestObject(manifest: Record<string, unknown>, metadata: Record<stri
   const name = typeof metadata.name === 'string' ? metadata.name : '';
   const namespace = typeof metadata.namespace === 'string' && metadata.namespace !== '' ? metadata.namespace : 'default';
   return {
-    group: groupOf(manifest.apiVersion),
+    group: apiGroup(manifest.apiVersion),
     kind: manifest.kind,
     name,
     namespace,

@@ -12,6 +12,9 @@
  */
 
 /** Label key Cilium derives from a pod's namespace. */
+/** The API group of Cilium's policies (CiliumNetworkPolicy, CiliumClusterwideNetworkPolicy). */
+export const CILIUM_GROUP = 'cilium.io';
+
 export const POD_NAMESPACE_LABEL = 'io.kubernetes.pod.namespace';
 /**
  * Prefix of the labels Cilium copies from a pod's namespace
